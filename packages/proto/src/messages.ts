@@ -1,0 +1,48 @@
+// The generated TensorFlow and TensorBoard message classes (protobufjs static code, fields in TensorFlow's own
+// snake_case names), plus decoding that turns protobufjs's exceptions into ProtoError with the byte offset.
+import protobuf from 'protobufjs/minimal.js';
+import { ProtoError } from './errors.js';
+import { tensorboard, tensorflow } from './gen/messages.js';
+
+export { tensorboard, tensorflow };
+
+/** What a generated message class offers; every class in `tensorflow.*` and `tensorboard.*` fits. */
+export interface MessageType<T> {
+  decode(reader: protobuf.Reader | Uint8Array, length?: number): T;
+  encode(message: T, writer?: protobuf.Writer): protobuf.Writer;
+  create(properties?: object): T;
+  getTypeUrl(prefix?: string): string;
+}
+
+export interface DecodeOptions {
+  /** File name for error messages. */
+  path?: string;
+}
+
+/** The full protobuf name of a generated class, e.g. `tensorflow.GraphDef`. */
+export function typeNameOf(type: MessageType<unknown>): string {
+  return type.getTypeUrl('').replace(/^\//, '');
+}
+
+/** Decodes `bytes` as `type`. Malformed input throws ProtoError with the offset where decoding stopped. */
+export function decodeMessage<T>(type: MessageType<T>, bytes: Uint8Array, options: DecodeOptions = {}): T {
+  const reader = protobuf.Reader.create(bytes);
+  try {
+    return type.decode(reader);
+  } catch (err) {
+    const typeName = typeNameOf(type);
+    const message = err instanceof Error ? err.message : String(err);
+    const truncated = /index out of range/.test(message) && reader.pos <= bytes.length;
+    throw new ProtoError(truncated ? 'TRUNCATED' : 'BAD_WIRE', `cannot decode ${typeName}: ${message}`, {
+      path: options.path,
+      offset: Math.min(reader.pos, bytes.length),
+      type: typeName,
+      cause: err,
+    });
+  }
+}
+
+/** Encodes `message` as `type` (fields in number order, unknown fields re-emitted last). */
+export function encodeMessage<T>(type: MessageType<T>, message: T): Uint8Array {
+  return type.encode(message).finish();
+}
