@@ -1,0 +1,2 @@
+export { main, type Io } from './main.js';
+export { type Command, type CommandContext, type ParsedArgs, UsageError, InputProblem } from './command.js';

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
+
+describe('tensorgraft', () => {
+  it('exits 2 with usage when no command is given', async () => {
+    const r = await runCli();
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('usage: tensorgraft COMMAND');
+  });
+
+  it('exits 2 for an unknown command', async () => {
+    const r = await runCli('frobnicate');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown command 'frobnicate'");
+  });
+
+  it('prints usage on --help with exit 0', async () => {
+    const r = await runCli('--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('commands:');
+  });
+});
