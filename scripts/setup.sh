@@ -6,6 +6,8 @@ want_pnpm="$(node -p "require('./package.json').packageManager.split('@')[1]")"
 if [ "$(pnpm --version 2>/dev/null || true)" != "$want_pnpm" ]; then
   npm install --global --no-fund --no-audit "pnpm@$want_pnpm"
 fi
-pnpm install --frozen-lockfile
+# --pm-on-fail=ignore: pnpm 12 also tries to record its own per-platform binary package (@pnpm/exe.*) for the pin in
+# the lockfile, which the registry here does not serve; the pin itself is enforced just above.
+pnpm install --frozen-lockfile --pm-on-fail=ignore
 pnpm build
 bash interop/setup
