@@ -2,7 +2,7 @@
 //   messages.js + messages.d.ts   static encode/decode code and its TypeScript types
 //   descriptors.js                the same schema as JSON, for reflection (text format, field tables)
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,6 +32,15 @@ run(bin('pbjs'), [
   ...files,
 ]);
 
+// Maps with 32-bit integer keys (FunctionDef.arg_attr, resource_arg_unique_id): JavaScript enumerates integer-like keys
+// in ascending order whatever the insertion order, while TensorFlow's writer (Python upb, deterministic) puts them in
+// descending order. Encode them in descending order so decode -> encode reproduces TensorFlow's bytes.
+{
+  const code = readFileSync(staticPath, 'utf8');
+  const intKeyLoop =
+    /\$Object\.keys\((m\.\w+)\)(, i = 0; i < ks\.length; \+\+i\) \{\n\s*w\.uint32\(\/\* id \d+, wireType 2 =\*\/\d+\)\.fork\(\)\.uint32\(\/\* id 1, wireType 0 =\*\/8\)\.(?:u?int32|sint32|fixed32|sfixed32)\(ks\[i\]\))/g;
+  writeFileSync(staticPath, code.replace(intKeyLoop, '$$Object.keys($1).reverse()$2'));
+}
 
 // Reflection descriptors (field numbers, names, types) for the text format.
 const json = run(bin('pbjs'), ['-t', 'json', '--keep-case', '-p', protoRoot, ...files]).toString('utf8');
