@@ -1,0 +1,129 @@
+// Reading event files: TFRecords (see tfrecord/record-reader.ts) each holding one tensorflow.Event. A torn tail is
+// reported, not thrown (a live writer may be mid-record); a bad checksum or an undecodable event is an error.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import { decodeMessage, tensorflow } from '@tensorgraft/proto';
+import { EventsError } from '../errors.js';
+import { type RecordScan, scanRecords, type TornTail } from '../tfrecord/record-reader.js';
+
+export interface EventRecord {
+  /** Offset of the event's record in the file. */
+  offset: number;
+  event: tensorflow.Event.$Properties;
+}
+
+export interface EventFileContents {
+  path: string;
+  events: EventRecord[];
+  /** Set when the file ends inside a record (still being written, or cut off). */
+  torn?: TornTail;
+}
+
+/** Decodes every event in `bytes`; throws CORRUPT_RECORD or BAD_EVENT at the first bad record. */
+export function parseEvents(bytes: Uint8Array, path = '<bytes>'): EventFileContents {
+  const scan: RecordScan = scanRecords(bytes);
+  if (scan.corrupt) {
+    throw new EventsError('CORRUPT_RECORD', scan.corrupt.message, { path, offset: scan.corrupt.offset });
+  }
+  const events: EventRecord[] = scan.records.map(({ offset, data }) => {
+    try {
+      return { offset, event: decodeMessage(tensorflow.Event, data, { path }) };
+    } catch (err) {
+      throw new EventsError('BAD_EVENT', `record is not a tensorflow.Event: ${(err as Error).message}`, {
+        path,
+        offset,
+        cause: err,
+      });
+    }
+  });
+  const out: EventFileContents = { path, events };
+  if (scan.torn) out.torn = scan.torn;
+  return out;
+}
+
+/** Reads and decodes one event file. */
+export function readEventFile(path: string): EventFileContents {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new EventsError('NOT_FOUND', `cannot read the event file: ${(err as Error).message}`, { path, cause: err });
+  }
+  return parseEvents(bytes, path);
+}
+
+export interface EventFileEntry {
+  /** The run: the file's directory relative to the log directory ("." for the log directory itself). */
+  run: string;
+  path: string;
+}
+
+/** TensorBoard's rule: any file whose base name contains "tfevents". */
+export function isEventFileName(name: string): boolean {
+  return basename(name).includes('tfevents');
+}
+
+/** Every event file under `logdir` (recursively), sorted by run and then by name (which sorts by creation time). */
+export function findEventFiles(logdir: string): EventFileEntry[] {
+  const root = resolve(logdir);
+  const out: EventFileEntry[] = [];
+  const walk = (dir: string, depth: number): void => {
+    if (depth > 64) return; // symlink loops
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch (err) {
+      throw new EventsError('NOT_FOUND', `cannot list the directory: ${(err as Error).message}`, {
+        path: dir,
+        cause: err,
+      });
+    }
+    for (const name of names.sort()) {
+      const full = join(dir, name);
+      let st: ReturnType<typeof statSync>;
+      try {
+        st = statSync(full);
+      } catch {
+        continue; // vanished or a dangling link
+      }
+      if (st.isDirectory()) walk(full, depth + 1);
+      else if (st.isFile() && isEventFileName(name)) {
+        const rel = relative(root, dir);
+        out.push({ run: rel === '' ? '.' : rel.split(sep).join('/'), path: full });
+      }
+    }
+  };
+  walk(root, 0);
+  out.sort((a, b) => (a.run === b.run ? (a.path < b.path ? -1 : 1) : a.run < b.run ? -1 : 1));
+  return out;
+}
+
+/** The event files a path names: the file itself, or every event file under a directory. */
+export function eventFilesAt(path: string): EventFileEntry[] {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    throw new EventsError('NOT_FOUND', `no such file or directory: ${(err as Error).message}`, { path, cause: err });
+  }
+  if (st.isDirectory()) {
+    const files = findEventFiles(path);
+    if (files.length === 0)
+      throw new EventsError('NOT_FOUND', 'no event files (names containing "tfevents")', { path });
+    return files;
+  }
+  return [{ run: '.', path: resolve(path) }];
+}
+
+export interface LogdirEvent extends EventRecord {
+  run: string;
+  path: string;
+}
+
+/** Every event of a file or log directory, file by file, in file order. Torn tails are skipped. */
+export function* iterateEvents(path: string): Generator<LogdirEvent> {
+  for (const file of eventFilesAt(path)) {
+    const contents = readEventFile(file.path);
+    for (const e of contents.events) yield { run: file.run, path: file.path, offset: e.offset, event: e.event };
+  }
+}

@@ -1,0 +1,44 @@
+// The TensorProto shapes summaries use, laid out as TensorFlow writes them (dtype, tensor_shape, then values):
+//   float32 scalar: dtype DT_FLOAT, tensor_shape {} (rank 0), tensor_content = 4 bytes float32 LE
+//   float64 matrix: dtype DT_DOUBLE, tensor_shape {dim {size: rows} dim {size: cols}}, tensor_content = float64 LE
+//   strings:        dtype DT_STRING, tensor_shape {} or {dim {size: n}}, string_val = each element's bytes
+import type { tensorflow } from '@tensorgraft/proto';
+import Long from 'long';
+
+const DT_FLOAT = 1;
+const DT_DOUBLE = 2;
+const DT_STRING = 7;
+
+type TensorProps = tensorflow.TensorProto.$Properties;
+
+export function float32ScalarTensor(value: number): TensorProps {
+  const content = new Uint8Array(4);
+  new DataView(content.buffer).setFloat32(0, value, true);
+  return { dtype: DT_FLOAT, tensor_shape: {}, tensor_content: content };
+}
+
+/** A [rows, cols] float64 tensor from row-major `values`. */
+export function float64MatrixTensor(values: Float64Array, rows: number, cols: number): TensorProps {
+  const content = new Uint8Array(values.length * 8);
+  const view = new DataView(content.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat64(i * 8, values[i]!, true);
+  return {
+    dtype: DT_DOUBLE,
+    tensor_shape: { dim: [{ size: Long.fromNumber(rows) }, { size: Long.fromNumber(cols) }] },
+    tensor_content: content,
+  };
+}
+
+/** A string tensor: rank 0 for one element, rank 1 for a list. */
+export function stringTensor(elements: readonly Uint8Array[], rank: 0 | 1): TensorProps {
+  return {
+    dtype: DT_STRING,
+    tensor_shape: rank === 0 ? {} : { dim: [{ size: Long.fromNumber(elements.length) }] },
+    string_val: [...elements],
+  };
+}
+
+/** The hparams plugin's placeholder tensor: float32 of shape [0]. */
+export function nullTensor(): TensorProps {
+  return { dtype: DT_FLOAT, tensor_shape: { dim: [{}] } };
+}
