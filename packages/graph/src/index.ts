@@ -1,0 +1,36 @@
+export { GraphError, type GraphErrorCode, type GraphErrorDetails } from './errors.js';
+export { Graph, type NodeDef, type NodeSpec } from './graph.js';
+export { attr, read as readAttr, attrKind, shapeProto, shapeFromProto, type AttrValue, type ShapeLike } from './attrs.js';
+export { type CollectionItem, GraphKeys, VARIABLE_COLLECTIONS } from './collections.js';
+export { isValidNodeName, parseInput, tensorName, canonicalTensor, prependNameScope, stripNameScope, type InputRef } from './names.js';
+export { graphToGraphDef, graphFromGraphDef, validateNodes, topoOrder, type ExportOptions } from './graph-def.js';
+export { importGraphDef, type ImportGraphDefOptions, type ImportResult, type Rename } from './import-graph-def.js';
+export {
+  exportMetaGraph,
+  importMetaGraph,
+  renameVariableDef,
+  type ExportMetaGraphOptions,
+  type ImportMetaGraphOptions,
+  type ImportMetaGraphResult,
+} from './meta-graph.js';
+export {
+  parseGraphDef,
+  parseMetaGraph,
+  serializeGraphDef,
+  serializeMetaGraph,
+  graphDefToText,
+  metaGraphToText,
+  type GraphFormat,
+} from './io.js';
+export {
+  getOpDef,
+  registerOpDef,
+  opDefaults,
+  addDefaultAttrs,
+  outputCount,
+  outputTypes,
+  strippedOpList,
+  isKnownDtype,
+} from './ops/op-registry.js';
+export { inferOutputShapes } from './shape-inference.js';
+export { GRAPH_DEF_VERSION, TENSORFLOW_VERSION } from './ops/op-defs.generated.js';

@@ -1,0 +1,145 @@
+// Static output shapes for `_output_shapes` (as_graph_def(add_shapes=True)). Covers the ops the builder makes; any other
+// op, or an input whose shape is not known, gives an unknown-rank shape, which TensorFlow accepts on import.
+import type { ShapeLike } from './attrs.js';
+import { read, shapeFromProto, toNumber } from './attrs.js';
+import type { Graph, NodeDef } from './graph.js';
+import { parseInput } from './names.js';
+import { opDefaults, outputCount } from './ops/op-registry.js';
+import { topoOrder } from './graph-def.js';
+
+const UNARY = new Set([
+  'Identity', 'StopGradient', 'Snapshot', 'Neg', 'Square', 'Sqrt', 'Rsqrt', 'Exp', 'Log', 'Abs', 'Relu', 'Relu6', 'Sigmoid',
+  'Tanh', 'Softmax', 'LogSoftmax', 'Floor', 'ZerosLike', 'OnesLike', 'Cast', 'PlaceholderWithDefault', 'Assign', 'AssignAdd',
+  'AssignSub', 'LogicalNot', 'BiasAdd',
+]);
+const BINARY = new Set([
+  'Add', 'AddV2', 'Sub', 'Mul', 'RealDiv', 'Div', 'Pow', 'Maximum', 'Minimum', 'FloorDiv', 'FloorMod', 'Equal', 'NotEqual',
+  'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'LogicalAnd', 'LogicalOr',
+]);
+
+function broadcast(a: ShapeLike, b: ShapeLike): ShapeLike {
+  if (a === null || b === null) return null;
+  const n = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = a[a.length - n + i] ?? 1;
+    const y = b[b.length - n + i] ?? 1;
+    out.push(x === 1 ? y : y === 1 ? x : x === -1 ? y : x);
+  }
+  return out;
+}
+
+function constValue(node: NodeDef | undefined): number[] | undefined {
+  if (!node || node.op !== 'Const') return undefined;
+  const t = read.tensor(node, 'value');
+  if (t.tensor_content && t.tensor_content.length) {
+    const b = t.tensor_content;
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const out: number[] = [];
+    if (t.dtype === 3) for (let i = 0; i + 4 <= b.length; i += 4) out.push(dv.getInt32(i, true));
+    else if (t.dtype === 9) for (let i = 0; i + 8 <= b.length; i += 8) out.push(Number(dv.getBigInt64(i, true)));
+    else return undefined;
+    return out;
+  }
+  if (t.int_val?.length) return [...t.int_val];
+  if (t.int64_val?.length) return t.int64_val.map(toNumber);
+  return undefined;
+}
+
+function convOut(size: number, k: number, stride: number, padding: string): number {
+  if (size < 0) return -1;
+  return padding === 'VALID' ? Math.ceil((size - k + 1) / stride) : Math.ceil(size / stride);
+}
+
+/** Output shapes per node (one entry per output). */
+export function inferOutputShapes(graph: Graph): Map<string, ShapeLike[]> {
+  const shapes = new Map<string, ShapeLike[]>();
+  const of = (input: string): ShapeLike => {
+    const r = parseInput(input);
+    return shapes.get(r.node)?.[r.index] ?? null;
+  };
+  for (const n of topoOrder(graph.nodes)) {
+    const count = outputCount(n) ?? 0;
+    const data = n.input.filter((i) => !i.startsWith('^'));
+    let out: ShapeLike[] = new Array<ShapeLike>(count).fill(null);
+    try {
+      out = inferOne(graph, n, data, of, count) ?? out;
+    } catch {
+      // a malformed attr leaves the shape unknown; running the node reports it
+    }
+    shapes.set(n.name, out);
+  }
+  return shapes;
+}
+
+function inferOne(graph: Graph, n: NodeDef, data: string[], of: (i: string) => ShapeLike, count: number): ShapeLike[] | undefined {
+  const d = opDefaults(n.op);
+  const op = n.op;
+  if (count === 0) return [];
+  if (op === 'Placeholder') return [read.has(n, 'shape', d) ? read.shape(n, 'shape', d) : null];
+  if (op === 'Const') return [shapeFromProto(read.tensor(n, 'value').tensor_shape)];
+  if (op === 'VariableV2') return [read.shape(n, 'shape', d)];
+  if (op === 'VarHandleOp' || op === 'VarIsInitializedOp' || op === 'IsVariableInitialized') return [[]];
+  if (op === 'ReadVariableOp') {
+    const h = graph.node(parseInput(data[0]!).node);
+    return [h?.op === 'VarHandleOp' ? read.shape(h, 'shape') : null];
+  }
+  if (UNARY.has(op)) return [of(data[0]!)];
+  if (BINARY.has(op)) return [broadcast(of(data[0]!), of(data[1]!))];
+  if (op === 'AddN') return [of(data[0]!)];
+  if (op === 'MatMul') {
+    const a = of(data[0]!);
+    const b = of(data[1]!);
+    if (!a || !b) return [null];
+    const ta = read.b(n, 'transpose_a', d);
+    const tb = read.b(n, 'transpose_b', d);
+    return [[ta ? a[1]! : a[0]!, tb ? b[0]! : b[1]!]];
+  }
+  if (op === 'Conv2D' || op === 'MaxPool' || op === 'AvgPool') {
+    const x = of(data[0]!);
+    if (!x || x.length !== 4 || read.s(n, 'data_format', d) !== 'NHWC') return [null];
+    const s = read.listI(n, 'strides', d);
+    const pad = read.s(n, 'padding', d);
+    let kh: number;
+    let kw: number;
+    let c: number;
+    if (op === 'Conv2D') {
+      const w = of(data[1]!);
+      if (!w) return [null];
+      [kh, kw, c] = [w[0]!, w[1]!, w[3]!];
+    } else {
+      const k = read.listI(n, 'ksize', d);
+      [kh, kw, c] = [k[1]!, k[2]!, x[3]!];
+    }
+    return [[x[0]!, convOut(x[1]!, kh, s[1]!, pad), convOut(x[2]!, kw, s[2]!, pad), c]];
+  }
+  if (op === 'Reshape') {
+    const v = constValue(graph.node(parseInput(data[1]!).node));
+    if (!v) return [null];
+    const x = of(data[0]!);
+    const known = x && x.every((s) => s >= 0) ? x.reduce((a, b) => a * b, 1) : -1;
+    const rest = v.filter((s) => s >= 0).reduce((a, b) => a * b, 1);
+    return [v.map((s) => (s === -1 && known >= 0 && rest > 0 ? known / rest : s))];
+  }
+  if (op === 'Shape') {
+    const x = of(data[0]!);
+    return [x ? [x.length] : [-1]];
+  }
+  if (op === 'Squeeze') {
+    const x = of(data[0]!);
+    const dims = read.listI(n, 'squeeze_dims', d);
+    if (!x) return [null];
+    const drop = new Set(dims.map((a) => (a < 0 ? a + x.length : a)));
+    return [x.filter((s, i) => (drop.size ? !drop.has(i) : s !== 1))];
+  }
+  if (op === 'Sum' || op === 'Mean' || op === 'Max' || op === 'Min' || op === 'Prod') {
+    const x = of(data[0]!);
+    const axes = constValue(graph.node(parseInput(data[1]!).node));
+    if (!x || !axes) return [null];
+    const keep = read.b(n, 'keep_dims', d);
+    const ax = new Set(axes.map((a) => (a < 0 ? a + x.length : a)));
+    return [keep ? x.map((s, i) => (ax.has(i) ? 1 : s)) : x.filter((_, i) => !ax.has(i))];
+  }
+  if (op === 'SaveV2' || op === 'NoOp') return [];
+  return undefined;
+}
