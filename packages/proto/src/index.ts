@@ -10,3 +10,11 @@ export {
 } from './messages.js';
 export * from './dtypes.js';
 export * from './wire/index.js';
+export {
+  printText,
+  parseText,
+  formatFloat,
+  formatDouble,
+  type PrintTextOptions,
+  type ParseTextOptions,
+} from './text/index.js';
