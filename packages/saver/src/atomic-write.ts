@@ -1,0 +1,50 @@
+// Whole-file writes that a crash never leaves half-done: bytes go to `<path>.tmp<32 hex>` (TensorFlow's
+// atomic_write_string_to_file naming) in the same directory, then one rename(2) puts them in place.
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { SaverError } from './errors.js';
+
+export interface WriteOptions {
+  /** fsync the file before the rename (survives power loss, not only a killed process). Default false. */
+  durable?: boolean;
+}
+
+/** A temporary name next to `path` that no checkpoint reader looks at. */
+export function tempName(path: string): string {
+  return `${path}.tmp${randomBytes(16).toString('hex')}`;
+}
+
+/** Writes `bytes` to `path` through a temporary file and a rename. */
+export function writeFileAtomic(path: string, bytes: Uint8Array, options: WriteOptions = {}): void {
+  const tmp = tempName(path);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'w');
+    let done = 0;
+    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+    if (options.durable) fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw ioError(err, `cannot write ${path}`, path);
+  }
+}
+
+/** Renames `from` to `to` (replacing it), as a SaverError on failure. */
+export function renameInto(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch (err) {
+    rmSync(from, { force: true });
+    throw ioError(err, `cannot rename ${from} to ${to}`, to);
+  }
+}
+
+/** A file system error as a SaverError naming the path (NOT_WRITABLE for missing dirs and refused writes). */
+export function ioError(err: unknown, message: string, path: string): SaverError {
+  if (err instanceof SaverError) return err;
+  return new SaverError('NOT_WRITABLE', `${message}: ${(err as Error).message ?? String(err)}`, { path, cause: err });
+}

@@ -1,0 +1,47 @@
+// The files of one checkpoint prefix: `<prefix>.index`, `<prefix>.data-?????-of-?????` and `<prefix>.meta` (the
+// meta graph, named by TensorFlow's meta_graph_filename, which strips a `-?????-of-N` shard suffix first).
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname } from './paths.js';
+
+/** `<checkpoint>.meta` as TensorFlow's meta_graph_filename names it. */
+export function metaGraphFilename(checkpoint: string, suffix = 'meta'): string {
+  return `${checkpoint.replace(/-[\d?]+-of-\d+$/, '')}.${suffix}`;
+}
+
+const DATA_SHARD = /^\.data-\d{5}-of-\d{5}$/;
+
+/** The data shard files present for `prefix`. */
+export function dataFiles(prefix: string): string[] {
+  const dir = dirname(prefix) || '.';
+  const base = basename(prefix);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.startsWith(base) && DATA_SHARD.test(n.slice(base.length)))
+    .map((n) => (dirname(prefix) ? `${dirname(prefix)}/${n}` : n));
+}
+
+/**
+ * Deletes a checkpoint's files (TensorFlow's remove_checkpoint). The index goes first so that, if the process dies
+ * part-way, what is left is never mistaken for a checkpoint.
+ */
+export function removeCheckpoint(prefix: string, metaSuffix = 'meta'): void {
+  rmSync(`${prefix}.index`, { force: true });
+  for (const f of dataFiles(prefix)) rmSync(f, { force: true });
+  rmSync(metaGraphFilename(prefix, metaSuffix), { force: true });
+}
+
+/** Modification time in seconds of a checkpoint's index (V2) or file (V1); undefined when absent. */
+export function checkpointMtime(prefix: string): number | undefined {
+  for (const f of [`${prefix}.index`, prefix]) {
+    if (existsSync(f)) {
+      const st = statSync(f);
+      if (st.isFile()) return st.mtimeMs / 1000;
+    }
+  }
+  return undefined;
+}

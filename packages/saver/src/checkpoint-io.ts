@@ -1,0 +1,91 @@
+// Writing and reading whole checkpoints through @tensorgraft/bundle-io, with the crash-safety order this package
+// promises: data shard and index are written under temporary names and renamed data first, index last (bundle-io's
+// BundleWriter.finish), so `<prefix>.index` only ever exists for a complete checkpoint. When a prefix is saved again,
+// its old index is removed before the new data replaces the old, so a crash in between leaves no index pointing at
+// the wrong data.
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { BundleError, BundleReader, BundleWriter, type Tensor } from '@tensorgraft/bundle-io';
+import { ioError } from './atomic-write.js';
+import { SaverError } from './errors.js';
+import { dirname } from './paths.js';
+import type { TensorInfo } from './restore-plan.js';
+
+/** Throws NOT_WRITABLE unless the directory of `prefix` exists (TensorFlow's Saver does not create it either). */
+export function checkParentDirectory(prefix: string): void {
+  const dir = dirname(prefix) || '.';
+  let ok = false;
+  try {
+    ok = statSync(dir).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new SaverError('NOT_WRITABLE', `parent directory of ${prefix} does not exist, cannot save`, { path: prefix });
+}
+
+/** Writes `tensors` (in the given order) as a V2 checkpoint at `prefix`. */
+export function writeCheckpoint(prefix: string, tensors: Iterable<[string, Tensor]>): void {
+  let writer: BundleWriter | undefined;
+  try {
+    writer = new BundleWriter(prefix);
+    for (const [name, t] of tensors) {
+      try {
+        writer.add(name, t);
+      } catch (err) {
+        throw asSaverError(err, prefix, name);
+      }
+    }
+    if (existsSync(`${prefix}.index`)) rmSync(`${prefix}.index`, { force: true });
+    writer.finish();
+  } catch (err) {
+    writer?.abort();
+    throw asSaverError(err, prefix);
+  }
+}
+
+export interface OpenCheckpoint {
+  readonly prefix: string;
+  /** key -> dtype/shape, in index order. */
+  readonly tensors: Map<string, TensorInfo>;
+  get(key: string): Tensor;
+  close(): void;
+}
+
+/** Opens the V2 checkpoint at `prefix` (NOT_FOUND if `<prefix>.index` is missing, CORRUPT if unreadable). */
+export function openCheckpoint(prefix: string): OpenCheckpoint {
+  if (!existsSync(`${prefix}.index`)) {
+    if (existsSync(prefix) && statSync(prefix).isFile()) {
+      throw new SaverError('UNSUPPORTED', 'V1 checkpoints cannot be restored by the Saver; convert them first', { path: prefix });
+    }
+    throw new SaverError('NOT_FOUND', `no checkpoint at ${prefix} (${prefix}.index is missing)`, { path: prefix });
+  }
+  let reader: BundleReader;
+  try {
+    reader = BundleReader.open(prefix);
+  } catch (err) {
+    throw asSaverError(err, prefix);
+  }
+  const tensors = new Map<string, TensorInfo>();
+  for (const e of reader.entries()) tensors.set(e.name, { dtype: e.dtype, shape: e.shape });
+  return {
+    prefix,
+    tensors,
+    get(key) {
+      try {
+        return reader.get(key);
+      } catch (err) {
+        throw asSaverError(err, prefix, key);
+      }
+    },
+    close: () => reader.close(),
+  };
+}
+
+/** A lower error as a SaverError naming the checkpoint and the tensor. */
+export function asSaverError(err: unknown, path: string, variable?: string): SaverError {
+  if (err instanceof SaverError) return err;
+  if (err instanceof BundleError) {
+    const code = err.code === 'IO' ? 'NOT_WRITABLE' : err.code === 'NOT_FOUND' ? 'NOT_FOUND' : err.code === 'INVALID_ARGUMENT' ? 'INVALID_ARGUMENT' : err.code === 'UNSUPPORTED' ? 'UNSUPPORTED' : 'CORRUPT';
+    return new SaverError(code, err.message, { path: err.path ?? path, variable: err.tensor ?? variable, offset: err.offset, cause: err });
+  }
+  return ioError(err, `cannot save ${path}`, path);
+}

@@ -1,0 +1,31 @@
+export { SaverError, type SaverErrorCode, type SaverErrorDetails } from './errors.js';
+export {
+  STATE_FILENAME,
+  type CheckpointState,
+  type StateFileOptions,
+  type UpdateStateOptions,
+  checkpointExists,
+  formatCheckpointState,
+  generateCheckpointState,
+  getCheckpointState,
+  latestCheckpoint,
+  parseCheckpointState,
+  updateCheckpointState,
+} from './state-file.js';
+export { metaGraphFilename, removeCheckpoint } from './checkpoint-files.js';
+export { writeFileAtomic } from './atomic-write.js';
+export { SaverRetention, ManagerRetention, type TimedPath } from './retention.js';
+export { type RestoreMap, type RestorePlan, type Mismatch, keyFor, planRestore } from './restore-plan.js';
+export { type SaveableValue, type TfjsTensorLike, type TfjsVariableLike, toTensor } from './values.js';
+export {
+  Saver,
+  type Clock,
+  type KeepBest,
+  type RestoreOptions,
+  type RestoreReport,
+  type SaveOptions,
+  type SaverOptions,
+  type VarList,
+  systemClock,
+} from './saver.js';
+export { CheckpointManager, type CheckpointManagerOptions } from './manager.js';

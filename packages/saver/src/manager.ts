@@ -1,0 +1,188 @@
+// tf.train.CheckpointManager for named values: saves `<directory>/<name>-<n>`, keeps maxToKeep of them plus one
+// every N hours (ManagerRetention), writes the state file with timestamps and relative paths, and on construction
+// picks up what an earlier run left in the directory, so restarting never leaks checkpoints. Adds what TensorFlow's
+// manager leaves to the caller: saving every S seconds and/or every K steps (saveIfDue) and keeping the best N by a
+// metric (remembered across restarts in `<directory>/<state file>.best.json`).
+import { readFileSync } from 'node:fs';
+import type { Tensor } from '@tensorgraft/bundle-io';
+import { writeFileAtomic } from './atomic-write.js';
+import { removeCheckpoint } from './checkpoint-files.js';
+import { checkParentDirectory, writeCheckpoint } from './checkpoint-io.js';
+import { SaverError } from './errors.js';
+import { join } from './paths.js';
+import { ManagerRetention } from './retention.js';
+import {
+  type Clock,
+  type KeepBest,
+  type RestoreOptions,
+  type RestoreReport,
+  Saver,
+  type VarList,
+  compareBytes,
+  systemClock,
+} from './saver.js';
+import { STATE_FILENAME, checkpointExists, getCheckpointState, updateCheckpointState } from './state-file.js';
+import { toTensor } from './values.js';
+
+export interface CheckpointManagerOptions {
+  /** Checkpoints to keep; undefined or null keeps all (TensorFlow requires the argument; default here 5). */
+  maxToKeep?: number | null;
+  /** Preserve one checkpoint every N hours among those leaving the active set. */
+  keepCheckpointEveryNHours?: number;
+  /** File name stem (default 'ckpt'). */
+  checkpointName?: string;
+  clock?: Clock;
+  /** saveIfDue saves when at least this many seconds have passed since the last save. */
+  saveIntervalSecs?: number;
+  /** saveIfDue saves when the step is at least this many steps past the last saved step. */
+  saveIntervalSteps?: number;
+  keepBest?: KeepBest;
+  durable?: boolean;
+}
+
+interface BestEntry {
+  path: string;
+  metric: number;
+}
+
+export class CheckpointManager {
+  readonly directory: string;
+  readonly maxToKeep: number | undefined;
+  readonly keepCheckpointEveryNHours: number | undefined;
+  readonly checkpointPrefix: string;
+  private readonly values: VarList;
+  private readonly clock: Clock;
+  private readonly retention: ManagerRetention;
+  private readonly options: CheckpointManagerOptions;
+  private latest: string | undefined;
+  private counter: number;
+  private lastSaveTime: number | undefined;
+  private lastSaveStep: number | undefined;
+  private best: BestEntry[] = [];
+
+  constructor(values: VarList, directory: string, options: CheckpointManagerOptions = {}) {
+    const max = options.maxToKeep === undefined ? 5 : options.maxToKeep ?? undefined;
+    if (max !== undefined && (!Number.isInteger(max) || max <= 0)) {
+      throw new SaverError('INVALID_ARGUMENT', `maxToKeep must be a positive integer or null, got ${max}`);
+    }
+    this.values = values;
+    this.directory = directory;
+    this.maxToKeep = max;
+    this.keepCheckpointEveryNHours = options.keepCheckpointEveryNHours;
+    this.checkpointPrefix = join(directory, options.checkpointName ?? 'ckpt');
+    this.clock = options.clock ?? systemClock;
+    this.options = options;
+    const recovered = getCheckpointState(directory);
+    const now = this.clock();
+    this.retention = new ManagerRetention(max, options.keepCheckpointEveryNHours, now, recovered);
+    this.latest = recovered?.modelCheckpointPath;
+    this.counter = this.latest ? Number(/-(\d+)$/.exec(this.latest)?.[1] ?? 0) : 0;
+    if (options.keepBest) this.best = this.readBest();
+  }
+
+  /** The newest checkpoint, if any. */
+  get latestCheckpoint(): string | undefined {
+    return this.latest;
+  }
+
+  /** The managed checkpoints, oldest first. */
+  get checkpoints(): string[] {
+    return this.retention.checkpoints;
+  }
+
+  get bestCheckpoints(): BestEntry[] {
+    return this.best.map((b) => ({ ...b }));
+  }
+
+  /** Saves `<prefix>-<checkpointNumber>` (default: one more than the last number) and manages old ones. */
+  async save(options: { checkpointNumber?: number; metric?: number } = {}): Promise<string> {
+    checkParentDirectory(this.checkpointPrefix);
+    this.counter += 1;
+    const n = options.checkpointNumber ?? this.counter;
+    const path = `${this.checkpointPrefix}-${n}`;
+    const values = new Saver(this.values, { maxToKeep: 0, recover: false });
+    writeCheckpoint(
+      path,
+      values.variableNames.map((name): [string, Tensor] => [name, toTensor(name, this.valueOf(name))]),
+    );
+    const now = this.clock();
+    this.retention.record(path, now);
+    this.latest = path;
+    this.lastSaveTime = now;
+    // The state file names the new checkpoint before anything is deleted, then again without the deleted ones.
+    this.recordState();
+    const kept = this.options.keepBest && options.metric !== undefined ? this.rankBest(path, options.metric) : [];
+    for (const doomed of this.retention.sweep()) {
+      if (!this.best.some((b) => b.path === doomed)) removeCheckpoint(doomed);
+    }
+    for (const doomed of kept) if (!this.retention.checkpoints.includes(doomed)) removeCheckpoint(doomed);
+    this.recordState();
+    return path;
+  }
+
+  /**
+   * Saves when due: `saveIntervalSecs` seconds since the last save and/or `saveIntervalSteps` steps since the last
+   * saved step (either one suffices when both are set). The first call always saves. Returns the path, or undefined.
+   */
+  async saveIfDue(step: number, options: { metric?: number; force?: boolean } = {}): Promise<string | undefined> {
+    const { saveIntervalSecs: secs, saveIntervalSteps: steps } = this.options;
+    if (step === this.lastSaveStep && !options.force) return undefined;
+    let due = options.force === true || this.lastSaveStep === undefined;
+    if (!due && secs !== undefined && this.clock() - (this.lastSaveTime ?? -Infinity) >= secs) due = true;
+    if (!due && steps !== undefined && step >= this.lastSaveStep! + steps) due = true;
+    if (!due) return undefined;
+    this.lastSaveStep = step;
+    return this.save({ checkpointNumber: step, ...(options.metric === undefined ? {} : { metric: options.metric }) });
+  }
+
+  /** Restores the latest checkpoint if there is one (returns its report), else runs `init` and returns undefined. */
+  async restoreOrInitialize(init?: () => unknown, options: RestoreOptions = {}): Promise<RestoreReport | undefined> {
+    if (this.latest && checkpointExists(this.latest)) {
+      return new Saver(this.values, { maxToKeep: 0, recover: false }).restore(this.latest, options);
+    }
+    await init?.();
+    return undefined;
+  }
+
+  private valueOf(name: string) {
+    const v = this.values;
+    if (v instanceof Map) return v.get(name)!;
+    if (Array.isArray(v)) return (v as { name: string }[]).find((x) => x.name === name)! as never;
+    return (v as Record<string, never>)[name]!;
+  }
+
+  private recordState(): void {
+    updateCheckpointState(this.directory, {
+      modelCheckpointPath: this.latest!,
+      allModelCheckpointPaths: this.retention.checkpoints,
+      allModelCheckpointTimestamps: this.retention.timestamps,
+      lastPreservedTimestamp: this.retention.lastPreservedTimestamp,
+      saveRelativePaths: true,
+      ...(this.options.durable === undefined ? {} : { durable: this.options.durable }),
+    });
+  }
+
+  /** Inserts into the best list; returns the paths that fell out of it. */
+  private rankBest(path: string, metric: number): string[] {
+    const kb = this.options.keepBest!;
+    this.best = this.best.filter((b) => b.path !== path);
+    this.best.push({ path, metric });
+    this.best.sort((a, b) => (kb.mode === 'min' ? a.metric - b.metric : b.metric - a.metric) || compareBytes(a.path, b.path));
+    const out = this.best.splice(kb.count).map((b) => b.path).filter((p) => p !== path);
+    writeFileAtomic(this.bestFile(), new TextEncoder().encode(`${JSON.stringify({ mode: kb.mode, best: this.best }, null, 1)}\n`));
+    return out;
+  }
+
+  private bestFile(): string {
+    return join(this.directory, `${STATE_FILENAME}.best.json`);
+  }
+
+  private readBest(): BestEntry[] {
+    try {
+      const doc = JSON.parse(readFileSync(this.bestFile(), 'utf8')) as { best?: BestEntry[] };
+      return (doc.best ?? []).filter((b) => typeof b.path === 'string' && typeof b.metric === 'number' && checkpointExists(b.path));
+    } catch {
+      return [];
+    }
+  }
+}
