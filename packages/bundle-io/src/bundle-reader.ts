@@ -1,0 +1,367 @@
+// Reads a TensorBundle V2 checkpoint (layout in bundle-writer.ts). Opening reads the `.index` table only; get(name)
+// reads just that tensor's bytes from its data shard with one positioned read straight into the returned typed array,
+// and checks its crc32c. Partitioned tensors are assembled from their slices; big-endian bundles are byte-swapped
+// after the checksum (which is over the bytes as stored).
+import { crc32c, decodeMessage, dtypeInfo, tensorflow, unmaskCrc } from '@tensorgraft/proto';
+import { type ByteSource, fileSource } from './byte-source.js';
+import { BundleError, wrapError } from './errors.js';
+import { safeInt } from './long.js';
+import { dataFilename, indexFilename } from './naming.js';
+import { encodeSliceKey } from './slice-key.js';
+import { copySliceInto, extentsFromProto, resolveExtents } from './slice.js';
+import { decodeStrings } from './string-data.js';
+import { keyLabel } from './table/block-reader.js';
+import { TableReader } from './table/table-reader.js';
+import {
+  HOST_LITTLE_ENDIAN,
+  type NumericData,
+  type SliceExtent,
+  type Tensor,
+  allocate,
+  byteSwap,
+  checkpointDType,
+  numElements,
+} from './tensor.js';
+
+export interface ReadOptions {
+  /** Check tensor and block checksums (default true). */
+  verifyChecksums?: boolean;
+}
+
+/** What the index says about one tensor. */
+export interface BundleEntry {
+  name: string;
+  /** TensorFlow's dtype name ('float32'); `dtype_<n>` for an enum value this package does not know. */
+  dtype: string;
+  dtypeEnum: number;
+  shape: number[];
+  /** Bytes the tensor takes in the data files (sum over slices for a partitioned tensor). */
+  size: number;
+  shardId: number;
+  offset: number;
+  /** The stored (masked) crc32c. */
+  crc32c: number;
+  /** For a partitioned tensor, the stored slices; empty otherwise. */
+  slices: SliceExtent[][];
+}
+
+export interface BundleHeader {
+  numShards: number;
+  endianness: 'little' | 'big';
+  version: { producer: number; minConsumer: number; badConsumers: number[] };
+}
+
+interface RawEntry {
+  key: Uint8Array;
+  proto: tensorflow.BundleEntryProto.$Properties;
+}
+
+/** Where a reader gets its files; tests and browsers pass in-memory sources. */
+export interface BundleFiles {
+  /** Name for messages. */
+  prefix: string;
+  index: ByteSource;
+  /** Opens data shard `shard` of `numShards` (NOT_FOUND if it is missing). */
+  openShard(shard: number, numShards: number): ByteSource;
+}
+
+export class BundleReader {
+  readonly prefix: string;
+  readonly header: BundleHeader;
+  private readonly files: BundleFiles;
+  private readonly verify: boolean;
+  private readonly byName = new Map<string, RawEntry>();
+  private readonly sliceEntries = new Map<string, RawEntry>();
+  private readonly order: string[] = [];
+  private readonly shards = new Map<number, ByteSource>();
+  private readonly swap: boolean;
+
+  /** Opens `<prefix>.index`; data shards are opened when first needed. */
+  static open(prefix: string, options: ReadOptions = {}): BundleReader {
+    const index = fileSource(indexFilename(prefix));
+    return new BundleReader(
+      { prefix, index, openShard: (s, n) => fileSource(dataFilename(prefix, s, n)) },
+      options,
+    );
+  }
+
+  constructor(files: BundleFiles, options: ReadOptions = {}) {
+    this.files = files;
+    this.prefix = files.prefix;
+    this.verify = options.verifyChecksums ?? true;
+    const path = files.index.path;
+    const table = new TableReader(files.index, { verifyChecksums: this.verify });
+    let header: BundleHeader | undefined;
+    for (const { key, value } of table.entries()) {
+      if (key.length === 0) {
+        header = parseHeader(value, path);
+        continue;
+      }
+      if (!header) throw new BundleError('CORRUPT_TABLE', 'index has no header entry (key "")', { path, offset: 0 });
+      let proto: tensorflow.BundleEntryProto.$Properties;
+      const label = keyLabel(key);
+      try {
+        proto = decodeMessage(tensorflow.BundleEntryProto, value, { path: path ?? '' });
+      } catch (err) {
+        wrapError(err, 'CORRUPT_ENTRY', 'cannot decode index entry', { path, tensor: label });
+      }
+      if (key[0] === 0) {
+        this.sliceEntries.set(latin1(key), { key, proto });
+      } else {
+        const name = Buffer.from(key).toString('utf8');
+        this.byName.set(name, { key, proto });
+        this.order.push(name);
+      }
+    }
+    if (!header) throw new BundleError('CORRUPT_TABLE', 'index has no header entry (key "")', { path, offset: 0 });
+    this.header = header;
+    this.swap = (header.endianness === 'big') === HOST_LITTLE_ENDIAN;
+  }
+
+  /** Tensor names in index (bytewise) order. */
+  names(): string[] {
+    return [...this.order];
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** Every tensor's index entry, in name order. */
+  entries(): BundleEntry[] {
+    return this.order.map((n) => this.entry(n));
+  }
+
+  /** One tensor's index entry (NOT_FOUND if there is none). */
+  entry(name: string): BundleEntry {
+    const raw = this.raw(name);
+    const p = raw.proto;
+    const d = { path: this.files.index.path, tensor: name };
+    const dtypeEnum = p.dtype ?? 0;
+    let dtype: string;
+    try {
+      dtype = dtypeInfo(dtypeEnum).name;
+    } catch {
+      dtype = `dtype_${dtypeEnum}`;
+    }
+    const shape = shapeOf(p.shape, d);
+    const slices = (p.slices ?? []).map((s) => extentsFromProto(s, shape.length, d));
+    let size = safeInt(p.size, 'size', d);
+    if (slices.length) {
+      size = 0;
+      for (const s of slices) {
+        const se = this.sliceEntries.get(latin1(encodeSliceKey(name, s)));
+        if (se) size += safeInt(se.proto.size, 'size', d);
+      }
+    }
+    return {
+      name,
+      dtype,
+      dtypeEnum,
+      shape,
+      size,
+      shardId: safeInt(p.shard_id, 'shard_id', d),
+      offset: safeInt(p.offset, 'offset', d),
+      crc32c: p.crc32c ?? 0,
+      slices,
+    };
+  }
+
+  /** Reads a whole tensor (a partitioned one is assembled from its slices). */
+  get(name: string): Tensor {
+    const entry = this.entry(name);
+    if (entry.slices.length === 0) return this.readEntry(name, this.raw(name).proto, entry.shape);
+    return this.assemble(entry);
+  }
+
+  /** Reads one stored slice of a partitioned tensor, as listed in entry(name).slices. */
+  getSlice(name: string, extents: SliceExtent[]): Tensor {
+    const entry = this.entry(name);
+    const where = { path: this.files.index.path, tensor: name };
+    if (entry.slices.length === 0) {
+      // A tensor saved whole read as one slice: only the full slice is stored.
+      const { starts, lengths } = resolveExtents(extents, entry.shape, where);
+      if (starts.some((s) => s !== 0) || lengths.some((l, d) => l !== entry.shape[d])) {
+        throw new BundleError('NOT_FOUND', 'no such stored slice', where);
+      }
+      return this.get(name);
+    }
+    const { lengths } = resolveExtents(extents, entry.shape, where);
+    const se = this.sliceEntries.get(latin1(encodeSliceKey(name, extents)));
+    if (!se) throw new BundleError('NOT_FOUND', `no stored slice ${JSON.stringify(extents)}`, where);
+    const t = this.readEntry(name, se.proto, lengths);
+    if (t.dtype !== entry.dtype) throw new BundleError('CORRUPT_ENTRY', `slice dtype ${t.dtype} vs tensor dtype ${entry.dtype}`, where);
+    return t;
+  }
+
+  /** Reads every tensor and checks every checksum; returns the problems by tensor name (empty when all is well). */
+  verifyAll(): Map<string, BundleError> {
+    const problems = new Map<string, BundleError>();
+    for (const name of this.order) {
+      try {
+        this.get(name);
+      } catch (err) {
+        problems.set(name, err instanceof BundleError ? err : new BundleError('CORRUPT_DATA', String(err), { tensor: name, cause: err }));
+      }
+    }
+    return problems;
+  }
+
+  close(): void {
+    this.files.index.close();
+    for (const s of this.shards.values()) s.close();
+    this.shards.clear();
+  }
+
+  /** Total bytes read from the index and data files so far. */
+  get bytesRead(): number {
+    let n = this.files.index.bytesRead;
+    for (const s of this.shards.values()) n += s.bytesRead;
+    return n;
+  }
+
+  private raw(name: string): RawEntry {
+    const raw = this.byName.get(name);
+    if (!raw) throw new BundleError('NOT_FOUND', 'no such tensor in the checkpoint', { path: this.files.index.path, tensor: name });
+    return raw;
+  }
+
+  private shard(id: number, tensor: string): ByteSource {
+    let s = this.shards.get(id);
+    if (!s) {
+      if (id < 0 || id >= this.header.numShards) {
+        throw new BundleError('CORRUPT_ENTRY', `shard id ${id} outside 0..${this.header.numShards - 1}`, {
+          path: this.files.index.path,
+          tensor,
+        });
+      }
+      try {
+        s = this.files.openShard(id, this.header.numShards);
+      } catch (err) {
+        if (err instanceof BundleError) {
+          throw new BundleError(err.code, `data shard ${id} of ${this.header.numShards} cannot be opened: ${err.message}`, {
+            path: err.path ?? dataFilename(this.prefix, id, this.header.numShards),
+            tensor,
+            cause: err,
+          });
+        }
+        throw err;
+      }
+      this.shards.set(id, s);
+    }
+    return s;
+  }
+
+  private readEntry(name: string, p: tensorflow.BundleEntryProto.$Properties, shape: number[]): Tensor {
+    const ipath = this.files.index.path;
+    const d = { path: ipath, tensor: name };
+    const info = checkpointDType(p.dtype ?? 0, name, ipath);
+    const stored = shapeOf(p.shape, d);
+    if (stored.length !== shape.length || stored.some((v, i) => v !== shape[i])) {
+      throw new BundleError('CORRUPT_ENTRY', `stored shape ${JSON.stringify(stored)}, expected ${JSON.stringify(shape)}`, d);
+    }
+    const shardId = safeInt(p.shard_id, 'shard_id', d);
+    const offset = safeInt(p.offset, 'offset', d);
+    const size = safeInt(p.size, 'size', d);
+    const n = numElements(shape);
+    const src = this.shard(shardId, name);
+    if (offset < 0 || size < 0 || offset + size > src.size) {
+      throw new BundleError('TRUNCATED', `entry ${offset}+${size} points past the end of its data shard (${src.size} bytes)`, {
+        path: src.path,
+        offset,
+        tensor: name,
+      });
+    }
+    const stored32 = unmaskCrc(p.crc32c ?? 0);
+    const mismatch = () =>
+      new BundleError('TENSOR_CHECKSUM', 'tensor checksum mismatch', { path: src.path, offset, tensor: name });
+    if (info.kind === 'string') {
+      // Each string takes at least one length byte.
+      if (n > size) throw new BundleError('CORRUPT_ENTRY', `${n} strings cannot fit in ${size} bytes`, { path: src.path, offset, tensor: name });
+      const bytes = src.read(offset, size);
+      const { values, crc } = decodeStrings(bytes, n, { path: src.path, offset, tensor: name });
+      if (this.verify && crc !== stored32) throw mismatch();
+      return { dtype: info.name, shape, data: values };
+    }
+    if (n * info.itemSize !== size) {
+      throw new BundleError('CORRUPT_ENTRY', `size ${size} does not match ${info.name} x ${JSON.stringify(shape)} (${n * info.itemSize} bytes)`, {
+        path: ipath,
+        tensor: name,
+      });
+    }
+    const data = allocate(info, n);
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    src.readInto(offset, bytes);
+    if (this.verify && crc32c(bytes) !== stored32) throw mismatch();
+    if (this.swap) byteSwap(bytes, info.kind === 'complex' ? info.itemSize / 2 : info.itemSize);
+    return { dtype: info.name, shape, data };
+  }
+
+  private assemble(entry: BundleEntry): Tensor {
+    const where = { path: this.files.index.path, tensor: entry.name };
+    const info = checkpointDType(entry.dtypeEnum, entry.name, where.path);
+    const n = numElements(entry.shape);
+    let covered = 0;
+    const parts = entry.slices.map((s) => {
+      const r = resolveExtents(s, entry.shape, where);
+      covered += numElements(r.lengths);
+      return { extents: s, ...r };
+    });
+    if (covered !== n) {
+      throw new BundleError('CORRUPT_ENTRY', `slices cover ${covered} of ${n} elements`, where);
+    }
+    // Read the slices first: each read is bounded by its shard's size, so the full array allocated next is too.
+    const read = parts.map((part) => this.getSlice(entry.name, part.extents));
+    const full: NumericData | Uint8Array[] = info.kind === 'string' ? new Array<Uint8Array>(n) : allocate(info, n);
+    const width = info.kind === 'complex' ? 2 : 1;
+    parts.forEach((part, i) => {
+      copySliceInto(full, entry.shape, read[i]!.data, part.starts, part.lengths, width);
+    });
+    return { dtype: info.name, shape: entry.shape, data: full };
+  }
+}
+
+function latin1(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+}
+
+function parseHeader(value: Uint8Array, path: string | undefined): BundleHeader {
+  let h: tensorflow.BundleHeaderProto.$Properties;
+  try {
+    h = decodeMessage(tensorflow.BundleHeaderProto, value, { path: path ?? '' });
+  } catch (err) {
+    wrapError(err, 'CORRUPT_TABLE', 'cannot decode the bundle header', { path: path ?? '' });
+  }
+  const numShards = h.num_shards ?? 0;
+  if (numShards < 1 || numShards > 1 << 20) {
+    throw new BundleError('CORRUPT_TABLE', `header says ${numShards} shards`, { path: path ?? '' });
+  }
+  const e = h.endianness ?? 0;
+  if (e !== 0 && e !== 1) throw new BundleError('CORRUPT_TABLE', `unknown endianness ${e}`, { path: path ?? '' });
+  const v = h.version ?? {};
+  const producer = v.producer ?? 0;
+  const minConsumer = v.min_consumer ?? 0;
+  const badConsumers = v.bad_consumers ?? [];
+  // kTensorBundleVersion = 1: refuse bundles that need a newer reader.
+  if (minConsumer > 1 || badConsumers.includes(1)) {
+    throw new BundleError('UNSUPPORTED', `checkpoint needs a reader of version ${minConsumer} (this reads version 1)`, { path: path ?? '' });
+  }
+  return { numShards, endianness: e === 1 ? 'big' : 'little', version: { producer, minConsumer, badConsumers } };
+}
+
+function shapeOf(
+  shape: tensorflow.TensorShapeProto.$Properties | null | undefined,
+  d: { path: string | undefined; tensor: string },
+): number[] {
+  if (!shape) return [];
+  if (shape.unknown_rank) throw new BundleError('CORRUPT_ENTRY', 'stored shape has unknown rank', d);
+  const dims = (shape.dim ?? []).map((x) => safeInt(x.size, 'dim', d));
+  if (dims.some((x) => x < 0)) throw new BundleError('CORRUPT_ENTRY', `invalid stored shape ${JSON.stringify(dims)}`, d);
+  if (dims.length > 254) throw new BundleError('CORRUPT_ENTRY', `rank ${dims.length} is too large`, d);
+  let n = 1;
+  for (const x of dims) {
+    n *= x;
+    if (n > Number.MAX_SAFE_INTEGER) throw new BundleError('CORRUPT_ENTRY', `shape ${JSON.stringify(dims)} is too large`, d);
+  }
+  return dims;
+}

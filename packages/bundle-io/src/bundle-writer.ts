@@ -1,0 +1,185 @@
+// Writes a TensorBundle V2 checkpoint as TensorFlow's BundleWriter does (tensorflow/core/util/tensor_bundle/
+// tensor_bundle.cc), byte for byte:
+//
+//   <prefix>.data-00000-of-00001   tensor bytes back to back in add order (strings: see string-data.ts)
+//   <prefix>.index                 table (table/format.ts): "" -> BundleHeaderProto{num_shards 1, LITTLE,
+//                                  version{producer 1}}, then name -> BundleEntryProto{dtype, shape, shard_id,
+//                                  offset, size, crc32c (masked)} in bytewise name order
+//
+// Streaming: add() appends the tensor's bytes to `<data>.tempstate<random>` at once and keeps only its index entry;
+// finish() renames the data file, writes the index to its own temp name and renames it.
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { crc32c, encodeMessage, maskCrc, tensorflow } from '@tensorgraft/proto';
+import { BundleError } from './errors.js';
+import { FileSink } from './file-sink.js';
+import { dataFilename, indexFilename, tempFilename } from './naming.js';
+import { encodeSliceKey } from './slice-key.js';
+import { extentsToProto, isFullSlice, resolveExtents } from './slice.js';
+import { encodeStrings } from './string-data.js';
+import { TableBuilder } from './table/table-builder.js';
+import { type NumericData, type SliceExtent, type Tensor, numericBytes, validateTensor } from './tensor.js';
+
+type EntryProps = tensorflow.BundleEntryProto.$Properties;
+
+/** The header every writer emits; version producer 1 (kTensorBundleVersion), min_consumer 0. */
+export function bundleHeaderBytes(numShards: number, endianness = 0): Uint8Array {
+  return encodeMessage(
+    tensorflow.BundleHeaderProto,
+    tensorflow.BundleHeaderProto.create({ num_shards: numShards, endianness, version: { producer: 1 } }),
+  );
+}
+
+export interface BundleWriterOptions {
+  /** Pad after each tensor so the next starts at a multiple of this (TensorFlow's data_alignment; default 1). */
+  dataAlignment?: number;
+}
+
+const utf8 = new TextEncoder();
+
+function keyString(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+}
+
+export class BundleWriter {
+  readonly prefix: string;
+  private readonly dataPath: string;
+  private readonly tmpDataPath: string;
+  private readonly data: FileSink;
+  /** Index entries by key (latin1 of the key bytes, so sorting the strings sorts the bytes). */
+  private readonly entries = new Map<string, EntryProps>();
+  private readonly alignment: number;
+  private state: 'open' | 'finished' | 'aborted' = 'open';
+
+  constructor(prefix: string, options: BundleWriterOptions = {}) {
+    this.prefix = prefix;
+    this.alignment = options.dataAlignment ?? 1;
+    try {
+      mkdirSync(dirname(prefix), { recursive: true });
+    } catch (err) {
+      throw new BundleError('IO', `cannot create the directory of ${prefix}`, { path: prefix, cause: err });
+    }
+    this.dataPath = dataFilename(prefix, 0, 1);
+    this.tmpDataPath = tempFilename(this.dataPath);
+    this.data = new FileSink(this.tmpDataPath);
+  }
+
+  /** Bytes written to the data file so far. */
+  get dataSize(): number {
+    return this.data.offset;
+  }
+
+  /** Appends a whole tensor under `name`. */
+  add(name: string, tensor: Tensor): void {
+    this.checkOpen(name);
+    if (name === '') throw new BundleError('INVALID_ARGUMENT', 'the empty key is reserved for the header', { tensor: name });
+    this.addKey(utf8.encode(name), name, tensor);
+  }
+
+  /**
+   * Appends one slice of the partitioned tensor `name` (full shape `fullShape`), as BundleWriter::AddSlice: the
+   * full tensor's entry gets dtype, shape and this slice; the slice gets its own entry under its slice key. A slice
+   * covering the whole tensor is stored as a plain tensor.
+   */
+  addSlice(name: string, fullShape: number[], extents: SliceExtent[], tensor: Tensor): void {
+    this.checkOpen(name);
+    const info = validateTensor(name, tensor);
+    const { lengths } = resolveExtents(extents, fullShape, { tensor: name });
+    if (lengths.some((l, d) => l !== tensor.shape[d]) || lengths.length !== tensor.shape.length) {
+      throw new BundleError('INVALID_ARGUMENT', `slice shape ${JSON.stringify(lengths)} vs tensor shape ${JSON.stringify(tensor.shape)}`, {
+        tensor: name,
+      });
+    }
+    if (isFullSlice(extents, fullShape)) {
+      this.add(name, tensor);
+      return;
+    }
+    const fullKey = keyString(utf8.encode(name));
+    let full = this.entries.get(fullKey);
+    if (full) {
+      const sameShape = JSON.stringify((full.shape?.dim ?? []).map((d) => Number(d.size ?? 0))) === JSON.stringify(fullShape);
+      if (full.dtype !== info.enumValue || !sameShape || !full.slices) {
+        throw new BundleError('DUPLICATE_KEY', 'slice does not match the tensor already added under this name', { tensor: name });
+      }
+    } else {
+      full = { dtype: info.enumValue, shape: shapeProto(fullShape), slices: [] };
+      this.entries.set(fullKey, full);
+    }
+    full.slices!.push(extentsToProto(extents));
+    this.addKey(encodeSliceKey(name, extents), name, tensor);
+  }
+
+  /** Writes the index and renames both files into place. */
+  finish(): void {
+    this.checkOpen();
+    this.state = 'finished';
+    this.data.close();
+    const indexPath = indexFilename(this.prefix);
+    const tmpIndex = tempFilename(indexPath);
+    try {
+      renameSync(this.tmpDataPath, this.dataPath);
+      const sink = new FileSink(tmpIndex);
+      try {
+        writeIndex(sink, bundleHeaderBytes(1), this.entries);
+      } finally {
+        sink.close();
+      }
+      renameSync(tmpIndex, indexPath);
+    } catch (err) {
+      rmSync(tmpIndex, { force: true });
+      if (err instanceof BundleError) throw err;
+      throw new BundleError('IO', `cannot finish ${this.prefix}: ${(err as Error).message}`, { path: indexPath, cause: err });
+    }
+  }
+
+  /** Stops writing and removes the temporary data file. */
+  abort(): void {
+    if (this.state !== 'open') return;
+    this.state = 'aborted';
+    this.data.close();
+    rmSync(this.tmpDataPath, { force: true });
+  }
+
+  private checkOpen(tensor?: string): void {
+    if (this.state !== 'open') throw new BundleError('INVALID_ARGUMENT', `writer already ${this.state}`, { path: this.prefix, tensor });
+  }
+
+  private addKey(key: Uint8Array, name: string, tensor: Tensor): void {
+    const info = validateTensor(name, tensor);
+    const k = keyString(key);
+    if (this.entries.has(k)) throw new BundleError('DUPLICATE_KEY', 'tensor added twice', { path: this.prefix, tensor: name });
+    const offset = this.data.offset;
+    let crc: number;
+    if (info.kind === 'string') {
+      const enc = encodeStrings(tensor.data as Uint8Array[]);
+      this.data.append(enc.bytes);
+      crc = enc.crc;
+    } else {
+      const bytes = numericBytes(tensor.data as NumericData);
+      crc = crc32c(bytes);
+      this.data.append(bytes);
+    }
+    const size = this.data.offset - offset;
+    const entry = { dtype: info.enumValue, shape: shapeProto(tensor.shape), offset, size, crc32c: maskCrc(crc) } as unknown as EntryProps;
+    this.entries.set(k, entry);
+    if (this.alignment > 1 && this.data.offset % this.alignment !== 0) {
+      this.data.append(new Uint8Array(this.alignment - (this.data.offset % this.alignment)));
+    }
+  }
+}
+
+export function shapeProto(shape: readonly number[]): tensorflow.TensorShapeProto.$Properties {
+  return { dim: shape.map((size) => (size === 0 ? {} : { size })) } as unknown as tensorflow.TensorShapeProto.$Properties;
+}
+
+/** Writes header + entries (sorted by key bytes) as an index table. */
+export function writeIndex(sink: { append(b: Uint8Array): void }, header: Uint8Array, entries: Map<string, EntryProps>): void {
+  const table = new TableBuilder(sink);
+  table.add(new Uint8Array(0), header);
+  const keys = [...entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const k of keys) {
+    const value = encodeMessage(tensorflow.BundleEntryProto, tensorflow.BundleEntryProto.create(entries.get(k)!));
+    table.add(Uint8Array.from(Buffer.from(k, 'latin1')), value);
+  }
+  table.finish();
+}

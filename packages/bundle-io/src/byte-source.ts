@@ -1,0 +1,102 @@
+// Positioned random access to a file or to bytes in memory: the only way the readers touch data, so opening a
+// checkpoint reads its footer and index, and get(name) reads just that tensor's bytes.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { BundleError } from './errors.js';
+
+export interface ByteSource {
+  /** File path for error messages (undefined for in-memory bytes). */
+  readonly path: string | undefined;
+  /** Total size in bytes. */
+  readonly size: number;
+  /** Reads exactly target.length bytes at `offset` into `target` (TRUNCATED if the source ends first). */
+  readInto(offset: number, target: Uint8Array): void;
+  /** Reads `length` bytes at `offset` into a new buffer. */
+  read(offset: number, length: number): Uint8Array;
+  close(): void;
+  /** Total bytes read so far (for benchmarks and tests of lazy reading). */
+  readonly bytesRead: number;
+}
+
+function checkRange(src: ByteSource, offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+    throw new BundleError('INVALID_ARGUMENT', `bad read range ${offset}+${length}`, { path: src.path, offset });
+  }
+  if (offset + length > src.size) {
+    throw new BundleError('TRUNCATED', `read of ${length} bytes at ${offset} runs past the end (${src.size} bytes)`, {
+      path: src.path,
+      offset,
+    });
+  }
+}
+
+/** A ByteSource over bytes already in memory. */
+export function bytesSource(bytes: Uint8Array, path?: string): ByteSource {
+  let bytesRead = 0;
+  const src: ByteSource = {
+    path,
+    size: bytes.length,
+    get bytesRead() {
+      return bytesRead;
+    },
+    readInto(offset, target) {
+      checkRange(src, offset, target.length);
+      target.set(bytes.subarray(offset, offset + target.length));
+      bytesRead += target.length;
+    },
+    read(offset, length) {
+      checkRange(src, offset, length);
+      bytesRead += length;
+      return bytes.slice(offset, offset + length);
+    },
+    close() {},
+  };
+  return src;
+}
+
+/** A ByteSource over a file, read with positioned reads (pread) straight into the caller's buffer. */
+export function fileSource(path: string): ByteSource {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new BundleError(code === 'ENOENT' ? 'NOT_FOUND' : 'IO', `cannot open ${path}: ${(err as Error).message}`, {
+      path,
+      cause: err,
+    });
+  }
+  const size = fstatSync(fd).size;
+  let bytesRead = 0;
+  let open = true;
+  const src: ByteSource = {
+    path,
+    size,
+    get bytesRead() {
+      return bytesRead;
+    },
+    readInto(offset, target) {
+      checkRange(src, offset, target.length);
+      if (!open) throw new BundleError('IO', 'read after close', { path, offset });
+      let done = 0;
+      // readSync reads at most 2 GiB at a time; loop until the whole range is in.
+      while (done < target.length) {
+        const chunk = Math.min(target.length - done, 0x40000000);
+        const n = readSync(fd, target, done, chunk, offset + done);
+        if (n <= 0) throw new BundleError('TRUNCATED', `file ended while reading at ${offset + done}`, { path, offset });
+        done += n;
+      }
+      bytesRead += done;
+    },
+    read(offset, length) {
+      checkRange(src, offset, length);
+      const out = new Uint8Array(length);
+      src.readInto(offset, out);
+      return out;
+    },
+    close() {
+      if (open) closeSync(fd);
+      open = false;
+    },
+  };
+  return src;
+}

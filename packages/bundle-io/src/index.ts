@@ -1,0 +1,24 @@
+export { BundleError, type BundleErrorCode, type BundleErrorDetails } from './errors.js';
+export { type ByteSource, bytesSource, fileSource } from './byte-source.js';
+export {
+  type Tensor,
+  type TensorData,
+  type NumericData,
+  type SliceExtent,
+  numElements,
+  validateTensor,
+} from './tensor.js';
+export { indexFilename, dataFilename, tempFilename } from './naming.js';
+export { encodeSliceKey } from './slice-key.js';
+export { BundleWriter, type BundleWriterOptions, bundleHeaderBytes } from './bundle-writer.js';
+export {
+  BundleReader,
+  type BundleEntry,
+  type BundleFiles,
+  type BundleHeader,
+  type ReadOptions,
+} from './bundle-reader.js';
+export { mergeBundles, type MergeOptions } from './merge.js';
+export { TableBuilder, type TableSink, type TableBuilderOptions } from './table/table-builder.js';
+export { TableReader, type TableReaderOptions } from './table/table-reader.js';
+export type { BlockEntry } from './table/block-reader.js';

@@ -1,0 +1,101 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { BundleError, BundleReader } from '@tensorgraft/bundle-io';
+import { describe, expect, it } from 'vitest';
+import { type JsonTensor, expected, fixture, tensorToJson } from './fixtures.js';
+
+function readAll(prefix: string): Record<string, JsonTensor> {
+  const r = BundleReader.open(prefix);
+  try {
+    const out: Record<string, JsonTensor> = {};
+    for (const name of r.names()) out[name] = tensorToJson(r.get(name));
+    return out;
+  } finally {
+    r.close();
+  }
+}
+
+describe('BundleReader on checkpoints written by TensorFlow', () => {
+  for (const kase of ['dtypes', 'saver', 'sharded', 'merge']) {
+    it(`reads every tensor of ${kase} with TensorFlow's values`, () => {
+      const exp = expected(kase);
+      const got = readAll(fixture(kase, exp.prefix));
+      expect(Object.keys(got).sort()).toEqual(Object.keys(exp.tensors).sort());
+      expect(got).toEqual(exp.tensors);
+    });
+  }
+
+  for (const sub of ['whole', 'sharded']) {
+    it(`reads the tf.train.Checkpoint ${sub} case`, () => {
+      const exp = expected<{ cases: Record<string, { prefix: string; tensors: Record<string, JsonTensor> }> }>('object');
+      const c = exp.cases[sub]!;
+      expect(readAll(fixture('object', c.prefix))).toEqual(c.tensors);
+    });
+  }
+
+  it('lists entries with dtype, shape and byte size', () => {
+    const r = BundleReader.open(fixture('dtypes', 'model.ckpt'));
+    const byName = new Map(r.entries().map((e) => [e.name, e]));
+    expect(byName.get('zeta/float32')).toMatchObject({ dtype: 'float32', shape: [3, 4], size: 48, slices: [] });
+    expect(byName.get('complex128')).toMatchObject({ dtype: 'complex128', shape: [1, 1], size: 16 });
+    expect(byName.get('scalar/int64')).toMatchObject({ dtype: 'int64', shape: [], size: 8 });
+    const part = byName.get('part/matrix')!;
+    expect(part.dtype).toBe('float32');
+    expect(part.shape).toEqual([6, 4]);
+    expect(part.size).toBe(96);
+    expect(part.slices).toHaveLength(3);
+    // Only tensor names are listed, never the slice keys.
+    expect(r.names().every((n) => n.charCodeAt(0) !== 0)).toBe(true);
+    r.close();
+  });
+
+  it('reads a partitioned tensor slice by slice', () => {
+    const r = BundleReader.open(fixture('dtypes', 'model.ckpt'));
+    const e = r.entry('part/matrix');
+    const rows = e.slices.map((s) => {
+      const t = r.getSlice('part/matrix', s);
+      return { start: s[0]!.start, shape: t.shape, first: (t.data as Float32Array)[0] };
+    });
+    rows.sort((a, b) => a.start - b.start);
+    expect(rows).toEqual([
+      { start: 0, shape: [2, 4], first: 0 },
+      { start: 2, shape: [3, 4], first: 1 },
+      { start: 5, shape: [1, 4], first: 2.5 },
+    ]);
+    r.close();
+  });
+
+  it('reads one tensor without reading the others', () => {
+    const r = BundleReader.open(fixture('dtypes', 'model.ckpt'));
+    const afterOpen = r.bytesRead;
+    r.get('int8');
+    expect(r.bytesRead - afterOpen).toBe(3);
+    r.close();
+  });
+
+  it('names a missing data shard', () => {
+    const exp = expected('sharded');
+    const r = new BundleReader({
+      prefix: 'x',
+      index: BundleReader.open(fixture('sharded', exp.prefix))['files'].index,
+      openShard: () => {
+        throw new BundleError('NOT_FOUND', 'gone', { path: '/nowhere/model.ckpt.data-00001-of-00002' });
+      },
+    });
+    const err = (() => {
+      try {
+        r.get(r.names()[0]!);
+      } catch (e) {
+        return e as BundleError;
+      }
+    })();
+    expect(err).toBeInstanceOf(BundleError);
+    expect(err!.code).toBe('NOT_FOUND');
+    expect(err!.path).toBe('/nowhere/model.ckpt.data-00001-of-00002');
+    expect(err!.tensor).toBe(r.names()[0]);
+  });
+
+  it('sharded fixtures really have several data files', () => {
+    expect(readdirSync(fixture('sharded')).filter((f) => f.includes('.data-'))).toHaveLength(2);
+    expect(existsSync(fixture('object', 'sharded', 'ckpt.data-00001-of-00002'))).toBe(true);
+  });
+});

@@ -1,0 +1,119 @@
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BundleError, BundleReader, BundleWriter, mergeBundles } from '@tensorgraft/bundle-io';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type JsonTensor, expected, fixture, parseShapeAndSlice, tensorFromJson, tensorToJson } from './fixtures.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'bundle-writer-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function same(a: string, b: string): void {
+  expect(Buffer.from(readFileSync(a)).equals(readFileSync(b))).toBe(true);
+}
+
+describe('BundleWriter', () => {
+  it("writes byte-identical files to TensorFlow's SaveV2 for the same tensors in the same order", () => {
+    const exp = expected<{ saved: (JsonTensor & { name: string })[] }>('dtypes');
+    const prefix = join(tmp, 'dtypes', 'model.ckpt');
+    const w = new BundleWriter(prefix);
+    for (const item of exp.saved) {
+      const t = tensorFromJson(item);
+      if (item.shape_and_slice) {
+        const { fullShape, extents } = parseShapeAndSlice(item.shape_and_slice);
+        w.addSlice(item.name, fullShape, extents, t);
+      } else {
+        w.add(item.name, t);
+      }
+    }
+    w.finish();
+    same(`${prefix}.index`, fixture('dtypes', 'model.ckpt.index'));
+    same(`${prefix}.data-00000-of-00001`, fixture('dtypes', 'model.ckpt.data-00000-of-00001'));
+    expect(readdirSync(join(tmp, 'dtypes')).sort()).toEqual(['model.ckpt.data-00000-of-00001', 'model.ckpt.index']);
+  });
+
+  it('reads back what it wrote: every dtype, scalars, empty tensors', () => {
+    const exp = expected<{ saved: (JsonTensor & { name: string })[] }>('dtypes');
+    const prefix = join(tmp, 'roundtrip', 'ckpt');
+    const w = new BundleWriter(prefix);
+    const want: Record<string, JsonTensor> = {};
+    for (const item of exp.saved) {
+      if (item.shape_and_slice) continue;
+      w.add(item.name, tensorFromJson(item));
+      want[item.name] = tensorToJson(tensorFromJson(item));
+    }
+    w.finish();
+    const r = BundleReader.open(prefix);
+    for (const name of Object.keys(want)) expect(tensorToJson(r.get(name))).toEqual(want[name]);
+    r.close();
+  });
+
+  it('uses temp names until finish and renames them', () => {
+    const prefix = join(tmp, 'temp', 'ckpt');
+    const w = new BundleWriter(prefix);
+    w.add('a', { dtype: 'float32', shape: [2], data: new Float32Array([1, 2]) });
+    const during = readdirSync(join(tmp, 'temp'));
+    expect(during).toHaveLength(1);
+    expect(during[0]).toMatch(/^ckpt\.data-00000-of-00001\.tempstate\d+$/);
+    w.finish();
+    expect(readdirSync(join(tmp, 'temp')).sort()).toEqual(['ckpt.data-00000-of-00001', 'ckpt.index']);
+  });
+
+  it('abort removes the temporary data file', () => {
+    const prefix = join(tmp, 'abort', 'ckpt');
+    const w = new BundleWriter(prefix);
+    w.add('a', { dtype: 'int32', shape: [1], data: new Int32Array([1]) });
+    w.abort();
+    expect(readdirSync(join(tmp, 'abort'))).toEqual([]);
+  });
+
+  it('refuses duplicates, wrong lengths and the empty name with typed errors', () => {
+    const w = new BundleWriter(join(tmp, 'bad', 'ckpt'));
+    w.add('x', { dtype: 'int32', shape: [1], data: new Int32Array([1]) });
+    const codes = [
+      () => w.add('x', { dtype: 'int32', shape: [1], data: new Int32Array([1]) }),
+      () => w.add('y', { dtype: 'int32', shape: [2], data: new Int32Array([1]) }),
+      () => w.add('z', { dtype: 'float32', shape: [1], data: new Int32Array([1]) }),
+      () => w.add('', { dtype: 'int32', shape: [1], data: new Int32Array([1]) }),
+      () => w.add('v', { dtype: 'variant', shape: [1], data: new Uint8Array(1) }),
+    ].map((f) => {
+      try {
+        f();
+        return 'no error';
+      } catch (e) {
+        expect(e).toBeInstanceOf(BundleError);
+        return (e as BundleError).code;
+      }
+    });
+    expect(codes).toEqual(['DUPLICATE_KEY', 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', 'UNSUPPORTED']);
+    w.abort();
+  });
+
+  it('writes tables with several data blocks like TensorFlow (many entries)', () => {
+    // 20k entries make the index span several 256 KiB blocks: separators and the final successor are exercised.
+    const prefix = join(tmp, 'many', 'ckpt');
+    const w = new BundleWriter(prefix);
+    for (let i = 0; i < 20000; i++) w.add(`layer_${String(i).padStart(5, '0')}/w`, { dtype: 'float32', shape: [1], data: new Float32Array([i]) });
+    w.finish();
+    const r = BundleReader.open(prefix);
+    expect(r.names()).toHaveLength(20000);
+    expect((r.get('layer_12345/w').data as Float32Array)[0]).toBe(12345);
+    r.close();
+  });
+});
+
+describe('mergeBundles', () => {
+  it("merges like MergeV2Checkpoints: same files, same bytes, inputs' index files and directory removed", () => {
+    const exp = expected<{ inputs: string[]; merged_files: string[]; input_dir_after_merge: string[] | null }>('merge');
+    const work = join(tmp, 'merge');
+    cpSync(fixture('merge', 'parts'), join(work, 'tmp'), { recursive: true });
+    mergeBundles(
+      exp.inputs.map((p) => join(work, 'tmp', p.replace(/^parts\//, ''))),
+      join(work, 'out', 'model.ckpt'),
+    );
+    expect(readdirSync(join(work, 'out')).sort()).toEqual(exp.merged_files);
+    for (const f of exp.merged_files) same(join(work, 'out', f), fixture('merge', 'merged', f));
+    expect(exp.input_dir_after_merge).toBeNull();
+    expect(() => readdirSync(join(work, 'tmp'))).toThrow();
+  });
+});
