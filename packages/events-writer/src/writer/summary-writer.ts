@@ -1,7 +1,7 @@
 // SummaryWriter: TensorBoard's event file writer for Node. Each call checks its arguments, encodes one Event and
 // queues it (cheap, synchronous, typed errors at the call); EventFileSink appends the queue in the background.
-// The file starts with the file_version event "brain.Event:2"; a resumed run then gets a SessionLog START at the
-// resume step, which makes TensorBoard drop the steps at or after it that a crashed run left behind.
+// The file starts with the file_version event "brain.Event:2"; a resumed run then gets SessionLog START events at the
+// resume step, which make TensorBoard drop the steps at or after it that a crashed run left behind.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { decodeMessage, encodeMessage, tensorflow } from '@tensorgraft/proto';
@@ -125,7 +125,14 @@ export class SummaryWriter {
     this.sink = sink;
     this.path = sink.path;
     this.sink.append(fileVersionEvent(now));
-    if (resumeStep !== undefined) this.sink.append(sessionLogEvent(resumeStep, now, SessionStatus.START));
+    if (resumeStep !== undefined) {
+      // Twice: TensorBoard's plugin loader takes a run's first START for the initial session start and purges only on
+      // a later one (the legacy loader purges on every START); a run written without START needs both to drop the
+      // orphaned steps. Purging at the same step twice is harmless.
+      const start = sessionLogEvent(resumeStep, now, SessionStatus.START);
+      this.sink.append(start);
+      this.sink.append(start);
+    }
   }
 
   /** A scalar: TF2 float tensor with the `scalars` plugin (default) or legacy simple_value. Stored as float32. */
