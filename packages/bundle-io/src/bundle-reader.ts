@@ -66,6 +66,7 @@ export interface BundleFiles {
 }
 
 export class BundleReader {
+  readonly format = 'v2' as const;
   readonly prefix: string;
   readonly header: BundleHeader;
   private readonly files: BundleFiles;

@@ -22,3 +22,12 @@ export { mergeBundles, type MergeOptions } from './merge.js';
 export { TableBuilder, type TableSink, type TableBuilderOptions } from './table/table-builder.js';
 export { TableReader, type TableReaderOptions } from './table/table-reader.js';
 export type { BlockEntry } from './table/block-reader.js';
+export { V1Reader, v1Files, decodeValues } from './v1-reader.js';
+export { SafetensorsReader, writeSafetensors, safetensorsDType, type SafetensorsWriteOptions } from './safetensors.js';
+export {
+  type CheckpointReader,
+  type ResolvedCheckpoint,
+  openCheckpoint,
+  resolveCheckpoint,
+  latestFromState,
+} from './checkpoint.js';

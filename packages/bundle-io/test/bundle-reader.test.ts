@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { BundleError, BundleReader } from '@tensorgraft/bundle-io';
+import { BundleError, BundleReader, fileSource } from '@tensorgraft/bundle-io';
 import { describe, expect, it } from 'vitest';
 import { type JsonTensor, expected, fixture, tensorToJson } from './fixtures.js';
 
@@ -76,7 +76,7 @@ describe('BundleReader on checkpoints written by TensorFlow', () => {
     const exp = expected('sharded');
     const r = new BundleReader({
       prefix: 'x',
-      index: BundleReader.open(fixture('sharded', exp.prefix))['files'].index,
+      index: fileSource(fixture('sharded', `${exp.prefix}.index`)),
       openShard: () => {
         throw new BundleError('NOT_FOUND', 'gone', { path: '/nowhere/model.ckpt.data-00001-of-00002' });
       },

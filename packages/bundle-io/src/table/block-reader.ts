@@ -1,5 +1,6 @@
 // Decodes a table block (layout in block-builder.ts) into its key/value entries, checking every length against the
 // block so corrupt bytes give a CORRUPT_TABLE error with the offset, never a RangeError or a huge allocation.
+import { readVarint32 } from '@tensorgraft/proto';
 import { BundleError } from '../errors.js';
 
 export interface BlockEntry {
@@ -14,14 +15,12 @@ export interface BlockContext {
 }
 
 function varint32(buf: Uint8Array, at: number, limit: number, ctx: BlockContext): [number, number] {
-  let result = 0;
-  for (let i = 0; i < 5; i++) {
-    if (at + i >= limit) break;
-    const b = buf[at + i]!;
-    result += (b & 0x7f) * 2 ** (7 * i);
-    if (b < 0x80) return [result, at + i + 1];
+  try {
+    const d = readVarint32(buf.subarray(0, limit), at);
+    return [d.value, d.next];
+  } catch (err) {
+    throw new BundleError('CORRUPT_TABLE', 'bad varint in block entry', { path: ctx.path, offset: ctx.offset + at, cause: err });
   }
-  throw new BundleError('CORRUPT_TABLE', 'bad varint in block entry', { path: ctx.path, offset: ctx.offset + at });
 }
 
 /** All entries of a block, in order. Keys must be strictly increasing (bytewise) unless `allowUnsorted`. */

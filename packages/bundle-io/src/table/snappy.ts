@@ -1,5 +1,5 @@
 // Snappy-compressed table blocks (type 1). TensorFlow has written uncompressed tables since 1.2, but older checkpoints
-// and other LevelDB-table writers may compress; we only ever decompress. snappyjs: maintained, pure JS (no native build
+// and other LevelDB-table writers may compress; TableBuilder compresses only when asked. snappyjs: maintained, pure JS (no native build
 // that a closed network or a browser would refuse), and it takes a maximum length, so a corrupt length header cannot
 // make it allocate more than we allow.
 import SnappyJS from 'snappyjs';
@@ -16,4 +16,9 @@ export function uncompressSnappy(contents: Uint8Array, maxLength: number, path: 
       cause: err,
     });
   }
+}
+
+export function compressSnappy(contents: Uint8Array): Uint8Array {
+  const out = SnappyJS.compress(contents) as Uint8Array;
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }

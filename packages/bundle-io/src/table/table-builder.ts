@@ -4,7 +4,8 @@
 import { BundleError } from '../errors.js';
 import { BlockBuilder } from './block-builder.js';
 import { compareBytes, keyLabel } from './block-reader.js';
-import { type BlockHandle, NO_COMPRESSION, blockTrailer, encodeFooter, handleBytes } from './format.js';
+import { type BlockHandle, NO_COMPRESSION, SNAPPY_COMPRESSION, blockTrailer, encodeFooter, handleBytes } from './format.js';
+import { compressSnappy } from './snappy.js';
 import { shortSuccessor, shortestSeparator } from './key-order.js';
 
 export const DEFAULT_BLOCK_SIZE = 262144;
@@ -20,6 +21,11 @@ export interface TableBuilderOptions {
   restartInterval?: number;
   /** For error messages. */
   path?: string;
+  /**
+   * 'snappy' compresses each block when that saves at least 1/8 (LevelDB's rule). TensorFlow writes 'none' (the
+   * default), and byte-identical output needs it; snappy is here for tests and other table writers' files.
+   */
+  compression?: 'none' | 'snappy';
 }
 
 export class TableBuilder {
@@ -32,6 +38,7 @@ export class TableBuilder {
   private pendingHandle: BlockHandle | undefined;
   private closed = false;
   private readonly path: string | undefined;
+  private readonly snappy: boolean;
 
   constructor(
     private readonly sink: TableSink,
@@ -40,6 +47,7 @@ export class TableBuilder {
     this.blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
     this.data = new BlockBuilder(options.restartInterval ?? DEFAULT_RESTART_INTERVAL);
     this.path = options.path;
+    this.snappy = options.compression === 'snappy';
   }
 
   /** Adds an entry; keys must be strictly increasing bytewise. */
@@ -90,10 +98,18 @@ export class TableBuilder {
   }
 
   private writeBlock(block: BlockBuilder): BlockHandle {
-    const contents = block.finish();
+    let contents = block.finish();
+    let type = NO_COMPRESSION;
+    if (this.snappy) {
+      const compressed = compressSnappy(contents);
+      if (compressed.length < contents.length - Math.floor(contents.length / 8)) {
+        contents = compressed;
+        type = SNAPPY_COMPRESSION;
+      }
+    }
     const handle = { offset: this.offset, size: contents.length };
     this.sink.append(contents);
-    this.sink.append(blockTrailer(contents, NO_COMPRESSION));
+    this.sink.append(blockTrailer(contents, type));
     this.offset += contents.length + 5;
     return handle;
   }

@@ -1,0 +1,98 @@
+// One entry point for every kind of checkpoint argument (DESIGN.md): a V2 prefix (`dir/model.ckpt-1000`, or its
+// `.index` / `.data-…` file), a V1 file or sharded V1 prefix, a `.safetensors` file, or a directory holding a
+// `checkpoint` state file (its model_checkpoint_path, relative to the directory unless absolute).
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { BundleReader, type BundleEntry, type ReadOptions } from './bundle-reader.js';
+import { BundleError } from './errors.js';
+import { SafetensorsReader } from './safetensors.js';
+import type { SliceExtent, Tensor } from './tensor.js';
+import { V1Reader, v1Files } from './v1-reader.js';
+
+/** What every reader offers; ls/cat/verify/diff/convert work on this. */
+export interface CheckpointReader {
+  readonly format: 'v2' | 'v1' | 'safetensors';
+  names(): string[];
+  has(name: string): boolean;
+  entries(): BundleEntry[];
+  entry(name: string): BundleEntry;
+  get(name: string): Tensor;
+  verifyAll(): Map<string, BundleError>;
+  readonly bytesRead: number;
+  close(): void;
+}
+
+export interface ResolvedCheckpoint {
+  format: 'v2' | 'v1' | 'safetensors';
+  /** The prefix (V2), file or prefix (V1) or file (safetensors) that was opened. */
+  path: string;
+}
+
+const TABLE_MAGIC = Buffer.from([0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb]);
+
+/** Works out which checkpoint `arg` names, without reading more than a state file and 8 bytes. */
+export function resolveCheckpoint(arg: string): ResolvedCheckpoint {
+  let path = arg;
+  if (existsSync(path) && statSync(path).isDirectory()) path = latestFromState(path);
+  const m = /^(.*)\.(index|data-\d{5}-of-\d{5})$/.exec(path);
+  if (m && existsSync(`${m[1]}.index`)) path = m[1]!;
+  if (existsSync(`${path}.index`)) return { format: 'v2', path };
+  if (path.endsWith('.safetensors')) {
+    if (!existsSync(path)) throw new BundleError('NOT_FOUND', 'no such file', { path });
+    return { format: 'safetensors', path };
+  }
+  if (existsSync(path) && statSync(path).isFile()) {
+    if (hasTableMagic(path)) return { format: 'v1', path };
+    if (looksLikeSafetensors(path)) return { format: 'safetensors', path };
+    throw new BundleError('BAD_MAGIC', 'not a TensorFlow checkpoint or safetensors file', { path });
+  }
+  try {
+    v1Files(path);
+    return { format: 'v1', path };
+  } catch {
+    throw new BundleError('NOT_FOUND', `no checkpoint at ${arg} (no ${path}.index, V1 file or shards)`, { path: arg });
+  }
+}
+
+/** Opens any checkpoint argument (see resolveCheckpoint). */
+export function openCheckpoint(arg: string, options: ReadOptions = {}): CheckpointReader {
+  const r = resolveCheckpoint(arg);
+  if (r.format === 'v2') return BundleReader.open(r.path, options);
+  if (r.format === 'v1') return V1Reader.open(r.path, options) as CheckpointReader;
+  return SafetensorsReader.open(r.path) as CheckpointReader;
+}
+
+/** The latest checkpoint named by `dir/checkpoint` (text CheckpointState: model_checkpoint_path: "..."). */
+export function latestFromState(dir: string): string {
+  const state = join(dir, 'checkpoint');
+  if (!existsSync(state)) throw new BundleError('NOT_FOUND', 'directory has no checkpoint state file', { path: state });
+  const text = readFileSync(state, 'utf8');
+  const m = /^\s*model_checkpoint_path\s*:\s*"((?:[^"\\]|\\.)*)"/m.exec(text);
+  if (!m) throw new BundleError('CORRUPT_TABLE', 'checkpoint state file has no model_checkpoint_path', { path: state });
+  const p = JSON.parse(`"${m[1]}"`) as string;
+  return isAbsolute(p) ? p : join(dir, p);
+}
+
+function head(path: string, at: 'start' | 'end', n: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const size = statSync(path).size;
+    const buf = Buffer.alloc(Math.min(n, size));
+    readSync(fd, buf, 0, buf.length, at === 'start' ? 0 : size - buf.length);
+    return buf;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function hasTableMagic(path: string): boolean {
+  return head(path, 'end', 8).equals(TABLE_MAGIC);
+}
+
+function looksLikeSafetensors(path: string): boolean {
+  const b = head(path, 'start', 9);
+  return b.length === 9 && b[8] === 0x7b; // '{' right after the length
+}
+
+/** Stored slices, for readers that have them. */
+export type { SliceExtent };

@@ -1,0 +1,47 @@
+import { BundleError, V1Reader, openCheckpoint } from '@tensorgraft/bundle-io';
+import { describe, expect, it } from 'vitest';
+import { type JsonTensor, expected, fixture, tensorToJson } from './fixtures.js';
+
+describe('V1Reader on a V1 checkpoint written by tf.compat.v1.train.Saver(write_version=V1)', () => {
+  const exp = expected<{ prefix: string; sliced: string[]; tensors: Record<string, JsonTensor> }>('v1');
+
+  it("reads every tensor, the partitioned one included, with TensorFlow's values", () => {
+    const r = V1Reader.open(fixture('v1', exp.prefix));
+    const got: Record<string, JsonTensor> = {};
+    for (const n of r.names()) got[n] = tensorToJson(r.get(n));
+    expect(got).toEqual(exp.tensors);
+    r.close();
+  });
+
+  it('lists dtypes, shapes and the stored slices', () => {
+    const r = V1Reader.open(fixture('v1', exp.prefix));
+    const e = r.entry('embedding');
+    expect(e).toMatchObject({ dtype: 'float32', shape: [10, 4], size: 160 });
+    expect(e.slices.map((s) => s[0])).toEqual([
+      { start: 0, length: 4 },
+      { start: 4, length: 3 },
+      { start: 7, length: 3 },
+    ]);
+    const part = r.getSlice('embedding', e.slices[1]!);
+    expect(part.shape).toEqual([3, 4]);
+    expect(Array.from(part.data as Float32Array)).toEqual(
+      (exp.tensors.embedding!.values as number[]).slice(16, 28),
+    );
+    expect(r.entry('half')).toMatchObject({ dtype: 'float16', shape: [2, 2], slices: [] });
+    r.close();
+  });
+
+  it('is found by openCheckpoint from the file name', () => {
+    const r = openCheckpoint(fixture('v1', exp.prefix));
+    expect(r.format).toBe('v1');
+    expect(r.names()).toEqual(Object.keys(exp.tensors).sort());
+    expect(r.verifyAll().size).toBe(0);
+    r.close();
+  });
+
+  it('reports an unknown tensor by name', () => {
+    const r = V1Reader.open(fixture('v1', exp.prefix));
+    expect(() => r.get('nope')).toThrow(BundleError);
+    r.close();
+  });
+});
