@@ -34,3 +34,8 @@ export {
 } from './ops/op-registry.js';
 export { inferOutputShapes } from './shape-inference.js';
 export { GRAPH_DEF_VERSION, TENSORFLOW_VERSION } from './ops/op-defs.generated.js';
+export { Session, type SessionOptions, type FeedValue, type Fetches, type FetchResult } from './runtime/session.js';
+export { initBackend, type BackendName } from './runtime/backend.js';
+export { VariableStore, type VarRef, type Value } from './runtime/values.js';
+export { tensorFromProto, tensorProtoFrom, tfjsDtype } from './runtime/tensor-proto.js';
+export { opSupport, supportedOpTypes, type OpSupport } from './op-support.js';

@@ -1,0 +1,83 @@
+// Backend choice: @tensorflow/tfjs-node when the user installed it (an optional peer, found at run time), else the
+// WebAssembly backend loading its .wasm files from the installed package (no network), else the plain CPU backend.
+// The CPU backend is always initialized too, so the executor can switch to it synchronously for a kernel the chosen
+// backend lacks (tf.setBackend on an initialized backend takes effect before its promise settles).
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+let chosen: Promise<BackendName> | undefined;
+
+/** Initializes TensorFlow.js once and returns the backend in use. `prefer` forces one (falling back as usual). */
+export function initBackend(prefer?: BackendName): Promise<BackendName> {
+  if (!chosen || prefer) chosen = choose(prefer);
+  return chosen;
+}
+
+async function choose(prefer?: BackendName): Promise<BackendName> {
+  await tf.setBackend('cpu');
+  const order: BackendName[] = prefer ? [prefer, 'tensorflow', 'wasm', 'cpu'] : ['tensorflow', 'wasm', 'cpu'];
+  for (const name of order) {
+    try {
+      if (name === 'tensorflow' && !(await loadTfjsNode())) continue;
+      if (name === 'wasm') await loadWasm();
+      if (await tf.setBackend(name)) return name;
+    } catch {
+      // try the next one
+    }
+  }
+  await tf.setBackend('cpu');
+  return 'cpu';
+}
+
+async function loadTfjsNode(): Promise<boolean> {
+  const spec = '@tensorflow/tfjs-node';
+  try {
+    await import(spec);
+    return tf.findBackend('tensorflow') !== null;
+  } catch {
+    // not resolvable from here (pnpm's strict layout): try from the application's directory
+    try {
+      const req = createRequire(join(process.cwd(), 'package.json'));
+      await import(pathToFileURL(req.resolve(spec)).href);
+      return tf.findBackend('tensorflow') !== null;
+    } catch {
+      return false;
+    }
+  }
+}
+
+let wasmLoaded = false;
+async function loadWasm(): Promise<void> {
+  if (wasmLoaded) return;
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const req = createRequire(import.meta.url);
+  const dir = dirname(req.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+  wasm.setWasmPaths(`${join(dir, 'dist')}/`);
+  wasmLoaded = true;
+}
+
+/** Does the active backend have a kernel for `kernelName`? */
+export function backendHas(kernelName: string): boolean {
+  return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
+}
+
+/** Runs `fn` on the CPU backend (already initialized), then switches back. */
+export function onCpu<T>(fn: () => T): T {
+  const back = tf.getBackend();
+  if (back === 'cpu') return fn();
+  void tf.setBackend('cpu');
+  try {
+    return fn();
+  } finally {
+    void tf.setBackend(back);
+  }
+}
+
+export function isMissingKernel(err: unknown): boolean {
+  return err instanceof Error && /not registered for backend|not yet implemented/.test(err.message);
+}

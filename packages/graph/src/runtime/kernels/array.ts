@@ -1,0 +1,94 @@
+// Shapes and layout: Reshape, Shape, Squeeze, Concat, Pack, slicing, padding, tiling, Fill, Range, Select.
+import { GraphError } from '../../errors.js';
+import { tensorFromProto } from '../tensor-proto.js';
+import type { KernelFactory } from '../values.js';
+import { attrsOf, ints, read, scalarInt, T, tf } from './common.js';
+
+function shapeOut(n: { name: string }, dims: number[], dtype: string): tf.Tensor {
+  return tf.tensor1d(dims, dtype === 'int32' ? 'int32' : 'float32');
+}
+
+export const arrayKernels: Record<string, KernelFactory> = {
+  Const: (n, ctx) => {
+    // made once per session and kept: the executor never disposes it
+    const value = ctx.keep(tensorFromProto(read.tensor(n, 'value'), n.name));
+    return () => [value];
+  },
+  Reshape: (n) => (i, s) => [tf.reshape(T(i, 0, s, n), ints(T(i, 1, s, n)))],
+  Shape: (n) => {
+    const out = attrsOf(n).tfType('out_type');
+    return (i, s) => [shapeOut(n, T(i, 0, s, n).shape, out)];
+  },
+  ShapeN: (n) => {
+    const out = attrsOf(n).tfType('out_type');
+    return (i, s) => i.map((_, k) => shapeOut(n, T(i, k, s, n).shape, out));
+  },
+  Size: (n) => (i, s) => [tf.scalar(T(i, 0, s, n).size, 'int32')],
+  Rank: (n) => (i, s) => [tf.scalar(T(i, 0, s, n).rank, 'int32')],
+  Squeeze: (n) => {
+    const dims = attrsOf(n).listI('squeeze_dims');
+    return (i, s) => {
+      const x = T(i, 0, s, n);
+      const axes = dims.map((d) => (d < 0 ? d + x.rank : d));
+      for (const a of axes) {
+        if (x.shape[a] !== 1) throw new GraphError('KERNEL', `cannot squeeze dim ${a} of size ${x.shape[a]}`, { node: n.name });
+      }
+      return [tf.squeeze(x, axes.length ? axes : undefined)];
+    };
+  },
+  ExpandDims: (n) => (i, s) => [tf.expandDims(T(i, 0, s, n), scalarInt(T(i, 1, s, n)))],
+  Fill: (n) => (i, s) => {
+    const v = T(i, 1, s, n);
+    const value = v.dataSync()[0] as number;
+    return [tf.fill(ints(T(i, 0, s, n)), value, v.dtype)];
+  },
+  ZerosLike: (n) => (i, s) => [tf.zerosLike(T(i, 0, s, n))],
+  OnesLike: (n) => (i, s) => [tf.onesLike(T(i, 0, s, n))],
+  Transpose: (n) => (i, s) => [tf.transpose(T(i, 0, s, n), ints(T(i, 1, s, n)))],
+  ConcatV2: (n) => (i, s) => {
+    const axis = scalarInt(T(i, i.length - 1, s, n));
+    const xs = i.slice(0, -1).map((_, k) => T(i, k, s, n));
+    return [xs.length === 1 ? xs[0]! : tf.concat(xs, axis < 0 ? axis + xs[0]!.rank : axis)];
+  },
+  Pack: (n) => {
+    const axis = attrsOf(n).i('axis');
+    return (i, s) => [tf.stack(i.map((_, k) => T(i, k, s, n)), axis < 0 ? axis + (T(i, 0, s, n).rank + 1) : axis)];
+  },
+  Unpack: (n) => {
+    const axis = attrsOf(n).i('axis');
+    return (i, s) => {
+      const x = T(i, 0, s, n);
+      return tf.unstack(x, axis < 0 ? axis + x.rank : axis);
+    };
+  },
+  StridedSlice: (n) => {
+    const a = attrsOf(n);
+    const [bm, em, el, na, sh] = ['begin_mask', 'end_mask', 'ellipsis_mask', 'new_axis_mask', 'shrink_axis_mask'].map((k) => a.i(k));
+    return (i, s) => [
+      tf.stridedSlice(T(i, 0, s, n), ints(T(i, 1, s, n)), ints(T(i, 2, s, n)), ints(T(i, 3, s, n)), bm, em, el, na, sh),
+    ];
+  },
+  Slice: (n) => (i, s) => [tf.slice(T(i, 0, s, n), ints(T(i, 1, s, n)), ints(T(i, 2, s, n)))],
+  Pad: (n) => (i, s) => {
+    const p = ints(T(i, 1, s, n));
+    const pairs: [number, number][] = [];
+    for (let k = 0; k < p.length; k += 2) pairs.push([p[k]!, p[k + 1]!]);
+    return [tf.pad(T(i, 0, s, n), pairs)];
+  },
+  Tile: (n) => (i, s) => [tf.tile(T(i, 0, s, n), ints(T(i, 1, s, n)))],
+  Range: (n) => {
+    const dtype = attrsOf(n).tfType('Tidx');
+    return (i, s) => {
+      const [start, limit, delta] = [0, 1, 2].map((k) => T(i, k, s, n).dataSync()[0] as number);
+      return [tf.range(start!, limit!, delta!, dtype === 'int32' ? 'int32' : 'float32')];
+    };
+  },
+  Select: (n) => (i, s) => {
+    let c = T(i, 0, s, n);
+    const a = T(i, 1, s, n);
+    // v1 Select: a vector condition picks rows
+    if (c.rank === 1 && a.rank > 1) c = tf.reshape(c, [c.shape[0]!, ...new Array<number>(a.rank - 1).fill(1)]);
+    return [tf.where(c, a, T(i, 2, s, n))];
+  },
+  SelectV2: (n) => (i, s) => [tf.where(T(i, 0, s, n), T(i, 1, s, n), T(i, 2, s, n))],
+};

@@ -1,0 +1,63 @@
+// Small helpers shared by the kernel files.
+import * as tf from '@tensorflow/tfjs-core';
+import { read } from '../../attrs.js';
+import { GraphError } from '../../errors.js';
+import type { NodeDef } from '../../graph.js';
+import { opDefaults } from '../../ops/op-registry.js';
+import { requireTfjsDtype } from '../tensor-proto.js';
+import type { RunState, Value, VarRef } from '../values.js';
+import { isRef } from '../values.js';
+
+export { tf, read };
+
+/** Attr readers bound to the node and its OpDef defaults. */
+export function attrsOf(node: NodeDef) {
+  const d = opDefaults(node.op);
+  return {
+    s: (n: string) => read.s(node, n, d),
+    i: (n: string) => read.i(node, n, d),
+    f: (n: string) => read.f(node, n, d),
+    b: (n: string) => read.b(node, n, d),
+    type: (n: string) => read.type(node, n, d),
+    tfType: (n: string) => requireTfjsDtype(read.type(node, n, d), node.name),
+    shape: (n: string) => read.shape(node, n, d),
+    listI: (n: string) => read.listI(node, n, d),
+    listS: (n: string) => read.listS(node, n, d),
+    listType: (n: string) => read.listType(node, n, d),
+    has: (n: string) => read.has(node, n, d),
+  };
+}
+
+/** Input `i` as a tensor, reading a ref variable's value. */
+export function T(inputs: Value[], i: number, state: RunState, node: NodeDef): tf.Tensor {
+  const v = inputs[i];
+  if (v === undefined) throw new GraphError('KERNEL', `${node.op} is missing input ${i}`, { node: node.name });
+  if (!isRef(v)) return v;
+  if (v.kind === 'resource') throw new GraphError('KERNEL', `input ${i} of ${node.op} is a resource handle, not a tensor`, { node: node.name });
+  return state.vars.read(v, node.name);
+}
+
+export function R(inputs: Value[], i: number, node: NodeDef, kind?: 'ref' | 'resource'): VarRef {
+  const v = inputs[i];
+  if (v === undefined || !isRef(v) || (kind && v.kind !== kind)) {
+    throw new GraphError('KERNEL', `input ${i} of ${node.op} must be a ${kind ?? 'variable'} reference`, { node: node.name });
+  }
+  return v;
+}
+
+/** The values of a small int tensor (shapes, axes) as numbers. */
+export function ints(t: tf.Tensor): number[] {
+  return Array.from(t.dataSync() as Int32Array | Float32Array);
+}
+
+export function scalarInt(t: tf.Tensor): number {
+  return (t.dataSync() as Int32Array)[0]!;
+}
+
+export type Tensors = tf.Tensor[];
+
+/** A string tensor's elements as bytes (Tensor.dataSync decodes them to JS strings; checkpoints need the bytes). */
+export function stringBytes(t: tf.Tensor): Uint8Array[] {
+  const raw = tf.engine().readSync(t.dataId) as unknown as (Uint8Array | string)[];
+  return raw.map((b) => (typeof b === 'string' ? new TextEncoder().encode(b) : b));
+}

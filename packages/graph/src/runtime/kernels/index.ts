@@ -1,0 +1,19 @@
+// Op type → kernel factory, for every op this runtime runs.
+import type { KernelFactory } from '../values.js';
+import { arrayKernels } from './array.js';
+import { mathKernels } from './math.js';
+import { miscKernels } from './misc.js';
+import { nnKernels } from './nn.js';
+import { stateKernels } from './state.js';
+
+export const KERNELS: Readonly<Record<string, KernelFactory>> = {
+  ...stateKernels,
+  ...mathKernels,
+  ...nnKernels,
+  ...arrayKernels,
+  ...miscKernels,
+};
+
+export function supportedOps(): string[] {
+  return Object.keys(KERNELS).sort();
+}

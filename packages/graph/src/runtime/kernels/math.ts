@@ -1,0 +1,98 @@
+// Element-wise math, comparisons, reductions and matrix products.
+import { GraphError } from '../../errors.js';
+import type { NodeDef } from '../../graph.js';
+import type { KernelFactory } from '../values.js';
+import { attrsOf, ints, T, tf } from './common.js';
+
+const unary =
+  (fn: (x: tf.Tensor) => tf.Tensor): KernelFactory =>
+  (n) =>
+  (i, s) => [fn(T(i, 0, s, n))];
+const binary =
+  (fn: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): KernelFactory =>
+  (n) =>
+  (i, s) => [fn(T(i, 0, s, n), T(i, 1, s, n))];
+
+function reduce(fn: (x: tf.Tensor, axes: number[], keep: boolean) => tf.Tensor): KernelFactory {
+  return (n) => {
+    const keep = attrsOf(n).b('keep_dims');
+    return (i, s) => {
+      const x = T(i, 0, s, n);
+      const axes = ints(T(i, 1, s, n)).map((a) => (a < 0 ? a + x.rank : a));
+      return [fn(x, axes, keep)];
+    };
+  };
+}
+
+function isInt(n: NodeDef): boolean {
+  return attrsOf(n).tfType('T') === 'int32';
+}
+
+export const mathKernels: Record<string, KernelFactory> = {
+  Add: binary(tf.add),
+  AddV2: binary(tf.add),
+  Sub: binary(tf.sub),
+  Mul: binary(tf.mul),
+  RealDiv: binary(tf.div),
+  // integer Div truncates toward zero, like C++ division
+  Div: (n) => {
+    const int = isInt(n);
+    return (i, s) => {
+      const a = T(i, 0, s, n);
+      const b = T(i, 1, s, n);
+      return [int ? tf.cast(tf.div(tf.cast(a, 'float32'), tf.cast(b, 'float32')), 'int32') : tf.div(a, b)];
+    };
+  },
+  FloorDiv: binary(tf.floorDiv),
+  FloorMod: binary(tf.mod),
+  Pow: binary(tf.pow),
+  Maximum: binary(tf.maximum),
+  Minimum: binary(tf.minimum),
+  AddN: (n) => (i, s) => [i.length === 1 ? T(i, 0, s, n) : tf.addN(i.map((_, k) => T(i, k, s, n)))],
+  Neg: unary(tf.neg),
+  Abs: unary(tf.abs),
+  Square: unary(tf.square),
+  Sqrt: unary(tf.sqrt),
+  Rsqrt: unary(tf.rsqrt),
+  Exp: unary(tf.exp),
+  Log: unary(tf.log),
+  Floor: unary(tf.floor),
+  Sigmoid: unary(tf.sigmoid),
+  Tanh: unary(tf.tanh),
+  Equal: binary(tf.equal),
+  NotEqual: binary(tf.notEqual),
+  Greater: binary(tf.greater),
+  GreaterEqual: binary(tf.greaterEqual),
+  Less: binary(tf.less),
+  LessEqual: binary(tf.lessEqual),
+  LogicalAnd: binary(tf.logicalAnd),
+  LogicalOr: binary(tf.logicalOr),
+  LogicalNot: unary(tf.logicalNot),
+  Sum: reduce((x, a, k) => tf.sum(x, a, k)),
+  Mean: reduce((x, a, k) => tf.mean(x, a, k)),
+  Max: reduce((x, a, k) => tf.max(x, a, k)),
+  Min: reduce((x, a, k) => tf.min(x, a, k)),
+  Prod: reduce((x, a, k) => tf.prod(x, a, k)),
+  ArgMax: (n) => (i, s) => [tf.argMax(T(i, 0, s, n), ints(T(i, 1, s, n))[0])],
+  ArgMin: (n) => (i, s) => [tf.argMin(T(i, 0, s, n), ints(T(i, 1, s, n))[0])],
+  MatMul: (n) => {
+    const a = attrsOf(n);
+    const ta = a.b('transpose_a');
+    const tb = a.b('transpose_b');
+    return (i, s) => [tf.matMul(T(i, 0, s, n), T(i, 1, s, n), ta, tb)];
+  },
+  BatchMatMulV2: (n) => {
+    const a = attrsOf(n);
+    const ax = a.b('adj_x');
+    const ay = a.b('adj_y');
+    return (i, s) => [tf.matMul(T(i, 0, s, n), T(i, 1, s, n), ax, ay)];
+  },
+  Cast: (n) => {
+    const dst = attrsOf(n).tfType('DstT');
+    return (i, s) => {
+      const x = T(i, 0, s, n);
+      if (x.dtype === 'string' || dst === 'string') throw new GraphError('KERNEL', 'Cast to or from string is not supported', { node: n.name });
+      return [x.dtype === dst ? x : tf.cast(x, dst)];
+    };
+  },
+};

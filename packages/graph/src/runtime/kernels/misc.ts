@@ -1,0 +1,201 @@
+// Random numbers, strings, and the checkpoint kernels (SaveV2, RestoreV2, MergeV2Checkpoints, ShardedFilename), which
+// read and write TensorFlow's TensorBundle V2 files through @tensorgraft/bundle-io.
+import { BundleReader, BundleWriter, mergeBundles, type Tensor as BundleTensor } from '@tensorgraft/bundle-io';
+import { bits16ToFloat32, dtypeName, float32ToBits16 } from '@tensorgraft/proto';
+import { GraphError } from '../../errors.js';
+import type { NodeDef } from '../../graph.js';
+import { requireTfjsDtype } from '../tensor-proto.js';
+import type { KernelFactory } from '../values.js';
+import { attrsOf, ints, stringBytes, T, tf } from './common.js';
+
+const DEC = new TextDecoder();
+const ENC = new TextEncoder();
+
+function strings(t: tf.Tensor): string[] {
+  return stringBytes(t).map((b) => DEC.decode(b));
+}
+
+function seedOf(n: NodeDef): number | undefined {
+  const a = attrsOf(n);
+  const s = a.has('seed') ? a.i('seed') : 0;
+  const s2 = a.has('seed2') ? a.i('seed2') : 0;
+  return s === 0 && s2 === 0 ? undefined : s * 1000003 + s2;
+}
+
+function fail(n: NodeDef, message: string, cause?: unknown): GraphError {
+  return new GraphError('KERNEL', message, { node: n.name, cause });
+}
+
+/** A checkpoint tensor as a tfjs tensor (float types → float32, integer types → int32). */
+function fromBundle(t: BundleTensor, n: NodeDef, name: string): tf.Tensor {
+  const d = t.data;
+  switch (t.dtype) {
+    case 'string':
+      return tf.tensor(d as Uint8Array[], t.shape, 'string');
+    case 'float32':
+      return tf.tensor(d as Float32Array, t.shape, 'float32');
+    case 'float64':
+      return tf.tensor(Float32Array.from(d as Float64Array), t.shape, 'float32');
+    case 'float16':
+    case 'bfloat16':
+      return tf.tensor(bits16ToFloat32(d as Uint16Array, t.dtype), t.shape, 'float32');
+    case 'bool':
+      return tf.tensor(d as Uint8Array, t.shape, 'bool');
+    case 'int64':
+    case 'uint64': {
+      const big = d as BigInt64Array;
+      const out = new Int32Array(big.length);
+      for (let i = 0; i < big.length; i++) {
+        const v = big[i]!;
+        if (v > 2147483647n || v < -2147483648n) throw fail(n, `${name}: int64 value ${v} does not fit TensorFlow.js int32`);
+        out[i] = Number(v);
+      }
+      return tf.tensor(out, t.shape, 'int32');
+    }
+    case 'int32':
+    case 'int16':
+    case 'int8':
+    case 'uint8':
+    case 'uint16':
+    case 'uint32':
+      return tf.tensor(Int32Array.from(d as Int32Array), t.shape, 'int32');
+    default:
+      throw new GraphError('UNKNOWN_DTYPE', `${name}: checkpoint dtype ${t.dtype} has no TensorFlow.js equivalent`, { node: n.name });
+  }
+}
+
+/** A tfjs tensor as a checkpoint tensor of TensorFlow dtype `dt`. */
+function toBundle(x: tf.Tensor, dt: number, n: NodeDef): BundleTensor {
+  const name = dtypeName(dt);
+  const v = x.dataSync() as unknown;
+  let data: BundleTensor['data'];
+  switch (name) {
+    case 'string':
+      data = stringBytes(x);
+      break;
+    case 'float32':
+      data = Float32Array.from(v as Float32Array);
+      break;
+    case 'float64':
+      data = Float64Array.from(v as Float32Array);
+      break;
+    case 'float16':
+    case 'bfloat16':
+      data = float32ToBits16(v as Float32Array, name);
+      break;
+    case 'bool':
+      data = Uint8Array.from(v as Uint8Array);
+      break;
+    case 'int64':
+      data = BigInt64Array.from(v as Int32Array, (e) => BigInt(e));
+      break;
+    case 'int32':
+      data = Int32Array.from(v as Int32Array);
+      break;
+    case 'int16':
+      data = Int16Array.from(v as Int32Array);
+      break;
+    case 'int8':
+      data = Int8Array.from(v as Int32Array);
+      break;
+    case 'uint8':
+      data = Uint8Array.from(v as Int32Array);
+      break;
+    default:
+      throw new GraphError('UNKNOWN_DTYPE', `SaveV2 cannot write dtype ${name}`, { node: n.name });
+  }
+  return { dtype: name, shape: [...x.shape], data } as BundleTensor;
+}
+
+export const miscKernels: Record<string, KernelFactory> = {
+  RandomUniform: (n) => {
+    const dtype = requireTfjsDtype(attrsOf(n).type('dtype'), n.name) as 'float32';
+    const seed = seedOf(n);
+    return (i, s) => [tf.randomUniform(ints(T(i, 0, s, n)), 0, 1, dtype, seed)];
+  },
+  RandomStandardNormal: (n) => {
+    const seed = seedOf(n);
+    return (i, s) => [tf.randomNormal(ints(T(i, 0, s, n)), 0, 1, 'float32', seed)];
+  },
+  TruncatedNormal: (n) => {
+    const seed = seedOf(n);
+    return (i, s) => [tf.truncatedNormal(ints(T(i, 0, s, n)), 0, 1, 'float32', seed)];
+  },
+  StringJoin: (n) => {
+    const sep = attrsOf(n).s('separator');
+    return (i, s) => {
+      const parts = i.map((_, k) => T(i, k, s, n));
+      const shape = parts.find((p) => p.rank > 0)?.shape ?? [];
+      const size = shape.reduce((a, b) => a * b, 1);
+      const cols = parts.map(strings);
+      const out: Uint8Array[] = [];
+      for (let e = 0; e < size; e++) out.push(ENC.encode(cols.map((c) => (c.length === 1 ? c[0] : c[e])).join(sep)));
+      return [tf.tensor(out, shape, 'string')];
+    };
+  },
+  ShardedFilename: (n) => (i, s) => {
+    const base = strings(T(i, 0, s, n))[0]!;
+    const [shard, num] = [1, 2].map((k) => ints(T(i, k, s, n))[0]!);
+    const pad = (x: number) => String(x).padStart(5, '0');
+    return [tf.scalar(ENC.encode(`${base}-${pad(shard!)}-of-${pad(num!)}`) as unknown as string, 'string')];
+  },
+  SaveV2: (n) => {
+    const dtypes = attrsOf(n).listType('dtypes');
+    return (i, s) => {
+      const prefix = strings(T(i, 0, s, n))[0]!;
+      const names = strings(T(i, 1, s, n));
+      const slices = strings(T(i, 2, s, n));
+      if (names.length !== i.length - 3 || names.length !== dtypes.length) {
+        throw fail(n, `SaveV2 got ${names.length} names, ${dtypes.length} dtypes and ${i.length - 3} tensors`);
+      }
+      if (slices.some((x) => x !== '')) throw fail(n, 'SaveV2 of partitioned variables (non-empty shape_and_slices) is not supported');
+      const writer = new BundleWriter(prefix);
+      try {
+        names.forEach((name, k) => writer.add(name, toBundle(T(i, 3 + k, s, n), dtypes[k]!, n)));
+        writer.finish();
+      } catch (err) {
+        writer.abort();
+        throw err instanceof GraphError ? err : fail(n, `SaveV2 to ${prefix} failed: ${(err as Error).message}`, err);
+      }
+      return [];
+    };
+  },
+  RestoreV2: (n) => {
+    const dtypes = attrsOf(n).listType('dtypes');
+    return (i, s) => {
+      const prefix = strings(T(i, 0, s, n))[0]!;
+      const names = strings(T(i, 1, s, n));
+      const slices = strings(T(i, 2, s, n));
+      if (names.length !== dtypes.length) throw fail(n, `RestoreV2 got ${names.length} names for ${dtypes.length} dtypes`);
+      if (slices.some((x) => x !== '')) throw fail(n, 'RestoreV2 of slices (non-empty shape_and_slices) is not supported');
+      let reader: BundleReader;
+      try {
+        reader = BundleReader.open(prefix);
+      } catch (err) {
+        throw fail(n, `cannot open checkpoint ${prefix}: ${(err as Error).message}`, err);
+      }
+      try {
+        return names.map((name, k) => {
+          if (!reader.has(name)) throw new GraphError('NOT_FOUND', `Key ${name} not found in checkpoint ${prefix}`, { node: n.name });
+          const t = reader.get(name);
+          const want = dtypeName(dtypes[k]!);
+          if (t.dtype !== want) throw fail(n, `${name} is ${t.dtype} in the checkpoint, the graph expects ${want}`);
+          return fromBundle(t, n, name);
+        });
+      } finally {
+        reader.close();
+      }
+    };
+  },
+  MergeV2Checkpoints: (n) => {
+    const a = attrsOf(n);
+    const deleteOldDirs = a.b('delete_old_dirs');
+    const allowMissingFiles = a.has('allow_missing_files') ? a.b('allow_missing_files') : false;
+    return (i, s) => {
+      const prefixes = strings(T(i, 0, s, n));
+      const dest = strings(T(i, 1, s, n))[0]!;
+      mergeBundles(prefixes, dest, { deleteOldDirs, allowMissingFiles });
+      return [];
+    };
+  },
+};

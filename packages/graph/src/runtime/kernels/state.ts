@@ -1,0 +1,85 @@
+// Variables: ref variables (VariableV2, Assign*, IsVariableInitialized) and resource variables (VarHandleOp,
+// ReadVariableOp, Assign*VariableOp, VarIsInitializedOp), plus the plain graph-plumbing ops.
+import { GraphError } from '../../errors.js';
+import type { KernelFactory } from '../values.js';
+import { attrsOf, R, T, tf } from './common.js';
+
+function varKey(node: { name: string }, a: ReturnType<typeof attrsOf>): string {
+  const shared = a.has('shared_name') ? a.s('shared_name') : '';
+  const container = a.has('container') ? a.s('container') : '';
+  return `${container}/${shared || node.name}`;
+}
+
+export const stateKernels: Record<string, KernelFactory> = {
+  NoOp: () => () => [],
+  Identity: (n) => (i, s) => [T(i, 0, s, n)],
+  Snapshot: (n) => (i, s) => [T(i, 0, s, n)],
+  StopGradient: (n) => (i, s) => [T(i, 0, s, n)],
+  PlaceholderWithDefault: (n) => (i, s) => [T(i, 0, s, n)],
+  IdentityN: (n) => (i, s) => i.map((_, k) => T(i, k, s, n)),
+  Placeholder: (n) => {
+    const a = attrsOf(n);
+    const shape = a.has('shape') ? a.shape('shape') : null;
+    return () => {
+      throw new GraphError(
+        'FEED',
+        `You must feed a value for placeholder tensor '${n.name}' with dtype ${a.type('dtype')}` +
+          (shape ? ` and shape [${shape.map((d) => (d < 0 ? '?' : d)).join(',')}]` : ''),
+        { node: n.name },
+      );
+    };
+  },
+  VariableV2: (n) => {
+    const a = attrsOf(n);
+    const ref = { kind: 'ref' as const, key: varKey(n, a), dtype: a.type('dtype'), shape: a.shape('shape'), node: n.name };
+    return () => [ref];
+  },
+  VarHandleOp: (n) => {
+    const a = attrsOf(n);
+    const ref = { kind: 'resource' as const, key: varKey(n, a), dtype: a.type('dtype'), shape: a.shape('shape'), node: n.name };
+    return () => [ref];
+  },
+  Assign: (n) => {
+    const validate = attrsOf(n).b('validate_shape');
+    return (i, s) => {
+      const ref = R(i, 0, n, 'ref');
+      s.vars.assign(ref, T(i, 1, s, n), validate, n.name);
+      return [ref];
+    };
+  },
+  AssignAdd: (n) => (i, s) => {
+    const ref = R(i, 0, n, 'ref');
+    const next = tf.add(s.vars.read(ref, n.name), T(i, 1, s, n));
+    s.vars.assign(ref, next, true, n.name);
+    next.dispose();
+    return [ref];
+  },
+  AssignSub: (n) => (i, s) => {
+    const ref = R(i, 0, n, 'ref');
+    const next = tf.sub(s.vars.read(ref, n.name), T(i, 1, s, n));
+    s.vars.assign(ref, next, true, n.name);
+    next.dispose();
+    return [ref];
+  },
+  IsVariableInitialized: (n) => (i, s) => [tf.scalar(s.vars.has(R(i, 0, n, 'ref').key), 'bool')],
+  VarIsInitializedOp: (n) => (i, s) => [tf.scalar(s.vars.has(R(i, 0, n, 'resource').key), 'bool')],
+  ReadVariableOp: (n) => (i, s) => [s.vars.read(R(i, 0, n, 'resource'), n.name)],
+  AssignVariableOp: (n) => (i, s) => {
+    s.vars.assign(R(i, 0, n, 'resource'), T(i, 1, s, n), false, n.name);
+    return [];
+  },
+  AssignAddVariableOp: (n) => (i, s) => {
+    const ref = R(i, 0, n, 'resource');
+    const next = tf.add(s.vars.read(ref, n.name), T(i, 1, s, n));
+    s.vars.assign(ref, next, true, n.name);
+    next.dispose();
+    return [];
+  },
+  AssignSubVariableOp: (n) => (i, s) => {
+    const ref = R(i, 0, n, 'resource');
+    const next = tf.sub(s.vars.read(ref, n.name), T(i, 1, s, n));
+    s.vars.assign(ref, next, true, n.name);
+    next.dispose();
+    return [];
+  },
+};

@@ -1,0 +1,134 @@
+// Execution plans: the nodes a run needs (pruned from the fetches back to the feeds, control inputs included), in
+// topological order, each input and output given a slot, and for every slot the step after which it is released.
+import { GraphError } from '../errors.js';
+import type { Graph, NodeDef } from '../graph.js';
+import { topoOrder } from '../graph-def.js';
+import { parseInput } from '../names.js';
+import { KERNELS } from './kernels/index.js';
+import type { Step } from './values.js';
+
+export interface PlanStep {
+  node: NodeDef;
+  run: Step;
+  /** Slot of each data input. */
+  inputs: number[];
+  /** Slot of each output, -1 when nothing uses it. */
+  outputs: number[];
+  /** Slots whose last use is this step. */
+  release: number[];
+  /** Run on the CPU backend (the active one lacks a kernel it needs). */
+  cpu: boolean;
+}
+
+export interface Plan {
+  steps: PlanStep[];
+  slots: number;
+  /** Feed tensor name (canonical `x:0`) → slot. */
+  feeds: Map<string, number>;
+  /** Slot per fetch; -1 for an op fetched as a target. */
+  fetches: number[];
+  graphVersion: number;
+}
+
+export function buildPlan(
+  graph: Graph,
+  fetches: readonly string[],
+  feedKeys: readonly string[],
+  compile: (node: NodeDef) => Step,
+  cpuOps: ReadonlySet<string>,
+): Plan {
+  const fed = new Set(feedKeys);
+  for (const key of feedKeys) {
+    const ref = parseInput(key);
+    if (!graph.hasNode(ref.node)) throw new GraphError('NOT_FOUND', `feed '${key}' names no node in the graph`, { node: ref.node });
+  }
+  // prune: walk back from the fetches, stopping at fed tensors
+  const needed = new Set<string>();
+  const stack: string[] = [];
+  for (const f of fetches) {
+    const ref = parseInput(f);
+    const node = graph.node(ref.node);
+    if (!node) throw new GraphError('NOT_FOUND', `fetch '${f}' names no node in the graph`, { node: ref.node });
+    if (ref.index >= 0 && f.includes(':') && fed.has(`${ref.node}:${ref.index}`)) continue;
+    if (!needed.has(ref.node)) {
+      needed.add(ref.node);
+      stack.push(ref.node);
+    }
+  }
+  while (stack.length) {
+    const node = graph.node(stack.pop()!)!;
+    for (const input of node.input) {
+      const ref = parseInput(input, node.name);
+      if (ref.index >= 0 && fed.has(`${ref.node}:${ref.index}`)) continue;
+      if (!graph.hasNode(ref.node)) {
+        throw new GraphError('MISSING_INPUT', `input '${input}' names a node that does not exist`, { node: node.name });
+      }
+      if (!needed.has(ref.node)) {
+        needed.add(ref.node);
+        stack.push(ref.node);
+      }
+    }
+  }
+  const nodes = topoOrder(graph.nodes.filter((n) => needed.has(n.name)));
+
+  // every unsupported op, named before any kernel runs
+  const missing = new Map<string, string[]>();
+  for (const n of nodes) {
+    if (!KERNELS[n.op]) {
+      const list = missing.get(n.op) ?? [];
+      list.push(n.name);
+      missing.set(n.op, list);
+    }
+  }
+  if (missing.size) {
+    const what = [...missing].map(([op, names]) => `${op} (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''})`);
+    throw new GraphError('UNSUPPORTED_OP', `this runtime has no kernel for: ${what.join('; ')}`, { node: [...missing.values()][0]![0] });
+  }
+
+  let slots = 0;
+  const slotOf = new Map<string, number>();
+  const feeds = new Map<string, number>();
+  for (const key of feedKeys) {
+    const s = slots++;
+    slotOf.set(key, s);
+    feeds.set(key, s);
+  }
+  const slotFor = (key: string) => {
+    let s = slotOf.get(key);
+    if (s === undefined) slotOf.set(key, (s = slots++));
+    return s;
+  };
+  const lastUse = new Map<number, number>();
+  const steps: PlanStep[] = nodes.map((node, index) => {
+    const inputs: number[] = [];
+    for (const input of node.input) {
+      const ref = parseInput(input, node.name);
+      if (ref.index < 0) continue;
+      const s = slotFor(`${ref.node}:${ref.index}`);
+      inputs.push(s);
+      lastUse.set(s, index);
+    }
+    return { node, run: compile(node), inputs, outputs: [], release: [], cpu: cpuOps.has(node.op) };
+  });
+  const fetchSlots = fetches.map((f) => {
+    const ref = parseInput(f);
+    if (!f.includes(':')) return -1;
+    const s = slotFor(`${ref.node}:${ref.index}`);
+    lastUse.set(s, Number.POSITIVE_INFINITY);
+    return s;
+  });
+  // outputs: a slot only for tensors someone reads
+  const readIndices = new Map<string, number>();
+  for (const key of slotOf.keys()) {
+    if (fed.has(key)) continue;
+    const ref = parseInput(key);
+    readIndices.set(ref.node, Math.max(readIndices.get(ref.node) ?? -1, ref.index));
+  }
+  for (const step of steps) {
+    const max = readIndices.get(step.node.name) ?? -1;
+    step.outputs = new Array<number>(max + 1).fill(-1);
+    for (let k = 0; k <= max; k++) step.outputs[k] = slotOf.get(`${step.node.name}:${k}`) ?? -1;
+  }
+  for (const [slot, at] of lastUse) if (Number.isFinite(at)) steps[at]!.release.push(slot);
+  return { steps, slots, feeds, fetches: fetchSlots, graphVersion: graph.version };
+}

@@ -1,0 +1,233 @@
+// Session: run(fetches, feeds) on TensorFlow.js kernels. Plans are cached per (fetches, feed names) and rebuilt when
+// the graph changes. Intermediate tensors are disposed right after their last use, so peak memory stays close to
+// calling the same tfjs ops by hand. A kernel the active backend lacks runs on the CPU backend (remembered per op).
+import * as tf from '@tensorflow/tfjs-core';
+import { GraphError } from '../errors.js';
+import type { Graph, NodeDef } from '../graph.js';
+import { canonicalTensor, parseInput } from '../names.js';
+import { opDefaults, outputTypes } from '../ops/op-registry.js';
+import { read } from '../attrs.js';
+import { type BackendName, initBackend, isMissingKernel, onCpu } from './backend.js';
+import { KERNELS } from './kernels/index.js';
+import { buildPlan, type Plan } from './plan.js';
+import { requireTfjsDtype, tfjsDtype } from './tensor-proto.js';
+import { isRef, type Step, type Value, VariableStore } from './values.js';
+
+export type FeedValue = tf.Tensor | tf.TensorLike;
+export type Fetches = string | readonly string[] | Readonly<Record<string, string>>;
+export type FetchResult<F> = F extends string
+  ? tf.Tensor | null
+  : F extends readonly string[]
+    ? (tf.Tensor | null)[]
+    : { [K in keyof F]: tf.Tensor | null };
+
+export interface SessionOptions {
+  /** Force a backend (default: tfjs-node if installed, else wasm, else cpu). */
+  backend?: BackendName;
+}
+
+export class Session {
+  readonly graph: Graph;
+  readonly variables = new VariableStore();
+  private readonly options: SessionOptions;
+  private readonly plans = new Map<string, Plan>();
+  private readonly compiled = new Map<string, Step>();
+  private readonly kept = new Set<tf.Tensor>();
+  private readonly cpuOps = new Set<string>();
+  private backendName: BackendName | undefined;
+  private closed = false;
+
+  constructor(graph: Graph, options: SessionOptions = {}) {
+    this.graph = graph;
+    this.options = options;
+  }
+
+  /** The backend in use (after the first run or `ready()`). */
+  get backend(): BackendName | undefined {
+    return this.backendName;
+  }
+
+  async ready(): Promise<BackendName> {
+    this.backendName ??= await initBackend(this.options.backend);
+    return this.backendName;
+  }
+
+  /**
+   * Runs the graph. A fetch with `:k` (`y:0`) gives that tensor; a name without one (`init`, `save/restore_all`) runs
+   * the op as a target and gives null, as TensorFlow's Session.run gives None. Feeds are keyed by tensor name. The
+   * caller owns (and disposes) the returned tensors.
+   */
+  async run<F extends Fetches>(fetches: F, feeds: Readonly<Record<string, FeedValue>> = {}): Promise<FetchResult<F>> {
+    await this.ready();
+    return this.runSync(fetches, feeds);
+  }
+
+  /** `run` without waiting for the backend (call `ready()` first). */
+  runSync<F extends Fetches>(fetches: F, feeds: Readonly<Record<string, FeedValue>> = {}): FetchResult<F> {
+    if (this.closed) throw new GraphError('INVALID_ARGUMENT', 'the session is closed');
+    const list: string[] = typeof fetches === 'string' ? [fetches] : Array.isArray(fetches) ? [...fetches] : Object.values(fetches);
+    const feedKeys = Object.keys(feeds).map(canonicalTensor);
+    const plan = this.plan(list, feedKeys);
+    const startId = nextTensorId();
+    const values: (Value | undefined)[] = new Array(plan.slots);
+    const counts = new Map<tf.Tensor, number>();
+    const callerTensors = new Set<tf.Tensor>();
+    const owned = (t: tf.Tensor) => t.id >= startId && !callerTensors.has(t) && !this.kept.has(t) && !this.variables.holds(t);
+    const put = (slot: number, v: Value) => {
+      values[slot] = v;
+      if (!isRef(v)) counts.set(v, (counts.get(v) ?? 0) + 1);
+    };
+    const returned = new Set<tf.Tensor>();
+    const release = (slot: number) => {
+      const v = values[slot];
+      values[slot] = undefined;
+      if (v === undefined || isRef(v)) return;
+      const c = (counts.get(v) ?? 1) - 1;
+      if (c > 0) counts.set(v, c);
+      else {
+        counts.delete(v);
+        if (owned(v) && !returned.has(v)) v.dispose();
+      }
+    };
+    try {
+      Object.entries(feeds).forEach(([name, value]) => {
+        const key = canonicalTensor(name);
+        const t = this.feedTensor(key, value);
+        if (t === value) callerTensors.add(t);
+        put(plan.feeds.get(key)!, t);
+      });
+      const state = { vars: this.variables };
+      for (const step of plan.steps) {
+        const inputs = step.inputs.map((s) => values[s]!);
+        const out = this.exec(step, inputs, state);
+        for (let k = 0; k < out.length; k++) {
+          const slot = step.outputs[k] ?? -1;
+          const v = out[k]!;
+          if (slot >= 0) put(slot, v);
+          else if (!isRef(v) && !counts.has(v) && owned(v)) v.dispose();
+        }
+        for (const s of step.release) release(s);
+      }
+      const results = plan.fetches.map((slot, i) => {
+        if (slot < 0) return null;
+        const v = values[slot];
+        if (v === undefined) throw new GraphError('NOT_FOUND', `fetch '${list[i]}' produced no value`, { node: list[i] });
+        if (isRef(v)) {
+          if (v.kind === 'resource') return null;
+          return tf.clone(this.variables.read(v, list[i]!));
+        }
+        // the caller gets tensors it may dispose: never a variable's, a constant's, its own fed tensor, or one
+        // tensor twice
+        if (owned(v) && !returned.has(v)) {
+          returned.add(v);
+          return v;
+        }
+        return tf.clone(v);
+      });
+      if (typeof fetches === 'string') return results[0] as FetchResult<F>;
+      if (Array.isArray(fetches)) return results as FetchResult<F>;
+      const keys = Object.keys(fetches);
+      return Object.fromEntries(keys.map((k, i) => [k, results[i]])) as FetchResult<F>;
+    } finally {
+      // whatever is still held (all of it after a failed run) is released; returned tensors are kept
+      for (let s = 0; s < plan.slots; s++) if (values[s] !== undefined) release(s);
+    }
+  }
+
+  private exec(step: Plan['steps'][number], inputs: Value[], state: { vars: VariableStore }): Value[] {
+    const node = step.node;
+    const attempt = () => tf.tidy(() => step.run(inputs, state) as unknown as tf.TensorContainer) as unknown as Value[];
+    try {
+      if (step.cpu) return onCpu(attempt);
+      try {
+        return attempt();
+      } catch (err) {
+        if (!isMissingKernel(err)) throw err;
+        step.cpu = true;
+        this.cpuOps.add(node.op);
+        return onCpu(attempt);
+      }
+    } catch (err) {
+      if (err instanceof GraphError) throw err;
+      throw new GraphError('KERNEL', `${node.op} failed: ${(err as Error).message}`, { node: node.name, cause: err });
+    }
+  }
+
+  private plan(fetches: string[], feedKeys: string[]): Plan {
+    const key = `${fetches.join('\u0000')}\u0001${[...feedKeys].sort().join('\u0000')}`;
+    const cached = this.plans.get(key);
+    if (cached && cached.graphVersion === this.graph.version) return cached;
+    const plan = buildPlan(this.graph, fetches, feedKeys, (n) => this.compile(n), this.cpuOps);
+    this.plans.set(key, plan);
+    return plan;
+  }
+
+  private compile(node: NodeDef): Step {
+    let step = this.compiled.get(node.name);
+    if (step && this.graph.node(node.name) === node) return step;
+    const factory = KERNELS[node.op]!;
+    step = factory(node, {
+      keep: (t) => {
+        tf.keep(t);
+        this.kept.add(t);
+        return t;
+      },
+    });
+    this.compiled.set(node.name, step);
+    return step;
+  }
+
+  private feedTensor(key: string, value: FeedValue): tf.Tensor {
+    const ref = parseInput(key);
+    const node = this.graph.node(ref.node)!;
+    const types = outputTypes(node);
+    const dt = types?.[ref.index];
+    const want = dt === undefined ? undefined : tfjsDtype(dt);
+    if (value instanceof tf.Tensor) {
+      if (want && value.dtype !== want) {
+        throw new GraphError('FEED', `cannot feed a ${value.dtype} tensor for '${key}' of dtype ${want}`, { node: node.name });
+      }
+      checkFeedShape(node, key, value.shape);
+      return value;
+    }
+    const t = tf.tensor(value as tf.TensorLike, undefined, want ?? (dt === undefined ? undefined : requireTfjsDtype(dt, node.name)));
+    try {
+      checkFeedShape(node, key, t.shape);
+    } catch (err) {
+      t.dispose();
+      throw err;
+    }
+    return t;
+  }
+
+  /** Disposes every variable value and cached constant. */
+  close(): void {
+    this.closed = true;
+    this.variables.dispose();
+    for (const t of this.kept) t.dispose();
+    this.kept.clear();
+    this.plans.clear();
+    this.compiled.clear();
+  }
+}
+
+function checkFeedShape(node: NodeDef, key: string, shape: readonly number[]): void {
+  if (node.op !== 'Placeholder' || !read.has(node, 'shape', opDefaults('Placeholder'))) return;
+  const want = read.shape(node, 'shape', opDefaults('Placeholder'));
+  if (want === null) return;
+  if (want.length !== shape.length || want.some((d, i) => d >= 0 && d !== shape[i])) {
+    const fmt = (s: readonly number[]) => `(${s.map((d) => (d < 0 ? '?' : d)).join(', ')})`;
+    throw new GraphError('FEED', `Cannot feed value of shape ${fmt(shape)} for Tensor '${key}', which has shape ${fmt(want)}`, {
+      node: node.name,
+    });
+  }
+}
+
+/** The id the next tfjs tensor will get (ids only grow), so a run can tell its own tensors from older ones. */
+function nextTensorId(): number {
+  const state = (tf.engine() as unknown as { state?: { nextTensorId?: number } }).state;
+  if (typeof state?.nextTensorId === 'number') return state.nextTensorId;
+  const probe = tf.scalar(0);
+  probe.dispose();
+  return probe.id + 1;
+}

@@ -1,0 +1,96 @@
+// What flows between kernels: tfjs tensors, and references to variables (a VariableV2's ref output, a VarHandleOp's
+// resource handle). Variables live in the session's VariableStore, which owns (keeps) their tensors.
+import * as tf from '@tensorflow/tfjs-core';
+import type { ShapeLike } from '../attrs.js';
+import { GraphError } from '../errors.js';
+import type { NodeDef } from '../graph.js';
+
+export interface VarRef {
+  readonly kind: 'ref' | 'resource';
+  /** `container/shared_name` (the node name when shared_name is empty). */
+  readonly key: string;
+  readonly dtype: number;
+  readonly shape: ShapeLike;
+  /** The VariableV2 / VarHandleOp node. */
+  readonly node: string;
+}
+
+export type Value = tf.Tensor | VarRef;
+
+export function isRef(v: Value): v is VarRef {
+  return !(v instanceof tf.Tensor);
+}
+
+export class VariableStore {
+  private readonly values = new Map<string, tf.Tensor>();
+  private readonly held = new Set<tf.Tensor>();
+
+  has(key: string): boolean {
+    return this.values.has(key);
+  }
+
+  /** The variable's current value; TensorFlow's uninitialized-read error when it has none. */
+  read(ref: VarRef, user: string): tf.Tensor {
+    const v = this.values.get(ref.key);
+    if (v) return v;
+    const msg =
+      ref.kind === 'ref'
+        ? `Attempting to use uninitialized value ${ref.node}`
+        : `Error while reading resource variable ${ref.node}: this could mean that the variable was uninitialized`;
+    throw new GraphError('UNINITIALIZED', msg, { node: user });
+  }
+
+  /** Stores a copy of `value` (the caller keeps ownership of `value`). */
+  assign(ref: VarRef, value: tf.Tensor, validateShape: boolean, user: string): tf.Tensor {
+    const old = this.values.get(ref.key);
+    if (validateShape && old && !sameShape(old.shape, value.shape)) {
+      throw new GraphError('KERNEL', `assigning shape [${value.shape}] to ${ref.node} of shape [${old.shape}]`, { node: user });
+    }
+    if (ref.shape && validateShape && !shapeFits(ref.shape, value.shape)) {
+      throw new GraphError('KERNEL', `assigning shape [${value.shape}] to ${ref.node} declared [${ref.shape}]`, { node: user });
+    }
+    const stored = tf.keep(tf.clone(value));
+    this.values.set(ref.key, stored);
+    this.held.add(stored);
+    if (old) {
+      this.held.delete(old);
+      old.dispose();
+    }
+    return stored;
+  }
+
+  holds(t: tf.Tensor): boolean {
+    return this.held.has(t);
+  }
+
+  keys(): string[] {
+    return [...this.values.keys()];
+  }
+
+  dispose(): void {
+    for (const t of this.values.values()) t.dispose();
+    this.values.clear();
+    this.held.clear();
+  }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function shapeFits(decl: readonly number[], actual: readonly number[]): boolean {
+  return decl.length === actual.length && decl.every((d, i) => d < 0 || d === actual[i]);
+}
+
+export interface RunState {
+  vars: VariableStore;
+}
+
+/** A compiled kernel: attrs parsed once at plan time; gets its inputs (refs not dereferenced) and returns outputs. */
+export type Step = (inputs: Value[], state: RunState) => Value[];
+export type KernelFactory = (node: NodeDef, ctx: CompileContext) => Step;
+
+export interface CompileContext {
+  /** Registers a tensor the compiled kernel keeps for the session's lifetime (a Const's value); disposed on close. */
+  keep<T extends tf.Tensor>(t: T): T;
+}
