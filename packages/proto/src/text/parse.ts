@@ -112,7 +112,7 @@ class Parser {
       if (end !== 0 && tok.tryConsume(end)) break;
       if (tok.kind === TokenKind.End) {
         if (end === 0) break;
-        throw this.error('TEXT_SYNTAX', `Expected "${String.fromCharCode(end)}" before the end of input.`);
+        throw this.error('TEXT_SYNTAX', `Expected "${String.fromCharCode(end)}" before the end of input.`, tok.prevStart);
       }
       this.field(msg, type, depth);
     }
@@ -129,7 +129,10 @@ class Parser {
         this.anyExpansion(msg, depth);
         return;
       }
-      throw this.error('TEXT_FIELD', `Message type "${type.fullName}" does not have extensions.`);
+      // Python reads the whole `[a.b.c` name first and reports at its last part.
+      tok.next();
+      while (tok.kind === TokenKind.Identifier || tok.is(46 /* . */)) tok.next();
+      throw this.error('TEXT_FIELD', `Message type "${type.fullName}" does not have extensions.`, tok.prevStart);
     }
     if (!this.isName()) throw this.error('TEXT_SYNTAX', `Expected identifier or number, got ${this.describe()}.`);
     const nameAt = tok.start;
@@ -308,7 +311,7 @@ class Parser {
         try {
           chunks.push(tok.escaped ? unescape(text, from, to) : utf8.encode(text.slice(from, to)));
         } catch (err) {
-          if (err instanceof EscapeError) throw this.error('TEXT_SYNTAX', `Invalid escape: ${err.message}.`, err.at);
+          if (err instanceof EscapeError) throw this.error('TEXT_SYNTAX', `Invalid escape: ${err.message}.`);
           throw err;
         }
       }
@@ -321,14 +324,13 @@ class Parser {
     try {
       return utf8Strict.decode(bytes);
     } catch {
-      throw this.error('TEXT_FIELD', "Couldn't parse string: the bytes are not valid UTF-8.", tok.prevStart);
+      throw this.error('TEXT_FIELD', "Couldn't parse string: the bytes are not valid UTF-8.");
     }
   }
 
   /** `[prefix/full.type.Name] { ... }` inside a google.protobuf.Any: packs the message into type_url and value. */
   private anyExpansion(msg: Msg, depth: number): void {
     const tok = this.tok;
-    const urlAt = tok.start;
     tok.next(); // '['
     let url = '';
     let lastSlash = -1;
@@ -345,20 +347,22 @@ class Parser {
         break;
       }
     }
-    if (lastSlash < 0) throw this.error('TEXT_SYNTAX', 'Type URL does not contain "/".', urlAt);
+    // Like Python, URL errors point at the token after the closing bracket.
+    if (lastSlash < 0) throw this.error('TEXT_SYNTAX', 'Type URL does not contain "/".');
     const prefix = url.slice(0, lastSlash);
     const name = url.slice(lastSlash + 1);
-    if (!prefix) throw this.error('TEXT_SYNTAX', 'Type URL prefix is empty.', urlAt);
-    if (prefix.startsWith('/')) throw this.error('TEXT_SYNTAX', 'Type URL prefix starts with "/".', urlAt);
-    if (/%(?![0-9a-fA-F]{2})/.test(prefix)) throw this.error('TEXT_SYNTAX', 'Invalid percent escape in the type URL.', urlAt);
-    if (!/^[^\d\W]\w*(\.[^\d\W]\w*)*$/.test(name)) throw this.error('TEXT_SYNTAX', `Expected type name, got "${name}".`, urlAt);
+    if (!prefix) throw this.error('TEXT_SYNTAX', 'Type URL prefix is empty.');
+    if (prefix.startsWith('/')) throw this.error('TEXT_SYNTAX', 'Type URL prefix starts with "/".');
+    if (/%(?![0-9a-fA-F]{2})/.test(prefix)) throw this.error('TEXT_SYNTAX', 'Invalid percent escape in the type URL.');
+    if (!/^[^\d\W]\w*(\.[^\d\W]\w*)*$/.test(name)) throw this.error('TEXT_SYNTAX', `Expected type name, got "${name}".`);
+    const nameAt = tok.start;
     tok.tryConsume(Ch.Colon);
     let end: number;
     if (tok.tryConsume(Ch.Less)) end = Ch.Greater;
     else if (tok.tryConsume(Ch.OpenBrace)) end = Ch.CloseBrace;
     else throw this.error('TEXT_SYNTAX', `Expected "{" or "<", got ${this.describe()}.`);
     const inner = textTypeByName(name);
-    if (!inner) throw this.error('TEXT_FIELD', `Type ${name} not found in the schema.`, urlAt);
+    if (!inner) throw this.error('TEXT_FIELD', `Type ${name} not found in the schema.`, nameAt);
     const packed = new inner.ctor();
     this.message(packed, inner, end, depth + 1);
     const ctor = inner.ctor as unknown as { encode(m: Msg): { finish(): Uint8Array } };
