@@ -39,3 +39,5 @@ export { initBackend, type BackendName } from './runtime/backend.js';
 export { VariableStore, type VarRef, type Value } from './runtime/values.js';
 export { tensorFromProto, tensorProtoFrom, tfjsDtype } from './runtime/tensor-proto.js';
 export { opSupport, supportedOpTypes, type OpSupport } from './op-support.js';
+export { GraphBuilder, type BuiltVariable, type Initializer, type VariableOptions, type DTypeLike, type Shape } from './builder.js';
+export { addSaverOps, type SaverGraphOptions } from './saver-graph.js';

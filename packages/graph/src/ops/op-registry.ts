@@ -109,6 +109,12 @@ export function validateNodeAttrs(node: tensorflow.NodeDef, path?: string): void
   const def = getOpDef(node.op);
   if (!def) return;
   const defaults = opDefaults(node.op);
+  const known = new Set((def.attr ?? []).map((a) => a.name ?? ''));
+  for (const name of Object.keys(node.attr)) {
+    if (!name.startsWith('_') && !known.has(name)) {
+      throw new GraphError('BAD_ATTR', `${node.op} has no attr '${name}' (TensorFlow ${node.op}'s OpDef does not list it)`, { node: node.name, path });
+    }
+  }
   for (const attrDef of def.attr ?? []) {
     const a = { ...attrDef, name: attrDef.name ?? '' };
     const v = node.attr[a.name] ?? defaults[a.name];
