@@ -30,7 +30,7 @@ from tensorboard.plugins.hparams import metadata as hparams_metadata
 from tensorboard.plugins.histogram import summary_v2 as histogram_v2
 from tensorboard.util import tensor_util
 
-from conftest import REPO, run_node, run_node_json
+from conftest import REPO, run_cli, run_node_json
 
 ARTIFACTS = os.path.join(REPO, "artifacts", "events")
 VENV_BIN = os.path.join(REPO, "interop", ".venv", "bin")
@@ -175,6 +175,18 @@ def test_summary_iterator_reads_the_file(written):
     want = [(s["step"], s["value"]) for s in spec["scalars"] if s["tag"] == "loss"]
     assert loss == want
     assert sum(1 for e in events if e.graph_def) == 1
+
+
+def test_cli_lists_the_values_tensorboard_reads(written, provider):
+    logdir, _ = written
+    _, dp = provider
+    proc = run_cli("events", logdir, "--json", check=True)
+    doc = json.loads(proc.stdout)
+    tb = dp.read_scalars(context.RequestContext(), experiment_id="", plugin_name="scalars", downsample=10_000)["train"]
+    for tag, data in tb.items():
+        ours = [(v["step"], v["value"]) for v in doc["values"] if v["kind"] == "scalar" and v["tag"] == tag]
+        assert len(ours) == len(data), tag
+        assert all(s == d.step and same(v, d.value) for (s, v), d in zip(ours, data)), tag
 
 
 def test_exit_without_close_keeps_all_10000_scalars(tmp):
