@@ -2,9 +2,9 @@
 // Tensors) as V2 checkpoints `<prefix>[-<step>]`, keeps the `checkpoint` state file, and deletes old checkpoints
 // with TensorFlow's retention rules (retention.ts) under an injectable clock.
 //
-// Save order (crash safety): data, then index (checkpoint-io.ts), then the meta graph, then the state file, then
-// deletions (index first). At every instant the state file names a checkpoint whose files are all complete.
-// TensorFlow writes the meta graph after the state file and deletions; the files left are the same.
+// Save order (crash safety): data, then index (checkpoint-io.ts), then the meta graph, then deletions (index
+// first), then the state file. At every instant the state file names a checkpoint whose files are all complete.
+// TensorFlow writes the state file before deleting and the meta graph last; the files left are the same.
 import { readFileSync } from 'node:fs';
 import type { Tensor } from '@tensorgraft/bundle-io';
 import { writeFileAtomic } from './atomic-write.js';
@@ -206,6 +206,11 @@ export class Saver {
     if (writeState) {
       this.retention.record(checkpoint, this.clock());
       if (this.keepBest && options.metric !== undefined) this.rankBest(checkpoint, options.metric);
+      // TensorFlow writes the state file, then deletes. Deleting first means a crash in between leaves a state file
+      // listing an already deleted (never the latest) checkpoint, which a restart drops, instead of leaving
+      // unlisted files that nothing would ever delete. The files left after the save are the same.
+      const doomed = this.retention.popDeletion();
+      if (doomed !== undefined && !this.best.some((b) => b.path === doomed)) removeCheckpoint(doomed);
       updateCheckpointState(saveDir, {
         modelCheckpointPath: checkpoint,
         allModelCheckpointPaths: this.retention.lastCheckpoints,
@@ -213,8 +218,6 @@ export class Saver {
         saveRelativePaths: this.saveRelativePaths,
         durable: this.durable,
       });
-      const doomed = this.retention.popDeletion();
-      if (doomed !== undefined && !this.best.some((b) => b.path === doomed)) removeCheckpoint(doomed);
     }
     return checkpoint;
   }
