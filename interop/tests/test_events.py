@@ -273,7 +273,7 @@ def find_chromium():
     raise AssertionError("no chromium on PATH: run scripts/install-chromium.sh")
 
 
-def test_tensorboard_server_serves_our_scalars_and_draws_them(written):
+def test_tensorboard_server_serves_our_scalars_and_hparams_and_draws_them(written):
     logdir, spec = written
     port = free_port()
     log = open(os.path.join(tempfile.gettempdir(), f"tensorboard-{port}.log"), "w+")
@@ -291,6 +291,19 @@ def test_tensorboard_server_serves_our_scalars_and_draws_them(written):
         assert [p[1] for p in points] == [s["step"] for s in want]
         assert [p[2] for p in points] == [s["value"] for s in want]
         assert [p[0] for p in points] == [s["wall_time"] for s in want]
+
+        # The hparams dashboard's API: our session, its values and its metric, from the same run.
+        body = json.dumps({"experimentName": "", "allowedStatuses": ["STATUS_UNKNOWN", "STATUS_SUCCESS"],
+                           "colParams": [], "startIndex": 0, "sliceSize": 10}).encode()
+        request = urllib.request.Request(f"{base}/data/plugin/hparams/session_groups", data=body,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as r:
+            groups = json.loads(r.read())["sessionGroups"]
+        assert [g["name"] for g in groups] == ["g"]
+        assert groups[0]["hparams"] == spec["hparams"]
+        assert groups[0]["sessions"][0]["name"] == "train"
+        metric = groups[0]["metricValues"][0]
+        assert (metric["name"]["tag"], metric["value"], metric["trainingStep"]) == ("hparams/accuracy", 0.875, 10)
 
         os.makedirs(ARTIFACTS, exist_ok=True)
         shot = os.path.join(ARTIFACTS, "tensorboard-scalars.png")

@@ -67,7 +67,11 @@ export function hparamsValues(
   }
   const groupName = options.groupName ?? defaultGroupName(hparams, names);
   const experiment = encodeMessage(tensorboard.hparams.HParamsPluginData, {
-    experiment: { hparam_infos: infos, metric_infos: metricTags.map((tag) => ({ name: { tag } })) },
+    experiment: {
+      hparam_infos: infos,
+      metric_infos: metricTags.map((tag) => ({ name: { tag } })),
+      time_created_secs: options.startTimeSecs,
+    },
   });
   const sessionStart = encodeMessage(tensorboard.hparams.HParamsPluginData, {
     session_start_info: { hparams: values, group_name: groupName, start_time_secs: options.startTimeSecs },
