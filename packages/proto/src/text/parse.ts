@@ -14,7 +14,7 @@ import { EscapeError, unescape } from './escape.js';
 import { parseBool, parseFloatText, parseInteger } from './numbers.js';
 import { type TextField, type TextType, textTypeByName } from './schema.js';
 import { lineAndColumn, TokenKind, Tokenizer } from './tokenizer.js';
-import { Long, longToHashKey } from './values.js';
+import { hashKeyToLong, Long, longToHashKey } from './values.js';
 
 export interface ParseTextOptions {
   /** File name for error messages. */
@@ -116,9 +116,9 @@ class Parser {
       }
       this.field(msg, type, depth);
     }
-    for (const field of stringMapsOf(type)) {
+    for (const field of orderedMapsOf(type)) {
       const map = msg[field.name];
-      if (map !== null && typeof map === 'object') toWireOrder(map as Msg);
+      if (map !== null && typeof map === 'object') toWireOrder(map as Msg, field.mapKey as TextField['kind']);
     }
   }
 
@@ -371,26 +371,40 @@ class Parser {
   }
 }
 
-/** The string-keyed map fields of a type (their entries get TensorFlow's wire order once the message is parsed). */
-const stringMaps = new WeakMap<TextType, TextField[]>();
-function stringMapsOf(type: TextType): TextField[] {
-  let list = stringMaps.get(type);
+/**
+ * The map fields of a type whose entry order the parser sets (string and 64-bit keys). JavaScript always lists
+ * 32-bit integer keys in ascending order; the encoder writes those in reverse (see scripts/generate.mjs).
+ */
+const orderedMaps = new WeakMap<TextType, TextField[]>();
+function orderedMapsOf(type: TextType): TextField[] {
+  let list = orderedMaps.get(type);
   if (!list) {
-    list = type.fields.filter((f) => f.mapKey === 'string');
-    stringMaps.set(type, list);
+    list = type.fields.filter((f) => f.mapKey === 'string' || (f.mapKey !== undefined && f.mapKey.endsWith('64')));
+    orderedMaps.set(type, list);
   }
   return list;
 }
 
 /**
- * Re-inserts a string-keyed map's entries in the order TensorFlow's writer (Python upb, deterministic) puts them on
- * the wire: by code point, except that a key sorts after every longer key it is a prefix of ("aa" before "a").
- * protobufjs encodes in insertion order, so a parsed .pbtxt then encodes to the bytes of TensorFlow's .pb.
+ * Re-inserts a map's entries in the order TensorFlow's writer (Python upb, deterministic) puts them on the wire:
+ * string keys by code point, except that a key sorts after every longer key it is a prefix of ("aa" before "a");
+ * integer keys in descending order. protobufjs encodes in insertion order, so a parsed .pbtxt then encodes to the
+ * bytes of TensorFlow's .pb.
  */
-function toWireOrder(map: Msg): void {
+function toWireOrder(map: Msg, kind: TextField['kind']): void {
   const keys = Object.keys(map);
   if (keys.length < 2) return;
-  const sorted = keys.slice().sort(compareWireKeys);
+  let sorted: string[];
+  if (kind === 'string') sorted = keys.slice().sort(compareWireKeys);
+  else {
+    const unsigned = kind === 'uint64' || kind === 'fixed64';
+    const value = new Map(keys.map((k) => [k, BigInt(hashKeyToLong(k, unsigned).toString())]));
+    sorted = keys.slice().sort((a, b) => {
+      const x = value.get(a) as bigint;
+      const y = value.get(b) as bigint;
+      return x < y ? 1 : x > y ? -1 : 0;
+    });
+  }
   let i = 0;
   while (i < keys.length && keys[i] === sorted[i]) i++;
   if (i === keys.length) return;
