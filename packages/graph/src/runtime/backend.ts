@@ -20,6 +20,16 @@ export function initBackend(prefer?: BackendName): Promise<BackendName> {
 
 async function choose(prefer?: BackendName): Promise<BackendName> {
   await tf.setBackend('cpu');
+  // the CPU backend's first write advises installing tfjs-node; we choose the backend ourselves
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).includes('tfjs-node')) warn(...args);
+  };
+  try {
+    tf.scalar(0).dispose();
+  } finally {
+    console.warn = warn;
+  }
   const order: BackendName[] = prefer ? [prefer, 'tensorflow', 'wasm', 'cpu'] : ['tensorflow', 'wasm', 'cpu'];
   for (const name of order) {
     try {

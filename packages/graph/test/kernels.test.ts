@@ -1,0 +1,61 @@
+// Every kernel against TensorFlow's output for the same graph (fixtures/models/ops.pb + ops.json from make_models.py).
+import * as tf from '@tensorflow/tfjs-core';
+import { Graph, GraphError, importGraphDef, parseGraphDef, Session } from '@tensorgraft/graph';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fixture, fixtureJson } from './helpers.js';
+
+interface Case {
+  tensor: string;
+  shape: number[];
+  kind: string;
+  values: (number | string)[];
+}
+const spec = fixtureJson<{ feeds: Record<string, { shape: number[]; values: number[] }>; cases: Record<string, Case> }>('ops.json');
+const graph = new Graph();
+importGraphDef(graph, parseGraphDef(fixture('ops.pb')), { prefix: '' });
+const session = new Session(graph);
+afterAll(() => session.close());
+
+describe('kernels match TensorFlow', () => {
+  for (const [name, c] of Object.entries(spec.cases)) {
+    it(name, async () => {
+      const feeds = Object.fromEntries(Object.entries(spec.feeds).map(([k, v]) => [k, tf.tensor(v.values, v.shape)]));
+      const t = (await session.run(c.tensor, feeds))!;
+      expect(t.shape).toEqual(c.shape);
+      if (c.kind === 'S' || c.kind === 'O') {
+        expect(t.dataSync()).toEqual(c.values);
+      } else if (c.kind === 'f') {
+        const got = Array.from(t.dataSync() as Float32Array);
+        c.values.forEach((v, i) => expect(got[i]).toBeCloseTo(v as number, 5));
+      } else {
+        expect(Array.from(t.dataSync() as Int32Array, Number)).toEqual(c.values);
+      }
+      t.dispose();
+      Object.values(feeds).forEach((f) => f.dispose());
+    });
+  }
+
+  it('random ops give the shape asked for and plausible values', async () => {
+    const g = new Graph();
+    importGraphDef(g, { node: [] });
+    const { GraphBuilder } = await import('@tensorgraft/graph');
+    const b = new GraphBuilder(g);
+    const v = b.variable('v', [400, 50], { randomNormal: { stddev: 2, mean: 1 } });
+    const s = new Session(g);
+    await s.run(b.globalVariablesInitializer());
+    const x = (await s.run(v.value))!;
+    expect(x.shape).toEqual([400, 50]);
+    const m = tf.moments(x);
+    expect(m.mean.dataSync()[0]).toBeCloseTo(1, 1);
+    expect(Math.sqrt(m.variance.dataSync()[0]!)).toBeCloseTo(2, 1);
+    s.close();
+  });
+
+  it('a placeholder that is not fed is a FEED error naming it', async () => {
+    await expect(session.run(spec.cases.Placeholder!.tensor)).rejects.toMatchObject({ code: 'FEED', node: 'x' });
+  });
+
+  it('a fed value of the wrong shape is refused before running', async () => {
+    await expect(session.run(spec.cases.Placeholder!.tensor, { 'x:0': tf.zeros([2, 4]) })).rejects.toThrow(GraphError);
+  });
+});
