@@ -29,3 +29,11 @@ export {
   systemClock,
 } from './saver.js';
 export { CheckpointManager, type CheckpointManagerOptions } from './manager.js';
+export {
+  OBJECT_GRAPH_KEY,
+  type ObjectVariable,
+  escapeLocalName,
+  objectGraphVariables,
+  objectAliases,
+} from './object-graph.js';
+export { readObjectCheckpoint } from './read-object-checkpoint.js';

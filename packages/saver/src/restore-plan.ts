@@ -63,7 +63,8 @@ const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b
 
 /**
  * Matches `variables` (name -> dtype/shape) to `checkpoint` (key -> dtype/shape). `dtypeOk(ckptDType, variable)`
- * decides dtype compatibility (tfjs int32 variables take int64 tensors).
+ * decides dtype compatibility (tfjs int32 variables take int64 tensors). `aliases` are other names of checkpoint
+ * keys (object-based checkpoints: full names and object paths); the plan always names the real key.
  */
 export function planRestore(
   variables: ReadonlyMap<string, TensorInfo>,
@@ -71,15 +72,17 @@ export function planRestore(
   map: RestoreMap | undefined,
   dtypeOk: (checkpointDType: string, variable: string) => boolean,
   ignoreKeys: ReadonlySet<string> = new Set(),
+  aliases: ReadonlyMap<string, string> = new Map(),
 ): RestorePlan {
   const plan: RestorePlan = { assignments: [], missing: [], unexpected: [], shapeMismatch: [], dtypeMismatch: [], skipped: [] };
   const used = new Set<string>();
   for (const [variable, info] of variables) {
-    const key = keyFor(variable, map);
-    if (key === undefined) {
+    const wanted = keyFor(variable, map);
+    if (wanted === undefined) {
       plan.skipped.push(variable);
       continue;
     }
+    const key = checkpoint.has(wanted) ? wanted : (aliases.get(wanted) ?? wanted);
     const t = checkpoint.get(key);
     if (!t) {
       plan.missing.push({ variable, key });

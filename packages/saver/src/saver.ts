@@ -11,6 +11,7 @@ import { writeFileAtomic } from './atomic-write.js';
 import { checkpointMtime, metaGraphFilename, removeCheckpoint } from './checkpoint-files.js';
 import { checkParentDirectory, openCheckpoint, writeCheckpoint } from './checkpoint-io.js';
 import { SaverError } from './errors.js';
+import { OBJECT_GRAPH_KEY, checkpointObjectVariables, objectAliases } from './object-graph.js';
 import { basename, dirname } from './paths.js';
 import { type RestoreMap, type RestorePlan, type TensorInfo, planRestore } from './restore-plan.js';
 import { SaverRetention, type TimedPath } from './retention.js';
@@ -225,6 +226,8 @@ export class Saver {
   /**
    * Restores the variables from the checkpoint at `prefix`. Strict (the default) throws on a missing variable or a
    * shape or dtype mismatch before assigning anything; lenient restores what fits. Returns what was done.
+   * Object-based (TF2) checkpoints also answer to each variable's full name (Keras: `d1/kernel`) and object paths
+   * (`model/_operations/1/_kernel`), so a name -> variable map restores from them directly.
    */
   async restore(prefix: string, options: RestoreOptions = {}): Promise<RestoreReport> {
     const ckpt = openCheckpoint(prefix);
@@ -244,7 +247,8 @@ export class Saver {
         ckpt.tensors,
         options.map,
         (dtype, variable) => compatibleDType(dtype, this.values.get(variable)!),
-        new Set(['_CHECKPOINTABLE_OBJECT_GRAPH']),
+        new Set([OBJECT_GRAPH_KEY]),
+        objectAliases(checkpointObjectVariables(ckpt) ?? []),
       );
       if (options.strict ?? true) throwIfIncomplete(plan, prefix);
       const cache = new Map<string, Tensor>();
