@@ -100,11 +100,10 @@ export class BundleReader {
       }
       if (!header) throw new BundleError('CORRUPT_TABLE', 'index has no header entry (key "")', { path, offset: 0 });
       let proto: tensorflow.BundleEntryProto.$Properties;
-      const label = keyLabel(key);
       try {
         proto = decodeMessage(tensorflow.BundleEntryProto, value, { path: path ?? '' });
       } catch (err) {
-        wrapError(err, 'CORRUPT_ENTRY', 'cannot decode index entry', { path, tensor: label });
+        wrapError(err, 'CORRUPT_ENTRY', 'cannot decode index entry', { path, tensor: keyLabel(key) });
       }
       if (key[0] === 0) {
         this.sliceEntries.set(latin1(key), { key, proto });
@@ -170,9 +169,11 @@ export class BundleReader {
 
   /** Reads a whole tensor (a partitioned one is assembled from its slices). */
   get(name: string): Tensor {
-    const entry = this.entry(name);
-    if (entry.slices.length === 0) return this.readEntry(name, this.raw(name).proto, entry.shape);
-    return this.assemble(entry);
+    const raw = this.raw(name);
+    if (!raw.proto.slices?.length) {
+      return this.readEntry(name, raw.proto, shapeOf(raw.proto.shape, { path: this.files.index.path, tensor: name }));
+    }
+    return this.assemble(this.entry(name));
   }
 
   /** Reads one stored slice of a partitioned tensor, as listed in entry(name).slices. */
@@ -280,7 +281,7 @@ export class BundleReader {
       // Each string takes at least one length byte.
       if (n > size) throw new BundleError('CORRUPT_ENTRY', `${n} strings cannot fit in ${size} bytes`, { path: src.path, offset, tensor: name });
       const bytes = src.read(offset, size);
-      const { values, crc } = decodeStrings(bytes, n, { path: src.path, offset, tensor: name });
+      const { values, crc } = decodeStrings(bytes, n, { path: src.path, offset, tensor: name }, this.verify);
       if (this.verify && crc !== stored32) throw mismatch();
       return { dtype: info.name, shape, data: values };
     }

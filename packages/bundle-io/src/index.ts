@@ -31,3 +31,5 @@ export {
   resolveCheckpoint,
   latestFromState,
 } from './checkpoint.js';
+export { BlockBuilder } from './table/block-builder.js';
+export { blockTrailer, encodeFooter, readFooter, readBlock, type BlockHandle, FOOTER_SIZE } from './table/format.js';

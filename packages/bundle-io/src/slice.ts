@@ -3,6 +3,7 @@
 // SavedSlice data entries). Here: the TensorSliceProto <-> extents mapping and the copy of a slice into the full array.
 import type { tensorflow } from '@tensorgraft/proto';
 import { BundleError } from './errors.js';
+import { safeInt } from './long.js';
 import type { SliceExtent } from './tensor.js';
 
 type SliceProto = tensorflow.TensorSliceProto.$Properties;
@@ -29,9 +30,7 @@ export function extentsToProto(extents: readonly SliceExtent[]): SliceProto {
 }
 
 function toSafe(v: unknown, where: { tensor: string; path?: string | undefined }): number {
-  const n = typeof v === 'number' ? v : Number(String(v));
-  if (!Number.isSafeInteger(n)) throw new BundleError('CORRUPT_ENTRY', `bad slice bound ${String(v)}`, where);
-  return n;
+  return safeInt(v, 'slice bound', where);
 }
 
 /** Concrete [start, length] per dim of `extents` within `shape`; CORRUPT_ENTRY if out of bounds. */

@@ -182,7 +182,8 @@ export class V1Reader {
     } catch (err) {
       wrapError(err, 'CORRUPT_TABLE', 'cannot decode the V1 meta entry', { path });
     }
-    const metas = sts.meta?.tensor ?? [];
+    if (!sts.meta) throw new BundleError('CORRUPT_TABLE', 'the "" entry holds no SavedTensorSliceMeta: not a V1 checkpoint', { path, offset: 0 });
+    const metas = sts.meta.tensor ?? [];
     const v = sts.meta?.versions;
     if ((v?.min_consumer ?? 0) > 1) {
       throw new BundleError('UNSUPPORTED', `V1 checkpoint needs a reader of version ${v?.min_consumer}`, { path });

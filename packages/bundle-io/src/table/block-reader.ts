@@ -15,6 +15,8 @@ export interface BlockContext {
 }
 
 function varint32(buf: Uint8Array, at: number, limit: number, ctx: BlockContext): [number, number] {
+  // One-byte varints (nearly every length in a block) without the general decoder's bounds bookkeeping.
+  if (at < limit && buf[at]! < 0x80) return [buf[at]!, at + 1];
   try {
     const d = readVarint32(buf.subarray(0, limit), at);
     return [d.value, d.next];
