@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import {
   EventsError,
+  eventValues,
   frameRecord,
   frameRecords,
   parseEvents,
@@ -105,6 +106,9 @@ describe('TFRecord framing', () => {
       const input = bad.subarray(0, len);
       try {
         const r = parseEvents(input, 'mut');
+        // Whatever decoded must also list without throwing.
+        const plugins = new Map<string, string>();
+        for (const e of r.events) eventValues(e.event, plugins);
         if (r.torn) outcomes.torn++;
         else outcomes.ok++;
       } catch (err) {
@@ -115,6 +119,34 @@ describe('TFRecord framing', () => {
     }
     expect(outcomes.corrupt).toBeGreaterThan(1000);
     expect(outcomes.ok + outcomes.torn).toBeGreaterThan(0);
+  });
+
+  it('decodes or refuses (BAD_EVENT) damaged events behind valid checksums, and lists what decodes', () => {
+    const records = scanRecords(tf2).records.map((r) => r.data);
+    let seed = 777;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x80000000;
+    };
+    const outcomes = { listed: 0, bad: 0 };
+    for (let n = 0; n < 1500; n++) {
+      const data = Uint8Array.from(records[1 + Math.floor(rand() * (records.length - 1))]!);
+      for (let e = 0; e < 1 + Math.floor(rand() * 3); e++)
+        data[Math.floor(rand() * data.length)] = Math.floor(rand() * 256);
+      const cut = rand() < 0.2 ? data.subarray(0, Math.floor(rand() * data.length)) : data;
+      try {
+        const parsed = parseEvents(frameRecord(cut), 'fuzz');
+        for (const e of parsed.events) eventValues(e.event);
+        outcomes.listed++;
+      } catch (err) {
+        expect(err).toBeInstanceOf(EventsError);
+        expect((err as EventsError).code).toBe('BAD_EVENT');
+        expect((err as EventsError).offset).toBe(0);
+        outcomes.bad++;
+      }
+    }
+    expect(outcomes.listed).toBeGreaterThan(100);
+    expect(outcomes.bad).toBeGreaterThan(100);
   });
 
   it('treats a checksummed but huge length as a torn tail without allocating it', () => {

@@ -255,6 +255,21 @@ describe('SummaryWriter errors', () => {
     expect(valuesOf(w.path).map((v) => v.kind)).toEqual(['file_version']);
   });
 
+  it('refuses values from the moment close() starts, and writes everything before it', async () => {
+    const w = new SummaryWriter(tempDir());
+    w.scalar('x', 1, 0);
+    const closing = w.close();
+    expect(w.closed).toBe(true);
+    expect(() => w.scalar('x', 2, 1)).toThrow(expect.objectContaining({ code: 'CLOSED' }));
+    const again = w.close();
+    await Promise.all([closing, again]);
+    expect(
+      valuesOf(w.path)
+        .filter((v) => v.kind === 'scalar')
+        .map((v) => v.value),
+    ).toEqual([1]);
+  });
+
   it('throws CLOSED after close(), and close() is idempotent', async () => {
     const w = new SummaryWriter(tempDir());
     await w.close();

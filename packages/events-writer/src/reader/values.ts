@@ -40,6 +40,8 @@ export interface HParamsContent {
     startTimeSecs: number;
   };
   sessionEnd?: { status: number };
+  /** Set when the plugin content does not decode. */
+  invalid?: string;
 }
 
 export interface EventValue {
@@ -182,7 +184,13 @@ export function numbers(t: tensorflow.TensorProto.$Properties): number[] {
 
 function hparamsOf(content: Uint8Array | null | undefined): HParamsContent {
   if (!content) return {};
-  const data = decodeMessage(tensorboard.hparams.HParamsPluginData, content);
+  let data: tensorboard.hparams.HParamsPluginData.$Properties;
+  try {
+    data = decodeMessage(tensorboard.hparams.HParamsPluginData, content);
+  } catch (err) {
+    // A damaged plugin payload spoils this value only, not the listing of the rest of the file.
+    return { invalid: (err as Error).message };
+  }
   const out: HParamsContent = {};
   if (data.experiment) {
     out.experiment = {

@@ -53,6 +53,9 @@ export class EventFileSink {
   private inflight: Inflight | undefined;
   private failure: EventsError | undefined;
   private closed = false;
+  /** Set when close() starts: later calls throw CLOSED even while the last flush runs. */
+  private closing = false;
+  private closedPromise: Promise<void> | undefined;
   private readonly timer: ReturnType<typeof setInterval>;
 
   /** Creates `path` (which must not exist: EEXIST is thrown as the raw Node error for the caller to retry). */
@@ -72,7 +75,7 @@ export class EventFileSink {
   /** Throws the kept write error, or CLOSED. */
   check(tag?: string): void {
     if (this.failure) throw this.failure;
-    if (this.closed) throw new EventsError('CLOSED', 'the writer is closed', { path: this.path, tag });
+    if (this.closing) throw new EventsError('CLOSED', 'the writer is closed', { path: this.path, tag });
   }
 
   /** Queues one encoded event. */
@@ -99,10 +102,16 @@ export class EventFileSink {
 
   /** Flushes, closes the file and stops the timer; rejects with the write error if one happened. Idempotent. */
   async close(): Promise<void> {
-    if (this.closed) {
+    if (this.closing) {
+      await this.closedPromise;
       if (this.failure) throw this.failure;
       return;
     }
+    this.closing = true;
+    let done!: () => void;
+    this.closedPromise = new Promise<void>((r) => {
+      done = r;
+    });
     try {
       await this.flush();
     } finally {
@@ -110,11 +119,12 @@ export class EventFileSink {
       clearInterval(this.timer);
       open.delete(this);
       await new Promise<void>((resolve) => close(this.fd, () => resolve()));
+      done();
     }
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.closing;
   }
 
   /** Synchronous last write at process exit. */
