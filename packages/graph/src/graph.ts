@@ -30,11 +30,18 @@ export class Graph {
   private colocationStack: string[] = [];
   private deviceStack: string[] = [];
   readonly collections = new Map<string, CollectionItem[]>();
+  /** Collections present but empty in a loaded meta graph, with their (empty) CollectionDef kept as it was. */
+  readonly emptyCollectionKinds = new Map<string, tensorflow.CollectionDef.$Properties>();
   versions: tensorflow.VersionDef.$Properties = { producer: GRAPH_DEF_VERSION, min_consumer: GRAPH_DEF_VERSION_MIN_CONSUMER };
   /** FunctionDefLibrary, kept verbatim (functions are not run). */
   library: tensorflow.FunctionDefLibrary.$Properties | null = null;
   /** GraphDef fields this package does not model (debug_info, unknown fields), re-emitted on export. */
   extras: { debug_info?: tensorflow.GraphDebugInfo.$Properties | null; $unknowns?: Uint8Array[] } = {};
+  /**
+   * The MetaGraphDef parts a Graph does not model (meta_info_def, saver_def, signature_def, asset_file_def,
+   * object_graph_def, unknown fields), kept by graphFromMetaGraph so metaGraphFromGraph can write them back.
+   */
+  meta: Omit<tensorflow.MetaGraphDef.$Properties, 'graph_def' | 'collection_def'> = {};
   /** Changes on every node add, so sessions can tell when their plans are stale. */
   version = 0;
 

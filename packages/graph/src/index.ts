@@ -8,6 +8,8 @@ export { importGraphDef, type ImportGraphDefOptions, type ImportResult, type Ren
 export {
   exportMetaGraph,
   importMetaGraph,
+  graphFromMetaGraph,
+  metaGraphFromGraph,
   renameVariableDef,
   type ExportMetaGraphOptions,
   type ImportMetaGraphOptions,

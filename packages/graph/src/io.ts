@@ -1,7 +1,8 @@
 // Reading and writing GraphDef / MetaGraphDef bytes. Binary is protobuf; text (.pbtxt) goes through
 // @tensorgraft/proto's text format when that package provides it (printText/parseText).
 import * as proto from '@tensorgraft/proto';
-import { decodeMessage, encodeMessage, tensorflow } from '@tensorgraft/proto';
+import { encodeMessage, tensorflow } from '@tensorgraft/proto';
+import protobuf from 'protobufjs/minimal.js';
 import { GraphError } from './errors.js';
 
 type TextApi = {
@@ -15,12 +16,16 @@ export type GraphFormat = 'binary' | 'text';
 function decode<T>(type: proto.MessageType<T>, data: Uint8Array | string, path: string | undefined, format?: GraphFormat): T {
   const name = proto.typeNameOf(type);
   if (typeof data !== 'string' && format !== 'text') {
+    // protobufjs drops unknown fields unless the reader is told to keep them; a lossless round trip needs them
+    const reader = protobuf.Reader.create(data);
+    reader.discardUnknown = false;
     try {
-      return decodeMessage(type, data, path === undefined ? {} : { path });
+      return type.decode(reader);
     } catch (err) {
       // import_meta_graph and the graph readers fall back to text when the bytes do not parse
       if (format === 'binary' || !text.parseText || !looksLikeText(data)) {
-        throw new GraphError('BAD_FILE', `not a binary ${name}`, { path, offset: (err as { offset?: number }).offset, cause: err });
+        const message = err instanceof Error ? err.message : String(err);
+        throw new GraphError('BAD_FILE', `not a binary ${name}: ${message}`, { path, offset: Math.min(reader.pos, data.length), cause: err });
       }
     }
   }
@@ -67,4 +72,9 @@ export function graphDefToText(def: tensorflow.GraphDef.$Properties): string {
 export function metaGraphToText(def: tensorflow.MetaGraphDef.$Properties): string {
   if (!text.printText) throw new GraphError('INVALID_ARGUMENT', "text output needs @tensorgraft/proto's text format");
   return text.printText(tensorflow.MetaGraphDef, def);
+}
+
+/** Decodes a message keeping unknown fields (`$unknowns`), with BAD_FILE and the offset on malformed bytes. */
+export function decodeKeepingUnknowns<T>(type: proto.MessageType<T>, data: Uint8Array, path?: string): T {
+  return decode(type, data, path, 'binary');
 }

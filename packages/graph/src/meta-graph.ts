@@ -1,14 +1,15 @@
 // MetaGraphDef export (meta_graph.py export_scoped_meta_graph) and import (import_scoped_meta_graph): the graph with
 // `_output_shapes`, the stripped op list, the collections (VariableDefs and SaverDefs as serialized bytes), the SaverDef.
 // Import renames everything with the scope TensorFlow would pick, collections in TensorFlow's order.
-import { decodeMessage, encodeMessage, tensorflow } from '@tensorgraft/proto';
+import { encodeMessage, tensorflow } from '@tensorgraft/proto';
+import { decodeKeepingUnknowns } from './io.js';
 import Long from 'long';
 import { bytes, utf8 } from './attrs.js';
 import type { CollectionItem } from './collections.js';
 import { VARIABLE_COLLECTIONS } from './collections.js';
 import { GraphError } from './errors.js';
 import type { Graph } from './graph.js';
-import { graphToGraphDef } from './graph-def.js';
+import { graphFromGraphDef, graphToGraphDef } from './graph-def.js';
 import { importGraphDef, type Rename } from './import-graph-def.js';
 import { prependNameScope } from './names.js';
 import { registerOpDef, strippedOpList } from './ops/op-registry.js';
@@ -164,14 +165,14 @@ function collectionItems(
     const values = def.bytes_list.value ?? [];
     if (VARIABLE_COLLECTIONS.has(key)) {
       return values.map((b) => {
-        const v = decodeMessage(tensorflow.VariableDef, b, path === undefined ? {} : { path });
+        const v = decodeKeepingUnknowns(tensorflow.VariableDef, b, path) as tensorflow.VariableDef;
         if (!haveTrainable) v.trainable = key === 'trainable_variables';
         return { kind: 'variable', def: renameVariableDef(v, scope) };
       });
     }
     if (key === 'savers') {
       return values.map((b) => {
-        const s = decodeMessage(tensorflow.SaverDef, b, path === undefined ? {} : { path });
+        const s = decodeKeepingUnknowns(tensorflow.SaverDef, b, path) as tensorflow.SaverDef;
         s.filename_tensor_name = prependNameScope(s.filename_tensor_name ?? '', scope);
         s.save_tensor_name = prependNameScope(s.save_tensor_name ?? '', scope);
         s.restore_op_name = prependNameScope(s.restore_op_name ?? '', scope);
@@ -210,4 +211,36 @@ function versionAtLeast(v: string, major: number, minor: number): boolean {
   const a = Number(m[1]);
   const b = Number(m[2]);
   return a > major || (a === major && b >= minor);
+}
+
+/**
+ * A Graph holding exactly the meta graph: its GraphDef verbatim (file order, no defaults added), its collections
+ * (VariableDefs and SaverDefs decoded) and the parts it does not model in `graph.meta`. metaGraphFromGraph writes the
+ * same message back.
+ */
+export function graphFromMetaGraph(meta: tensorflow.MetaGraphDef.$Properties, options: { path?: string } = {}): Graph {
+  const graph = graphFromGraphDef(meta.graph_def ?? {}, options);
+  for (const key of Object.keys(meta.collection_def ?? {})) {
+    const def = meta.collection_def![key]!;
+    graph.collections.set(key, collectionItems(key, def, '', true, options.path));
+    if (!collectionKindOf(def)) graph.emptyCollectionKinds.set(key, def);
+  }
+  const { graph_def: _g, collection_def: _c, ...rest } = meta;
+  graph.meta = rest;
+  return graph;
+}
+
+/** The MetaGraphDef of a Graph made by graphFromMetaGraph (or built here): graph, collections and `graph.meta`. */
+export function metaGraphFromGraph(graph: Graph): tensorflow.MetaGraphDef {
+  const meta = tensorflow.MetaGraphDef.create({ ...graph.meta, graph_def: graphToGraphDef(graph) });
+  if (graph.meta.$unknowns) meta.$unknowns = graph.meta.$unknowns;
+  for (const [key, items] of graph.collections) {
+    meta.collection_def[key] = items.length ? collectionDef(key, items) : (graph.emptyCollectionKinds.get(key) ?? {});
+  }
+  return meta;
+}
+
+function collectionKindOf(def: tensorflow.CollectionDef.$Properties): boolean {
+  const lists = [def.node_list?.value, def.bytes_list?.value, def.int64_list?.value, def.float_list?.value, def.any_list?.value];
+  return lists.some((l) => l && l.length > 0);
 }
