@@ -23,7 +23,15 @@ export { TableBuilder, type TableSink, type TableBuilderOptions } from './table/
 export { TableReader, type TableReaderOptions } from './table/table-reader.js';
 export type { BlockEntry } from './table/block-reader.js';
 export { V1Reader, v1Files, decodeValues } from './v1-reader.js';
-export { SafetensorsReader, writeSafetensors, safetensorsDType, type SafetensorsWriteOptions } from './safetensors.js';
+export {
+  SafetensorsReader,
+  writeSafetensors,
+  writeSafetensorsStreaming,
+  safetensorsDType,
+  type SafetensorsWriteOptions,
+  type TensorSpec,
+} from './safetensors.js';
+export { tensorJsonValues, compareTensors, type JsonValue, type TensorDifference } from './tensor-json.js';
 export {
   type CheckpointReader,
   type ResolvedCheckpoint,

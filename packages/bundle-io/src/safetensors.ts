@@ -209,24 +209,54 @@ export interface SafetensorsWriteOptions {
   metadata?: Record<string, string>;
 }
 
+/** What the header needs to know about a tensor before its bytes are written. */
+export interface TensorSpec {
+  name: string;
+  dtype: string;
+  shape: number[];
+}
+
 /**
- * Writes `tensors` (name -> Tensor, or a function yielding them in any order) as a .safetensors file. Tensors whose
- * dtype safetensors lacks (string, complex128) are refused with UNSUPPORTED. Written to a temp name, then renamed.
+ * Writes a .safetensors file from tensors held in memory (name -> Tensor pairs). Tensors whose dtype safetensors lacks
+ * (string, complex128, ...) are refused with UNSUPPORTED. Written to a temp name, then renamed.
  */
 export function writeSafetensors(path: string, tensors: Iterable<[string, Tensor]>, options: SafetensorsWriteOptions = {}): void {
-  const list: { name: string; t: Tensor; st: string; size: number; item: number }[] = [];
+  const map = new Map<string, Tensor>();
   for (const [name, t] of tensors) {
-    const info = validateTensor(name, t);
-    const st = TF_TO_ST[info.name];
-    if (!st) throw new BundleError('UNSUPPORTED', `safetensors has no dtype for ${info.name}`, { path, tensor: name });
-    list.push({ name, t, st, size: (t.data as NumericData).byteLength, item: info.itemSize });
+    validateTensor(name, t);
+    map.set(name, t);
   }
+  writeSafetensorsStreaming(
+    path,
+    [...map].map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape })),
+    (name) => map.get(name)!,
+    options,
+  );
+}
+
+/**
+ * Writes a .safetensors file tensor by tensor: the header is made from `specs`, then `get(name)` is called for each
+ * tensor in file order and its bytes written before the next is fetched, so only one tensor is in memory at a time.
+ */
+export function writeSafetensorsStreaming(
+  path: string,
+  specs: readonly TensorSpec[],
+  get: (name: string) => Tensor,
+  options: SafetensorsWriteOptions = {},
+): void {
+  const list = specs.map((s) => {
+    const info = checkpointDType(s.dtype, s.name, path);
+    const st = TF_TO_ST[info.name];
+    if (!st) throw new BundleError('UNSUPPORTED', `safetensors has no dtype for ${info.name}`, { path, tensor: s.name });
+    const n = numElements(s.shape);
+    return { ...s, st, item: info.itemSize, size: n * info.itemSize };
+  });
   list.sort((a, b) => b.item - a.item || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const header: Record<string, unknown> = {};
   if (options.metadata) header.__metadata__ = options.metadata;
   let at = 0;
   for (const e of list) {
-    header[e.name] = { dtype: e.st, shape: e.t.shape, data_offsets: [at, at + e.size] };
+    header[e.name] = { dtype: e.st, shape: e.shape, data_offsets: [at, at + e.size] };
     at += e.size;
   }
   let json = Buffer.from(JSON.stringify(header), 'utf8');
@@ -239,7 +269,16 @@ export function writeSafetensors(path: string, tensors: Iterable<[string, Tensor
     new DataView(len.buffer).setBigUint64(0, BigInt(json.length), true);
     sink.append(len);
     sink.append(json);
-    for (const e of list) sink.append(numericBytes(e.t.data as NumericData));
+    for (const e of list) {
+      const t = get(e.name);
+      validateTensor(e.name, t);
+      if (t.dtype !== e.dtype && checkpointDType(t.dtype).name !== checkpointDType(e.dtype).name) {
+        throw new BundleError('INVALID_ARGUMENT', `tensor is ${t.dtype}, header says ${e.dtype}`, { path, tensor: e.name });
+      }
+      const bytes = numericBytes(t.data as NumericData);
+      if (bytes.length !== e.size) throw new BundleError('INVALID_ARGUMENT', 'tensor size differs from its spec', { path, tensor: e.name });
+      sink.append(bytes);
+    }
     sink.close();
     renameSync(tmp, path);
   } catch (err) {

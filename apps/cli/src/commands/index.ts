@@ -1,5 +1,10 @@
 // Every command of `tensorgraft`, one file each. Add a command by importing it and listing it here.
 import type { Command } from '../command.js';
+import { catCommand } from './cat.js';
+import { convertCommand } from './convert.js';
+import { diffCommand } from './diff.js';
 import { eventsCommand } from './events.js';
+import { lsCommand } from './ls.js';
+import { verifyCommand } from './verify.js';
 
-export const commands: readonly Command[] = [eventsCommand];
+export const commands: readonly Command[] = [lsCommand, catCommand, verifyCommand, diffCommand, convertCommand, eventsCommand];

@@ -1,0 +1,58 @@
+// `tensorgraft convert IN OUT [--skip-unsupported] [--json]`: a TensorFlow checkpoint (V1 or V2) or .safetensors in;
+// a TensorFlow V2 checkpoint (OUT is its prefix) or .safetensors out, chosen by OUT's extension. Names and dtypes are
+// kept (bfloat16 and float16 too); partitioned tensors are written whole. Tensors go one at a time (read, written,
+// dropped). safetensors has no string or complex128 dtype: such tensors stop the conversion unless
+// --skip-unsupported, which leaves them out and names them.
+import { BundleWriter, openCheckpoint, safetensorsDType, writeSafetensorsStreaming } from '@tensorgraft/bundle-io';
+import { expectPositionals, requirePositional } from '../args.js';
+import { type Command, InputProblem } from '../command.js';
+
+export const convertCommand: Command = {
+  name: 'convert',
+  usage: 'convert IN OUT [--skip-unsupported] [--json]',
+  summary: 'TensorFlow checkpoint (V1/V2) or .safetensors in, V2 checkpoint or .safetensors out (by OUT extension)',
+  flags: ['--skip-unsupported'],
+  async run(ctx) {
+    expectPositionals(ctx.args, 2);
+    const input = requirePositional(ctx.args, 0, 'IN');
+    const out = requirePositional(ctx.args, 1, 'OUT');
+    const skip = ctx.args.options.has('--skip-unsupported');
+    const r = openCheckpoint(input);
+    const to = out.endsWith('.safetensors') ? 'safetensors' : 'v2';
+    const skipped: string[] = [];
+    let written = 0;
+    try {
+      const entries = r.entries();
+      if (to === 'safetensors') {
+        const ok = entries.filter((e) => safetensorsDType(e.dtype) !== undefined);
+        const bad = entries.filter((e) => safetensorsDType(e.dtype) === undefined);
+        if (bad.length && !skip) {
+          throw new InputProblem(
+            `safetensors cannot hold ${bad.map((e) => `${e.name} (${e.dtype})`).join(', ')}; pass --skip-unsupported to leave them out`,
+          );
+        }
+        skipped.push(...bad.map((e) => e.name));
+        writeSafetensorsStreaming(out, ok.map((e) => ({ name: e.name, dtype: e.dtype, shape: e.shape })), (name) => r.get(name));
+        written = ok.length;
+      } else {
+        const w = new BundleWriter(out);
+        try {
+          for (const e of entries) {
+            w.add(e.name, r.get(e.name));
+            written++;
+          }
+          w.finish();
+        } catch (err) {
+          w.abort();
+          throw err;
+        }
+      }
+    } finally {
+      r.close();
+    }
+    for (const n of skipped) ctx.stderr(`skipped (no safetensors dtype): ${n}\n`);
+    if (ctx.json) ctx.stdout(`${JSON.stringify({ in: input, out, from: r.format, to, tensors: written, skipped })}\n`);
+    else ctx.stdout(`wrote ${written} tensors to ${out} (${r.format} -> ${to})\n`);
+    return 0;
+  },
+};

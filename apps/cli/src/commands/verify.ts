@@ -1,0 +1,31 @@
+// `tensorgraft verify CHECKPOINT [--json]`: reads every tensor and checks every checksum (table blocks and tensor
+// crc32c); names each damaged tensor; exit 1 if any.
+import { openCheckpoint } from '@tensorgraft/bundle-io';
+import { expectPositionals, requirePositional } from '../args.js';
+import type { Command } from '../command.js';
+
+export const verifyCommand: Command = {
+  name: 'verify',
+  usage: 'verify CHECKPOINT [--json]',
+  summary: 'read every tensor and check every checksum; names each damaged tensor (exit 1 if any)',
+  async run(ctx) {
+    expectPositionals(ctx.args, 1);
+    const path = requirePositional(ctx.args, 0, 'CHECKPOINT');
+    const r = openCheckpoint(path);
+    try {
+      const problems = [...r.verifyAll()].map(([name, e]) => ({ name, code: e.code, message: e.message }));
+      const count = r.names().length;
+      if (ctx.json) {
+        ctx.stdout(`${JSON.stringify({ checkpoint: path, format: r.format, ok: problems.length === 0, tensors: count, problems }, null, 2)}\n`);
+      } else if (problems.length === 0) {
+        ctx.stdout(`ok: ${count} tensors, every checksum matches (${r.format})\n`);
+      } else {
+        for (const p of problems) ctx.stderr(`damaged: ${p.name}: ${p.code}: ${p.message}\n`);
+        ctx.stdout(`${problems.length} of ${count} tensors damaged\n`);
+      }
+      return problems.length === 0 ? 0 : 1;
+    } finally {
+      r.close();
+    }
+  },
+};
