@@ -37,3 +37,14 @@ export {
   objectAliases,
 } from './object-graph.js';
 export { readObjectCheckpoint } from './read-object-checkpoint.js';
+export { type ObjectEntry, buildObjectGraph, writeObjectCheckpoint } from './object-graph-writer.js';
+export { type KerasWeightPlace, kerasWeightPlaces } from './keras-layout.js';
+export {
+  type LayersModelLike,
+  type LoadWeightsOptions,
+  type ModelArtifacts,
+  type TfCheckpointOptions,
+  type WeightSpec,
+  loadCheckpointWeights,
+  tfCheckpoint,
+} from './layers-io.js';

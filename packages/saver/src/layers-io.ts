@@ -1,0 +1,263 @@
+// TensorFlow.js LayersModel <-> TensorFlow checkpoints.
+//   model.save(tfCheckpoint(prefix))         writes the weights as a TF2 object-based checkpoint laid out as Keras 3
+//                                            keeps them (keras-layout.ts), so tf.train.Checkpoint(model=keras_model)
+//                                            .restore(prefix) loads them; `<prefix>.tfjs.json` keeps the topology
+//                                            and weight specs so tf.loadLayersModel(tfCheckpoint(prefix)) rebuilds it.
+//   loadCheckpointWeights(model, prefix)     loads weights from any TF checkpoint (Keras object-based, or name-based
+//                                            with `<layer>/<weight>` keys) into an existing model.
+// tfjs is not imported: handlers are plain objects (tf.io.IOHandler), the model is duck-typed.
+import { readFileSync, statSync } from 'node:fs';
+import type { Tensor } from '@tensorgraft/bundle-io';
+import { ioError, writeFileAtomic } from './atomic-write.js';
+import { checkParentDirectory, openCheckpoint, writeCheckpoint } from './checkpoint-io.js';
+import { SaverError } from './errors.js';
+import { kerasWeightPlaces } from './keras-layout.js';
+import { checkpointObjectVariables, objectAliases } from './object-graph.js';
+import { writeObjectCheckpoint } from './object-graph-writer.js';
+import { dirname } from './paths.js';
+import { type RestoreReport, Saver, compareBytes } from './saver.js';
+import { latestCheckpoint, updateCheckpointState } from './state-file.js';
+
+/** tf.io.WeightsManifestEntry, the part used here. */
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  dtype: string;
+  quantization?: unknown;
+}
+
+/** tf.io.ModelArtifacts, the part used here. */
+export interface ModelArtifacts {
+  modelTopology?: unknown;
+  weightSpecs?: WeightSpec[];
+  weightData?: ArrayBuffer | ArrayBuffer[];
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  trainingConfig?: unknown;
+  [key: string]: unknown;
+}
+
+export interface TfCheckpointOptions {
+  /** 'keras' (default): Keras 3 object paths; 'names': name-based keys `<layer>/<weight>` (tf.compat.v1 style). */
+  layout?: 'keras' | 'names';
+  /** Root object name (tf.train.Checkpoint(model=...) uses 'model'). */
+  root?: string;
+  /** Write `checkpoint` in the prefix's directory naming this checkpoint (default true). */
+  writeState?: boolean;
+}
+
+interface Sidecar {
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  modelTopology: unknown;
+  trainingConfig?: unknown;
+  weightSpecs: WeightSpec[];
+  checkpointKeys: string[];
+}
+
+const ITEM_SIZE: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
+
+function concat(data: ArrayBuffer | ArrayBuffer[] | undefined): Uint8Array {
+  if (data === undefined) return new Uint8Array(0);
+  if (!Array.isArray(data)) return new Uint8Array(data);
+  const out = new Uint8Array(data.reduce((n, b) => n + b.byteLength, 0));
+  let o = 0;
+  for (const b of data) {
+    out.set(new Uint8Array(b), o);
+    o += b.byteLength;
+  }
+  return out;
+}
+
+function decodeWeights(specs: readonly WeightSpec[], bytes: Uint8Array): Tensor[] {
+  let offset = 0;
+  return specs.map((s) => {
+    if (s.quantization) throw new SaverError('UNSUPPORTED', 'quantized weights', { variable: s.name });
+    const size = ITEM_SIZE[s.dtype];
+    if (size === undefined) throw new SaverError('UNSUPPORTED', `weights of dtype ${s.dtype}`, { variable: s.name });
+    const n = s.shape.reduce((a, d) => a * d, 1);
+    const len = n * size;
+    if (offset + len > bytes.length) throw new SaverError('INVALID_ARGUMENT', 'weight data shorter than the weight specs', { variable: s.name });
+    const copy = bytes.slice(offset, offset + len);
+    offset += len;
+    const data = s.dtype === 'bool' ? copy : s.dtype === 'int32' ? new Int32Array(copy.buffer) : new Float32Array(copy.buffer);
+    return { dtype: s.dtype, shape: [...s.shape], data };
+  });
+}
+
+function sidecarPath(prefix: string): string {
+  return `${prefix}.tfjs.json`;
+}
+
+function resolvePrefix(prefixOrDir: string): string {
+  let isDir = false;
+  try {
+    isDir = statSync(prefixOrDir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) return prefixOrDir;
+  const latest = latestCheckpoint(prefixOrDir);
+  if (!latest) throw new SaverError('NOT_FOUND', 'no checkpoint named by the state file of this directory', { path: prefixOrDir });
+  return latest;
+}
+
+/** A tf.io.IOHandler saving to / loading from the TensorFlow checkpoint at `prefix` (or a directory's latest). */
+export function tfCheckpoint(prefix: string, options: TfCheckpointOptions = {}) {
+  return {
+    async save(artifacts: ModelArtifacts) {
+      if (artifacts.modelTopology instanceof ArrayBuffer) {
+        throw new SaverError('UNSUPPORTED', 'binary (graph model) topologies', { path: prefix });
+      }
+      checkParentDirectory(prefix);
+      const specs = artifacts.weightSpecs ?? [];
+      const weightBytes = concat(artifacts.weightData);
+      const tensors = decodeWeights(specs, weightBytes);
+      const names = specs.map((s) => s.name);
+      let keys: string[];
+      let write: () => void;
+      if ((options.layout ?? 'keras') === 'keras') {
+        const places = kerasWeightPlaces(artifacts.modelTopology, names, options.root ?? 'model');
+        const entries = specs.map((s, i) => ({ ...places.get(s.name)!, tensor: tensors[i]! }));
+        keys = entries.map((e) => `${e.path}/.ATTRIBUTES/VARIABLE_VALUE`);
+        write = () => writeObjectCheckpoint(prefix, entries);
+      } else {
+        keys = names;
+        const sorted = names.map((n, i): [string, Tensor] => [n, tensors[i]!]).sort((a, b) => compareBytes(a[0], b[0]));
+        write = () => writeCheckpoint(prefix, sorted);
+      }
+      const sidecar: Sidecar = {
+        ...(artifacts.format === undefined ? {} : { format: artifacts.format }),
+        ...(artifacts.generatedBy === undefined ? {} : { generatedBy: artifacts.generatedBy }),
+        ...(artifacts.convertedBy === undefined ? {} : { convertedBy: artifacts.convertedBy }),
+        modelTopology: artifacts.modelTopology ?? null,
+        ...(artifacts.trainingConfig === undefined ? {} : { trainingConfig: artifacts.trainingConfig }),
+        weightSpecs: specs,
+        checkpointKeys: keys,
+      };
+      const sidecarText = JSON.stringify(sidecar);
+      // The sidecar goes first: a checkpoint whose index exists always has it.
+      writeFileAtomic(sidecarPath(prefix), new TextEncoder().encode(sidecarText));
+      write();
+      if (options.writeState ?? true) updateCheckpointState(dirname(prefix), { modelCheckpointPath: prefix, saveRelativePaths: true });
+      return {
+        modelArtifactsInfo: {
+          dateSaved: new Date(),
+          modelTopologyType: 'JSON' as const,
+          modelTopologyBytes: JSON.stringify(artifacts.modelTopology ?? null).length,
+          weightSpecsBytes: JSON.stringify(specs).length,
+          weightDataBytes: weightBytes.length,
+        },
+      };
+    },
+
+    async load(): Promise<ModelArtifacts> {
+      const p = resolvePrefix(prefix);
+      let sidecar: Sidecar;
+      try {
+        sidecar = JSON.parse(readFileSync(sidecarPath(p), 'utf8')) as Sidecar;
+      } catch (err) {
+        if ((err as { code?: string }).code === 'ENOENT') {
+          throw new SaverError('UNSUPPORTED', `${sidecarPath(p)} is missing (not saved by tfCheckpoint): build the model and use loadCheckpointWeights(model, prefix)`, { path: p });
+        }
+        throw ioError(err, `cannot read ${sidecarPath(p)}`, sidecarPath(p));
+      }
+      const ckpt = openCheckpoint(p);
+      try {
+        const specs = sidecar.weightSpecs;
+        const parts: Uint8Array[] = [];
+        specs.forEach((s, i) => {
+          const key = sidecar.checkpointKeys[i] ?? s.name;
+          const info = ckpt.tensors.get(key);
+          if (!info) throw new SaverError('MISSING_VARIABLE', `checkpoint has no tensor ${JSON.stringify(key)}`, { path: p, variable: s.name });
+          if (info.dtype !== s.dtype) throw new SaverError('DTYPE_MISMATCH', `weight is ${s.dtype}, checkpoint tensor ${info.dtype}`, { path: p, variable: s.name });
+          if (JSON.stringify(info.shape) !== JSON.stringify(s.shape)) {
+            throw new SaverError('SHAPE_MISMATCH', `weight shape ${JSON.stringify(s.shape)}, checkpoint ${JSON.stringify(info.shape)}`, { path: p, variable: s.name });
+          }
+          const data = ckpt.get(key).data as Float32Array;
+          parts.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        });
+        const weightData = concat(parts.map((u) => u.slice().buffer as ArrayBuffer)).buffer as ArrayBuffer;
+        return {
+          modelTopology: sidecar.modelTopology,
+          weightSpecs: specs,
+          weightData,
+          ...(sidecar.format === undefined ? {} : { format: sidecar.format }),
+          ...(sidecar.generatedBy === undefined ? {} : { generatedBy: sidecar.generatedBy }),
+          ...(sidecar.convertedBy === undefined ? {} : { convertedBy: sidecar.convertedBy }),
+          ...(sidecar.trainingConfig === undefined ? {} : { trainingConfig: sidecar.trainingConfig }),
+        };
+      } finally {
+        ckpt.close();
+      }
+    },
+  };
+}
+
+/** A tfjs-layers LayerVariable, the members used here. */
+interface LayerVariableLike {
+  readonly originalName: string;
+  readonly shape: number[];
+  readonly dtype: string;
+  read(): { dataSync(): ArrayLike<unknown> };
+  write(value: unknown): unknown;
+}
+
+/** A tfjs-layers LayersModel, the members used here. */
+export interface LayersModelLike {
+  readonly name: string;
+  readonly weights: LayerVariableLike[];
+  toJSON(unused?: unknown, returnString?: boolean): unknown;
+}
+
+export interface LoadWeightsOptions {
+  /** Throw on a missing weight or a mismatch (default true). */
+  strict?: boolean;
+  /** Weight name (`<layer>/<weight>`) -> checkpoint key, overriding the automatic choice. */
+  map?: (weight: string) => string | null | undefined;
+}
+
+/**
+ * Loads `model`'s weights from the checkpoint at `prefix` (or a directory's latest). Each weight is looked up by its
+ * Keras 3 object path, its Keras full name, its own name (`d1/kernel`), then `<model>/<name>`; the first the
+ * checkpoint has wins.
+ */
+export async function loadCheckpointWeights(model: LayersModelLike, prefix: string, options: LoadWeightsOptions = {}): Promise<RestoreReport> {
+  const p = resolvePrefix(prefix);
+  const names = model.weights.map((w) => w.originalName);
+  let places = new Map<string, { path: string; fullName: string }>();
+  try {
+    places = kerasWeightPlaces(model.toJSON(null, false), names);
+  } catch {
+    // A model Keras has no layout for here: names only.
+  }
+  const ckpt = openCheckpoint(p);
+  const chosen = new Map<string, string>();
+  try {
+    const aliases = objectAliases(checkpointObjectVariables(ckpt) ?? []);
+    const has = (k: string | undefined): k is string => k !== undefined && (ckpt.tensors.has(k) || aliases.has(k));
+    for (const name of names) {
+      const place = places.get(name);
+      const mapped = options.map?.(name);
+      const candidates = mapped ? [mapped] : [place?.path, place?.fullName, name, `${model.name}/${name}`];
+      chosen.set(name, candidates.find(has) ?? mapped ?? name);
+    }
+  } finally {
+    ckpt.close();
+  }
+  const values = new Map(
+    model.weights.map((w) => [
+      w.originalName,
+      {
+        name: w.originalName,
+        dtype: w.dtype,
+        shape: w.shape,
+        dataSync: () => w.read().dataSync(),
+        assign: (v: unknown) => void w.write(v),
+      },
+    ]),
+  );
+  return new Saver(values, { maxToKeep: 0, recover: false }).restore(p, { map: (n) => chosen.get(n), strict: options.strict ?? true });
+}
