@@ -70,8 +70,8 @@ describe('tensorgraft events', () => {
     const r = await runCli('events', root);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^# run train: .*events\.out\.tfevents\..* \(7 events\)$/);
-    expect(lines[1]).toBe('run\ttag\tstep\twall_time\tkind\tvalue');
+    expect(lines[0]).toBe('run\ttag\tstep\twall_time\tkind\tvalue');
+    expect(lines.at(-1)).toMatch(/^# run train: .*events\.out\.tfevents\..* \(7 events\)$/);
     expect(lines).toContain('train\tloss\t1\t100\tscalar\t0.5');
     expect(lines).toContain('train\tw\t3\t102\thistogram\t2 buckets, 3 values in [1, 3]');
     expect(lines).toContain('train\timg\t4\t103\timage\t1 image(s) 2x2');
@@ -108,6 +108,12 @@ describe('tensorgraft events', () => {
     expect(corrupt.code).toBe(1);
     expect(corrupt.stderr).toContain('CORRUPT_RECORD');
     expect(corrupt.stderr).toContain(`offset ${last.offset}`);
+    // --json still prints one document: the values before the damage, then the error.
+    const json = await runCli('events', path, '--json');
+    expect(json.code).toBe(1);
+    const doc = JSON.parse(json.stdout);
+    expect(doc.values.length).toBe(6);
+    expect(doc.error).toMatchObject({ code: 'CORRUPT_RECORD', offset: last.offset, path });
   });
 
   it('exits 1 for a missing path or a directory without event files, 2 for bad usage', async () => {

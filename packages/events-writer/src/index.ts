@@ -7,6 +7,7 @@ export {
   eventFilesAt,
   findEventFiles,
   isEventFileName,
+  iterateEventFile,
   iterateEvents,
   type LogdirEvent,
   parseEvents,
@@ -40,6 +41,7 @@ export {
 export { scalarValue } from './summary/scalar.js';
 export { checkTag, MAX_TAG_LENGTH, RESERVED_TAG_PREFIX } from './summary/tag.js';
 export { textValue } from './summary/text.js';
+export { type FileRecordsResult, iterateFileRecords } from './tfrecord/record-file.js';
 export {
   type Corruption,
   type ReadRecordsOptions,

@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   EventsError,
   eventValues,
   frameRecord,
   frameRecords,
+  iterateFileRecords,
   parseEvents,
   RECORD_OVERHEAD,
   readRecords,
@@ -11,7 +13,7 @@ import {
 } from '@tensorgraft/events-writer';
 import { maskedCrc32c } from '@tensorgraft/proto';
 import { describe, expect, it } from 'vitest';
-import { fixtureFile } from './helpers.js';
+import { fixtureFile, tempDir } from './helpers.js';
 
 const tf2 = readFileSync(fixtureFile('tf2').path);
 const tf1 = readFileSync(fixtureFile('tf1').path);
@@ -156,5 +158,43 @@ describe('TFRecord framing', () => {
     view.setUint32(8, maskedCrc32c(rec.subarray(0, 8)), true);
     const scan = scanRecords(rec);
     expect(scan.torn).toEqual({ offset: 0, available: rec.length, needed: Number.MAX_SAFE_INTEGER });
+  });
+
+  it('reads a file in chunks smaller than its records, with the same records, torn tail and corruption offsets', () => {
+    const path = join(tempDir(), 'events.out.tfevents.x');
+    const full = scanRecords(tf2);
+    const collect = (chunk: number) => {
+      const it = iterateFileRecords(path, chunk);
+      const out: { offset: number; hex: string }[] = [];
+      for (;;) {
+        const n = it.next();
+        if (n.done) return { out, torn: n.value.torn };
+        out.push({ offset: n.value.offset, hex: Buffer.from(n.value.data).toString('hex') });
+      }
+    };
+    for (const cut of [tf2.length, tf2.length - 1, tf2.length - 100, 30, 0]) {
+      writeFileSync(path, tf2.subarray(0, cut));
+      const want = scanRecords(tf2.subarray(0, cut));
+      for (const chunk of [7, 64, 1000, 1 << 20]) {
+        const got = collect(chunk);
+        expect(
+          got.out.map((r) => r.offset),
+          `cut ${cut} chunk ${chunk}`,
+        ).toEqual(want.records.map((r) => r.offset));
+        expect(got.out.map((r) => r.hex)).toEqual(want.records.map((r) => Buffer.from(r.data).toString('hex')));
+        expect(got.torn).toEqual(want.torn);
+      }
+    }
+    const bad = Uint8Array.from(tf2);
+    const victim = full.records[5]!;
+    bad[victim.offset + 20] ^= 1;
+    writeFileSync(path, bad);
+    for (const chunk of [7, 64, 1 << 20]) {
+      expect(() => collect(chunk)).toThrow(
+        expect.objectContaining({ code: 'CORRUPT_RECORD', offset: victim.offset, path }),
+      );
+    }
+    expect(() => collect(64)).toThrow(new RegExp(`offset ${victim.offset}:`));
+    expect(() => iterateFileRecords(join(path, 'nope')).next()).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
   });
 });

@@ -1,6 +1,6 @@
 // `tensorgraft events PATH [--json]`: every value in an event file or a log directory (run, tag, step, wall time,
 // kind, value). A torn tail (a file still being written) is reported and is not an error; a corrupt record is (exit 1).
-import { type EventValue, eventFilesAt, eventValues, readEventFile } from '@tensorgraft/events-writer';
+import { EventsError, type EventValue, eventFilesAt, eventValues, iterateEventFile } from '@tensorgraft/events-writer';
 import { tensorflow } from '@tensorgraft/proto';
 import { expectPositionals, requirePositional } from '../args.js';
 import type { Command } from '../command.js';
@@ -28,34 +28,51 @@ export const eventsCommand: Command = {
   async run(ctx) {
     expectPositionals(ctx.args, 1);
     const path = requirePositional(ctx.args, 0, 'PATH');
+    const entries = eventFilesAt(path);
+    // Output is streamed file by file, event by event: an event file can hold millions of values.
     const files: FileReport[] = [];
-    const values: ValueRow[] = [];
-    for (const entry of eventFilesAt(path)) {
-      const contents = readEventFile(entry.path);
-      const report: FileReport = { run: entry.run, path: entry.path, events: contents.events.length };
-      if (contents.torn) report.torn = contents.torn;
-      files.push(report);
-      const plugins = new Map<string, string>();
-      for (const { event } of contents.events) {
-        for (const v of eventValues(event, plugins)) values.push(row(entry.run, v));
+    let first = true;
+    if (ctx.json) ctx.stdout(`{"path":${JSON.stringify(path)},"values":[`);
+    else ctx.stdout(`${['run', 'tag', 'step', 'wall_time', 'kind', 'value'].join('\t')}\n`);
+    try {
+      for (const entry of entries) {
+        const report: FileReport = { run: entry.run, path: entry.path, events: 0 };
+        files.push(report);
+        const plugins = new Map<string, string>();
+        const events = iterateEventFile(entry.path);
+        for (;;) {
+          const next = events.next();
+          if (next.done) {
+            if (next.value.torn) report.torn = next.value.torn;
+            break;
+          }
+          report.events++;
+          for (const v of eventValues(next.value.event, plugins)) {
+            const r = row(entry.run, v);
+            if (ctx.json) {
+              ctx.stdout(`${first ? '' : ','}\n${JSON.stringify(r, jsonNumbers)}`);
+              first = false;
+            } else {
+              ctx.stdout(`${[r.run, r.tag, r.step, r.wall_time, r.kind, brief(r)].join('\t')}\n`);
+            }
+          }
+        }
+        if (!ctx.json) {
+          const torn = report.torn
+            ? `, torn tail at offset ${report.torn.offset} (${report.torn.available} of ${report.torn.needed} bytes)`
+            : '';
+          ctx.stdout(`# run ${report.run}: ${report.path} (${report.events} events${torn})\n`);
+        }
       }
+    } catch (err) {
+      if (!ctx.json || !(err instanceof EventsError)) throw err;
+      // Keep stdout one JSON document: close it with the error, then fail.
+      const error = { code: err.code, message: err.message, path: err.path, offset: err.offset };
+      ctx.stdout(`\n],"files":${JSON.stringify(files)},"error":${JSON.stringify(error)}}\n`);
+      ctx.stderr(`tensorgraft events: ${err.code}: ${err.message}\n`);
+      return 1;
     }
-    if (ctx.json) {
-      ctx.stdout(`${JSON.stringify({ path, files, values }, jsonNumbers)}\n`);
-      return 0;
-    }
-    const lines: string[] = [];
-    for (const f of files) {
-      const torn = f.torn
-        ? `, torn tail at offset ${f.torn.offset} (${f.torn.available} of ${f.torn.needed} bytes)`
-        : '';
-      lines.push(`# run ${f.run}: ${f.path} (${f.events} events${torn})`);
-    }
-    lines.push(['run', 'tag', 'step', 'wall_time', 'kind', 'value'].join('\t'));
-    for (const v of values) {
-      lines.push([v.run, v.tag, v.step, v.wall_time, v.kind, brief(v)].join('\t'));
-    }
-    ctx.stdout(`${lines.join('\n')}\n`);
+    if (ctx.json) ctx.stdout(`\n],"files":${JSON.stringify(files)}}\n`);
     return 0;
   },
 };

@@ -1,9 +1,10 @@
 // Reading event files: TFRecords (see tfrecord/record-reader.ts) each holding one tensorflow.Event. A torn tail is
 // reported, not thrown (a live writer may be mid-record); a bad checksum or an undecodable event is an error.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { decodeMessage, tensorflow } from '@tensorgraft/proto';
 import { EventsError } from '../errors.js';
+import { iterateFileRecords } from '../tfrecord/record-file.js';
 import { type RecordScan, scanRecords, type TornTail } from '../tfrecord/record-reader.js';
 
 export interface EventRecord {
@@ -25,31 +26,51 @@ export function parseEvents(bytes: Uint8Array, path = '<bytes>'): EventFileConte
   if (scan.corrupt) {
     throw new EventsError('CORRUPT_RECORD', scan.corrupt.message, { path, offset: scan.corrupt.offset });
   }
-  const events: EventRecord[] = scan.records.map(({ offset, data }) => {
-    try {
-      return { offset, event: decodeMessage(tensorflow.Event, data, { path }) };
-    } catch (err) {
-      throw new EventsError('BAD_EVENT', `record is not a tensorflow.Event: ${(err as Error).message}`, {
-        path,
-        offset,
-        cause: err,
-      });
-    }
-  });
+  const events: EventRecord[] = scan.records.map(({ offset, data }) => decodeEvent(data, path, offset));
   const out: EventFileContents = { path, events };
   if (scan.torn) out.torn = scan.torn;
   return out;
 }
 
+function decodeEvent(data: Uint8Array, path: string, offset: number): EventRecord {
+  try {
+    return { offset, event: decodeMessage(tensorflow.Event, data, { path }) };
+  } catch (err) {
+    throw new EventsError('BAD_EVENT', `record is not a tensorflow.Event: ${(err as Error).message}`, {
+      path,
+      offset,
+      cause: err,
+    });
+  }
+}
+
+/**
+ * The events of one file, read in chunks (memory bounded by the largest record, not the file); returns the torn
+ * tail, if any. Throws CORRUPT_RECORD, BAD_EVENT or NOT_FOUND.
+ */
+export function* iterateEventFile(path: string): Generator<EventRecord, { torn?: TornTail }> {
+  const records = iterateFileRecords(path);
+  for (;;) {
+    const next = records.next();
+    if (next.done) return next.value;
+    // A copy: decoded bytes fields are views into their input, and the chunk buffer is reused.
+    yield decodeEvent(next.value.data.slice(), path, next.value.offset);
+  }
+}
+
 /** Reads and decodes one event file. */
 export function readEventFile(path: string): EventFileContents {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new EventsError('NOT_FOUND', `cannot read the event file: ${(err as Error).message}`, { path, cause: err });
+  const events: EventRecord[] = [];
+  const it = iterateEventFile(path);
+  for (;;) {
+    const next = it.next();
+    if (next.done) {
+      const out: EventFileContents = { path, events };
+      if (next.value.torn) out.torn = next.value.torn;
+      return out;
+    }
+    events.push(next.value);
   }
-  return parseEvents(bytes, path);
 }
 
 export interface EventFileEntry {
@@ -120,10 +141,10 @@ export interface LogdirEvent extends EventRecord {
   path: string;
 }
 
-/** Every event of a file or log directory, file by file, in file order. Torn tails are skipped. */
+/** Every event of a file or log directory, file by file, in file order, read in chunks. Torn tails are skipped. */
 export function* iterateEvents(path: string): Generator<LogdirEvent> {
   for (const file of eventFilesAt(path)) {
-    const contents = readEventFile(file.path);
-    for (const e of contents.events) yield { run: file.run, path: file.path, offset: e.offset, event: e.event };
+    for (const e of iterateEventFile(file.path))
+      yield { run: file.run, path: file.path, offset: e.offset, event: e.event };
   }
 }
