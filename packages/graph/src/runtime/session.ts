@@ -200,6 +200,20 @@ export class Session {
     return t;
   }
 
+  /**
+   * Sets a variable's value directly (a copy is stored): `name` is the VariableV2 or VarHandleOp node. For loading
+   * weights from elsewhere; checkpoints go through the graph's own restore op.
+   */
+  assignVariable(name: string, value: tf.Tensor): void {
+    const node = this.graph.requireNode(name);
+    if (node.op !== 'VariableV2' && node.op !== 'VarHandleOp') {
+      throw new GraphError('INVALID_ARGUMENT', `'${name}' is a ${node.op}, not a variable`, { node: name });
+    }
+    const ref = KERNELS[node.op]!(node, { keep: (t) => t })([], { vars: this.variables })[0]!;
+    if (!isRef(ref)) throw new GraphError('KERNEL', `'${name}' gave no variable reference`, { node: name });
+    this.variables.assign(ref, value, true, name);
+  }
+
   /** Disposes every variable value and cached constant. */
   close(): void {
     this.closed = true;

@@ -1,0 +1,141 @@
+// Bad graphs get typed errors naming the node; unsupported ops are named at plan time, before any kernel runs.
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  attr,
+  Graph,
+  GraphBuilder,
+  GraphError,
+  graphFromGraphDef,
+  graphFromMetaGraph,
+  importGraphDef,
+  parseMetaGraph,
+  Session,
+} from '@tensorgraft/graph';
+import { tensorflow } from '@tensorgraft/proto';
+import { describe, expect, it } from 'vitest';
+import { fixture } from './helpers.js';
+
+const node = (name: string, op: string, input: string[] = [], a: Record<string, tensorflow.AttrValue.$Properties> = {}) =>
+  tensorflow.NodeDef.create({ name, op, input, attr: a });
+const ph = (name: string) => node(name, 'Placeholder', [], { dtype: attr.type(1) });
+const id = (name: string, input: string[]) => node(name, 'Identity', input, { T: attr.type(1) });
+
+function expectCode(fn: () => unknown, code: string, nodeName?: string): void {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(GraphError);
+    expect((err as GraphError).code).toBe(code);
+    if (nodeName !== undefined) expect((err as GraphError).node).toBe(nodeName);
+    return;
+  }
+  throw new Error(`expected a ${code} GraphError`);
+}
+
+describe('bad graphs', () => {
+  it('a cycle outside a loop', () => {
+    expectCode(() => graphFromGraphDef({ node: [id('a', ['b']), id('b', ['a'])] }), 'CYCLE', 'a');
+    expectCode(() => importGraphDef(new Graph(), { node: [ph('x'), id('a', ['x', '^c']), id('c', ['a'])] }), 'CYCLE', 'a');
+  });
+
+  it('a missing input, or an output the node does not have', () => {
+    expectCode(() => graphFromGraphDef({ node: [id('a', ['nope'])] }), 'MISSING_INPUT', 'a');
+    expectCode(() => graphFromGraphDef({ node: [ph('x'), id('a', ['x:3'])] }), 'MISSING_INPUT', 'a');
+  });
+
+  it('an attr of the wrong kind, or one the OpDef does not have', () => {
+    const mm = node('m', 'MatMul', ['x', 'x'], { T: attr.type(1), transpose_a: attr.s('yes') });
+    expectCode(() => graphFromGraphDef({ node: [ph('x'), mm] }), 'BAD_ATTR', 'm');
+    const extra = node('m', 'MatMul', ['x', 'x'], { T: attr.type(1), colour: attr.s('red') });
+    expectCode(() => graphFromGraphDef({ node: [ph('x'), extra] }), 'BAD_ATTR', 'm');
+    expectCode(() => graphFromGraphDef({ node: [node('c', 'Const', [], { dtype: attr.type(1) })] }), 'BAD_ATTR', 'c');
+  });
+
+  it('an unknown dtype', () => {
+    expectCode(() => graphFromGraphDef({ node: [node('x', 'Placeholder', [], { dtype: attr.type(77) })] }), 'UNKNOWN_DTYPE', 'x');
+  });
+
+  it('duplicate names, invalid names, control inputs before data inputs', () => {
+    expectCode(() => graphFromGraphDef({ node: [ph('x'), ph('x')] }), 'DUPLICATE_NODE', 'x');
+    expectCode(() => graphFromGraphDef({ node: [ph('_x')] }), 'BAD_NAME', '_x');
+    expectCode(() => graphFromGraphDef({ node: [ph('x'), ph('y'), node('a', 'AddV2', ['^y', 'x', 'x'], { T: attr.type(1) })] }), 'BAD_NAME', 'a');
+  });
+
+  it('bytes that are not a meta graph: BAD_FILE with the offset', () => {
+    const bytes = fixture('mlp', 'model.ckpt.meta').slice(0, 1000);
+    try {
+      parseMetaGraph(bytes, { path: 'cut.meta', format: 'binary' });
+      throw new Error('parsed');
+    } catch (err) {
+      expect(err).toMatchObject({ code: 'BAD_FILE', path: 'cut.meta' });
+      expect((err as GraphError).offset).toBeGreaterThan(0);
+    }
+  });
+
+  it('mutated meta graphs never crash: parse and load give a value or a GraphError', () => {
+    const original = fixture('cnn', 'model.ckpt.meta');
+    let seed = 12345;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    let errors = 0;
+    for (let i = 0; i < 300; i++) {
+      const bytes = original.slice();
+      const flips = 1 + Math.floor(rand() * 4);
+      for (let f = 0; f < flips; f++) bytes[Math.floor(rand() * bytes.length)] = Math.floor(rand() * 256);
+      try {
+        graphFromMetaGraph(parseMetaGraph(bytes, { format: 'binary' }));
+      } catch (err) {
+        if (!(err instanceof GraphError)) throw err;
+        errors++;
+      }
+    }
+    expect(errors).toBeGreaterThan(0);
+  });
+});
+
+describe('running', () => {
+  it('names every unsupported op type and node before any kernel runs', async () => {
+    const g = new Graph();
+    const b = new GraphBuilder(g);
+    const v = b.variable('v', [2], { constant: [1, 2] });
+    g.addNode({ name: 'weird', op: 'FancyOp', inputs: [v.initializer.replace(/^/, '^')] });
+    g.addNode({ name: 'weirder', op: 'OtherOp', inputs: ['weird'] });
+    const s = new Session(g);
+    await expect(s.run('weirder')).rejects.toMatchObject({ code: 'UNSUPPORTED_OP', message: expect.stringMatching(/FancyOp \(weird\); OtherOp \(weirder\)/) });
+    // the Assign before it did not run
+    await expect(s.run(v.value)).rejects.toMatchObject({ code: 'UNINITIALIZED', message: expect.stringContaining('Attempting to use uninitialized value v') });
+    s.close();
+  });
+
+  it('reading an uninitialized resource variable', async () => {
+    const g = new Graph();
+    const b = new GraphBuilder(g);
+    const v = b.variable('r', [2], { zeros: true }, { resource: true });
+    const s = new Session(g);
+    await expect(s.run(v.value)).rejects.toMatchObject({ code: 'UNINITIALIZED', node: 'r/Read/ReadVariableOp' });
+    await s.run(v.initializer);
+    const t = (await s.run(v.value))!;
+    expect(Array.from(t.dataSync())).toEqual([0, 0]);
+    t.dispose();
+    s.close();
+  });
+
+  it('feeds cut the graph, control dependencies run, plans are cached', async () => {
+    const g = new Graph();
+    const b = new GraphBuilder(g);
+    const x = b.placeholder('float32', [null], 'x');
+    const v = b.variable('count', [], { zeros: true });
+    const bump = b.assign(v, b.add(v.value, b.constant(1)), 'bump');
+    const y = b.controlDependencies([bump], () => b.identity(b.mul(x, b.constant(2)), 'y'));
+    const s = new Session(g);
+    await s.run(b.globalVariablesInitializer());
+    for (let i = 0; i < 3; i++) (await s.run(y, { [x]: tf.tensor([1, 2]) }))!.dispose();
+    const count = (await s.run(v.value))!;
+    expect(count.dataSync()[0]).toBe(3);
+    // feeding the product skips the multiply and the placeholder, not the control dependency
+    const fed = (await s.run(y, { 'mul:0': tf.tensor([7]) }))!;
+    expect(Array.from(fed.dataSync())).toEqual([7]);
+    count.dispose();
+    fed.dispose();
+    s.close();
+  });
+});
