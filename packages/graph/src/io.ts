@@ -1,15 +1,10 @@
-// Reading and writing GraphDef / MetaGraphDef bytes. Binary is protobuf; text (.pbtxt) goes through
-// @tensorgraft/proto's text format when that package provides it (printText/parseText).
+// Reading and writing GraphDef / MetaGraphDef bytes. Binary is protobuf (unknown fields kept); text (.pbtxt) is
+// @tensorgraft/proto's text format, which prints as TensorFlow's Python protobuf does. Binary input that does not
+// parse falls back to text, as import_meta_graph does.
 import * as proto from '@tensorgraft/proto';
-import { encodeMessage, tensorflow } from '@tensorgraft/proto';
+import { encodeMessage, parseText, printText, tensorflow } from '@tensorgraft/proto';
 import protobuf from 'protobufjs/minimal.js';
 import { GraphError } from './errors.js';
-
-type TextApi = {
-  parseText?: (type: unknown, text: string, options?: { path?: string }) => unknown;
-  printText?: (type: unknown, message: unknown) => string;
-};
-const text = proto as unknown as TextApi;
 
 export type GraphFormat = 'binary' | 'text';
 
@@ -23,18 +18,18 @@ function decode<T>(type: proto.MessageType<T>, data: Uint8Array | string, path: 
       return type.decode(reader);
     } catch (err) {
       // import_meta_graph and the graph readers fall back to text when the bytes do not parse
-      if (format === 'binary' || !text.parseText || !looksLikeText(data)) {
+      if (format === 'binary' || !looksLikeText(data)) {
         const message = err instanceof Error ? err.message : String(err);
         throw new GraphError('BAD_FILE', `not a binary ${name}: ${message}`, { path, offset: Math.min(reader.pos, data.length), cause: err });
       }
     }
   }
-  if (!text.parseText) throw new GraphError('BAD_FILE', `text ${name} needs @tensorgraft/proto's text format`, { path });
   const s = typeof data === 'string' ? data : new TextDecoder().decode(data);
   try {
-    return text.parseText(type, s, path === undefined ? {} : { path }) as T;
+    return parseText(type, s, path === undefined ? {} : { path });
   } catch (err) {
-    throw new GraphError('BAD_FILE', `not a text ${name}`, { path, cause: err });
+    const e = err as { line?: number; message?: string };
+    throw new GraphError('BAD_FILE', `not a text ${name}: ${e.message ?? String(err)}`, { path, cause: err });
   }
 }
 
@@ -63,15 +58,13 @@ export function serializeMetaGraph(def: tensorflow.MetaGraphDef.$Properties): Ui
   return encodeMessage(tensorflow.MetaGraphDef, tensorflow.MetaGraphDef.create(def));
 }
 
-/** Text format, when @tensorgraft/proto provides it. */
+/** Text format, as tf.io.write_graph(as_text=True) writes it. */
 export function graphDefToText(def: tensorflow.GraphDef.$Properties): string {
-  if (!text.printText) throw new GraphError('INVALID_ARGUMENT', "text output needs @tensorgraft/proto's text format");
-  return text.printText(tensorflow.GraphDef, def);
+  return printText(tensorflow.GraphDef, tensorflow.GraphDef.create(def));
 }
 
 export function metaGraphToText(def: tensorflow.MetaGraphDef.$Properties): string {
-  if (!text.printText) throw new GraphError('INVALID_ARGUMENT', "text output needs @tensorgraft/proto's text format");
-  return text.printText(tensorflow.MetaGraphDef, def);
+  return printText(tensorflow.MetaGraphDef, tensorflow.MetaGraphDef.create(def));
 }
 
 /** Decodes a message keeping unknown fields (`$unknowns`), with BAD_FILE and the offset on malformed bytes. */

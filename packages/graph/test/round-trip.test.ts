@@ -73,3 +73,24 @@ describe('graphs we build', () => {
     expect(g.node(init)!.input).toEqual(['^dense/kernel/Assign']);
   });
 });
+
+describe('text round trip is identical', () => {
+  for (const f of readdirSync(GRAPHS).filter((f) => f.endsWith('.pbtxt'))) {
+    it(`fixtures/graphs/${f}`, async () => {
+      const { graphDefToText, metaGraphToText } = await import('@tensorgraft/graph');
+      const path = join(GRAPHS, f);
+      const text = readFileSync(path, 'utf8');
+      const out = f.endsWith('.meta.pbtxt')
+        ? metaGraphToText(metaGraphFromGraph(graphFromMetaGraph(parseMetaGraph(text, { path }))))
+        : graphDefToText(graphToGraphDef(graphFromGraphDef(parseGraphDef(text, { path }))));
+      expect(out).toBe(text);
+    });
+  }
+
+  it('a binary reader given text falls back to the text format', () => {
+    const path = join(GRAPHS, 'mlp.meta.pbtxt');
+    const fromText = parseMetaGraph(new Uint8Array(readFileSync(path)), { path });
+    const fromBinary = parseMetaGraph(new Uint8Array(readFileSync(join(GRAPHS, 'mlp.meta'))));
+    expect(serializeMetaGraph(fromText)).toEqual(serializeMetaGraph(fromBinary));
+  });
+});
