@@ -79,16 +79,16 @@ describe('TFRecord framing', () => {
     const records = scanRecords(tf1).records;
     for (let i = 0; i < tf1.length; i++) {
       const bad = Uint8Array.from(tf1);
-      bad[i] ^= 0x5a;
+      bad[i]! ^= 0x5a;
       const scan = scanRecords(bad);
-      const owner = records.findLast((r) => r.offset <= i)!;
+      const owner = [...records].reverse().find((r) => r.offset <= i)!;
       expect(scan.corrupt, `byte ${i}`).toBeDefined();
       expect(scan.corrupt!.offset).toBe(owner.offset);
       expect(scan.corrupt!.reason).toBe(i < owner.offset + 12 ? 'length-crc' : 'data-crc');
       expect(scan.records.length).toBe(records.indexOf(owner));
     }
     const bad = Uint8Array.from(tf1);
-    bad[tf1.length - 1] ^= 1;
+    bad[tf1.length - 1]! ^= 1;
     expect(() => readRecords(bad, { path: 'x' })).toThrow(EventsError);
     expect(() => parseEvents(bad, 'x')).toThrow(expect.objectContaining({ code: 'CORRUPT_RECORD' }));
   });
@@ -187,7 +187,7 @@ describe('TFRecord framing', () => {
     }
     const bad = Uint8Array.from(tf2);
     const victim = full.records[5]!;
-    bad[victim.offset + 20] ^= 1;
+    bad[victim.offset + 20]! ^= 1;
     writeFileSync(path, bad);
     for (const chunk of [7, 64, 1 << 20]) {
       expect(() => collect(chunk)).toThrow(

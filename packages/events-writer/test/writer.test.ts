@@ -75,6 +75,8 @@ describe('SummaryWriter', () => {
     w.scalar('loss', Number.NEGATIVE_INFINITY, 4);
     w.scalar('old', 0.125, 5, { legacy: true });
     w.scalar('big_step', 1, 2n ** 40n);
+    w.scalar('huge_step', 2, 2n ** 62n + 3n);
+    w.scalar('negative_step', 3, -5n);
     w.histogram('weights', [1, 2, 2, 3, 4], 1, { buckets: 2 });
     w.histogram('old_hist', [1, 2, 2, 3, 4], 1, { legacy: true });
     const pixels = Float32Array.from({ length: 2 * 2 * 3 }, (_, i) => i / 11);
@@ -99,6 +101,8 @@ describe('SummaryWriter', () => {
       ['loss', 4, Number.NEGATIVE_INFINITY],
       ['old', 5, 0.125],
       ['big_step', 2 ** 40, 1],
+      ['huge_step', 2n ** 62n + 3n, 2],
+      ['negative_step', -5, 3],
       ['hp/acc', 7, 0.75],
     ]);
     expect(values.find((v) => v.tag === 'loss')!.wallTime).toBe(1000.25);

@@ -3,7 +3,6 @@
 // legacy HistogramProto; images from the images plugin's string tensor (width, height, PNGs); text from string
 // tensors; hparams from the hparams plugin's content.
 import { decodeMessage, tensorboard, type tensorflow } from '@tensorgraft/proto';
-import type Long from 'long';
 
 export type ValueKind =
   | 'file_version'
@@ -62,11 +61,13 @@ export interface EventValue {
 const SESSION_STATUS = ['UNSPECIFIED', 'START', 'STOP', 'CHECKPOINT'];
 const decoder = new TextDecoder();
 
-export function stepOf(step: Long | number | null | undefined): number | bigint {
+/** A decoded int64 step (a Long, whose toString is its decimal value, or a number) as a number when safe, else a bigint. */
+export function stepOf(step: { toString(): string } | number | null | undefined): number | bigint {
   if (step === null || step === undefined) return 0;
   if (typeof step === 'number') return step;
-  const n = step.toNumber();
-  return Number.isSafeInteger(n) ? n : BigInt(step.toString());
+  const big = BigInt(step.toString());
+  const n = Number(big);
+  return Number.isSafeInteger(n) ? n : big;
 }
 
 /**

@@ -3,13 +3,18 @@
 //   float64 matrix: dtype DT_DOUBLE, tensor_shape {dim {size: rows} dim {size: cols}}, tensor_content = float64 LE
 //   strings:        dtype DT_STRING, tensor_shape {} or {dim {size: n}}, string_val = each element's bytes
 import type { tensorflow } from '@tensorgraft/proto';
-import Long from 'long';
 
 const DT_FLOAT = 1;
 const DT_DOUBLE = 2;
 const DT_STRING = 7;
 
 type TensorProps = tensorflow.TensorProto.$Properties;
+type Dim = NonNullable<NonNullable<TensorProps['tensor_shape']>['dim']>[number];
+
+/** A dimension; protobufjs takes a plain number for an int64 field (the generated type says Long). */
+function dim(size: number): Dim {
+  return { size } as unknown as Dim;
+}
 
 export function float32ScalarTensor(value: number): TensorProps {
   const content = new Uint8Array(4);
@@ -24,7 +29,7 @@ export function float64MatrixTensor(values: Float64Array, rows: number, cols: nu
   for (let i = 0; i < values.length; i++) view.setFloat64(i * 8, values[i]!, true);
   return {
     dtype: DT_DOUBLE,
-    tensor_shape: { dim: [{ size: Long.fromNumber(rows) }, { size: Long.fromNumber(cols) }] },
+    tensor_shape: { dim: [dim(rows), dim(cols)] },
     tensor_content: content,
   };
 }
@@ -33,7 +38,7 @@ export function float64MatrixTensor(values: Float64Array, rows: number, cols: nu
 export function stringTensor(elements: readonly Uint8Array[], rank: 0 | 1): TensorProps {
   return {
     dtype: DT_STRING,
-    tensor_shape: rank === 0 ? {} : { dim: [{ size: Long.fromNumber(elements.length) }] },
+    tensor_shape: rank === 0 ? {} : { dim: [dim(elements.length)] },
     string_val: [...elements],
   };
 }
