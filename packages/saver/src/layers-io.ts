@@ -122,6 +122,8 @@ export function tfCheckpoint(prefix: string, options: TfCheckpointOptions = {}) 
         const places = kerasWeightPlaces(artifacts.modelTopology, names, options.root ?? 'model');
         const entries = specs.map((s, i) => ({ ...places.get(s.name)!, tensor: tensors[i]! }));
         keys = entries.map((e) => `${e.path}/.ATTRIBUTES/VARIABLE_VALUE`);
+        // tf.train.Checkpoint's own counter, so restore(...).assert_existing_objects_matched() holds.
+        entries.push({ path: 'save_counter', fullName: 'save_counter', tensor: { dtype: 'int64', shape: [], data: BigInt64Array.of(1n) } });
         write = () => writeObjectCheckpoint(prefix, entries);
       } else {
         keys = names;

@@ -1,0 +1,234 @@
+"""Live checks for @tensorgraft/saver: we save -> TensorFlow restores, TensorFlow saves -> we restore, the same save
+schedule run by both leaves the same files and state file, and TensorFlow.js LayersModels <-> Keras 3 models through
+TensorFlow checkpoints, in one run."""
+import json
+import os
+from unittest import mock
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import run_node_json
+
+v1 = tf.compat.v1
+
+SPEC = {
+    "dense/kernel": {"dtype": "float32", "shape": [3, 2], "values": [0.5, -1.25, 3.0, 1e-8, -0.0, 7.75]},
+    "dense/bias": {"dtype": "float32", "shape": [2], "values": [0.1, -0.2]},
+    "global_step": {"dtype": "int64", "shape": [], "values": ["9007199254740993"]},
+    "counts": {"dtype": "int32", "shape": [2, 2], "values": [1, -2, 3, 2147483647]},
+    "flags": {"dtype": "bool", "shape": [3], "values": [True, False, True]},
+    "names": {"dtype": "string", "shape": [2], "values": ["caf\u00e9", ""]},
+    "wide": {"dtype": "float64", "shape": [2], "values": [1.0000000000000002, -1e300]},
+}
+NP = {"float32": np.float32, "float64": np.float64, "int64": np.int64, "int32": np.int32, "bool": np.bool_}
+
+
+def spec_values(spec):
+    out = {}
+    for name, t in spec.items():
+        if t["dtype"] == "string":
+            out[name] = np.array([s.encode() for s in t["values"]], dtype=object).reshape(t["shape"])
+        elif t["dtype"] == "int64":
+            out[name] = np.array([int(s) for s in t["values"]], np.int64).reshape(t["shape"])
+        else:
+            out[name] = np.array(t["values"], NP[t["dtype"]]).reshape(t["shape"])
+    return out
+
+
+def write_json(path, doc):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f)
+    return str(path)
+
+
+def test_tensorflow_restores_what_we_save(tmp):
+    spec_path = write_json(tmp / "spec.json", SPEC)
+    out = run_node_json("saver-values.mjs", "save", tmp / "model.ckpt", spec_path, 42)
+    assert out["path"] == str(tmp / "model.ckpt-42")
+    assert tf.train.latest_checkpoint(str(tmp)) == out["path"]
+    expected = spec_values(SPEC)
+    with tf.Graph().as_default():
+        variables = {}
+        for name, value in expected.items():
+            dtype = tf.string if SPEC[name]["dtype"] == "string" else tf.as_dtype(value.dtype)
+            variables[name] = v1.get_variable(name, shape=value.shape, dtype=dtype, initializer=v1.zeros_initializer())
+        saver = v1.train.Saver()
+        with v1.Session() as sess:
+            saver.restore(sess, tf.train.latest_checkpoint(str(tmp)))
+            for name, var in variables.items():
+                np.testing.assert_array_equal(sess.run(var), expected[name], err_msg=name)
+    # And the eager reader agrees on dtypes and shapes.
+    reader = tf.train.load_checkpoint(out["path"])
+    shapes = reader.get_variable_to_shape_map()
+    dtypes = reader.get_variable_to_dtype_map()
+    for name, t in SPEC.items():
+        assert shapes[name] == t["shape"]
+        assert dtypes[name].name == t["dtype"]
+
+
+def test_we_restore_what_tf1_saver_saves(tmp):
+    expected = spec_values(SPEC)
+    with tf.Graph().as_default():
+        for name, value in expected.items():
+            dtype = tf.string if SPEC[name]["dtype"] == "string" else tf.as_dtype(value.dtype)
+            v1.get_variable(name, initializer=tf.constant(value, dtype=dtype))
+        saver = v1.train.Saver(max_to_keep=2)
+        with v1.Session() as sess:
+            sess.run(v1.global_variables_initializer())
+            path = saver.save(sess, str(tmp / "tf" / "model.ckpt"), global_step=3)
+    zeros = {k: {**t, "values": ([""] * len(t["values"]) if t["dtype"] == "string" else
+                                 ["0"] * len(t["values"]) if t["dtype"] == "int64" else [0] * len(t["values"]))}
+             for k, t in SPEC.items()}
+    out = run_node_json("saver-values.mjs", "restore", path, write_json(tmp / "zeros.json", zeros))
+    for name, t in SPEC.items():
+        got = out["values"][name]
+        if t["dtype"] in ("float32", "float64"):
+            np.testing.assert_array_equal(np.array(got, NP[t["dtype"]]), expected[name].reshape(-1), err_msg=name)
+        else:
+            assert got == t["values"], name
+    # Remapped by scope: the checkpoint's dense/ into head/, one tensor into two variables.
+    remap = {"head/kernel": zeros["dense/kernel"], "copy/kernel": zeros["dense/kernel"], "head/bias": zeros["dense/bias"]}
+    out = run_node_json("saver-values.mjs", "restore", path, write_json(tmp / "remap.json", remap),
+                        write_json(tmp / "map.json", {"dense/": "head/", "dense/kernel": ["copy/kernel", "head/kernel"]}))
+    np.testing.assert_array_equal(np.array(out["values"]["head/kernel"], np.float32), expected["dense/kernel"].reshape(-1))
+    np.testing.assert_array_equal(np.array(out["values"]["copy/kernel"], np.float32), expected["dense/kernel"].reshape(-1))
+    np.testing.assert_array_equal(np.array(out["values"]["head/bias"], np.float32), expected["dense/bias"])
+
+
+def test_we_read_tf2_object_checkpoints(tmp):
+    import keras
+    keras.utils.set_random_seed(3)
+    inp = keras.Input((3,))
+    model = keras.Model(inp, keras.layers.Dense(2, name="dense_a")(keras.layers.Dense(4, name="dense_b")(inp)))
+    opt = keras.optimizers.SGD(0.1, momentum=0.9)
+    model.compile(optimizer=opt, loss="mse")
+    model.train_on_batch(np.ones((2, 3), np.float32), np.zeros((2, 2), np.float32))
+    ckpt = tf.train.Checkpoint(model=model, optimizer=opt, epoch=tf.Variable(11, dtype=tf.int64))
+    path = tf.train.CheckpointManager(ckpt, str(tmp), max_to_keep=1).save()
+    out = run_node_json("saver-object.mjs", path)
+    reader = tf.train.load_checkpoint(path)
+    listed = {name for name, _ in tf.train.list_variables(path)} - {"_CHECKPOINTABLE_OBJECT_GRAPH"}
+    assert {v["key"] for v in out} == listed
+    by_name = {v["fullName"]: v for v in out}
+    for w in model.weights:
+        got = by_name[w.path]
+        np.testing.assert_array_equal(np.array(got["values"], np.float32).reshape(got["shape"]), w.numpy())
+        assert any(p.startswith("model/") for p in got["paths"]), got["paths"]
+    for v in out:
+        expected = reader.get_tensor(v["key"])
+        if v["dtype"] == "int64":
+            assert [int(x) for x in v["values"]] == expected.reshape(-1).tolist()
+        else:
+            np.testing.assert_array_equal(np.array(v["values"]).reshape(v["shape"]), expected)
+
+
+class FakeClock:
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+def tf_schedule(directory, schedule):
+    clock = FakeClock(schedule["build_time"])
+    snaps = []
+
+    def snap():
+        files = sorted(os.listdir(directory))
+        with open(os.path.join(directory, "checkpoint"), encoding="utf-8") as f:
+            snaps.append({"files": files, "state": f.read().replace(str(directory) + "/", "<DIR>/")})
+
+    with mock.patch("time.time", clock):
+        if schedule["kind"] == "saver":
+            with tf.Graph().as_default():
+                v = v1.get_variable("v", [2], initializer=v1.zeros_initializer())
+                saver = v1.train.Saver(**schedule["args"])
+                with v1.Session() as sess:
+                    sess.run(v.initializer)
+                    for t, step in schedule["saves"]:
+                        clock.now = t
+                        saver.save(sess, os.path.join(directory, schedule["prefix"]), global_step=step,
+                                   write_meta_graph=False)
+                        snap()
+        else:
+            manager = tf.train.CheckpointManager(tf.train.Checkpoint(v=tf.Variable([0.0, 0.0])), str(directory),
+                                                 **schedule["args"])
+            for t, step in schedule["saves"]:
+                clock.now = t
+                manager.save(checkpoint_number=step)
+                snap()
+    return snaps
+
+
+T0 = 1764000000.25
+SCHEDULES = {
+    "saver_keep3_hours": {"kind": "saver", "prefix": "model.ckpt", "build_time": T0,
+                          "args": {"max_to_keep": 3, "keep_checkpoint_every_n_hours": 0.05},
+                          "saves": [[T0 + 70 * i, 10 * i] for i in range(1, 16)]},
+    "saver_keep0_relative": {"kind": "saver", "prefix": "m", "build_time": T0,
+                             "args": {"max_to_keep": 0, "save_relative_paths": True},
+                             "saves": [[T0 + i, i] for i in range(4)]},
+    "manager_keep2_hours": {"kind": "manager", "build_time": T0,
+                            "args": {"max_to_keep": 2, "keep_checkpoint_every_n_hours": 0.05},
+                            "saves": [[T0 + 70 * i, i] for i in range(1, 14)]},
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULES))
+def test_same_schedule_same_files_and_state(tmp, name):
+    schedule = SCHEDULES[name]
+    (tmp / "tf").mkdir()
+    (tmp / "ours").mkdir()
+    expected = tf_schedule(tmp / "tf", schedule)
+    got = run_node_json("saver-schedule.mjs", tmp / "ours", write_json(tmp / "schedule.json", schedule))
+    assert len(got) == len(expected)
+    for i, (g, e) in enumerate(zip(got, expected)):
+        assert g == e, f"after save {i}"
+
+
+INPUT = [0.1, -0.2, 0.3, 0.4, 1.0, 0.5, -0.5, 2.0, -1.0, 0.25, 0.75, -0.125]
+
+
+def keras_twin(kind):
+    import keras
+    if kind == "sequential":
+        return keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, activation="tanh", name="s1"),
+                                 keras.layers.Dense(1, name="s2")], name="seq")
+    inp = keras.Input((4,), name="x")
+    h = keras.layers.Dense(3, activation="relu", name="d1")(inp)
+    return keras.Model(inp, keras.layers.Dense(2, name="d2")(h), name="mlp")
+
+
+@pytest.mark.parametrize("kind", ["functional", "sequential"])
+def test_keras_loads_a_tfjs_model_saved_with_our_handler(tmp, kind):
+    prefix = tmp / "ckpt-1"
+    out = run_node_json("saver-layers.mjs", "save", kind, prefix, write_json(tmp / "input.json", INPUT))
+    assert tf.train.latest_checkpoint(str(tmp)) == str(prefix)
+    model = keras_twin(kind)
+    status = tf.train.Checkpoint(model=model).restore(str(prefix))
+    status.assert_existing_objects_matched()
+    for w in model.weights:
+        name = w.path.split("/", 1)[1] if kind == "sequential" else w.path
+        np.testing.assert_array_equal(w.numpy().reshape(-1), np.array(out["weights"][name], np.float32), err_msg=name)
+    preds = model.predict(np.array(INPUT, np.float32).reshape(-1, 4), verbose=0).reshape(-1)
+    np.testing.assert_allclose(preds, np.array(out["predictions"], np.float32), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["functional", "sequential"])
+def test_a_keras_checkpoint_loads_into_the_tfjs_model(tmp, kind):
+    import keras
+    keras.utils.set_random_seed(11)
+    model = keras_twin(kind)
+    model.compile(optimizer="adam", loss="mse")
+    x = np.array(INPUT, np.float32).reshape(-1, 4)
+    model.fit(x, np.ones((3, model.output_shape[-1]), np.float32), epochs=3, verbose=0)
+    prefix = tf.train.Checkpoint(model=model, optimizer=model.optimizer).write(str(tmp / "keras"))
+    out = run_node_json("saver-layers.mjs", "load", kind, prefix, write_json(tmp / "input.json", INPUT))
+    for w in model.weights:
+        name = w.path.split("/", 1)[1] if kind == "sequential" else w.path
+        np.testing.assert_array_equal(np.array(out["weights"][name], np.float32), w.numpy().reshape(-1), err_msg=name)
+    np.testing.assert_allclose(np.array(out["predictions"], np.float32), model.predict(x, verbose=0).reshape(-1),
+                               rtol=1e-5, atol=1e-6)
