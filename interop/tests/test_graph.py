@@ -4,6 +4,7 @@
   TensorFlow (import_meta_graph + Saver.restore) and give our outputs and our variable values.
 - TensorFlow reads our checkpoint directly (tf.train.load_checkpoint) with the variables we report.
 """
+import json
 import os
 
 import numpy as np
@@ -59,3 +60,38 @@ def test_our_meta_graph_has_what_tensorflow_exports(built):
     assert "_output_shapes" in nodes["dense/MatMul"].attr
     assert [d.size for d in nodes["conv/Conv2D"].attr["_output_shapes"].list.shape[0].dim] == [-1, 8, 8, 4]
     assert set(meta.collection_def) >= {"variables", "trainable_variables"}
+
+
+@pytest.mark.parametrize("sharded", [False, True])
+def test_we_restore_and_resave_a_tensorflow_checkpoint(tmp_path, sharded):
+    g = tf.Graph()
+    rng = np.random.RandomState(5)
+    with g.as_default():
+        x = tf1.placeholder(tf.float32, [None, 4], name="x")
+        with tf1.device("/cpu:0"):
+            w = tf1.get_variable("w", [4, 3], initializer=tf1.random_normal_initializer(seed=1), use_resource=False)
+        with tf1.device("/cpu:1" if sharded else "/cpu:0"):
+            b = tf1.get_variable("b", [3], initializer=tf1.random_normal_initializer(seed=2), use_resource=True)
+            step = tf1.get_variable("step", [], tf.int64, initializer=tf1.zeros_initializer(), use_resource=True)
+        y = tf.nn.relu(tf.matmul(x, w) + b, name="y")
+        saver = tf1.train.Saver(sharded=sharded)
+        config = tf1.ConfigProto(device_count={"CPU": 2})
+        with tf1.Session(graph=g, config=config) as sess:
+            sess.run(tf1.global_variables_initializer())
+            sess.run(step.assign(41))
+            prefix = saver.save(sess, str(tmp_path / "tf.ckpt"))
+            feed = rng.uniform(-1, 1, [2, 4]).astype(np.float32)
+            want = sess.run(y, {x: feed})
+            values = {v.op.name: sess.run(v) for v in tf1.global_variables()}
+    new_prefix = str(tmp_path / "ours.ckpt")
+    inp = json.dumps({"shape": [2, 4], "values": feed.ravel().tolist()})
+    got = run_node_json("graph-resave.mjs", prefix + ".meta", prefix, new_prefix, "x:0", inp, "y:0")
+    np.testing.assert_allclose(np.array(got["outputs"]["y:0"]["values"]).reshape(2, 3), want, rtol=1e-5, atol=1e-6)
+    assert got["saved"] == new_prefix
+    reader = tf.train.load_checkpoint(new_prefix)
+    for name, value in values.items():
+        np.testing.assert_array_equal(reader.get_tensor(name), value)
+    if sharded:
+        # MergeV2Checkpoints left one index and the per-device data shards, as TensorFlow's own sharded save does
+        assert os.path.exists(new_prefix + ".index")
+        assert not any(p.name.startswith("ours.ckpt_temp") for p in tmp_path.iterdir())

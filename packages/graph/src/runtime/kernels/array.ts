@@ -2,7 +2,7 @@
 import { GraphError } from '../../errors.js';
 import { tensorFromProto } from '../tensor-proto.js';
 import type { KernelFactory } from '../values.js';
-import { attrsOf, ints, read, scalarInt, T, tf } from './common.js';
+import { attrsOf, ints, read, scalarInt, stringBytes, T, tf } from './common.js';
 
 function shapeOut(n: { name: string }, dims: number[], dtype: string): tf.Tensor {
   return tf.tensor1d(dims, dtype === 'int32' ? 'int32' : 'float32');
@@ -86,9 +86,29 @@ export const arrayKernels: Record<string, KernelFactory> = {
   Select: (n) => (i, s) => {
     let c = T(i, 0, s, n);
     const a = T(i, 1, s, n);
+    if (a.dtype === 'string') return [selectStrings(c, a, T(i, 2, s, n), n.name)];
     // v1 Select: a vector condition picks rows
     if (c.rank === 1 && a.rank > 1) c = tf.reshape(c, [c.shape[0]!, ...new Array<number>(a.rank - 1).fill(1)]);
     return [tf.where(c, a, T(i, 2, s, n))];
   },
-  SelectV2: (n) => (i, s) => [tf.where(T(i, 0, s, n), T(i, 1, s, n), T(i, 2, s, n))],
+  SelectV2: (n) => (i, s) => {
+    const a = T(i, 1, s, n);
+    if (a.dtype === 'string') return [selectStrings(T(i, 0, s, n), a, T(i, 2, s, n), n.name)];
+    return [tf.where(T(i, 0, s, n), a, T(i, 2, s, n))];
+  },
 };
+
+/** Select on strings (tfjs's where is numeric only): same shapes, or a scalar condition/branch. */
+function selectStrings(c: tf.Tensor, a: tf.Tensor, b: tf.Tensor, node: string): tf.Tensor {
+  const shape = [c, a, b].reduce((best, t) => (t.rank > best.length ? t.shape : best), [] as number[]);
+  const n = shape.reduce((x, y) => x * y, 1);
+  for (const t of [c, a, b]) {
+    if (t.size !== 1 && t.size !== n) throw new GraphError('KERNEL', 'Select on strings needs equal shapes or scalars', { node });
+  }
+  const cv = c.dataSync();
+  const av = stringBytes(a);
+  const bv = stringBytes(b);
+  const out: Uint8Array[] = [];
+  for (let k = 0; k < n; k++) out.push(cv[cv.length === 1 ? 0 : k] ? av[av.length === 1 ? 0 : k]! : bv[bv.length === 1 ? 0 : k]!);
+  return tf.tensor(out, shape, 'string');
+}

@@ -133,6 +133,20 @@ export const miscKernels: Record<string, KernelFactory> = {
       return [tf.tensor(out, shape, 'string')];
     };
   },
+  // RE2 patterns as savers use them (`^s3://.*`); JavaScript's RegExp agrees on that subset
+  StaticRegexFullMatch: (n) => {
+    const pattern = attrsOf(n).s('pattern');
+    let re: RegExp;
+    try {
+      re = new RegExp(`^(?:${pattern})$`, 's');
+    } catch (err) {
+      throw new GraphError('BAD_ATTR', `pattern ${pattern} is not supported`, { node: n.name, cause: err });
+    }
+    return (i, s) => {
+      const x = T(i, 0, s, n);
+      return [tf.tensor(strings(x).map((v) => re.test(v)), x.shape, 'bool')];
+    };
+  },
   ShardedFilename: (n) => (i, s) => {
     const base = strings(T(i, 0, s, n))[0]!;
     const [shard, num] = [1, 2].map((k) => ints(T(i, k, s, n))[0]!);
