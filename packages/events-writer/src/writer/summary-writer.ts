@@ -247,6 +247,8 @@ export class SummaryWriter {
 
   private begin(tag: string, kind: PluginName): void {
     this.sink.check(typeof tag === 'string' ? tag : undefined);
+    const previous = this.kinds.get(tag);
+    if (previous === kind) return; // checked when first written
     checkTag(tag);
     this.checkKind(tag, kind);
   }
