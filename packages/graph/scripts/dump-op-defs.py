@@ -18,7 +18,7 @@ ZerosLike OnesLike Cast Sum Mean Max Min Prod ArgMax ArgMin Equal NotEqual Great
 LogicalOr LogicalNot Select SelectV2 Transpose ConcatV2 Pack Unpack StridedSlice Slice Pad Tile Range Floor FloorDiv
 FloorMod RandomUniform RandomStandardNormal TruncatedNormal SoftmaxCrossEntropyWithLogits
 SparseSoftmaxCrossEntropyWithLogits L2Loss SaveV2 RestoreV2 MergeV2Checkpoints ShardedFilename StringJoin
-BroadcastGradientArgs Snapshot StaticRegexFullMatch""".split()
+BroadcastGradientArgs Snapshot StaticRegexFullMatch Einsum UnsortedSegmentSum""".split()
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 lines = [

@@ -14,6 +14,7 @@ const spec = fixtureJson<{ feeds: Record<string, { shape: number[]; values: numb
 const graph = new Graph();
 importGraphDef(graph, parseGraphDef(fixture('ops.pb')), { prefix: '' });
 const session = new Session(graph);
+const CPU_ONLY = ['Einsum', 'UnsortedSegmentSum'];
 afterAll(() => session.close());
 
 describe('kernels match TensorFlow', () => {
@@ -34,6 +35,12 @@ describe('kernels match TensorFlow', () => {
       Object.values(feeds).forEach((f) => f.dispose());
     });
   }
+
+  it('runs on the WebAssembly backend, with the kernels it lacks on the CPU backend', () => {
+    expect(session.backend).toBe('wasm');
+    // wasm has no kernel for these (checked against tfjs-backend-wasm 4.22.0's registry); they still gave TF's values
+    expect(session.cpuFallbackOps).toEqual(CPU_ONLY);
+  });
 
   it('random ops give the shape asked for and plausible values', async () => {
     const g = new Graph();

@@ -47,6 +47,11 @@ export class Session {
     return this.backendName;
   }
 
+  /** Op types that ran on the CPU backend because the active backend lacks a kernel they need. */
+  get cpuFallbackOps(): string[] {
+    return [...this.cpuOps].sort();
+  }
+
   async ready(): Promise<BackendName> {
     this.backendName ??= await initBackend(this.options.backend);
     return this.backendName;

@@ -87,6 +87,14 @@ export const mathKernels: Record<string, KernelFactory> = {
     const ay = a.b('adj_y');
     return (i, s) => [tf.matMul(T(i, 0, s, n), T(i, 1, s, n), ax, ay)];
   },
+  // the WebAssembly backend has neither: these run on the CPU backend
+  Einsum: (n) => {
+    const equation = attrsOf(n).s('equation');
+    return (i, s) => [tf.einsum(equation, ...i.map((_, k) => T(i, k, s, n)))];
+  },
+  UnsortedSegmentSum: (n) => (i, s) => [
+    tf.unsortedSegmentSum(T(i, 0, s, n), tf.cast(T(i, 1, s, n), 'int32') as tf.Tensor1D, ints(T(i, 2, s, n))[0]!),
+  ],
   Cast: (n) => {
     const dst = attrsOf(n).tfType('DstT');
     return (i, s) => {
