@@ -36,6 +36,9 @@ export function formatFloat(value: number): string {
 /** The double nearest to v rounded to p significant digits, ties to even (Python's '%.{p}g'). */
 function roundHalfEven(v: number, p: number): number {
   const up = v.toPrecision(p); // ties away from zero
+  // A tie needs an exact decimal expansion of at most p + 1 <= 17 digits, so at most ~56 fraction bits: a float32
+  // with more than 14 of its bits after the binary point (v * 2^14 not an integer) never has one.
+  if (!Number.isInteger(v * 16384)) return Number(up);
   // A tie needs v's exact decimal expansion to end in a 5 right after digit p; toPrecision(p + 1) is then exact.
   const longer = v.toPrecision(p + 1);
   const eAt = longer.indexOf('e');

@@ -30,7 +30,7 @@ export function printText<T>(type: MessageType<T>, message: T, options: PrintTex
   if (!textType) throw new ProtoError('UNSUPPORTED', `no text format schema for ${typeName}`, { type: typeName });
   const printer = new Printer(options.asUtf8 ?? true);
   printer.message(message as Record<string, unknown>, textType, 0);
-  return printer.parts.join('');
+  return printer.finish();
 }
 
 const INDENTS: string[] = [];
@@ -43,10 +43,44 @@ function indentOf(n: number): string {
   return s;
 }
 
+/** Map fields' key descriptions, made once per map field. */
+const keyFields = new WeakMap<TextField, TextField>();
+function keyFieldOf(field: TextField): TextField {
+  let k = keyFields.get(field);
+  if (!k) {
+    k = { ...field, name: 'key', id: 1, kind: field.mapKey as TextField['kind'], mapKey: undefined, message: undefined, enumType: undefined };
+    keyFields.set(field, k);
+  }
+  return k;
+}
+
+/** Pieces are joined every CHUNK pieces, so the final join has few, large pieces (one huge join is slow). */
+const CHUNK = 4096;
+
 class Printer {
-  readonly parts: string[] = [];
+  private readonly chunks: string[] = [];
+  private parts: string[] = [];
 
   constructor(private readonly asUtf8: boolean) {}
+
+  private emit(a: string, b?: string, c?: string, d?: string, e?: string): void {
+    const parts = this.parts;
+    parts.push(a);
+    if (b !== undefined) parts.push(b);
+    if (c !== undefined) parts.push(c);
+    if (d !== undefined) parts.push(d);
+    if (e !== undefined) parts.push(e);
+    if (parts.length > CHUNK) {
+      this.chunks.push(parts.join(''));
+      this.parts = [];
+    }
+  }
+
+  finish(): string {
+    this.chunks.push(this.parts.join(''));
+    this.parts = [];
+    return this.chunks.join('');
+  }
 
   message(msg: Record<string, unknown>, type: TextType, depth: number): void {
     if (depth > MAX_DEPTH) {
@@ -69,12 +103,11 @@ class Printer {
   }
 
   private field(field: TextField, v: unknown, depth: number, indent: string): void {
-    const parts = this.parts;
     if (field.kind === 'message') {
-      parts.push(indent, field.name, ' {\n');
+      this.emit(indent, field.name, ' {\n');
       if (v !== null && v !== undefined) this.message(v as Record<string, unknown>, field.message as TextType, depth + 1);
-      parts.push(indent, '}\n');
-    } else parts.push(indent, field.name, ': ', this.scalar(field, v), '\n');
+      this.emit(indent, '}\n');
+    } else this.emit(indent, field.name, ': ', this.scalar(field, v), '\n');
   }
 
   scalar(field: TextField, v: unknown): string {
@@ -111,21 +144,22 @@ class Printer {
     const keyKind = field.mapKey as TextField['kind'];
     sortKeys(keys, keyKind);
     const inner = indentOf(depth * 2 + 2);
-    const keyField = { kind: keyKind } as TextField;
-    const parts = this.parts;
+    const keyField = keyFieldOf(field);
+    const open = `${indent}${field.name} {\n`;
+    const close = `${indent}}\n`;
     for (const key of keys) {
-      parts.push(indent, field.name, ' {\n');
+      this.emit(open);
       const k = mapKeyValue(key, keyKind);
-      if (field.explicit || !isDefault(keyField, k)) parts.push(inner, 'key: ', this.scalar(keyField, k), '\n');
+      if (field.explicit || !isDefault(keyField, k)) this.emit(inner, 'key: ', this.scalar(keyField, k), '\n');
       const v = obj[key];
       if (field.kind === 'message') {
-        parts.push(inner, 'value {\n');
+        this.emit(inner, 'value {\n');
         if (v !== null && v !== undefined) this.message(v as Record<string, unknown>, field.message as TextType, depth + 2);
-        parts.push(inner, '}\n');
+        this.emit(inner, '}\n');
       } else if (v !== null && v !== undefined && (field.explicit || !isDefault(field, v))) {
-        parts.push(inner, 'value: ', this.scalar(field, v), '\n');
+        this.emit(inner, 'value: ', this.scalar(field, v), '\n');
       }
-      parts.push(indent, '}\n');
+      this.emit(close);
     }
   }
 
@@ -143,9 +177,9 @@ class Printer {
       return false;
     }
     const indent = indentOf(depth * 2);
-    this.parts.push(indent, '[', url, '] {\n');
+    this.emit(indent, '[', url, '] {\n');
     this.message(decoded, inner, depth + 1);
-    this.parts.push(indent, '}\n');
+    this.emit(indent, '}\n');
     return true;
   }
 }
@@ -200,7 +234,8 @@ function mapKeyValue(key: string, kind: TextField['kind']): unknown {
 function sortKeys(keys: string[], kind: TextField['kind']): void {
   switch (kind) {
     case 'string':
-      keys.sort(compareCodePoints);
+      // UTF-16 order is code-point order unless a key holds a surrogate or a character from U+E000 up.
+      keys.sort(keys.some((k) => HIGH_CHARS.test(k)) ? compareCodePoints : undefined);
       return;
     case 'bool':
       keys.sort((a, b) => (a === b ? 0 : a === 'false' ? -1 : 1));
@@ -223,6 +258,8 @@ function sortKeys(keys: string[], kind: TextField['kind']): void {
       keys.sort((a, b) => Number(a) - Number(b));
   }
 }
+
+const HIGH_CHARS = /[\ud800-\uffff]/;
 
 /** Orders strings by code point (as Python does), not by UTF-16 unit. */
 export function compareCodePoints(a: string, b: string): number {

@@ -17,7 +17,12 @@ export function isLongLike(v: unknown): v is { low: number; high: number; unsign
 
 /** Decimal text of a 64-bit field value (Long, number, bigint or decimal string), signed or unsigned. */
 export function int64ToString(v: unknown, unsigned: boolean): string {
-  if (isLongLike(v)) return Long.fromBits(v.low, v.high, unsigned).toString();
+  if (isLongLike(v)) {
+    // Values within +-2^53 print straight from the two halves; Long.toString is slow.
+    const high = unsigned ? v.high >>> 0 : v.high | 0;
+    if (high >= -0x200000 && high < 0x200000) return String(high * 4294967296 + (v.low >>> 0));
+    return Long.fromBits(v.low, v.high, unsigned).toString();
+  }
   if (typeof v === 'bigint') return BigInt.asIntN(64, v) === v || !unsigned ? v.toString() : BigInt.asUintN(64, v).toString();
   if (typeof v === 'number') return Number.isSafeInteger(v) ? String(v) : BigInt(Math.trunc(v)).toString();
   if (typeof v === 'string') return v;
