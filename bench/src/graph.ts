@@ -58,7 +58,9 @@ const logits = h;
 const session = new Session(graph, { backend: 'wasm' });
 await session.ready();
 for (const [name, t] of weights) session.assignVariable(name, t);
-console.log(`graph: ${graph.nodes.length} nodes, ${[...weights.values()].reduce((a, t) => a + t.size, 0) / 1e6}M parameters`);
+console.log(
+  `graph: ${graph.nodes.length} nodes, ${[...weights.values()].reduce((a, t) => a + t.size, 0) / 1e6}M parameters`,
+);
 
 // ---- the same ops by hand ----
 function byHand(input: tf.Tensor4D): tf.Tensor {
@@ -133,7 +135,9 @@ const pOurs = await peak(ours);
 const pHand = await peak(hand);
 
 const mb = (b: number) => (b / 2 ** 20).toFixed(1);
-console.log(`VGG-16 forward, batch 1, 224x224, wasm   Session.run median ${mOurs.toFixed(0)} ms   by hand median ${mHand.toFixed(0)} ms`);
+console.log(
+  `VGG-16 forward, batch 1, 224x224, wasm   Session.run median ${mOurs.toFixed(0)} ms   by hand median ${mHand.toFixed(0)} ms`,
+);
 console.log(`overhead: ours / hand = ${(mOurs / mHand).toFixed(3)} (${((mOurs / mHand - 1) * 100).toFixed(1)}%)`);
 console.log(
   `peak memory (tf.profile peakBytes): total ours ${mb(pOurs.total)} MB hand ${mb(pHand.total)} MB (ratio ${(pOurs.total / pHand.total).toFixed(3)}); ` +

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { addSaverOps, exportMetaGraph, Graph, GraphBuilder, serializeMetaGraph, Session } from '@tensorgraft/graph';
+import { addSaverOps, exportMetaGraph, Graph, GraphBuilder, Session, serializeMetaGraph } from '@tensorgraft/graph';
 
 const dir = process.argv[2];
 mkdirSync(dir, { recursive: true });
@@ -19,7 +19,9 @@ const sizes = [6, 10, 4];
 for (let i = 0; i < 2; i++) {
   h = b.nameScope(i === 0 ? 'dense' : 'dense_1', () => {
     const w = b.variable('kernel', [sizes[i], sizes[i + 1]], { randomNormal: { stddev: 0.5, seed: 3 + i } });
-    const bias = b.variable('bias', [sizes[i + 1]], { constant: Array.from({ length: sizes[i + 1] }, (_, k) => 0.1 * k - 0.2) });
+    const bias = b.variable('bias', [sizes[i + 1]], {
+      constant: Array.from({ length: sizes[i + 1] }, (_, k) => 0.1 * k - 0.2),
+    });
     const y = b.biasAdd(b.matmul(h, w.value), bias.value);
     return i === 0 ? b.relu(y) : y;
   });
@@ -56,7 +58,8 @@ const fetched = await session.run([probs, logits, mean], {
   [images]: tf.tensor(ims, [2, 8, 8, 2]),
 });
 const outputs = {};
-for (const [k, name] of [probs, logits, mean].entries()) outputs[name] = { shape: fetched[k].shape, values: Array.from(await fetched[k].data()) };
+for (const [k, name] of [probs, logits, mean].entries())
+  outputs[name] = { shape: fetched[k].shape, values: Array.from(await fetched[k].data()) };
 const variables = {};
 for (const v of b.variables) {
   const t = await session.run(v.value);
@@ -69,7 +72,11 @@ console.log(
     inputs: { [x]: { shape: [3, 6], values: xs }, [images]: { shape: [2, 8, 8, 2], values: ims } },
     outputs,
     variables,
-    saver: { filename: saverDef.filename_tensor_name, save: saverDef.save_tensor_name, restore: saverDef.restore_op_name },
+    saver: {
+      filename: saverDef.filename_tensor_name,
+      save: saverDef.save_tensor_name,
+      restore: saverDef.restore_op_name,
+    },
   }),
 );
 session.close();

@@ -18,7 +18,9 @@ console.log(
   JSON.stringify({
     backend: session.backend,
     saved: new TextDecoder().decode(tf.engine().readSync(saved.dataId)[0]),
-    outputs: Object.fromEntries(fetches.map((f, i) => [f, { shape: outs[i].shape, values: Array.from(outs[i].dataSync()) }])),
+    outputs: Object.fromEntries(
+      fetches.map((f, i) => [f, { shape: outs[i].shape, values: Array.from(outs[i].dataSync()) }]),
+    ),
   }),
 );
 session.close();

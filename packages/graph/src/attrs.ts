@@ -30,7 +30,8 @@ export function toNumber(v: Long | number | null | undefined): number {
 }
 
 export const attr = {
-  s: (v: string | Uint8Array): AttrValue => tensorflow.AttrValue.create({ s: typeof v === 'string' ? ENC.encode(v) : v }),
+  s: (v: string | Uint8Array): AttrValue =>
+    tensorflow.AttrValue.create({ s: typeof v === 'string' ? ENC.encode(v) : v }),
   i: (v: number): AttrValue => tensorflow.AttrValue.create({ i: Long.fromNumber(v) }),
   f: (v: number): AttrValue => tensorflow.AttrValue.create({ f: v }),
   b: (v: boolean): AttrValue => tensorflow.AttrValue.create({ b: v }),
@@ -55,7 +56,9 @@ export function attrKind(a: AttrValue): keyof AttrValue | undefined {
 function bad(node: NodeDefLike, name: string, want: string): GraphError {
   const a = node.attr?.[name];
   const got = a ? (attrKind(a) ?? 'nothing') : 'no attr';
-  return new GraphError('BAD_ATTR', `attr '${name}' of ${node.op} must be ${want}, got ${got}`, { node: node.name ?? '' });
+  return new GraphError('BAD_ATTR', `attr '${name}' of ${node.op} must be ${want}, got ${got}`, {
+    node: node.name ?? '',
+  });
 }
 
 /** The attr, or the OpDef default passed in, or a BAD_ATTR error. */

@@ -2,7 +2,7 @@
 // colocation) as the Python API call it is named after, so TensorFlow can import our graphs, restore our checkpoints
 // into them and run them. Tensors are referred to by name (`x:0`).
 import { DataType, dtypeInfo, tensorflow } from '@tensorgraft/proto';
-import { attr, type AttrValue } from './attrs.js';
+import { type AttrValue, attr } from './attrs.js';
 import { GraphKeys } from './collections.js';
 import { GraphError } from './errors.js';
 import type { Graph, NodeDef } from './graph.js';
@@ -61,7 +61,8 @@ export class GraphBuilder {
     const node = this.graph.requireNode(ref.node);
     const types = outputTypes(node);
     const d = types?.[ref.index];
-    if (d === undefined) throw new GraphError('INVALID_ARGUMENT', `cannot tell the dtype of '${t}'`, { node: ref.node });
+    if (d === undefined)
+      throw new GraphError('INVALID_ARGUMENT', `cannot tell the dtype of '${t}'`, { node: ref.node });
     return d > 100 ? d - 100 : d;
   }
 
@@ -75,7 +76,13 @@ export class GraphBuilder {
   }
 
   /** An op the way a Python wrapper makes one: `name` (or `defaultName`) as a unique scope, the op named after it. */
-  op(type: string, inputs: readonly string[], attrs: Readonly<Record<string, AttrValue>>, name: string | undefined, defaultName = type): NodeDef {
+  op(
+    type: string,
+    inputs: readonly string[],
+    attrs: Readonly<Record<string, AttrValue>>,
+    name: string | undefined,
+    defaultName = type,
+  ): NodeDef {
     return this.graph.withNameScope(name ?? defaultName, (scope) => this.graph.createOp(type, inputs, attrs, scope));
   }
 
@@ -91,15 +98,31 @@ export class GraphBuilder {
 
   placeholderWithDefault(input: string, shape: Shape | null, name?: string): string {
     return out(
-      this.op('PlaceholderWithDefault', [input], { dtype: attr.type(this.dtypeOf(input)), shape: attr.shape(shape === null ? null : dims(shape)) }, name),
+      this.op(
+        'PlaceholderWithDefault',
+        [input],
+        { dtype: attr.type(this.dtypeOf(input)), shape: attr.shape(shape === null ? null : dims(shape)) },
+        name,
+      ),
     );
   }
 
   /** tf.constant: numbers (dtype float32 unless given), booleans or strings, in the given shape (default: flat). */
-  constant(values: ArrayLike<number> | readonly string[] | readonly boolean[] | number | string, options: { dtype?: DTypeLike; shape?: readonly number[]; name?: string } = {}): string {
-    const list = typeof values === 'number' || typeof values === 'string' ? [values] : Array.from(values as ArrayLike<unknown>);
+  constant(
+    values: ArrayLike<number> | readonly string[] | readonly boolean[] | number | string,
+    options: { dtype?: DTypeLike; shape?: readonly number[]; name?: string } = {},
+  ): string {
+    const list =
+      typeof values === 'number' || typeof values === 'string' ? [values] : Array.from(values as ArrayLike<unknown>);
     const isString = typeof list[0] === 'string';
-    const d = options.dtype !== undefined ? dt(options.dtype) : isString ? DataType.DT_STRING : typeof list[0] === 'boolean' ? DataType.DT_BOOL : DataType.DT_FLOAT;
+    const d =
+      options.dtype !== undefined
+        ? dt(options.dtype)
+        : isString
+          ? DataType.DT_STRING
+          : typeof list[0] === 'boolean'
+            ? DataType.DT_BOOL
+            : DataType.DT_FLOAT;
     const shape = options.shape ?? (typeof values === 'number' || typeof values === 'string' ? [] : [list.length]);
     const proto = tensorProtoFrom(list as never, shape, d);
     return out(this.op('Const', [], { dtype: attr.type(d), value: attr.tensor(proto) }, options.name, 'Const'));
@@ -153,42 +176,120 @@ export class GraphBuilder {
     if ('zeros' in init || 'ones' in init) {
       const v = 'zeros' in init ? 0 : 1;
       const proto = tensorProtoFrom([v], shape, d);
-      return out(withClass(this.graph.createOp('Const', [], { dtype: attr.type(d), value: attr.tensor(proto) }, 'zeros' in init ? 'zeros' : 'ones')));
+      return out(
+        withClass(
+          this.graph.createOp(
+            'Const',
+            [],
+            { dtype: attr.type(d), value: attr.tensor(proto) },
+            'zeros' in init ? 'zeros' : 'ones',
+          ),
+        ),
+      );
     }
     if ('constant' in init) {
       const proto = tensorProtoFrom(init.constant, shape, d);
-      return out(withClass(this.graph.createOp('Const', [], { dtype: attr.type(d), value: attr.tensor(proto) }, 'Const')));
+      return out(
+        withClass(this.graph.createOp('Const', [], { dtype: attr.type(d), value: attr.tensor(proto) }, 'Const')),
+      );
     }
     // random_normal_initializer: (RandomStandardNormal(shape) * stddev) + mean, under `random_normal/`
     const { mean = 0, stddev = 1, seed = 0 } = init.randomNormal;
     return this.graph.withNameScope('random_normal', (scope) => {
-      const s = withClass(this.graph.createOp('Const', [], { dtype: attr.type(DataType.DT_INT32), value: attr.tensor(tensorProtoFrom(shape, [shape.length], DataType.DT_INT32)) }, 'shape'));
-      const m = withClass(this.graph.createOp('Const', [], { dtype: attr.type(d), value: attr.tensor(tensorProtoFrom([mean], [], d)) }, 'mean'));
-      const sd = withClass(this.graph.createOp('Const', [], { dtype: attr.type(d), value: attr.tensor(tensorProtoFrom([stddev], [], d)) }, 'stddev'));
+      const s = withClass(
+        this.graph.createOp(
+          'Const',
+          [],
+          {
+            dtype: attr.type(DataType.DT_INT32),
+            value: attr.tensor(tensorProtoFrom(shape, [shape.length], DataType.DT_INT32)),
+          },
+          'shape',
+        ),
+      );
+      const m = withClass(
+        this.graph.createOp(
+          'Const',
+          [],
+          { dtype: attr.type(d), value: attr.tensor(tensorProtoFrom([mean], [], d)) },
+          'mean',
+        ),
+      );
+      const sd = withClass(
+        this.graph.createOp(
+          'Const',
+          [],
+          { dtype: attr.type(d), value: attr.tensor(tensorProtoFrom([stddev], [], d)) },
+          'stddev',
+        ),
+      );
       const r = withClass(
-        this.graph.createOp('RandomStandardNormal', [out(s)], { T: attr.type(DataType.DT_INT32), dtype: attr.type(d), seed: attr.i(seed), seed2: attr.i(seed ? 1 : 0) }, 'RandomStandardNormal'),
+        this.graph.createOp(
+          'RandomStandardNormal',
+          [out(s)],
+          { T: attr.type(DataType.DT_INT32), dtype: attr.type(d), seed: attr.i(seed), seed2: attr.i(seed ? 1 : 0) },
+          'RandomStandardNormal',
+        ),
       );
       const mul = withClass(this.graph.createOp('Mul', [out(r), out(sd)], { T: attr.type(d) }, 'mul'));
       return out(withClass(this.graph.createOp('AddV2', [out(mul), out(m)], { T: attr.type(d) }, scope)));
     });
   }
 
-  private refVariable(full: string, shape: readonly number[], d: number, initValue: string, cls: Record<string, AttrValue>): string {
-    const v = this.graph.createOp('VariableV2', [], { shape: attr.shape(shape), dtype: attr.type(d), container: attr.s(''), shared_name: attr.s(''), ...cls }, `${full}/`);
-    this.graph.createOp('Assign', [out(v), initValue], { T: attr.type(d), validate_shape: attr.b(true), use_locking: attr.b(true), ...cls }, 'Assign');
+  private refVariable(
+    full: string,
+    shape: readonly number[],
+    d: number,
+    initValue: string,
+    cls: Record<string, AttrValue>,
+  ): string {
+    const v = this.graph.createOp(
+      'VariableV2',
+      [],
+      { shape: attr.shape(shape), dtype: attr.type(d), container: attr.s(''), shared_name: attr.s(''), ...cls },
+      `${full}/`,
+    );
+    this.graph.createOp(
+      'Assign',
+      [out(v), initValue],
+      { T: attr.type(d), validate_shape: attr.b(true), use_locking: attr.b(true), ...cls },
+      'Assign',
+    );
     return out(this.graph.createOp('Identity', [out(v)], { T: attr.type(d), ...cls }, 'read'));
   }
 
-  private resourceVariable(full: string, shape: readonly number[], d: number, initValue: string, cls: Record<string, AttrValue>): string {
+  private resourceVariable(
+    full: string,
+    shape: readonly number[],
+    d: number,
+    initValue: string,
+    cls: Record<string, AttrValue>,
+  ): string {
     const h = this.graph.createOp(
       'VarHandleOp',
       [],
-      { shape: attr.shape(shape), dtype: attr.type(d), container: attr.s(''), shared_name: attr.s(full), allowed_devices: attr.listS([]), ...cls },
+      {
+        shape: attr.shape(shape),
+        dtype: attr.type(d),
+        container: attr.s(''),
+        shared_name: attr.s(full),
+        allowed_devices: attr.listS([]),
+        ...cls,
+      },
       `${full}/`,
     );
-    this.graph.withNameScope('IsInitialized', () => this.graph.createOp('VarIsInitializedOp', [out(h)], {}, 'VarIsInitializedOp'));
-    this.graph.createOp('AssignVariableOp', [out(h), initValue], { dtype: attr.type(d), validate_shape: attr.b(false) }, 'Assign');
-    return this.graph.withNameScope('Read', () => out(this.graph.createOp('ReadVariableOp', [out(h)], { dtype: attr.type(d) }, 'ReadVariableOp')));
+    this.graph.withNameScope('IsInitialized', () =>
+      this.graph.createOp('VarIsInitializedOp', [out(h)], {}, 'VarIsInitializedOp'),
+    );
+    this.graph.createOp(
+      'AssignVariableOp',
+      [out(h), initValue],
+      { dtype: attr.type(d), validate_shape: attr.b(false) },
+      'Assign',
+    );
+    return this.graph.withNameScope('Read', () =>
+      out(this.graph.createOp('ReadVariableOp', [out(h)], { dtype: attr.type(d) }, 'ReadVariableOp')),
+    );
   }
 
   /** tf.compat.v1.global_variables_initializer: a NoOp `init` depending on every variable's Assign. */
@@ -276,14 +377,20 @@ export class GraphBuilder {
       this.op(
         'MatMul',
         [a, b],
-        { T: attr.type(this.dtypeOf(a)), transpose_a: attr.b(options.transposeA ?? false), transpose_b: attr.b(options.transposeB ?? false) },
+        {
+          T: attr.type(this.dtypeOf(a)),
+          transpose_a: attr.b(options.transposeA ?? false),
+          transpose_b: attr.b(options.transposeB ?? false),
+        },
         options.name,
       ),
     );
   }
 
   biasAdd(x: string, bias: string, name?: string): string {
-    return out(this.op('BiasAdd', [x, bias], { T: attr.type(this.dtypeOf(x)), data_format: attr.s('NHWC') }, name, 'BiasAdd'));
+    return out(
+      this.op('BiasAdd', [x, bias], { T: attr.type(this.dtypeOf(x)), data_format: attr.s('NHWC') }, name, 'BiasAdd'),
+    );
   }
 
   conv2d(x: string, filter: string, strides: readonly number[], padding: 'SAME' | 'VALID', name?: string): string {
@@ -305,7 +412,14 @@ export class GraphBuilder {
     );
   }
 
-  private pool(type: 'MaxPool' | 'AvgPool', x: string, ksize: number, stride: number, padding: 'SAME' | 'VALID', name?: string): string {
+  private pool(
+    type: 'MaxPool' | 'AvgPool',
+    x: string,
+    ksize: number,
+    stride: number,
+    padding: 'SAME' | 'VALID',
+    name?: string,
+  ): string {
     return out(
       this.op(
         type,
@@ -333,15 +447,34 @@ export class GraphBuilder {
   reshape(x: string, shape: readonly number[], name?: string): string {
     return this.scoped(name, 'Reshape', (scope) => {
       const s = this.constIn(shape, DataType.DT_INT32, 'shape', [shape.length]);
-      return out(this.graph.createOp('Reshape', [x, s], { T: attr.type(this.dtypeOf(x)), Tshape: attr.type(DataType.DT_INT32) }, scope));
+      return out(
+        this.graph.createOp(
+          'Reshape',
+          [x, s],
+          { T: attr.type(this.dtypeOf(x)), Tshape: attr.type(DataType.DT_INT32) },
+          scope,
+        ),
+      );
     });
   }
 
-  private reduction(type: string, x: string, axes: readonly number[], keepDims: boolean, name: string | undefined, defaultName: string): string {
+  private reduction(
+    type: string,
+    x: string,
+    axes: readonly number[],
+    keepDims: boolean,
+    name: string | undefined,
+    defaultName: string,
+  ): string {
     return this.scoped(name, defaultName, (scope) => {
       const r = this.constIn(axes, DataType.DT_INT32, 'reduction_indices', [axes.length]);
       return out(
-        this.graph.createOp(type, [x, r], { T: attr.type(this.dtypeOf(x)), Tidx: attr.type(DataType.DT_INT32), keep_dims: attr.b(keepDims) }, scope),
+        this.graph.createOp(
+          type,
+          [x, r],
+          { T: attr.type(this.dtypeOf(x)), Tidx: attr.type(DataType.DT_INT32), keep_dims: attr.b(keepDims) },
+          scope,
+        ),
       );
     });
   }
@@ -359,38 +492,86 @@ export class GraphBuilder {
     return this.scoped(name, 'ArgMax', (scope) => {
       const d = this.constIn(axis, DataType.DT_INT32, 'dimension');
       return out(
-        this.graph.createOp('ArgMax', [x, d], { T: attr.type(this.dtypeOf(x)), Tidx: attr.type(DataType.DT_INT32), output_type: attr.type(DataType.DT_INT64) }, scope),
+        this.graph.createOp(
+          'ArgMax',
+          [x, d],
+          {
+            T: attr.type(this.dtypeOf(x)),
+            Tidx: attr.type(DataType.DT_INT32),
+            output_type: attr.type(DataType.DT_INT64),
+          },
+          scope,
+        ),
       );
     });
   }
 
   squeeze(x: string, axes: readonly number[], name?: string): string {
-    return out(this.op('Squeeze', [x], { T: attr.type(this.dtypeOf(x)), squeeze_dims: attr.listI(axes) }, name, 'Squeeze'));
+    return out(
+      this.op('Squeeze', [x], { T: attr.type(this.dtypeOf(x)), squeeze_dims: attr.listI(axes) }, name, 'Squeeze'),
+    );
   }
 
   concat(xs: readonly string[], axis: number, name?: string): string {
     return this.scoped(name, 'concat', (scope) => {
       const a = this.constIn(axis, DataType.DT_INT32, 'axis');
       return out(
-        this.graph.createOp('ConcatV2', [...xs, a], { N: attr.i(xs.length), T: attr.type(this.dtypeOf(xs[0]!)), Tidx: attr.type(DataType.DT_INT32) }, scope),
+        this.graph.createOp(
+          'ConcatV2',
+          [...xs, a],
+          { N: attr.i(xs.length), T: attr.type(this.dtypeOf(xs[0]!)), Tidx: attr.type(DataType.DT_INT32) },
+          scope,
+        ),
       );
     });
   }
 
   cast(x: string, dtype: DTypeLike, name?: string): string {
-    return out(this.op('Cast', [x], { SrcT: attr.type(this.dtypeOf(x)), DstT: attr.type(dt(dtype)), Truncate: attr.b(false) }, name, 'Cast'));
+    return out(
+      this.op(
+        'Cast',
+        [x],
+        { SrcT: attr.type(this.dtypeOf(x)), DstT: attr.type(dt(dtype)), Truncate: attr.b(false) },
+        name,
+        'Cast',
+      ),
+    );
   }
 
   /** tf.group: a NoOp with control inputs on every op given. */
   group(ops: readonly string[], name?: string): string {
-    return this.scoped(name, 'group_deps', (scope) =>
-      this.graph.withControlDependencies(ops.map((o) => parseInput(o).node), () => this.graph.createOp('NoOp', [], {}, scope)).name,
+    return this.scoped(
+      name,
+      'group_deps',
+      (scope) =>
+        this.graph.withControlDependencies(
+          ops.map((o) => parseInput(o).node),
+          () => this.graph.createOp('NoOp', [], {}, scope),
+        ).name,
     );
   }
 
   /** Variable.assign for a built variable: Assign (ref) or AssignVariableOp (resource). */
   assign(v: BuiltVariable, value: string, name?: string): string {
-    if (v.resource) return this.op('AssignVariableOp', [`${v.name}:0`, value], { dtype: attr.type(v.dtype), validate_shape: attr.b(false) }, name, 'AssignVariableOp').name;
-    return this.op('Assign', [`${v.name}:0`, value], { T: attr.type(v.dtype), validate_shape: attr.b(true), use_locking: attr.b(false), _class: attr.listS([`loc:@${v.name}`]) }, name, 'Assign').name;
+    if (v.resource)
+      return this.op(
+        'AssignVariableOp',
+        [`${v.name}:0`, value],
+        { dtype: attr.type(v.dtype), validate_shape: attr.b(false) },
+        name,
+        'AssignVariableOp',
+      ).name;
+    return this.op(
+      'Assign',
+      [`${v.name}:0`, value],
+      {
+        T: attr.type(v.dtype),
+        validate_shape: attr.b(true),
+        use_locking: attr.b(false),
+        _class: attr.listS([`loc:@${v.name}`]),
+      },
+      name,
+      'Assign',
+    ).name;
   }
 }

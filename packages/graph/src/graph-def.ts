@@ -39,7 +39,7 @@ export interface FromGraphDefOptions {
 export function graphFromGraphDef(def: tensorflow.GraphDef.$Properties, options: FromGraphDefOptions = {}): Graph {
   const graph = new Graph();
   const nodes = def.node ?? [];
-  validateNodes(nodes, (name) => undefined, options.path);
+  validateNodes(nodes, () => undefined, options.path);
   for (const n of nodes) graph.addNode(n instanceof tensorflow.NodeDef ? n : tensorflow.NodeDef.create(n));
   if (def.versions) graph.versions = def.versions;
   graph.library = def.library ?? null;
@@ -81,7 +81,10 @@ export function validateNodes(
       else {
         count = outside(ref.node);
         if (count === undefined) {
-          throw new GraphError('MISSING_INPUT', `input '${input}' names a node that does not exist`, { node: name, path });
+          throw new GraphError('MISSING_INPUT', `input '${input}' names a node that does not exist`, {
+            node: name,
+            path,
+          });
         }
       }
       if (ref.index >= 0 && count >= 0 && ref.index >= count) {
@@ -103,7 +106,7 @@ export function validateNodes(
  */
 export function topoOrder<T extends tensorflow.NodeDef.$Properties>(nodes: readonly T[], path?: string): T[] {
   const index = new Map<string, number>();
-  nodes.forEach((n, i) => index.set(n.name!, i));
+  for (const [i, n] of nodes.entries()) index.set(n.name!, i);
   const pending = new Array<number>(nodes.length).fill(0);
   const users: number[][] = nodes.map(() => []);
   nodes.forEach((n, i) => {
@@ -120,7 +123,7 @@ export function topoOrder<T extends tensorflow.NodeDef.$Properties>(nodes: reado
   });
   // graph_constructor.cc keeps the ready nodes in an ordered set and always takes the lowest index
   const ready = new MinHeap();
-  pending.forEach((p, i) => p === 0 && ready.push(i));
+  for (const [i, p] of pending.entries()) if (p === 0) ready.push(i);
   const out: T[] = [];
   while (ready.size > 0) {
     const i = ready.pop();
@@ -129,10 +132,14 @@ export function topoOrder<T extends tensorflow.NodeDef.$Properties>(nodes: reado
   }
   if (out.length !== nodes.length) {
     const stuck = nodes.find((_, i) => pending[i]! > 0)!;
-    throw new GraphError('CYCLE', `the graph has a cycle through '${stuck.name}' (only loops through Merge are allowed)`, {
-      node: stuck.name ?? '',
-      path,
-    });
+    throw new GraphError(
+      'CYCLE',
+      `the graph has a cycle through '${stuck.name}' (only loops through Merge are allowed)`,
+      {
+        node: stuck.name ?? '',
+        path,
+      },
+    );
   }
   return out;
 }

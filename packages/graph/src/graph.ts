@@ -32,7 +32,10 @@ export class Graph {
   readonly collections = new Map<string, CollectionItem[]>();
   /** Collections present but empty in a loaded meta graph, with their (empty) CollectionDef kept as it was. */
   readonly emptyCollectionKinds = new Map<string, tensorflow.CollectionDef.$Properties>();
-  versions: tensorflow.VersionDef.$Properties = { producer: GRAPH_DEF_VERSION, min_consumer: GRAPH_DEF_VERSION_MIN_CONSUMER };
+  versions: tensorflow.VersionDef.$Properties = {
+    producer: GRAPH_DEF_VERSION,
+    min_consumer: GRAPH_DEF_VERSION_MIN_CONSUMER,
+  };
   /** FunctionDefLibrary, kept verbatim (functions are not run). */
   library: tensorflow.FunctionDefLibrary.$Properties | null = null;
   /** GraphDef fields this package does not model (debug_info, unknown fields), re-emitted on export. */
@@ -72,7 +75,8 @@ export class Graph {
   addNode(spec: NodeSpec | NodeDef): NodeDef {
     const name = spec.name;
     checkNodeName(name);
-    if (this.byName.has(name)) throw new GraphError('DUPLICATE_NODE', `a node named '${name}' already exists`, { node: name });
+    if (this.byName.has(name))
+      throw new GraphError('DUPLICATE_NODE', `a node named '${name}' already exists`, { node: name });
     const node =
       spec instanceof tensorflow.NodeDef
         ? spec
@@ -189,15 +193,18 @@ export class Graph {
     const dataNodes = new Set(inputs.map((i) => parseInput(i).node));
     for (const deps of this.controlStack) for (const d of deps) if (!dataNodes.has(d)) control.add(d);
     const a: Record<string, AttrValue> = { ...attr };
-    if (this.colocationStack.length) a._class = tensorflow.AttrValue.create({ list: { s: this.colocationStack.map((s) => new TextEncoder().encode(s)) } });
+    if (this.colocationStack.length)
+      a._class = tensorflow.AttrValue.create({
+        list: { s: this.colocationStack.map((s) => new TextEncoder().encode(s)) },
+      });
     const device = this.deviceStack.length ? this.deviceStack[this.deviceStack.length - 1]! : '';
     return this.addNode({ name: full, op, inputs: [...inputs, ...[...control].map((c) => `^${c}`)], device, attr: a });
   }
 
   addToCollection(key: string, item: CollectionItem): void {
-    let list = this.collections.get(key);
-    if (!list) this.collections.set(key, (list = []));
-    list.push(item);
+    const list = this.collections.get(key);
+    if (list) list.push(item);
+    else this.collections.set(key, [item]);
   }
 
   getCollection(key: string): readonly CollectionItem[] {

@@ -52,11 +52,17 @@ export function importGraphDef(
   if (requested !== '') {
     const scope = graph.withNameScope(requested, (s) => s);
     prefix = scope.slice(0, -1);
-    const asked = requested.endsWith('/') ? requested.slice(0, -1) : (graph.nameScope ? `${graph.nameScope}/` : '') + requested;
+    const asked = requested.endsWith('/')
+      ? requested.slice(0, -1)
+      : (graph.nameScope ? `${graph.nameScope}/` : '') + requested;
     if (prefix !== asked) renamed.push({ from: asked, to: prefix });
   }
   if (options.strict && renamed.length) {
-    throw new GraphError('NAME_COLLISION', `import scope '${renamed[0]!.from}' is taken (TensorFlow would use '${prefix}')`, { path });
+    throw new GraphError(
+      'NAME_COLLISION',
+      `import scope '${renamed[0]!.from}' is taken (TensorFlow would use '${prefix}')`,
+      { path },
+    );
   }
 
   // input_map keys, canonical: `x:0` for tensors, `^x` for control
@@ -65,11 +71,19 @@ export function importGraphDef(
   for (const [k, v] of Object.entries(options.inputMap ?? {})) {
     const key = parseInput(k);
     const val = parseInput(v);
-    if ((key.index < 0) !== (val.index < 0)) {
-      throw new GraphError('INPUT_MAP', `inputMap maps '${k}' to '${v}': control inputs map only to ops, tensors to tensors`, { path });
+    if (key.index < 0 !== val.index < 0) {
+      throw new GraphError(
+        'INPUT_MAP',
+        `inputMap maps '${k}' to '${v}': control inputs map only to ops, tensors to tensors`,
+        { path },
+      );
     }
-    if (!graph.hasNode(val.node)) throw new GraphError('NOT_FOUND', `inputMap value '${v}' is not in the graph`, { node: val.node, path });
-    inputMap.set(key.index < 0 ? `^${key.node}` : `${key.node}:${key.index}`, key.index < 0 ? `^${val.node}` : `${val.node}:${val.index}`);
+    if (!graph.hasNode(val.node))
+      throw new GraphError('NOT_FOUND', `inputMap value '${v}' is not in the graph`, { node: val.node, path });
+    inputMap.set(
+      key.index < 0 ? `^${key.node}` : `${key.node}:${key.index}`,
+      key.index < 0 ? `^${val.node}` : `${val.node}:${val.index}`,
+    );
   }
   const mappedNodes = new Set([...inputMap.keys()].map((k) => parseInput(k).node));
 
@@ -94,7 +108,10 @@ export function importGraphDef(
       renamed.push({ from: want, to: name });
       uniquified.add(n.name);
       if (options.strict) {
-        throw new GraphError('NAME_COLLISION', `'${want}' already exists (TensorFlow would rename it '${name}')`, { node: want, path });
+        throw new GraphError('NAME_COLLISION', `'${want}' already exists (TensorFlow would rename it '${name}')`, {
+          node: want,
+          path,
+        });
       }
     }
     finalName.set(n.name, name);
@@ -112,7 +129,10 @@ export function importGraphDef(
       }
       const target = finalName.get(ref.node);
       if (target === undefined) {
-        throw new GraphError('MISSING_INPUT', `input '${input}' names a node that does not exist`, { node: n.name, path });
+        throw new GraphError('MISSING_INPUT', `input '${input}' names a node that does not exist`, {
+          node: n.name,
+          path,
+        });
       }
       if (uniquified.has(ref.node)) return ref.index < 0 ? `^${target}` : `${target}:${ref.index}`;
       return input.startsWith('^') ? `^${withPrefix(input.slice(1))}` : withPrefix(input);
@@ -136,7 +156,9 @@ export function importGraphDef(
   }
   const unused = [...inputMap.keys()].filter((k) => !used.has(k));
   if (unused.length) {
-    throw new GraphError('INPUT_MAP', `inputMap keys not used by any input of the GraphDef: ${unused.join(', ')}`, { path });
+    throw new GraphError('INPUT_MAP', `inputMap keys not used by any input of the GraphDef: ${unused.join(', ')}`, {
+      path,
+    });
   }
 
   const created: string[] = [];
@@ -155,11 +177,15 @@ export function importGraphDef(
       if (mapped) return mapped;
     }
     const target = finalName.get(ref.node);
-    if (target === undefined) throw new GraphError('NOT_FOUND', `return element '${name}' is not in the GraphDef`, { node: name, path });
+    if (target === undefined)
+      throw new GraphError('NOT_FOUND', `return element '${name}' is not in the GraphDef`, { node: name, path });
     if (!name.includes(':')) return target;
     const count = outputCount(graph.node(target)!);
     if (count !== undefined && ref.index >= count) {
-      throw new GraphError('NOT_FOUND', `return element '${name}': the node has ${count} outputs`, { node: name, path });
+      throw new GraphError('NOT_FOUND', `return element '${name}': the node has ${count} outputs`, {
+        node: name,
+        path,
+      });
     }
     return `${target}:${ref.index}`;
   });

@@ -1,45 +1,68 @@
+export {
+  type AttrValue,
+  attr,
+  attrKind,
+  read as readAttr,
+  type ShapeLike,
+  shapeFromProto,
+  shapeProto,
+} from './attrs.js';
+export {
+  type BuiltVariable,
+  type DTypeLike,
+  GraphBuilder,
+  type Initializer,
+  type Shape,
+  type VariableOptions,
+} from './builder.js';
+export { type CollectionItem, GraphKeys, VARIABLE_COLLECTIONS } from './collections.js';
 export { GraphError, type GraphErrorCode, type GraphErrorDetails } from './errors.js';
 export { Graph, type NodeDef, type NodeSpec } from './graph.js';
-export { attr, read as readAttr, attrKind, shapeProto, shapeFromProto, type AttrValue, type ShapeLike } from './attrs.js';
-export { type CollectionItem, GraphKeys, VARIABLE_COLLECTIONS } from './collections.js';
-export { isValidNodeName, parseInput, tensorName, canonicalTensor, prependNameScope, stripNameScope, type InputRef } from './names.js';
-export { graphToGraphDef, graphFromGraphDef, validateNodes, topoOrder, type ExportOptions } from './graph-def.js';
-export { importGraphDef, type ImportGraphDefOptions, type ImportResult, type Rename } from './import-graph-def.js';
+export { type ExportOptions, graphFromGraphDef, graphToGraphDef, topoOrder, validateNodes } from './graph-def.js';
+export { type ImportGraphDefOptions, type ImportResult, importGraphDef, type Rename } from './import-graph-def.js';
 export {
-  exportMetaGraph,
-  importMetaGraph,
-  graphFromMetaGraph,
-  metaGraphFromGraph,
-  renameVariableDef,
-  type ExportMetaGraphOptions,
-  type ImportMetaGraphOptions,
-  type ImportMetaGraphResult,
-} from './meta-graph.js';
-export {
+  type GraphFormat,
+  graphDefToText,
+  metaGraphToText,
   parseGraphDef,
   parseMetaGraph,
   serializeGraphDef,
   serializeMetaGraph,
-  graphDefToText,
-  metaGraphToText,
-  type GraphFormat,
 } from './io.js';
 export {
-  getOpDef,
-  registerOpDef,
-  opDefaults,
+  type ExportMetaGraphOptions,
+  exportMetaGraph,
+  graphFromMetaGraph,
+  type ImportMetaGraphOptions,
+  type ImportMetaGraphResult,
+  importMetaGraph,
+  metaGraphFromGraph,
+  renameVariableDef,
+} from './meta-graph.js';
+export {
+  canonicalTensor,
+  type InputRef,
+  isValidNodeName,
+  parseInput,
+  prependNameScope,
+  stripNameScope,
+  tensorName,
+} from './names.js';
+export { type OpSupport, opSupport, supportedOpTypes } from './op-support.js';
+export { GRAPH_DEF_VERSION, TENSORFLOW_VERSION } from './ops/op-defs.generated.js';
+export {
   addDefaultAttrs,
+  getOpDef,
+  isKnownDtype,
+  opDefaults,
   outputCount,
   outputTypes,
+  registerOpDef,
   strippedOpList,
-  isKnownDtype,
 } from './ops/op-registry.js';
-export { inferOutputShapes } from './shape-inference.js';
-export { GRAPH_DEF_VERSION, TENSORFLOW_VERSION } from './ops/op-defs.generated.js';
-export { Session, type SessionOptions, type FeedValue, type Fetches, type FetchResult } from './runtime/session.js';
-export { initBackend, type BackendName } from './runtime/backend.js';
-export { VariableStore, type VarRef, type Value } from './runtime/values.js';
+export { type BackendName, initBackend } from './runtime/backend.js';
+export { type FeedValue, type Fetches, type FetchResult, Session, type SessionOptions } from './runtime/session.js';
 export { tensorFromProto, tensorProtoFrom, tfjsDtype } from './runtime/tensor-proto.js';
-export { opSupport, supportedOpTypes, type OpSupport } from './op-support.js';
-export { GraphBuilder, type BuiltVariable, type Initializer, type VariableOptions, type DTypeLike, type Shape } from './builder.js';
+export { type Value, VariableStore, type VarRef } from './runtime/values.js';
 export { addSaverOps, type SaverGraphOptions } from './saver-graph.js';
+export { inferOutputShapes } from './shape-inference.js';

@@ -8,7 +8,12 @@ import { GraphError } from './errors.js';
 
 export type GraphFormat = 'binary' | 'text';
 
-function decode<T>(type: proto.MessageType<T>, data: Uint8Array | string, path: string | undefined, format?: GraphFormat): T {
+function decode<T>(
+  type: proto.MessageType<T>,
+  data: Uint8Array | string,
+  path: string | undefined,
+  format?: GraphFormat,
+): T {
   const name = proto.typeNameOf(type);
   if (typeof data !== 'string' && format !== 'text') {
     // protobufjs drops unknown fields unless the reader is told to keep them; a lossless round trip needs them
@@ -20,7 +25,11 @@ function decode<T>(type: proto.MessageType<T>, data: Uint8Array | string, path: 
       // import_meta_graph and the graph readers fall back to text when the bytes do not parse
       if (format === 'binary' || !looksLikeText(data)) {
         const message = err instanceof Error ? err.message : String(err);
-        throw new GraphError('BAD_FILE', `not a binary ${name}: ${message}`, { path, offset: Math.min(reader.pos, data.length), cause: err });
+        throw new GraphError('BAD_FILE', `not a binary ${name}: ${message}`, {
+          path,
+          offset: Math.min(reader.pos, data.length),
+          cause: err,
+        });
       }
     }
   }
@@ -42,11 +51,17 @@ function looksLikeText(b: Uint8Array): boolean {
   return true;
 }
 
-export function parseGraphDef(data: Uint8Array | string, options: { path?: string; format?: GraphFormat } = {}): tensorflow.GraphDef {
+export function parseGraphDef(
+  data: Uint8Array | string,
+  options: { path?: string; format?: GraphFormat } = {},
+): tensorflow.GraphDef {
   return decode(tensorflow.GraphDef, data, options.path, options.format) as tensorflow.GraphDef;
 }
 
-export function parseMetaGraph(data: Uint8Array | string, options: { path?: string; format?: GraphFormat } = {}): tensorflow.MetaGraphDef {
+export function parseMetaGraph(
+  data: Uint8Array | string,
+  options: { path?: string; format?: GraphFormat } = {},
+): tensorflow.MetaGraphDef {
   return decode(tensorflow.MetaGraphDef, data, options.path, options.format) as tensorflow.MetaGraphDef;
 }
 

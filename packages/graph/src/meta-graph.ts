@@ -2,7 +2,6 @@
 // `_output_shapes`, the stripped op list, the collections (VariableDefs and SaverDefs as serialized bytes), the SaverDef.
 // Import renames everything with the scope TensorFlow would pick, collections in TensorFlow's order.
 import { encodeMessage, tensorflow } from '@tensorgraft/proto';
-import { decodeKeepingUnknowns } from './io.js';
 import Long from 'long';
 import { bytes, utf8 } from './attrs.js';
 import type { CollectionItem } from './collections.js';
@@ -11,9 +10,10 @@ import { GraphError } from './errors.js';
 import type { Graph } from './graph.js';
 import { graphFromGraphDef, graphToGraphDef } from './graph-def.js';
 import { importGraphDef, type Rename } from './import-graph-def.js';
+import { decodeKeepingUnknowns } from './io.js';
 import { prependNameScope } from './names.js';
-import { registerOpDef, strippedOpList } from './ops/op-registry.js';
 import { TENSORFLOW_VERSION } from './ops/op-defs.generated.js';
+import { registerOpDef, strippedOpList } from './ops/op-registry.js';
 
 export interface ExportMetaGraphOptions {
   saverDef?: tensorflow.SaverDef.$Properties;
@@ -24,7 +24,13 @@ export interface ExportMetaGraphOptions {
 }
 
 /** Proto-valued collection keys (their bytes_list items are serialized protos, not names). */
-const PROTO_COLLECTIONS = new Set([...VARIABLE_COLLECTIONS, 'savers', 'queue_runners', 'cond_context', 'while_context']);
+const PROTO_COLLECTIONS = new Set([
+  ...VARIABLE_COLLECTIONS,
+  'savers',
+  'queue_runners',
+  'cond_context',
+  'while_context',
+]);
 
 export function exportMetaGraph(graph: Graph, options: ExportMetaGraphOptions = {}): tensorflow.MetaGraphDef {
   const graphDef = graphToGraphDef(graph, { addShapes: true });
@@ -64,19 +70,29 @@ function collectionDef(key: string, items: readonly CollectionItem[]): tensorflo
     case 'variable':
       return {
         bytes_list: {
-          value: items.map((i) => encodeMessage(tensorflow.VariableDef, (i as { def: tensorflow.VariableDef.$Properties }).def)),
+          value: items.map((i) =>
+            encodeMessage(tensorflow.VariableDef, (i as { def: tensorflow.VariableDef.$Properties }).def),
+          ),
         },
       };
     case 'saver':
       return {
-        bytes_list: { value: items.map((i) => encodeMessage(tensorflow.SaverDef, (i as { def: tensorflow.SaverDef.$Properties }).def)) },
+        bytes_list: {
+          value: items.map((i) =>
+            encodeMessage(tensorflow.SaverDef, (i as { def: tensorflow.SaverDef.$Properties }).def),
+          ),
+        },
       };
     case 'int64':
       return { int64_list: { value: items.map((i) => (i as { value: Long }).value) } };
     case 'float':
       return { float_list: { value: items.map((i) => (i as { value: number }).value) } };
     case 'any':
-      return { any_list: { value: items.map((i) => (i as { value: { type_url?: string | null; value?: Uint8Array | null } }).value) } };
+      return {
+        any_list: {
+          value: items.map((i) => (i as { value: { type_url?: string | null; value?: Uint8Array | null } }).value),
+        },
+      };
   }
 }
 
@@ -107,13 +123,14 @@ export function importMetaGraph(
 ): ImportMetaGraphResult {
   const path = options.path;
   const unbound = meta.collection_def?.unbound_inputs;
-  const unboundNames = [
-    ...(unbound?.bytes_list?.value ?? []).map(utf8),
-    ...(unbound?.node_list?.value ?? []),
-  ];
+  const unboundNames = [...(unbound?.bytes_list?.value ?? []).map(utf8), ...(unbound?.node_list?.value ?? [])];
   const missing = unboundNames.filter((n) => !(options.inputMap && n in options.inputMap));
   if (missing.length) {
-    throw new GraphError('INPUT_MAP', `the meta graph has unbound inputs that inputMap must cover: ${missing.join(', ')}`, { path });
+    throw new GraphError(
+      'INPUT_MAP',
+      `the meta graph has unbound inputs that inputMap must cover: ${missing.join(', ')}`,
+      { path },
+    );
   }
   for (const op of meta.meta_info_def?.stripped_op_list?.op ?? []) registerOpDef(tensorflow.OpDef.create(op));
 
@@ -134,7 +151,9 @@ export function importMetaGraph(
   const haveTrainable = !tfVersion || versionAtLeast(tfVersion, 1, 9);
   const defs = meta.collection_def ?? {};
   const keys = Object.keys(defs).sort();
-  const ordered = keys.includes('trainable_variables') ? ['trainable_variables', ...keys.filter((k) => k !== 'trainable_variables')] : keys;
+  const ordered = keys.includes('trainable_variables')
+    ? ['trainable_variables', ...keys.filter((k) => k !== 'trainable_variables')]
+    : keys;
   for (const key of ordered) {
     if (key === 'unbound_inputs') continue;
     const def = defs[key]!;
@@ -151,7 +170,13 @@ export function importMetaGraph(
       restore_op_name: prependNameScope(meta.saver_def.restore_op_name ?? '', prefix),
     });
   }
-  return { scope: prefix, saverDef, returnElements: imported.returnElements, nodes: imported.nodes, renamed: imported.renamed };
+  return {
+    scope: prefix,
+    saverDef,
+    returnElements: imported.returnElements,
+    nodes: imported.nodes,
+    renamed: imported.renamed,
+  };
 }
 
 function collectionItems(
@@ -182,12 +207,17 @@ function collectionItems(
     // queue runners and control-flow contexts are kept as they are (this package does not run them)
     return values.map((value) => ({ kind: 'bytes', value }));
   }
-  if (def.node_list) return (def.node_list.value ?? []).map((name) => ({ kind: 'node', name: prependNameScope(name, scope) }));
+  if (def.node_list)
+    return (def.node_list.value ?? []).map((name) => ({ kind: 'node', name: prependNameScope(name, scope) }));
   if (def.int64_list) return (def.int64_list.value ?? []).map((v) => ({ kind: 'int64', value: Long.fromValue(v) }));
   if (def.float_list) return (def.float_list.value ?? []).map((value) => ({ kind: 'float', value }));
   if (def.any_list) return (def.any_list.value ?? []).map((value) => ({ kind: 'any', value }));
   // meta_graph.py prepends the scope even to plain bytes items
-  if (def.bytes_list) return (def.bytes_list.value ?? []).map((b) => ({ kind: 'bytes', value: scope ? bytes(prependNameScope(utf8(b), scope)) : b }));
+  if (def.bytes_list)
+    return (def.bytes_list.value ?? []).map((b) => ({
+      kind: 'bytes',
+      value: scope ? bytes(prependNameScope(utf8(b), scope)) : b,
+    }));
   return [];
 }
 
@@ -200,7 +230,10 @@ export function renameVariableDef(v: tensorflow.VariableDef.$Properties, scope: 
   if (v.snapshot_name) out.snapshot_name = prependNameScope(v.snapshot_name, scope);
   if (v.initial_value_name) out.initial_value_name = prependNameScope(v.initial_value_name, scope);
   if (v.save_slice_info_def) {
-    out.save_slice_info_def = { ...v.save_slice_info_def, full_name: prependNameScope(v.save_slice_info_def.full_name ?? '', scope) };
+    out.save_slice_info_def = {
+      ...v.save_slice_info_def,
+      full_name: prependNameScope(v.save_slice_info_def.full_name ?? '', scope),
+    };
   }
   return out;
 }
@@ -241,6 +274,12 @@ export function metaGraphFromGraph(graph: Graph): tensorflow.MetaGraphDef {
 }
 
 function collectionKindOf(def: tensorflow.CollectionDef.$Properties): boolean {
-  const lists = [def.node_list?.value, def.bytes_list?.value, def.int64_list?.value, def.float_list?.value, def.any_list?.value];
+  const lists = [
+    def.node_list?.value,
+    def.bytes_list?.value,
+    def.int64_list?.value,
+    def.float_list?.value,
+    def.any_list?.value,
+  ];
   return lists.some((l) => l && l.length > 0);
 }

@@ -10,10 +10,14 @@ export function isValidNodeName(name: string): boolean {
 
 export function checkNodeName(name: string, path?: string): void {
   if (!isValidNodeName(name)) {
-    throw new GraphError('BAD_NAME', `'${name}' is not a valid node name (TensorFlow allows [A-Za-z0-9.][A-Za-z0-9_./-]*)`, {
-      node: name,
-      path,
-    });
+    throw new GraphError(
+      'BAD_NAME',
+      `'${name}' is not a valid node name (TensorFlow allows [A-Za-z0-9.][A-Za-z0-9_./-]*)`,
+      {
+        node: name,
+        path,
+      },
+    );
   }
 }
 

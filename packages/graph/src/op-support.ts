@@ -17,7 +17,9 @@ export function opSupport(graph: Graph | tensorflow.GraphDef.$Properties): OpSup
   const counts = new Map<string, number>();
   const nodes = graph instanceof Graph ? graph.nodes : (graph.node ?? []);
   for (const n of nodes) counts.set(n.op ?? '', (counts.get(n.op ?? '') ?? 0) + 1);
-  const ops = [...counts].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([op, count]) => ({ op, count, supported: KERNELS[op] !== undefined }));
+  const ops = [...counts]
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map(([op, count]) => ({ op, count, supported: KERNELS[op] !== undefined }));
   return {
     ops,
     unsupported: ops.filter((o) => !o.supported).map((o) => o.op),

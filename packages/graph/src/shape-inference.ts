@@ -3,18 +3,58 @@
 import type { ShapeLike } from './attrs.js';
 import { read, shapeFromProto, toNumber } from './attrs.js';
 import type { Graph, NodeDef } from './graph.js';
+import { topoOrder } from './graph-def.js';
 import { parseInput } from './names.js';
 import { opDefaults, outputCount } from './ops/op-registry.js';
-import { topoOrder } from './graph-def.js';
 
 const UNARY = new Set([
-  'Identity', 'StopGradient', 'Snapshot', 'Neg', 'Square', 'Sqrt', 'Rsqrt', 'Exp', 'Log', 'Abs', 'Relu', 'Relu6', 'Sigmoid',
-  'Tanh', 'Softmax', 'LogSoftmax', 'Floor', 'ZerosLike', 'OnesLike', 'Cast', 'PlaceholderWithDefault', 'Assign', 'AssignAdd',
-  'AssignSub', 'LogicalNot', 'BiasAdd',
+  'Identity',
+  'StopGradient',
+  'Snapshot',
+  'Neg',
+  'Square',
+  'Sqrt',
+  'Rsqrt',
+  'Exp',
+  'Log',
+  'Abs',
+  'Relu',
+  'Relu6',
+  'Sigmoid',
+  'Tanh',
+  'Softmax',
+  'LogSoftmax',
+  'Floor',
+  'ZerosLike',
+  'OnesLike',
+  'Cast',
+  'PlaceholderWithDefault',
+  'Assign',
+  'AssignAdd',
+  'AssignSub',
+  'LogicalNot',
+  'BiasAdd',
 ]);
 const BINARY = new Set([
-  'Add', 'AddV2', 'Sub', 'Mul', 'RealDiv', 'Div', 'Pow', 'Maximum', 'Minimum', 'FloorDiv', 'FloorMod', 'Equal', 'NotEqual',
-  'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'LogicalAnd', 'LogicalOr',
+  'Add',
+  'AddV2',
+  'Sub',
+  'Mul',
+  'RealDiv',
+  'Div',
+  'Pow',
+  'Maximum',
+  'Minimum',
+  'FloorDiv',
+  'FloorMod',
+  'Equal',
+  'NotEqual',
+  'Greater',
+  'GreaterEqual',
+  'Less',
+  'LessEqual',
+  'LogicalAnd',
+  'LogicalOr',
 ]);
 
 function broadcast(a: ShapeLike, b: ShapeLike): ShapeLike {
@@ -30,9 +70,9 @@ function broadcast(a: ShapeLike, b: ShapeLike): ShapeLike {
 }
 
 function constValue(node: NodeDef | undefined): number[] | undefined {
-  if (!node || node.op !== 'Const') return undefined;
+  if (node?.op !== 'Const') return undefined;
   const t = read.tensor(node, 'value');
-  if (t.tensor_content && t.tensor_content.length) {
+  if (t.tensor_content?.length) {
     const b = t.tensor_content;
     const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     const out: number[] = [];
@@ -72,7 +112,13 @@ export function inferOutputShapes(graph: Graph): Map<string, ShapeLike[]> {
   return shapes;
 }
 
-function inferOne(graph: Graph, n: NodeDef, data: string[], of: (i: string) => ShapeLike, count: number): ShapeLike[] | undefined {
+function inferOne(
+  graph: Graph,
+  n: NodeDef,
+  data: string[],
+  of: (i: string) => ShapeLike,
+  count: number,
+): ShapeLike[] | undefined {
   const d = opDefaults(n.op);
   const op = n.op;
   if (count === 0) return [];
@@ -97,7 +143,7 @@ function inferOne(graph: Graph, n: NodeDef, data: string[], of: (i: string) => S
   }
   if (op === 'Conv2D' || op === 'MaxPool' || op === 'AvgPool') {
     const x = of(data[0]!);
-    if (!x || x.length !== 4 || read.s(n, 'data_format', d) !== 'NHWC') return [null];
+    if (x?.length !== 4 || read.s(n, 'data_format', d) !== 'NHWC') return [null];
     const s = read.listI(n, 'strides', d);
     const pad = read.s(n, 'padding', d);
     let kh: number;
@@ -117,7 +163,7 @@ function inferOne(graph: Graph, n: NodeDef, data: string[], of: (i: string) => S
     const v = constValue(graph.node(parseInput(data[1]!).node));
     if (!v) return [null];
     const x = of(data[0]!);
-    const known = x && x.every((s) => s >= 0) ? x.reduce((a, b) => a * b, 1) : -1;
+    const known = x?.every((s) => s >= 0) ? x.reduce((a, b) => a * b, 1) : -1;
     const rest = v.filter((s) => s >= 0).reduce((a, b) => a * b, 1);
     return [v.map((s) => (s === -1 && known >= 0 && rest > 0 ? known / rest : s))];
   }

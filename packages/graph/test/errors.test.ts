@@ -15,8 +15,12 @@ import { tensorflow } from '@tensorgraft/proto';
 import { describe, expect, it } from 'vitest';
 import { fixture } from './helpers.js';
 
-const node = (name: string, op: string, input: string[] = [], a: Record<string, tensorflow.AttrValue.$Properties> = {}) =>
-  tensorflow.NodeDef.create({ name, op, input, attr: a });
+const node = (
+  name: string,
+  op: string,
+  input: string[] = [],
+  a: Record<string, tensorflow.AttrValue.$Properties> = {},
+) => tensorflow.NodeDef.create({ name, op, input, attr: a });
 const ph = (name: string) => node(name, 'Placeholder', [], { dtype: attr.type(1) });
 const id = (name: string, input: string[]) => node(name, 'Identity', input, { T: attr.type(1) });
 
@@ -35,7 +39,11 @@ function expectCode(fn: () => unknown, code: string, nodeName?: string): void {
 describe('bad graphs', () => {
   it('a cycle outside a loop', () => {
     expectCode(() => graphFromGraphDef({ node: [id('a', ['b']), id('b', ['a'])] }), 'CYCLE', 'a');
-    expectCode(() => importGraphDef(new Graph(), { node: [ph('x'), id('a', ['x', '^c']), id('c', ['a'])] }), 'CYCLE', 'a');
+    expectCode(
+      () => importGraphDef(new Graph(), { node: [ph('x'), id('a', ['x', '^c']), id('c', ['a'])] }),
+      'CYCLE',
+      'a',
+    );
   });
 
   it('a missing input, or an output the node does not have', () => {
@@ -52,13 +60,21 @@ describe('bad graphs', () => {
   });
 
   it('an unknown dtype', () => {
-    expectCode(() => graphFromGraphDef({ node: [node('x', 'Placeholder', [], { dtype: attr.type(77) })] }), 'UNKNOWN_DTYPE', 'x');
+    expectCode(
+      () => graphFromGraphDef({ node: [node('x', 'Placeholder', [], { dtype: attr.type(77) })] }),
+      'UNKNOWN_DTYPE',
+      'x',
+    );
   });
 
   it('duplicate names, invalid names, control inputs before data inputs', () => {
     expectCode(() => graphFromGraphDef({ node: [ph('x'), ph('x')] }), 'DUPLICATE_NODE', 'x');
     expectCode(() => graphFromGraphDef({ node: [ph('_x')] }), 'BAD_NAME', '_x');
-    expectCode(() => graphFromGraphDef({ node: [ph('x'), ph('y'), node('a', 'AddV2', ['^y', 'x', 'x'], { T: attr.type(1) })] }), 'BAD_NAME', 'a');
+    expectCode(
+      () => graphFromGraphDef({ node: [ph('x'), ph('y'), node('a', 'AddV2', ['^y', 'x', 'x'], { T: attr.type(1) })] }),
+      'BAD_NAME',
+      'a',
+    );
   });
 
   it('bytes that are not a meta graph: BAD_FILE with the offset', () => {
@@ -75,7 +91,10 @@ describe('bad graphs', () => {
   it('mutated meta graphs never crash: parse and load give a value or a GraphError', () => {
     const original = fixture('cnn', 'model.ckpt.meta');
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
     let errors = 0;
     for (let i = 0; i < 300; i++) {
       const bytes = original.slice();
@@ -100,9 +119,15 @@ describe('running', () => {
     g.addNode({ name: 'weird', op: 'FancyOp', inputs: [v.initializer.replace(/^/, '^')] });
     g.addNode({ name: 'weirder', op: 'OtherOp', inputs: ['weird'] });
     const s = new Session(g);
-    await expect(s.run('weirder')).rejects.toMatchObject({ code: 'UNSUPPORTED_OP', message: expect.stringMatching(/FancyOp \(weird\); OtherOp \(weirder\)/) });
+    await expect(s.run('weirder')).rejects.toMatchObject({
+      code: 'UNSUPPORTED_OP',
+      message: expect.stringMatching(/FancyOp \(weird\); OtherOp \(weirder\)/),
+    });
     // the Assign before it did not run
-    await expect(s.run(v.value)).rejects.toMatchObject({ code: 'UNINITIALIZED', message: expect.stringContaining('Attempting to use uninitialized value v') });
+    await expect(s.run(v.value)).rejects.toMatchObject({
+      code: 'UNINITIALIZED',
+      message: expect.stringContaining('Attempting to use uninitialized value v'),
+    });
     s.close();
   });
 

@@ -9,7 +9,7 @@ export function fixture(...parts: string[]): Uint8Array {
   return new Uint8Array(readFileSync(join(MODELS, ...parts)));
 }
 
-export function fixtureJson<T = any>(...parts: string[]): T {
+export function fixtureJson<T = unknown>(...parts: string[]): T {
   return JSON.parse(readFileSync(join(MODELS, ...parts), 'utf8')) as T;
 }
 

@@ -1,7 +1,8 @@
 // importGraphDef / importMetaGraph against what the pinned TensorFlow produced for the same calls
 // (fixtures/models/import_cases.json, written by interop/fixtures/make_models.py).
-import { Graph, GraphError, importGraphDef, importMetaGraph, parseGraphDef, parseMetaGraph } from '@tensorgraft/graph';
+
 import type { CollectionItem } from '@tensorgraft/graph';
+import { Graph, GraphError, importGraphDef, importMetaGraph, parseGraphDef, parseMetaGraph } from '@tensorgraft/graph';
 import { describe, expect, it } from 'vitest';
 import { fixture, fixtureJson } from './helpers.js';
 
@@ -12,7 +13,9 @@ interface Row {
   class: string[];
   device: string;
 }
-const { cases } = fixtureJson<{ cases: any[] }>('import_cases.json');
+// biome-ignore lint/suspicious/noExplicitAny: recorded JSON, checked by the assertions
+type Json = any;
+const { cases } = fixtureJson<{ cases: Json[] }>('import_cases.json');
 const source = parseGraphDef(fixture('import_source.pb'));
 const base = parseGraphDef(fixture('import_base.pb'));
 const meta = parseMetaGraph(fixture('import_meta.meta'));
@@ -37,7 +40,7 @@ describe('importGraphDef matches tf.import_graph_def', () => {
   for (const c of cases.filter((c) => !c.name.startsWith('meta'))) {
     it(c.name, () => {
       const g = baseGraph();
-      const returns = c.calls.map((call: any) => {
+      const returns = c.calls.map((call: Json) => {
         const r = importGraphDef(g, source, {
           ...(call.name !== null && call.name !== undefined ? { prefix: call.name } : {}),
           ...(call.input_map ? { inputMap: call.input_map } : {}),
@@ -62,7 +65,9 @@ describe('importGraphDef matches tf.import_graph_def', () => {
     );
     const g3 = baseGraph();
     importGraphDef(g3, source, { prefix: 'foo' });
-    expect(() => importGraphDef(g3, source, { prefix: 'foo', strict: true })).toThrow(expect.objectContaining({ code: 'NAME_COLLISION' }));
+    expect(() => importGraphDef(g3, source, { prefix: 'foo', strict: true })).toThrow(
+      expect.objectContaining({ code: 'NAME_COLLISION' }),
+    );
   });
 
   it('refuses an inputMap key that no input uses', () => {
@@ -107,14 +112,18 @@ describe('importMetaGraph matches tf.compat.v1.train.import_meta_graph', () => {
     it(c.name, () => {
       const g = new Graph();
       g.addNode({ name: 'p', op: 'Placeholder', attr: {} });
-      const savers = c.calls.map((call: any) => {
+      const savers = c.calls.map((call: Json) => {
         const r = importMetaGraph(g, meta, {
           ...(call.import_scope ? { importScope: call.import_scope } : {}),
           ...(call.clear_devices ? { clearDevices: true } : {}),
           ...(call.input_map ? { inputMap: call.input_map } : {}),
         });
         const s = r.saverDef!;
-        return { filename_tensor_name: s.filename_tensor_name, save_tensor_name: s.save_tensor_name, restore_op_name: s.restore_op_name };
+        return {
+          filename_tensor_name: s.filename_tensor_name,
+          save_tensor_name: s.save_tensor_name,
+          restore_op_name: s.restore_op_name,
+        };
       });
       expect(rows(g)).toEqual(c.nodes);
       expect(savers).toEqual(c.savers);
@@ -129,7 +138,9 @@ describe('importMetaGraph matches tf.compat.v1.train.import_meta_graph', () => {
 
   it('names the uncovered unbound inputs', () => {
     const m = parseMetaGraph(fixture('import_meta.meta'));
-    m.collection_def.unbound_inputs = { bytes_list: { value: [new TextEncoder().encode('$unbound_inputs_x')] } } as never;
+    m.collection_def.unbound_inputs = {
+      bytes_list: { value: [new TextEncoder().encode('$unbound_inputs_x')] },
+    } as never;
     expect(() => importMetaGraph(new Graph(), m)).toThrow(GraphError);
   });
 });

@@ -10,7 +10,9 @@ interface Case {
   kind: string;
   values: (number | string)[];
 }
-const spec = fixtureJson<{ feeds: Record<string, { shape: number[]; values: number[] }>; cases: Record<string, Case> }>('ops.json');
+const spec = fixtureJson<{ feeds: Record<string, { shape: number[]; values: number[] }>; cases: Record<string, Case> }>(
+  'ops.json',
+);
 const graph = new Graph();
 importGraphDef(graph, parseGraphDef(fixture('ops.pb')), { prefix: '' });
 const session = new Session(graph);
@@ -27,12 +29,12 @@ describe('kernels match TensorFlow', () => {
         expect(t.dataSync()).toEqual(c.values);
       } else if (c.kind === 'f') {
         const got = Array.from(t.dataSync() as Float32Array);
-        c.values.forEach((v, i) => expect(got[i]).toBeCloseTo(v as number, 5));
+        for (const [i, v] of c.values.entries()) expect(got[i]).toBeCloseTo(v as number, 5);
       } else {
         expect(Array.from(t.dataSync() as Int32Array, Number)).toEqual(c.values);
       }
       t.dispose();
-      Object.values(feeds).forEach((f) => f.dispose());
+      for (const f of Object.values(feeds)) f.dispose();
     });
   }
 

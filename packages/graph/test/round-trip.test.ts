@@ -20,7 +20,9 @@ import { MODELS, REPO } from './helpers.js';
 
 const GRAPHS = join(REPO, 'fixtures', 'graphs');
 const files = [
-  ...readdirSync(GRAPHS).filter((f) => f.endsWith('.pb') || f.endsWith('.meta')).map((f) => join(GRAPHS, f)),
+  ...readdirSync(GRAPHS)
+    .filter((f) => f.endsWith('.pb') || f.endsWith('.meta'))
+    .map((f) => join(GRAPHS, f)),
   ...['mlp', 'cnn', 'vgg16_small'].map((m) => join(MODELS, m, 'model.ckpt.meta')),
   join(MODELS, 'import_meta.meta'),
   join(MODELS, 'ops.pb'),

@@ -21,7 +21,9 @@ function maxRelErr(got: Float32Array, want: Float32Array): number {
 }
 
 const sessions: Session[] = [];
-afterAll(() => sessions.forEach((s) => s.close()));
+afterAll(() => {
+  for (const s of sessions) s.close();
+});
 
 describe.each(['mlp', 'cnn', 'vgg16_small'])('%s from TensorFlow', (model) => {
   const io = fixtureJson<Io>(model, 'io.json');
@@ -32,10 +34,14 @@ describe.each(['mlp', 'cnn', 'vgg16_small'])('%s from TensorFlow', (model) => {
     const session = new Session(graph);
     sessions.push(session);
     expect(saverDef?.restore_op_name).toBe(io.restore.op);
-    await session.run(saverDef!.restore_op_name, { [saverDef!.filename_tensor_name]: join(MODELS, model, 'model.ckpt') });
+    await session.run(saverDef!.restore_op_name, {
+      [saverDef!.filename_tensor_name]: join(MODELS, model, 'model.ckpt'),
+    });
     // every variable now holds TensorFlow's saved value
     for (const [name, entry] of Object.entries(io.variables)) {
-      const [value] = (await session.run([`${name}:0`].map((n) => (graph.node(name)!.op === 'VarHandleOp' ? `${name}/Read/ReadVariableOp:0` : n)))) as tf.Tensor[];
+      const [value] = (await session.run(
+        [`${name}:0`].map((n) => (graph.node(name)!.op === 'VarHandleOp' ? `${name}/Read/ReadVariableOp:0` : n)),
+      )) as tf.Tensor[];
       expect(Array.from(await value!.data())).toEqual(Array.from(sidecar(model, entry)));
       value!.dispose();
     }
@@ -44,7 +50,7 @@ describe.each(['mlp', 'cnn', 'vgg16_small'])('%s from TensorFlow', (model) => {
     );
     const names = Object.keys(io.outputs);
     // the first run compiles the plan (constants are made once and kept by the session)
-    ((await session.run(names, feeds)) as tf.Tensor[]).forEach((t) => t.dispose());
+    for (const t of (await session.run(names, feeds)) as tf.Tensor[]) t.dispose();
     const before = tf.memory().numTensors;
     const outs = (await session.run(names, feeds)) as tf.Tensor[];
     // only the fetched tensors are new: every intermediate was disposed
@@ -54,7 +60,7 @@ describe.each(['mlp', 'cnn', 'vgg16_small'])('%s from TensorFlow', (model) => {
       expect(outs[k]!.shape).toEqual(io.outputs[name]!.shape);
       expect(maxRelErr((await outs[k]!.data()) as Float32Array, want)).toBeLessThanOrEqual(1e-5);
     }
-    outs.forEach((t) => t.dispose());
-    Object.values(feeds).forEach((t) => t.dispose());
+    for (const t of outs) t.dispose();
+    for (const t of Object.values(feeds)) t.dispose();
   }, 60_000);
 });

@@ -112,7 +112,11 @@ export function validateNodeAttrs(node: tensorflow.NodeDef, path?: string): void
   const known = new Set((def.attr ?? []).map((a) => a.name ?? ''));
   for (const name of Object.keys(node.attr)) {
     if (!name.startsWith('_') && !known.has(name)) {
-      throw new GraphError('BAD_ATTR', `${node.op} has no attr '${name}' (TensorFlow ${node.op}'s OpDef does not list it)`, { node: node.name, path });
+      throw new GraphError(
+        'BAD_ATTR',
+        `${node.op} has no attr '${name}' (TensorFlow ${node.op}'s OpDef does not list it)`,
+        { node: node.name, path },
+      );
     }
   }
   for (const attrDef of def.attr ?? []) {
@@ -125,11 +129,17 @@ export function validateNodeAttrs(node: tensorflow.NodeDef, path?: string): void
     if (t === 'type') {
       const dt = read.type(node, a.name, defaults);
       if (!isKnownDtype(dt)) {
-        throw new GraphError('UNKNOWN_DTYPE', `attr '${a.name}' of ${node.op} has unknown dtype ${dt}`, { node: node.name, path });
+        throw new GraphError('UNKNOWN_DTYPE', `attr '${a.name}' of ${node.op} has unknown dtype ${dt}`, {
+          node: node.name,
+          path,
+        });
       }
       const allowed = a.allowed_values?.list?.type;
-      if (allowed && allowed.length && !allowed.includes(dt)) {
-        throw new GraphError('BAD_ATTR', `attr '${a.name}' of ${node.op} does not allow dtype ${dt}`, { node: node.name, path });
+      if (allowed?.length && !allowed.includes(dt)) {
+        throw new GraphError('BAD_ATTR', `attr '${a.name}' of ${node.op} does not allow dtype ${dt}`, {
+          node: node.name,
+          path,
+        });
       }
     } else if (t === 'int') read.i(node, a.name, defaults);
     else if (t === 'float') read.f(node, a.name, defaults);

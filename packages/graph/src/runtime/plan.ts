@@ -40,7 +40,8 @@ export function buildPlan(
   const fed = new Set(feedKeys);
   for (const key of feedKeys) {
     const ref = parseInput(key);
-    if (!graph.hasNode(ref.node)) throw new GraphError('NOT_FOUND', `feed '${key}' names no node in the graph`, { node: ref.node });
+    if (!graph.hasNode(ref.node))
+      throw new GraphError('NOT_FOUND', `feed '${key}' names no node in the graph`, { node: ref.node });
   }
   // prune: walk back from the fetches, stopping at fed tensors
   const needed = new Set<string>();
@@ -81,8 +82,12 @@ export function buildPlan(
     }
   }
   if (missing.size) {
-    const what = [...missing].map(([op, names]) => `${op} (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''})`);
-    throw new GraphError('UNSUPPORTED_OP', `this runtime has no kernel for: ${what.join('; ')}`, { node: [...missing.values()][0]![0] });
+    const what = [...missing].map(
+      ([op, names]) => `${op} (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''})`,
+    );
+    throw new GraphError('UNSUPPORTED_OP', `this runtime has no kernel for: ${what.join('; ')}`, {
+      node: [...missing.values()][0]![0],
+    });
   }
 
   let slots = 0;
@@ -94,8 +99,10 @@ export function buildPlan(
     feeds.set(key, s);
   }
   const slotFor = (key: string) => {
-    let s = slotOf.get(key);
-    if (s === undefined) slotOf.set(key, (s = slots++));
+    const have = slotOf.get(key);
+    if (have !== undefined) return have;
+    const s = slots++;
+    slotOf.set(key, s);
     return s;
   };
   const lastUse = new Map<number, number>();

@@ -2,11 +2,11 @@
 // the graph changes. Intermediate tensors are disposed right after their last use, so peak memory stays close to
 // calling the same tfjs ops by hand. A kernel the active backend lacks runs on the CPU backend (remembered per op).
 import * as tf from '@tensorflow/tfjs-core';
+import { read } from '../attrs.js';
 import { GraphError } from '../errors.js';
 import type { Graph, NodeDef } from '../graph.js';
 import { canonicalTensor, parseInput } from '../names.js';
 import { opDefaults, outputTypes } from '../ops/op-registry.js';
-import { read } from '../attrs.js';
 import { type BackendName, initBackend, isMissingKernel, onCpu } from './backend.js';
 import { KERNELS } from './kernels/index.js';
 import { buildPlan, type Plan } from './plan.js';
@@ -70,14 +70,16 @@ export class Session {
   /** `run` without waiting for the backend (call `ready()` first). */
   runSync<F extends Fetches>(fetches: F, feeds: Readonly<Record<string, FeedValue>> = {}): FetchResult<F> {
     if (this.closed) throw new GraphError('INVALID_ARGUMENT', 'the session is closed');
-    const list: string[] = typeof fetches === 'string' ? [fetches] : Array.isArray(fetches) ? [...fetches] : Object.values(fetches);
+    const list: string[] =
+      typeof fetches === 'string' ? [fetches] : Array.isArray(fetches) ? [...fetches] : Object.values(fetches);
     const feedKeys = Object.keys(feeds).map(canonicalTensor);
     const plan = this.plan(list, feedKeys);
     const startId = nextTensorId();
     const values: (Value | undefined)[] = new Array(plan.slots);
     const counts = new Map<tf.Tensor, number>();
     const callerTensors = new Set<tf.Tensor>();
-    const owned = (t: tf.Tensor) => t.id >= startId && !callerTensors.has(t) && !this.kept.has(t) && !this.variables.holds(t);
+    const owned = (t: tf.Tensor) =>
+      t.id >= startId && !callerTensors.has(t) && !this.kept.has(t) && !this.variables.holds(t);
     const put = (slot: number, v: Value) => {
       values[slot] = v;
       if (!isRef(v)) counts.set(v, (counts.get(v) ?? 0) + 1);
@@ -116,7 +118,8 @@ export class Session {
       const results = plan.fetches.map((slot, i) => {
         if (slot < 0) return null;
         const v = values[slot];
-        if (v === undefined) throw new GraphError('NOT_FOUND', `fetch '${list[i]}' produced no value`, { node: list[i] });
+        if (v === undefined)
+          throw new GraphError('NOT_FOUND', `fetch '${list[i]}' produced no value`, { node: list[i] });
         if (isRef(v)) {
           if (v.kind === 'resource') return null;
           return tf.clone(this.variables.read(v, list[i]!));
@@ -190,12 +193,18 @@ export class Session {
     const want = dt === undefined ? undefined : tfjsDtype(dt);
     if (value instanceof tf.Tensor) {
       if (want && value.dtype !== want) {
-        throw new GraphError('FEED', `cannot feed a ${value.dtype} tensor for '${key}' of dtype ${want}`, { node: node.name });
+        throw new GraphError('FEED', `cannot feed a ${value.dtype} tensor for '${key}' of dtype ${want}`, {
+          node: node.name,
+        });
       }
       checkFeedShape(node, key, value.shape);
       return value;
     }
-    const t = tf.tensor(value as tf.TensorLike, undefined, want ?? (dt === undefined ? undefined : requireTfjsDtype(dt, node.name)));
+    const t = tf.tensor(
+      value as tf.TensorLike,
+      undefined,
+      want ?? (dt === undefined ? undefined : requireTfjsDtype(dt, node.name)),
+    );
     try {
       checkFeedShape(node, key, t.shape);
     } catch (err) {
@@ -236,9 +245,13 @@ function checkFeedShape(node: NodeDef, key: string, shape: readonly number[]): v
   if (want === null) return;
   if (want.length !== shape.length || want.some((d, i) => d >= 0 && d !== shape[i])) {
     const fmt = (s: readonly number[]) => `(${s.map((d) => (d < 0 ? '?' : d)).join(', ')})`;
-    throw new GraphError('FEED', `Cannot feed value of shape ${fmt(shape)} for Tensor '${key}', which has shape ${fmt(want)}`, {
-      node: node.name,
-    });
+    throw new GraphError(
+      'FEED',
+      `Cannot feed value of shape ${fmt(shape)} for Tensor '${key}', which has shape ${fmt(want)}`,
+      {
+        node: node.name,
+      },
+    );
   }
 }
 

@@ -50,7 +50,8 @@ export function tensorFromProto(p: tensorflow.TensorProto.$Properties, node?: st
   const tdt = requireTfjsDtype(dt, node);
   const declared = shapeFromProto(p.tensor_shape);
   const shape = declared === null ? null : [...declared];
-  if (shape === null || shape.some((d) => d < 0)) throw new GraphError('BAD_ATTR', 'a constant needs a fully known shape', { node });
+  if (shape === null || shape.some((d) => d < 0))
+    throw new GraphError('BAD_ATTR', 'a constant needs a fully known shape', { node });
   const n = shape.reduce((a, b) => a * b, 1);
   if (n > MAX_ELEMENTS) throw new GraphError('BAD_ATTR', `constant of ${n} elements is too large`, { node });
   if (tdt === 'string') {
@@ -58,7 +59,7 @@ export function tensorFromProto(p: tensorflow.TensorProto.$Properties, node?: st
     return tf.tensor(fill(vals, n, new Uint8Array(0), node), shape, 'string');
   }
   const content = p.tensor_content;
-  if (content && content.length) return tf.tensor(fromContent(dt, content, n, node), shape, tdt);
+  if (content?.length) return tf.tensor(fromContent(dt, content, n, node), shape, tdt);
   let vals: ArrayLike<number> | boolean[];
   switch (dt) {
     case DataType.DT_FLOAT:
@@ -100,14 +101,16 @@ function fill<T>(vals: readonly T[], n: number, zero: T, node?: string): T[] {
 
 function int64ToInt32(v: Long | number, node?: string): number {
   const x = typeof v === 'number' ? v : Long.fromValue(v).toNumber();
-  if (x > 2147483647 || x < -2147483648) throw new GraphError('UNKNOWN_DTYPE', `int64 value ${x} does not fit TensorFlow.js int32`, { node });
+  if (x > 2147483647 || x < -2147483648)
+    throw new GraphError('UNKNOWN_DTYPE', `int64 value ${x} does not fit TensorFlow.js int32`, { node });
   return x;
 }
 
 function fromContent(dt: number, b: Uint8Array, n: number, node?: string): Float32Array | Int32Array | Uint8Array {
   const sizes: Record<number, number> = { 1: 4, 2: 8, 3: 4, 4: 1, 5: 2, 6: 1, 9: 8, 10: 1, 17: 2, 19: 2, 14: 2, 22: 4 };
   const size = sizes[dt];
-  if (size === undefined) throw new GraphError('UNKNOWN_DTYPE', `dtype ${dt} cannot be read from tensor_content`, { node });
+  if (size === undefined)
+    throw new GraphError('UNKNOWN_DTYPE', `dtype ${dt} cannot be read from tensor_content`, { node });
   if (b.length !== n * size) {
     throw new GraphError('BAD_ATTR', `tensor_content has ${b.length} bytes, the shape needs ${n * size}`, { node });
   }
@@ -138,13 +141,19 @@ function fromContent(dt: number, b: Uint8Array, n: number, node?: string): Float
       const out = new Int32Array(n);
       for (let i = 0; i < n; i++) {
         out[i] =
-          dt === 3 ? dv.getInt32(i * 4, true)
-          : dt === 9 ? int64ToInt32(Number(dv.getBigInt64(i * 8, true)), node)
-          : dt === 22 ? dv.getUint32(i * 4, true) | 0
-          : dt === 5 ? dv.getInt16(i * 2, true)
-          : dt === 17 ? dv.getUint16(i * 2, true)
-          : dt === 6 ? dv.getInt8(i)
-          : dv.getUint8(i);
+          dt === 3
+            ? dv.getInt32(i * 4, true)
+            : dt === 9
+              ? int64ToInt32(Number(dv.getBigInt64(i * 8, true)), node)
+              : dt === 22
+                ? dv.getUint32(i * 4, true) | 0
+                : dt === 5
+                  ? dv.getInt16(i * 2, true)
+                  : dt === 17
+                    ? dv.getUint16(i * 2, true)
+                    : dt === 6
+                      ? dv.getInt8(i)
+                      : dv.getUint8(i);
       }
       return out;
     }
@@ -163,7 +172,9 @@ export function tensorProtoFrom(
   const n = shape.reduce((a, b) => a * b, 1);
   const p = tensorflow.TensorProto.create({ dtype, tensor_shape: shapeProto(shape) });
   if (dtype === DataType.DT_STRING) {
-    p.string_val = Array.from(values as readonly (string | Uint8Array)[], (v) => (typeof v === 'string' ? new TextEncoder().encode(v) : v));
+    p.string_val = Array.from(values as readonly (string | Uint8Array)[], (v) =>
+      typeof v === 'string' ? new TextEncoder().encode(v) : v,
+    );
     return p;
   }
   const nums = Array.from(values as ArrayLike<number | boolean>, (v) => Number(v));

@@ -44,10 +44,14 @@ export class VariableStore {
   assign(ref: VarRef, value: tf.Tensor, validateShape: boolean, user: string): tf.Tensor {
     const old = this.values.get(ref.key);
     if (validateShape && old && !sameShape(old.shape, value.shape)) {
-      throw new GraphError('KERNEL', `assigning shape [${value.shape}] to ${ref.node} of shape [${old.shape}]`, { node: user });
+      throw new GraphError('KERNEL', `assigning shape [${value.shape}] to ${ref.node} of shape [${old.shape}]`, {
+        node: user,
+      });
     }
     if (ref.shape && validateShape && !shapeFits(ref.shape, value.shape)) {
-      throw new GraphError('KERNEL', `assigning shape [${value.shape}] to ${ref.node} declared [${ref.shape}]`, { node: user });
+      throw new GraphError('KERNEL', `assigning shape [${value.shape}] to ${ref.node} declared [${ref.shape}]`, {
+        node: user,
+      });
     }
     const stored = tf.keep(tf.clone(value));
     this.values.set(ref.key, stored);

@@ -4,7 +4,7 @@ import { tensorFromProto } from '../tensor-proto.js';
 import type { KernelFactory } from '../values.js';
 import { attrsOf, ints, read, scalarInt, stringBytes, T, tf } from './common.js';
 
-function shapeOut(n: { name: string }, dims: number[], dtype: string): tf.Tensor {
+function shapeOut(dims: number[], dtype: string): tf.Tensor {
   return tf.tensor1d(dims, dtype === 'int32' ? 'int32' : 'float32');
 }
 
@@ -17,11 +17,11 @@ export const arrayKernels: Record<string, KernelFactory> = {
   Reshape: (n) => (i, s) => [tf.reshape(T(i, 0, s, n), ints(T(i, 1, s, n)))],
   Shape: (n) => {
     const out = attrsOf(n).tfType('out_type');
-    return (i, s) => [shapeOut(n, T(i, 0, s, n).shape, out)];
+    return (i, s) => [shapeOut(T(i, 0, s, n).shape, out)];
   },
   ShapeN: (n) => {
     const out = attrsOf(n).tfType('out_type');
-    return (i, s) => i.map((_, k) => shapeOut(n, T(i, k, s, n).shape, out));
+    return (i, s) => i.map((_, k) => shapeOut(T(i, k, s, n).shape, out));
   },
   Size: (n) => (i, s) => [tf.scalar(T(i, 0, s, n).size, 'int32')],
   Rank: (n) => (i, s) => [tf.scalar(T(i, 0, s, n).rank, 'int32')],
@@ -31,7 +31,8 @@ export const arrayKernels: Record<string, KernelFactory> = {
       const x = T(i, 0, s, n);
       const axes = dims.map((d) => (d < 0 ? d + x.rank : d));
       for (const a of axes) {
-        if (x.shape[a] !== 1) throw new GraphError('KERNEL', `cannot squeeze dim ${a} of size ${x.shape[a]}`, { node: n.name });
+        if (x.shape[a] !== 1)
+          throw new GraphError('KERNEL', `cannot squeeze dim ${a} of size ${x.shape[a]}`, { node: n.name });
       }
       return [tf.squeeze(x, axes.length ? axes : undefined)];
     };
@@ -52,7 +53,12 @@ export const arrayKernels: Record<string, KernelFactory> = {
   },
   Pack: (n) => {
     const axis = attrsOf(n).i('axis');
-    return (i, s) => [tf.stack(i.map((_, k) => T(i, k, s, n)), axis < 0 ? axis + (T(i, 0, s, n).rank + 1) : axis)];
+    return (i, s) => [
+      tf.stack(
+        i.map((_, k) => T(i, k, s, n)),
+        axis < 0 ? axis + (T(i, 0, s, n).rank + 1) : axis,
+      ),
+    ];
   },
   Unpack: (n) => {
     const axis = attrsOf(n).i('axis');
@@ -63,7 +69,9 @@ export const arrayKernels: Record<string, KernelFactory> = {
   },
   StridedSlice: (n) => {
     const a = attrsOf(n);
-    const [bm, em, el, na, sh] = ['begin_mask', 'end_mask', 'ellipsis_mask', 'new_axis_mask', 'shrink_axis_mask'].map((k) => a.i(k));
+    const [bm, em, el, na, sh] = ['begin_mask', 'end_mask', 'ellipsis_mask', 'new_axis_mask', 'shrink_axis_mask'].map(
+      (k) => a.i(k),
+    );
     return (i, s) => [
       tf.stridedSlice(T(i, 0, s, n), ints(T(i, 1, s, n)), ints(T(i, 2, s, n)), ints(T(i, 3, s, n)), bm, em, el, na, sh),
     ];
@@ -103,12 +111,14 @@ function selectStrings(c: tf.Tensor, a: tf.Tensor, b: tf.Tensor, node: string): 
   const shape = [c, a, b].reduce((best, t) => (t.rank > best.length ? t.shape : best), [] as number[]);
   const n = shape.reduce((x, y) => x * y, 1);
   for (const t of [c, a, b]) {
-    if (t.size !== 1 && t.size !== n) throw new GraphError('KERNEL', 'Select on strings needs equal shapes or scalars', { node });
+    if (t.size !== 1 && t.size !== n)
+      throw new GraphError('KERNEL', 'Select on strings needs equal shapes or scalars', { node });
   }
   const cv = c.dataSync();
   const av = stringBytes(a);
   const bv = stringBytes(b);
   const out: Uint8Array[] = [];
-  for (let k = 0; k < n; k++) out.push(cv[cv.length === 1 ? 0 : k] ? av[av.length === 1 ? 0 : k]! : bv[bv.length === 1 ? 0 : k]!);
+  for (let k = 0; k < n; k++)
+    out.push(cv[cv.length === 1 ? 0 : k] ? av[av.length === 1 ? 0 : k]! : bv[bv.length === 1 ? 0 : k]!);
   return tf.tensor(out, shape, 'string');
 }

@@ -8,7 +8,7 @@ import { requireTfjsDtype } from '../tensor-proto.js';
 import type { RunState, Value, VarRef } from '../values.js';
 import { isRef } from '../values.js';
 
-export { tf, read };
+export { read, tf };
 
 /** Attr readers bound to the node and its OpDef defaults. */
 export function attrsOf(node: NodeDef) {
@@ -33,14 +33,17 @@ export function T(inputs: Value[], i: number, state: RunState, node: NodeDef): t
   const v = inputs[i];
   if (v === undefined) throw new GraphError('KERNEL', `${node.op} is missing input ${i}`, { node: node.name });
   if (!isRef(v)) return v;
-  if (v.kind === 'resource') throw new GraphError('KERNEL', `input ${i} of ${node.op} is a resource handle, not a tensor`, { node: node.name });
+  if (v.kind === 'resource')
+    throw new GraphError('KERNEL', `input ${i} of ${node.op} is a resource handle, not a tensor`, { node: node.name });
   return state.vars.read(v, node.name);
 }
 
 export function R(inputs: Value[], i: number, node: NodeDef, kind?: 'ref' | 'resource'): VarRef {
   const v = inputs[i];
   if (v === undefined || !isRef(v) || (kind && v.kind !== kind)) {
-    throw new GraphError('KERNEL', `input ${i} of ${node.op} must be a ${kind ?? 'variable'} reference`, { node: node.name });
+    throw new GraphError('KERNEL', `input ${i} of ${node.op} must be a ${kind ?? 'variable'} reference`, {
+      node: node.name,
+    });
   }
   return v;
 }

@@ -99,7 +99,8 @@ export const mathKernels: Record<string, KernelFactory> = {
     const dst = attrsOf(n).tfType('DstT');
     return (i, s) => {
       const x = T(i, 0, s, n);
-      if (x.dtype === 'string' || dst === 'string') throw new GraphError('KERNEL', 'Cast to or from string is not supported', { node: n.name });
+      if (x.dtype === 'string' || dst === 'string')
+        throw new GraphError('KERNEL', 'Cast to or from string is not supported', { node: n.name });
       if (x.dtype === dst) return [x];
       // TensorFlow: any non-zero value is true (the wasm backend's cast keeps the raw value)
       return [dst === 'bool' ? tf.notEqual(x, tf.zerosLike(x)) : tf.cast(x, dst)];

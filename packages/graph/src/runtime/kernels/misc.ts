@@ -1,6 +1,6 @@
 // Random numbers, strings, and the checkpoint kernels (SaveV2, RestoreV2, MergeV2Checkpoints, ShardedFilename), which
 // read and write TensorFlow's TensorBundle V2 files through @tensorgraft/bundle-io.
-import { BundleReader, BundleWriter, mergeBundles, type Tensor as BundleTensor } from '@tensorgraft/bundle-io';
+import { BundleReader, type Tensor as BundleTensor, BundleWriter, mergeBundles } from '@tensorgraft/bundle-io';
 import { bits16ToFloat32, dtypeName, float32ToBits16 } from '@tensorgraft/proto';
 import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
@@ -47,7 +47,8 @@ function fromBundle(t: BundleTensor, n: NodeDef, name: string): tf.Tensor {
       const out = new Int32Array(big.length);
       for (let i = 0; i < big.length; i++) {
         const v = big[i]!;
-        if (v > 2147483647n || v < -2147483648n) throw fail(n, `${name}: int64 value ${v} does not fit TensorFlow.js int32`);
+        if (v > 2147483647n || v < -2147483648n)
+          throw fail(n, `${name}: int64 value ${v} does not fit TensorFlow.js int32`);
         out[i] = Number(v);
       }
       return tf.tensor(out, t.shape, 'int32');
@@ -60,7 +61,9 @@ function fromBundle(t: BundleTensor, n: NodeDef, name: string): tf.Tensor {
     case 'uint32':
       return tf.tensor(Int32Array.from(d as Int32Array), t.shape, 'int32');
     default:
-      throw new GraphError('UNKNOWN_DTYPE', `${name}: checkpoint dtype ${t.dtype} has no TensorFlow.js equivalent`, { node: n.name });
+      throw new GraphError('UNKNOWN_DTYPE', `${name}: checkpoint dtype ${t.dtype} has no TensorFlow.js equivalent`, {
+        node: n.name,
+      });
   }
 }
 
@@ -144,7 +147,13 @@ export const miscKernels: Record<string, KernelFactory> = {
     }
     return (i, s) => {
       const x = T(i, 0, s, n);
-      return [tf.tensor(strings(x).map((v) => re.test(v)), x.shape, 'bool')];
+      return [
+        tf.tensor(
+          strings(x).map((v) => re.test(v)),
+          x.shape,
+          'bool',
+        ),
+      ];
     };
   },
   ShardedFilename: (n) => (i, s) => {
@@ -162,10 +171,11 @@ export const miscKernels: Record<string, KernelFactory> = {
       if (names.length !== i.length - 3 || names.length !== dtypes.length) {
         throw fail(n, `SaveV2 got ${names.length} names, ${dtypes.length} dtypes and ${i.length - 3} tensors`);
       }
-      if (slices.some((x) => x !== '')) throw fail(n, 'SaveV2 of partitioned variables (non-empty shape_and_slices) is not supported');
+      if (slices.some((x) => x !== ''))
+        throw fail(n, 'SaveV2 of partitioned variables (non-empty shape_and_slices) is not supported');
       const writer = new BundleWriter(prefix);
       try {
-        names.forEach((name, k) => writer.add(name, toBundle(T(i, 3 + k, s, n), dtypes[k]!, n)));
+        for (const [k, name] of names.entries()) writer.add(name, toBundle(T(i, 3 + k, s, n), dtypes[k]!, n));
         writer.finish();
       } catch (err) {
         writer.abort();
@@ -180,8 +190,10 @@ export const miscKernels: Record<string, KernelFactory> = {
       const prefix = strings(T(i, 0, s, n))[0]!;
       const names = strings(T(i, 1, s, n));
       const slices = strings(T(i, 2, s, n));
-      if (names.length !== dtypes.length) throw fail(n, `RestoreV2 got ${names.length} names for ${dtypes.length} dtypes`);
-      if (slices.some((x) => x !== '')) throw fail(n, 'RestoreV2 of slices (non-empty shape_and_slices) is not supported');
+      if (names.length !== dtypes.length)
+        throw fail(n, `RestoreV2 got ${names.length} names for ${dtypes.length} dtypes`);
+      if (slices.some((x) => x !== ''))
+        throw fail(n, 'RestoreV2 of slices (non-empty shape_and_slices) is not supported');
       let reader: BundleReader;
       try {
         reader = BundleReader.open(prefix);
@@ -190,7 +202,8 @@ export const miscKernels: Record<string, KernelFactory> = {
       }
       try {
         return names.map((name, k) => {
-          if (!reader.has(name)) throw new GraphError('NOT_FOUND', `Key ${name} not found in checkpoint ${prefix}`, { node: n.name });
+          if (!reader.has(name))
+            throw new GraphError('NOT_FOUND', `Key ${name} not found in checkpoint ${prefix}`, { node: n.name });
           const t = reader.get(name);
           const want = dtypeName(dtypes[k]!);
           if (t.dtype !== want) throw fail(n, `${name} is ${t.dtype} in the checkpoint, the graph expects ${want}`);

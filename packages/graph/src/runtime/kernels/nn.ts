@@ -8,7 +8,8 @@ type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, numb
 
 function layout(n: NodeDef): 'NHWC' | 'NCHW' {
   const f = attrsOf(n).s('data_format');
-  if (f !== 'NHWC' && f !== 'NCHW') throw new GraphError('BAD_ATTR', `data_format ${f} is not supported`, { node: n.name });
+  if (f !== 'NHWC' && f !== 'NCHW')
+    throw new GraphError('BAD_ATTR', `data_format ${f} is not supported`, { node: n.name });
   return f;
 }
 
@@ -18,7 +19,12 @@ function padding(n: NodeDef): Pad {
   if (p === 'SAME' || p === 'VALID') return p === 'SAME' ? 'same' : 'valid';
   if (p === 'EXPLICIT') {
     const e = a.listI('explicit_paddings');
-    return [[e[0]!, e[1]!], [e[2]!, e[3]!], [e[4]!, e[5]!], [e[6]!, e[7]!]];
+    return [
+      [e[0]!, e[1]!],
+      [e[2]!, e[3]!],
+      [e[4]!, e[5]!],
+      [e[6]!, e[7]!],
+    ];
   }
   throw new GraphError('BAD_ATTR', `padding ${p} is not supported`, { node: n.name });
 }

@@ -31,12 +31,24 @@ export const stateKernels: Record<string, KernelFactory> = {
   },
   VariableV2: (n) => {
     const a = attrsOf(n);
-    const ref = { kind: 'ref' as const, key: varKey(n, a), dtype: a.type('dtype'), shape: a.shape('shape'), node: n.name };
+    const ref = {
+      kind: 'ref' as const,
+      key: varKey(n, a),
+      dtype: a.type('dtype'),
+      shape: a.shape('shape'),
+      node: n.name,
+    };
     return () => [ref];
   },
   VarHandleOp: (n) => {
     const a = attrsOf(n);
-    const ref = { kind: 'resource' as const, key: varKey(n, a), dtype: a.type('dtype'), shape: a.shape('shape'), node: n.name };
+    const ref = {
+      kind: 'resource' as const,
+      key: varKey(n, a),
+      dtype: a.type('dtype'),
+      shape: a.shape('shape'),
+      node: n.name,
+    };
     return () => [ref];
   },
   Assign: (n) => {
