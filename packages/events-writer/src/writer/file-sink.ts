@@ -115,6 +115,9 @@ export class EventFileSink {
     try {
       await this.flush();
     } finally {
+      // Never close the fd under a write still in flight (after a failure flush() returns early): the number could
+      // be reused by another open file before that write lands.
+      while (this.inflight) await this.inflight.done;
       this.closed = true;
       clearInterval(this.timer);
       open.delete(this);
