@@ -2,7 +2,15 @@
 // exception allowed is ProtoError (no RangeError, TypeError, stack overflow, hang). Seeded, so a failure reproduces:
 // each failure is reported with its seed and iteration.
 import { join } from 'node:path';
-import { decodeMessage, encodeMessage, type MessageType, parseText, printText, ProtoError, tensorflow } from '@tensorgraft/proto';
+import {
+  decodeMessage,
+  encodeMessage,
+  type MessageType,
+  ProtoError,
+  parseText,
+  printText,
+  tensorflow,
+} from '@tensorgraft/proto';
 import { describe, expect, it } from 'vitest';
 import { bytesOf, GRAPHS, MODELS, STATE, STATE_CASES, textOf } from './fixtures.js';
 
@@ -43,7 +51,9 @@ const SAMPLES: Sample[] = [
   ...ops.map((o) => sample(tensorflow.OpDef, o)),
   ...metas.map((m) => sample(tensorflow.SaverDef, m.saver_def as tensorflow.ISaverDef)),
   ...metas.flatMap((m) => Object.values(m.collection_def).map((c) => sample(tensorflow.CollectionDef, c))),
-  ...graphs.filter((g) => g.library).map((g) => sample(tensorflow.FunctionDefLibrary, g.library as tensorflow.IFunctionDefLibrary)),
+  ...graphs
+    .filter((g) => g.library)
+    .map((g) => sample(tensorflow.FunctionDefLibrary, g.library as tensorflow.IFunctionDefLibrary)),
   ...STATE_CASES.map((c) => {
     const text = textOf(join(STATE, c, 'checkpoint'));
     return sample(tensorflow.CheckpointState, parseText(tensorflow.CheckpointState, text));
@@ -75,17 +85,23 @@ function mutateBytes(r: Rand, input: Uint8Array, other: Uint8Array): Uint8Array 
         b.length = int(r, b.length + 1);
         break;
       case 2: // insertion of random or edge bytes
-        b.splice(at, 0, ...Array.from({ length: 1 + int(r, 8) }, () => (r() < 0.5 ? int(r, 256) : pick(r, BYTE_EDGES))));
+        b.splice(
+          at,
+          0,
+          ...Array.from({ length: 1 + int(r, 8) }, () => (r() < 0.5 ? int(r, 256) : pick(r, BYTE_EDGES))),
+        );
         break;
       case 3: // deletion
         b.splice(at, 1 + int(r, 16));
         break;
-      case 4: { // splice from another real message
+      case 4: {
+        // splice from another real message
         const from = int(r, other.length + 1);
         b.splice(at, int(r, 8), ...other.subarray(from, from + 1 + int(r, 64)));
         break;
       }
-      case 5: { // duplicate a range
+      case 5: {
+        // duplicate a range
         const from = int(r, b.length + 1);
         b.splice(at, 0, ...b.slice(from, from + 1 + int(r, 32)));
         break;
@@ -97,9 +113,49 @@ function mutateBytes(r: Rand, input: Uint8Array, other: Uint8Array): Uint8Array 
   return Uint8Array.from(b);
 }
 
-const TEXT_BITS = ['{', '}', '[', ']', '<', '>', ':', ';', ',', '"', "'", '\\', '#', '\n', ' ', '-', '.', '0', '9', 'e',
-  'f', 'x', 'inf', 'nan', '0x', '\\x', '\\u', '\\377', '\\777', 'name', 'attr', 'key', 'value', 'DT_FLOAT', 'true',
-  '[type.googleapis.com/tensorflow.SaverDef]', '9223372036854775808', '\u00e9', '\ud83d', '\u2028', '\0'];
+const TEXT_BITS = [
+  '{',
+  '}',
+  '[',
+  ']',
+  '<',
+  '>',
+  ':',
+  ';',
+  ',',
+  '"',
+  "'",
+  '\\',
+  '#',
+  '\n',
+  ' ',
+  '-',
+  '.',
+  '0',
+  '9',
+  'e',
+  'f',
+  'x',
+  'inf',
+  'nan',
+  '0x',
+  '\\x',
+  '\\u',
+  '\\377',
+  '\\777',
+  'name',
+  'attr',
+  'key',
+  'value',
+  'DT_FLOAT',
+  'true',
+  '[type.googleapis.com/tensorflow.SaverDef]',
+  '9223372036854775808',
+  '\u00e9',
+  '\ud83d',
+  '\u2028',
+  '\0',
+];
 
 function mutateText(r: Rand, input: string, other: string): string {
   let s = input;
@@ -116,12 +172,14 @@ function mutateText(r: Rand, input: string, other: string): string {
       case 2: // truncate
         s = s.slice(0, at);
         break;
-      case 3: { // splice from another real text
+      case 3: {
+        // splice from another real text
         const from = int(r, other.length + 1);
         s = s.slice(0, at) + other.slice(from, from + 1 + int(r, 80)) + s.slice(at + int(r, 8));
         break;
       }
-      case 4: { // duplicate a range
+      case 4: {
+        // duplicate a range
         const from = int(r, s.length + 1);
         s = s.slice(0, at) + s.slice(from, from + 1 + int(r, 40)) + s.slice(at);
         break;
@@ -159,8 +217,10 @@ function run(kind: 'binary' | 'text', seed: number, iterations: number): Outcome
     } catch (err) {
       if (err instanceof ProtoError) {
         out.rejected++;
-        const located = kind === 'binary' ? err.offset !== undefined : err.line !== undefined && err.column !== undefined;
-        if (!located && out.failures.length < 10) out.failures.push(`seed ${seed} #${i}: ProtoError without position: ${err.message}`);
+        const located =
+          kind === 'binary' ? err.offset !== undefined : err.line !== undefined && err.column !== undefined;
+        if (!located && out.failures.length < 10)
+          out.failures.push(`seed ${seed} #${i}: ProtoError without position: ${err.message}`);
       } else if (out.failures.length < 10) {
         out.failures.push(`seed ${seed} #${i}: ${(err as Error)?.constructor?.name}: ${(err as Error)?.message}`);
       }

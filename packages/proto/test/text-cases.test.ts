@@ -7,9 +7,9 @@ import {
   formatDouble,
   formatFloat,
   type MessageType,
+  ProtoError,
   parseText,
   printText,
-  ProtoError,
   tensorflow,
 } from '@tensorgraft/proto';
 import { describe, expect, it } from 'vitest';
@@ -41,7 +41,8 @@ function fromHex(hex: string): number {
     if (/^-?0x0\.0p\+0$/.test(hex)) return hex.startsWith('-') ? -0 : 0;
     throw new Error(`bad hex float ${hex}`);
   }
-  const mantissa = Number.parseInt(m[2] as string, 10) + Number.parseInt(m[3] as string, 16) / 16 ** (m[3] as string).length;
+  const mantissa =
+    Number.parseInt(m[2] as string, 10) + Number.parseInt(m[3] as string, 16) / 16 ** (m[3] as string).length;
   const v = mantissa * 2 ** Number(m[4]);
   return m[1] ? -v : v;
 }
@@ -64,9 +65,13 @@ describe('number formatting', () => {
   });
 
   it('prints non-finite values and signed zero', () => {
-    expect([formatFloat(Number.NaN), formatFloat(Infinity), formatFloat(-Infinity), formatFloat(-0), formatFloat(0)]).toEqual([
-      'nan', 'inf', '-inf', '-0.0', '0.0',
-    ]);
+    expect([
+      formatFloat(Number.NaN),
+      formatFloat(Infinity),
+      formatFloat(-Infinity),
+      formatFloat(-0),
+      formatFloat(0),
+    ]).toEqual(['nan', 'inf', '-inf', '-0.0', '0.0']);
     expect([formatDouble(Number.NaN), formatDouble(-Infinity), formatDouble(-0)]).toEqual(['nan', '-inf', '-0.0']);
   });
 });
@@ -84,30 +89,36 @@ describe.each(cases.messages)('message $name', ({ type, binary, text }) => {
   });
 });
 
-describe.each(cases.parses.map((c, i) => ({ ...c, i })))('accepted syntax #$i ($type)', ({ type, text, binary, printed }) => {
-  const T = typeOf(type);
+describe.each(cases.parses.map((c, i) => ({ ...c, i })))(
+  'accepted syntax #$i ($type)',
+  ({ type, text, binary, printed }) => {
+    const T = typeOf(type);
 
-  it('parses to what Python parses', () => {
-    const parsed = parseText(T, text);
-    expect(printText(T, parsed)).toBe(printed);
-    expect(equalBytes(encodeMessage(T, parsed), fromBase64(binary))).toBe(true);
-  });
-});
+    it('parses to what Python parses', () => {
+      const parsed = parseText(T, text);
+      expect(printText(T, parsed)).toBe(printed);
+      expect(equalBytes(encodeMessage(T, parsed), fromBase64(binary))).toBe(true);
+    });
+  },
+);
 
-describe.each(cases.errors.map((c, i) => ({ ...c, i })))('rejected text #$i ($code)', ({ type, text, code, line, column }) => {
-  it('throws ProtoError with the code and, where Python gives one, its line and column', () => {
-    let error: unknown;
-    try {
-      parseText(typeOf(type), text, { path: 'case.pbtxt' });
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(ProtoError);
-    const e = error as ProtoError;
-    expect(e.code).toBe(code);
-    expect(e.path).toBe('case.pbtxt');
-    expect(e.type).toBe(type);
-    expect(e.line).toBeGreaterThanOrEqual(1);
-    if (line !== null) expect([e.line, e.column]).toEqual([line, column]);
-  });
-});
+describe.each(cases.errors.map((c, i) => ({ ...c, i })))(
+  'rejected text #$i ($code)',
+  ({ type, text, code, line, column }) => {
+    it('throws ProtoError with the code and, where Python gives one, its line and column', () => {
+      let error: unknown;
+      try {
+        parseText(typeOf(type), text, { path: 'case.pbtxt' });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ProtoError);
+      const e = error as ProtoError;
+      expect(e.code).toBe(code);
+      expect(e.path).toBe('case.pbtxt');
+      expect(e.type).toBe(type);
+      expect(e.line).toBeGreaterThanOrEqual(1);
+      if (line !== null) expect([e.line, e.column]).toEqual([line, column]);
+    });
+  },
+);

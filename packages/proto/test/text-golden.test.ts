@@ -13,7 +13,13 @@ interface Sidecar {
   producer: number;
   meta: {
     collection_keys: string[];
-    saver_def: { filename_tensor_name: string; save_tensor_name: string; restore_op_name: string; max_to_keep: number; version: number };
+    saver_def: {
+      filename_tensor_name: string;
+      save_tensor_name: string;
+      restore_op_name: string;
+      max_to_keep: number;
+      version: number;
+    };
     tensorflow_version: string;
     stripped_ops: string[];
     node_count: number;

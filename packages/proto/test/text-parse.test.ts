@@ -1,6 +1,6 @@
 // parseText: the JavaScript shapes it builds (the same as decodeMessage's), the syntax TensorFlow's parser accepts,
 // and error positions on multi-line input.
-import { decodeMessage, encodeMessage, parseText, printText, ProtoError, tensorflow } from '@tensorgraft/proto';
+import { decodeMessage, encodeMessage, ProtoError, parseText, printText, tensorflow } from '@tensorgraft/proto';
 import { describe, expect, it } from 'vitest';
 
 function parseError(text: string, type: Parameters<typeof parseText>[0] = tensorflow.GraphDef): ProtoError {
@@ -15,7 +15,10 @@ function parseError(text: string, type: Parameters<typeof parseText>[0] = tensor
 
 describe('parseText values', () => {
   it('builds instances of the generated classes, like decodeMessage', () => {
-    const g = parseText(tensorflow.GraphDef, 'node { name: "a" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } } }');
+    const g = parseText(
+      tensorflow.GraphDef,
+      'node { name: "a" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } } }',
+    );
     expect(g).toBeInstanceOf(tensorflow.GraphDef);
     const node = g.node[0] as tensorflow.NodeDef;
     expect(node).toBeInstanceOf(tensorflow.NodeDef);
@@ -42,7 +45,10 @@ describe('parseText values', () => {
   });
 
   it('merges a repeated singular message and lets the last scalar win, as text_format.Merge does', () => {
-    const s = parseText(tensorflow.MetaGraphDef, 'saver_def { max_to_keep: 1 } saver_def { version: V2 max_to_keep: 3 }');
+    const s = parseText(
+      tensorflow.MetaGraphDef,
+      'saver_def { max_to_keep: 1 } saver_def { version: V2 max_to_keep: 3 }',
+    );
     expect([s.saver_def?.max_to_keep, s.saver_def?.version]).toEqual([3, 2]);
   });
 
@@ -91,7 +97,9 @@ describe('parseText errors', () => {
   });
 
   it('refuses a message type it has no schema for', () => {
-    const fake = { getTypeUrl: () => 'type.googleapis.com/nowhere.Nothing' } as unknown as Parameters<typeof parseText>[0];
+    const fake = { getTypeUrl: () => 'type.googleapis.com/nowhere.Nothing' } as unknown as Parameters<
+      typeof parseText
+    >[0];
     expect(() => parseText(fake, '')).toThrow(ProtoError);
   });
 });

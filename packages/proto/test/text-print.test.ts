@@ -1,5 +1,5 @@
 // printText on messages built in JavaScript: the value shapes it accepts, options, and misuse.
-import { printText, ProtoError, tensorflow } from '@tensorgraft/proto';
+import { ProtoError, printText, tensorflow } from '@tensorgraft/proto';
 import Long from 'long';
 import { describe, expect, it } from 'vitest';
 
@@ -9,7 +9,9 @@ describe('printText', () => {
       name: 'x',
       op: 'Placeholder',
       attr: {
-        shape: tensorflow.AttrValue.create({ shape: tensorflow.TensorShapeProto.create({ dim: [{ size: Long.fromInt(-1) }] }) }),
+        shape: tensorflow.AttrValue.create({
+          shape: tensorflow.TensorShapeProto.create({ dim: [{ size: Long.fromInt(-1) }] }),
+        }),
         dtype: tensorflow.AttrValue.create({ type: tensorflow.DataType.DT_FLOAT }),
       },
     });
@@ -30,7 +32,9 @@ describe('printText', () => {
   it('escapes non-ASCII string characters only when asked (asUtf8: false)', () => {
     const s = tensorflow.CheckpointState.create({ model_checkpoint_path: 'm\u00f6del\t"1"' });
     expect(printText(tensorflow.CheckpointState, s)).toBe('model_checkpoint_path: "m\u00f6del\\t\\"1\\""\n');
-    expect(printText(tensorflow.CheckpointState, s, { asUtf8: false })).toBe('model_checkpoint_path: "m\\303\\266del\\t\\"1\\""\n');
+    expect(printText(tensorflow.CheckpointState, s, { asUtf8: false })).toBe(
+      'model_checkpoint_path: "m\\303\\266del\\t\\"1\\""\n',
+    );
   });
 
   it('prints unknown enum numbers as numbers and skips proto3 zero values', () => {

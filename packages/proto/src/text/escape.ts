@@ -92,7 +92,7 @@ function pushUtf8(out: number[], cp: number): void {
 }
 
 /** The bytes of the literal text[start, end) (between its quotes), escapes resolved. */
-export function unescape(text: string, start: number, end: number): Uint8Array {
+export function unescapeLiteral(text: string, start: number, end: number): Uint8Array {
   const out: number[] = [];
   let run = start;
   const flush = (to: number) => {
@@ -109,17 +109,38 @@ export function unescape(text: string, start: number, end: number): Uint8Array {
     const c = i + 1 < end ? text.charCodeAt(i + 1) : -1;
     i += 2;
     switch (c) {
-      case 110: out.push(10); break; // n
-      case 116: out.push(9); break; // t
-      case 114: out.push(13); break; // r
-      case 97: out.push(7); break; // a
-      case 98: out.push(8); break; // b
-      case 102: out.push(12); break; // f
-      case 118: out.push(11); break; // v
-      case 92: out.push(92); break;
-      case 39: out.push(39); break;
-      case 34: out.push(34); break;
-      case 120: { // x: one or two hex digits
+      case 110:
+        out.push(10);
+        break; // n
+      case 116:
+        out.push(9);
+        break; // t
+      case 114:
+        out.push(13);
+        break; // r
+      case 97:
+        out.push(7);
+        break; // a
+      case 98:
+        out.push(8);
+        break; // b
+      case 102:
+        out.push(12);
+        break; // f
+      case 118:
+        out.push(11);
+        break; // v
+      case 92:
+        out.push(92);
+        break;
+      case 39:
+        out.push(39);
+        break;
+      case 34:
+        out.push(34);
+        break;
+      case 120: {
+        // x: one or two hex digits
         let v = 0;
         let n = 0;
         while (n < 2 && i < end && hexValue(text.charCodeAt(i)) >= 0) {
@@ -132,7 +153,8 @@ export function unescape(text: string, start: number, end: number): Uint8Array {
         break;
       }
       case 117: // u: exactly 4 hex digits
-      case 85: { // U: exactly 8 hex digits
+      case 85: {
+        // U: exactly 8 hex digits
         const want = c === 117 ? 4 : 8;
         let v = 0;
         for (let n = 0; n < want; n++, i++) {
@@ -148,7 +170,8 @@ export function unescape(text: string, start: number, end: number): Uint8Array {
       case 78: // N{name}
         throw new EscapeError('\\N{...} escapes are not supported', at);
       default:
-        if (c >= 48 && c <= 55) { // octal: up to three digits
+        if (c >= 48 && c <= 55) {
+          // octal: up to three digits
           let v = c - 48;
           for (let n = 1; n < 3 && i < end; n++) {
             const d = text.charCodeAt(i);

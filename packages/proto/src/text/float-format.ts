@@ -7,7 +7,7 @@
 
 /** Python's repr() of a double. */
 export function formatDouble(v: number): string {
-  if (v !== v) return 'nan';
+  if (Number.isNaN(v)) return 'nan';
   if (v === Infinity) return 'inf';
   if (v === -Infinity) return '-inf';
   if (v === 0) return Object.is(v, -0) ? '-0.0' : '0.0';
@@ -22,7 +22,7 @@ export function formatDouble(v: number): string {
 /** Python's str(ToShortestFloat(v)) for a float32 field (v is rounded to float32 first, as the wire does). */
 export function formatFloat(value: number): string {
   const v = Math.fround(value);
-  if (v !== v) return 'nan';
+  if (Number.isNaN(v)) return 'nan';
   if (v === Infinity) return 'inf';
   if (v === -Infinity) return '-inf';
   if (v === 0) return Object.is(v, -0) ? '-0.0' : '0.0';

@@ -1,3 +1,3 @@
-export { type PrintTextOptions, printText } from './print.js';
-export { type ParseTextOptions, parseText } from './parse.js';
 export { formatDouble, formatFloat } from './float-format.js';
+export { type ParseTextOptions, parseText } from './parse.js';
+export { type PrintTextOptions, printText } from './print.js';

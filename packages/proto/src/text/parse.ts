@@ -10,10 +10,10 @@
 // and column of the offending token.
 import { ProtoError } from '../errors.js';
 import { type MessageType, typeNameOf } from '../messages.js';
-import { EscapeError, unescape } from './escape.js';
+import { EscapeError, unescapeLiteral } from './escape.js';
 import { parseBool, parseFloatText, parseInteger } from './numbers.js';
 import { type TextField, type TextType, textTypeByName } from './schema.js';
-import { lineAndColumn, TokenKind, Tokenizer } from './tokenizer.js';
+import { lineAndColumn, Tokenizer, TokenKind } from './tokenizer.js';
 import { hashKeyToLong, Long, longToHashKey } from './values.js';
 
 export interface ParseTextOptions {
@@ -27,7 +27,7 @@ const hasOwn = Object.prototype.hasOwnProperty;
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 const utf8 = new TextEncoder();
 
-const enum Ch {
+enum Ch {
   OpenBrace = 123,
   CloseBrace = 125,
   Less = 60,
@@ -62,14 +62,31 @@ function entryType(field: TextField): TextType {
   let t = entryTypes.get(field);
   if (!t) {
     const key: TextField = {
-      name: 'key', id: 1, kind: field.mapKey as TextField['kind'], repeated: false, mapKey: undefined,
-      explicit: false, oneofSiblings: undefined, message: undefined, enumType: undefined,
+      name: 'key',
+      id: 1,
+      kind: field.mapKey as TextField['kind'],
+      repeated: false,
+      mapKey: undefined,
+      explicit: false,
+      oneofSiblings: undefined,
+      message: undefined,
+      enumType: undefined,
     };
-    const value: TextField = { ...field, name: 'value', id: 2, repeated: false, mapKey: undefined, oneofSiblings: undefined };
+    const value: TextField = {
+      ...field,
+      name: 'value',
+      id: 2,
+      repeated: false,
+      mapKey: undefined,
+      oneofSiblings: undefined,
+    };
     t = {
       fullName: `${field.name} entry`,
       fields: [key, value],
-      byName: new Map([['key', key], ['value', value]]),
+      byName: new Map([
+        ['key', key],
+        ['value', value],
+      ]),
       ctor: Object as unknown as new () => Msg,
       isAny: false,
     };
@@ -112,7 +129,11 @@ class Parser {
       if (end !== 0 && tok.tryConsume(end)) break;
       if (tok.kind === TokenKind.End) {
         if (end === 0) break;
-        throw this.error('TEXT_SYNTAX', `Expected "${String.fromCharCode(end)}" before the end of input.`, tok.prevStart);
+        throw this.error(
+          'TEXT_SYNTAX',
+          `Expected "${String.fromCharCode(end)}" before the end of input.`,
+          tok.prevStart,
+        );
       }
       this.field(msg, type, depth);
     }
@@ -204,8 +225,10 @@ class Parser {
     }
     const key = mapKeyString(field.mapKey as TextField['kind'], entry.key);
     let value = entry.value;
-    if (value === undefined) value = field.kind === 'message' ? new (field.message as TextType).ctor() : defaultOf(field);
-    if (key === '__proto__') Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+    if (value === undefined)
+      value = field.kind === 'message' ? new (field.message as TextType).ctor() : defaultOf(field);
+    if (key === '__proto__')
+      Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
     else map[key] = value;
   }
 
@@ -225,7 +248,8 @@ class Parser {
       }
       case 'float':
       case 'double': {
-        const v = tok.kind === TokenKind.Identifier || tok.kind === TokenKind.Number ? parseFloatText(tok.token) : undefined;
+        const v =
+          tok.kind === TokenKind.Identifier || tok.kind === TokenKind.Number ? parseFloatText(tok.token) : undefined;
         if (v === 'octal') throw this.error('TEXT_FIELD', `Invalid octal float: ${tok.token}.`);
         if (v === undefined) throw this.error('TEXT_FIELD', `Couldn't parse float: ${this.describe()}.`);
         tok.next();
@@ -238,7 +262,8 @@ class Parser {
 
   private integerValue(kind: TextField['kind']): unknown {
     const tok = this.tok;
-    const v = tok.kind === TokenKind.Number || tok.kind === TokenKind.Identifier ? parseInteger(tok.token, true) : undefined;
+    const v =
+      tok.kind === TokenKind.Number || tok.kind === TokenKind.Identifier ? parseInteger(tok.token, true) : undefined;
     if (v === undefined) throw this.error('TEXT_FIELD', `Couldn't parse integer: ${this.describe()}.`);
     const big = typeof v === 'bigint' ? v : undefined;
     const n = big ?? BigInt(v);
@@ -261,7 +286,8 @@ class Parser {
         result = typeof v === 'number' ? Long.fromNumber(v, true) : Long.fromString(n.toString(), true);
         break;
       default: // int64, sint64, sfixed64
-        if (n < -0x8000000000000000n || n > 0x7fffffffffffffffn) throw this.error('TEXT_FIELD', `Value out of range: ${n}.`);
+        if (n < -0x8000000000000000n || n > 0x7fffffffffffffffn)
+          throw this.error('TEXT_FIELD', `Value out of range: ${n}.`);
         result = typeof v === 'number' ? Long.fromNumber(v, false) : Long.fromString(n.toString(), false);
     }
     tok.next();
@@ -273,7 +299,8 @@ class Parser {
     const e = field.enumType;
     if (!e) throw this.error('TEXT_FIELD', `enum field ${field.name} has no enum type`);
     const text = tok.token;
-    const num = tok.kind === TokenKind.Number || tok.kind === TokenKind.Identifier ? parseInteger(text, false) : undefined;
+    const num =
+      tok.kind === TokenKind.Number || tok.kind === TokenKind.Identifier ? parseInteger(text, false) : undefined;
     let value: number | undefined;
     if (num !== undefined) {
       const n = BigInt(num);
@@ -309,7 +336,7 @@ class Parser {
           single = undefined;
         }
         try {
-          chunks.push(tok.escaped ? unescape(text, from, to) : utf8.encode(text.slice(from, to)));
+          chunks.push(tok.escaped ? unescapeLiteral(text, from, to) : utf8.encode(text.slice(from, to)));
         } catch (err) {
           if (err instanceof EscapeError) throw this.error('TEXT_SYNTAX', `Invalid escape: ${err.message}.`);
           throw err;
@@ -354,7 +381,8 @@ class Parser {
     if (!prefix) throw this.error('TEXT_SYNTAX', 'Type URL prefix is empty.');
     if (prefix.startsWith('/')) throw this.error('TEXT_SYNTAX', 'Type URL prefix starts with "/".');
     if (/%(?![0-9a-fA-F]{2})/.test(prefix)) throw this.error('TEXT_SYNTAX', 'Invalid percent escape in the type URL.');
-    if (!/^[^\d\W]\w*(\.[^\d\W]\w*)*$/.test(name)) throw this.error('TEXT_SYNTAX', `Expected type name, got "${name}".`);
+    if (!/^[^\d\W]\w*(\.[^\d\W]\w*)*$/.test(name))
+      throw this.error('TEXT_SYNTAX', `Expected type name, got "${name}".`);
     const nameAt = tok.start;
     tok.tryConsume(Ch.Colon);
     let end: number;
@@ -379,7 +407,7 @@ const orderedMaps = new WeakMap<TextType, TextField[]>();
 function orderedMapsOf(type: TextType): TextField[] {
   let list = orderedMaps.get(type);
   if (!list) {
-    list = type.fields.filter((f) => f.mapKey === 'string' || (f.mapKey !== undefined && f.mapKey.endsWith('64')));
+    list = type.fields.filter((f) => f.mapKey === 'string' || f.mapKey?.endsWith('64') === true);
     orderedMaps.set(type, list);
   }
   return list;
@@ -411,7 +439,8 @@ function toWireOrder(map: Msg, kind: TextField['kind']): void {
   const values = sorted.map((k) => map[k]);
   for (const k of keys) delete map[k];
   sorted.forEach((k, j) => {
-    if (k === '__proto__') Object.defineProperty(map, k, { value: values[j], enumerable: true, writable: true, configurable: true });
+    if (k === '__proto__')
+      Object.defineProperty(map, k, { value: values[j], enumerable: true, writable: true, configurable: true });
     else map[k] = values[j];
   });
 }

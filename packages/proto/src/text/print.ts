@@ -48,7 +48,15 @@ const keyFields = new WeakMap<TextField, TextField>();
 function keyFieldOf(field: TextField): TextField {
   let k = keyFields.get(field);
   if (!k) {
-    k = { ...field, name: 'key', id: 1, kind: field.mapKey as TextField['kind'], mapKey: undefined, message: undefined, enumType: undefined };
+    k = {
+      ...field,
+      name: 'key',
+      id: 1,
+      kind: field.mapKey as TextField['kind'],
+      mapKey: undefined,
+      message: undefined,
+      enumType: undefined,
+    };
     keyFields.set(field, k);
   }
   return k;
@@ -98,14 +106,16 @@ class Printer {
         const list = v as unknown[];
         for (let i = 0; i < list.length; i++) this.field(field, list[i], depth, indent);
       } else if (field.kind === 'message') this.field(field, v, depth, indent);
-      else if (field.explicit ? hasOwn.call(msg, field.name) : !isDefault(field, v)) this.field(field, v, depth, indent);
+      else if (field.explicit ? hasOwn.call(msg, field.name) : !isDefault(field, v))
+        this.field(field, v, depth, indent);
     }
   }
 
   private field(field: TextField, v: unknown, depth: number, indent: string): void {
     if (field.kind === 'message') {
       this.emit(indent, field.name, ' {\n');
-      if (v !== null && v !== undefined) this.message(v as Record<string, unknown>, field.message as TextType, depth + 1);
+      if (v !== null && v !== undefined)
+        this.message(v as Record<string, unknown>, field.message as TextType, depth + 1);
       this.emit(indent, '}\n');
     } else this.emit(indent, field.name, ': ', this.scalar(field, v), '\n');
   }
@@ -154,7 +164,8 @@ class Printer {
       const v = obj[key];
       if (field.kind === 'message') {
         this.emit(inner, 'value {\n');
-        if (v !== null && v !== undefined) this.message(v as Record<string, unknown>, field.message as TextType, depth + 2);
+        if (v !== null && v !== undefined)
+          this.message(v as Record<string, unknown>, field.message as TextType, depth + 2);
         this.emit(inner, '}\n');
       } else if (v !== null && v !== undefined && (field.explicit || !isDefault(field, v))) {
         this.emit(inner, 'value: ', this.scalar(field, v), '\n');

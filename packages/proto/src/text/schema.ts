@@ -77,8 +77,21 @@ interface JsonType {
 type JsonNode = JsonType;
 
 const SCALARS = new Set<string>([
-  'double', 'float', 'int32', 'uint32', 'sint32', 'fixed32', 'sfixed32',
-  'int64', 'uint64', 'sint64', 'fixed64', 'sfixed64', 'bool', 'string', 'bytes',
+  'double',
+  'float',
+  'int32',
+  'uint32',
+  'sint32',
+  'fixed32',
+  'sfixed32',
+  'int64',
+  'uint64',
+  'sint64',
+  'fixed64',
+  'sfixed64',
+  'bool',
+  'string',
+  'bytes',
 ]);
 
 interface Pending {
@@ -125,7 +138,11 @@ class Registry {
       const members = oneof.oneof;
       // protobufjs models proto3 `optional` as a one-member oneof named `_<field>`: presence only, no siblings.
       if (members.length === 1 && oneofName === `_${members[0]}`) continue;
-      for (const m of members) siblings.set(m, members.filter((x) => x !== m));
+      for (const m of members)
+        siblings.set(
+          m,
+          members.filter((x) => x !== m),
+        );
     }
     const fields: TextField[] = [];
     for (const [name, f] of Object.entries(node.fields ?? {})) {

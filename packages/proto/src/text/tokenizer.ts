@@ -6,7 +6,7 @@
 //   symbol      any other single character: { } < > [ ] : , ; / .
 // The tokenizer keeps offsets only; line and column are computed from the offset when an error is reported.
 
-export const enum TokenKind {
+export enum TokenKind {
   End = 0,
   Identifier = 1,
   Number = 2,
@@ -19,8 +19,15 @@ function isSpace(c: number): boolean {
   if (c <= 32) return c === 32 || (c >= 9 && c <= 13) || (c >= 28 && c <= 31);
   if (c < 0x85) return false;
   return (
-    c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
-    c === 0x202f || c === 0x205f || c === 0x3000
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
   );
 }
 
@@ -31,7 +38,12 @@ function isIdentStart(c: number): boolean {
 /** [0-9a-zA-Z_+-], plus '.' for numbers. */
 function isTokenChar(c: number, dot: boolean): boolean {
   return (
-    (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 43 || c === 45 ||
+    (c >= 97 && c <= 122) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 48 && c <= 57) ||
+    c === 95 ||
+    c === 43 ||
+    c === 45 ||
     (dot && c === 46)
   );
 }

@@ -11,8 +11,12 @@ type LongCtor = typeof LongType;
 export const Long: LongCtor = (protobuf.util.Long as unknown as LongCtor | null) ?? LongEsm;
 
 export function isLongLike(v: unknown): v is { low: number; high: number; unsigned?: boolean } {
-  return typeof v === 'object' && v !== null && typeof (v as { low?: unknown }).low === 'number' &&
-    typeof (v as { high?: unknown }).high === 'number';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { low?: unknown }).low === 'number' &&
+    typeof (v as { high?: unknown }).high === 'number'
+  );
 }
 
 /** Decimal text of a 64-bit field value (Long, number, bigint or decimal string), signed or unsigned. */
@@ -23,7 +27,8 @@ export function int64ToString(v: unknown, unsigned: boolean): string {
     if (high >= -0x200000 && high < 0x200000) return String(high * 4294967296 + (v.low >>> 0));
     return Long.fromBits(v.low, v.high, unsigned).toString();
   }
-  if (typeof v === 'bigint') return BigInt.asIntN(64, v) === v || !unsigned ? v.toString() : BigInt.asUintN(64, v).toString();
+  if (typeof v === 'bigint')
+    return BigInt.asIntN(64, v) === v || !unsigned ? v.toString() : BigInt.asUintN(64, v).toString();
   if (typeof v === 'number') return Number.isSafeInteger(v) ? String(v) : BigInt(Math.trunc(v)).toString();
   if (typeof v === 'string') return v;
   return String(v);
@@ -38,8 +43,10 @@ export function int64ToBigInt(v: unknown, unsigned: boolean): bigint {
 /** protobufjs keys 64-bit maps by an 8-character string of the little-endian bytes; decimal keys are taken too. */
 export function hashKeyToLong(key: string, unsigned: boolean): LongType {
   if (key.length === 8 && !/^-?\d+$/.test(key)) {
-    const lo = (key.charCodeAt(0) | (key.charCodeAt(1) << 8) | (key.charCodeAt(2) << 16) | (key.charCodeAt(3) << 24)) >>> 0;
-    const hi = (key.charCodeAt(4) | (key.charCodeAt(5) << 8) | (key.charCodeAt(6) << 16) | (key.charCodeAt(7) << 24)) >>> 0;
+    const lo =
+      (key.charCodeAt(0) | (key.charCodeAt(1) << 8) | (key.charCodeAt(2) << 16) | (key.charCodeAt(3) << 24)) >>> 0;
+    const hi =
+      (key.charCodeAt(4) | (key.charCodeAt(5) << 8) | (key.charCodeAt(6) << 16) | (key.charCodeAt(7) << 24)) >>> 0;
     return Long.fromBits(lo, hi, unsigned);
   }
   return Long.fromString(key, unsigned);
@@ -48,8 +55,16 @@ export function hashKeyToLong(key: string, unsigned: boolean): LongType {
 export function longToHashKey(v: LongType): string {
   const lo = v.low >>> 0;
   const hi = v.high >>> 0;
-  return String.fromCharCode(lo & 255, (lo >>> 8) & 255, (lo >>> 16) & 255, lo >>> 24,
-    hi & 255, (hi >>> 8) & 255, (hi >>> 16) & 255, hi >>> 24);
+  return String.fromCharCode(
+    lo & 255,
+    (lo >>> 8) & 255,
+    (lo >>> 16) & 255,
+    lo >>> 24,
+    hi & 255,
+    (hi >>> 8) & 255,
+    (hi >>> 16) & 255,
+    hi >>> 24,
+  );
 }
 
 const utf8 = new TextEncoder();
