@@ -2,7 +2,7 @@
 //   messages.js + messages.d.ts   static encode/decode code and its TypeScript types
 //   descriptors.js                the same schema as JSON, for reflection (text format, field tables)
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
