@@ -8,7 +8,11 @@ import { parseShapeAndSlice, tensorFromJson } from './bundle-json.mjs';
 const [specPath, out] = process.argv.slice(2);
 const spec = JSON.parse(readFileSync(specPath, 'utf8'));
 if (out.endsWith('.safetensors')) {
-  writeSafetensors(out, spec.map((item) => [item.name, tensorFromJson(item)]), { metadata: { writer: 'tensorgraft' } });
+  writeSafetensors(
+    out,
+    spec.map((item) => [item.name, tensorFromJson(item)]),
+    { metadata: { writer: 'tensorgraft' } },
+  );
 } else {
   const w = new BundleWriter(out);
   for (const item of spec) {

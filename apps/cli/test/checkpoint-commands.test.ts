@@ -14,14 +14,18 @@ interface Sidecar {
   prefix: string;
   tensors: Record<string, { dtype: string; shape: number[]; values: unknown[] }>;
 }
-const sidecar = (kase: string): Sidecar => JSON.parse(readFileSync(join(FIX, kase, 'expected.json'), 'utf8')) as Sidecar;
+const sidecar = (kase: string): Sidecar =>
+  JSON.parse(readFileSync(join(FIX, kase, 'expected.json'), 'utf8')) as Sidecar;
 const prefixOf = (kase: string) => join(FIX, kase, sidecar(kase).prefix);
 
 describe('tensorgraft ls', () => {
   it('lists every tensor with dtype, shape and bytes (--json)', async () => {
     const r = await runCli('ls', prefixOf('saver'), '--json');
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout) as { format: string; tensors: { name: string; dtype: string; shape: number[]; bytes: number }[] };
+    const doc = JSON.parse(r.stdout) as {
+      format: string;
+      tensors: { name: string; dtype: string; shape: number[]; bytes: number }[];
+    };
     expect(doc.format).toBe('v2');
     const exp = sidecar('saver').tensors;
     expect(doc.tensors.map((t) => t.name)).toEqual(Object.keys(exp).sort());
@@ -53,7 +57,15 @@ describe('tensorgraft ls', () => {
 describe('tensorgraft cat', () => {
   it("prints TensorFlow's values for every tensor of the dtypes fixture", async () => {
     const exp = sidecar('dtypes').tensors;
-    for (const name of ['zeta/float32', 'bool', 'float32/special', 'scalar/int64', 'complex64', 'bfloat16', 'part/matrix']) {
+    for (const name of [
+      'zeta/float32',
+      'bool',
+      'float32/special',
+      'scalar/int64',
+      'complex64',
+      'bfloat16',
+      'part/matrix',
+    ]) {
       const r = await runCli('cat', prefixOf('dtypes'), name, '--json');
       expect(r.code).toBe(0);
       const doc = JSON.parse(r.stdout) as { name: string; dtype: string; shape: number[]; values: unknown[] };
@@ -128,7 +140,11 @@ describe('tensorgraft diff', () => {
     expect(JSON.parse(same.stdout)).toMatchObject({ identical: true, same: 7 });
     const d = await runCli('diff', prefixOf('saver'), join(FIX, 'v1', 'model.ckpt'), '--json');
     expect(d.code).toBe(1);
-    const doc = JSON.parse(d.stdout) as { onlyInA: string[]; onlyInB: string[]; differ: { name: string; kind: string; maxAbsDiff: number }[] };
+    const doc = JSON.parse(d.stdout) as {
+      onlyInA: string[];
+      onlyInB: string[];
+      differ: { name: string; kind: string; maxAbsDiff: number }[];
+    };
     expect(doc.onlyInA).toEqual([]);
     expect(doc.onlyInB).toEqual(['doubles', 'ints']);
     expect(doc.differ).toEqual([{ name: 'global_step', kind: 'values', maxAbsDiff: 1000, differing: 1 }]);
@@ -158,10 +174,16 @@ describe('tensorgraft convert', () => {
     const ok = await runCli('convert', prefixOf('dtypes'), st, '--skip-unsupported', '--json');
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout).skipped).toEqual(['complex128', 'empty/string', 'string/scalar', 'string/vector']);
-    const cat = JSON.parse((await runCli('cat', st, 'bfloat16', '--json')).stdout) as { dtype: string; values: number[] };
+    const cat = JSON.parse((await runCli('cat', st, 'bfloat16', '--json')).stdout) as {
+      dtype: string;
+      values: number[];
+    };
     expect(cat.dtype).toBe('bfloat16');
     expect(cat.values).toEqual(sidecar('dtypes').tensors.bfloat16!.values);
-    const d = JSON.parse((await runCli('diff', prefixOf('dtypes'), st, '--json')).stdout) as { differ: unknown[]; onlyInA: string[] };
+    const d = JSON.parse((await runCli('diff', prefixOf('dtypes'), st, '--json')).stdout) as {
+      differ: unknown[];
+      onlyInA: string[];
+    };
     expect(d.differ).toEqual([]);
     expect(d.onlyInA).toEqual(['complex128', 'empty/string', 'string/scalar', 'string/vector']);
   });

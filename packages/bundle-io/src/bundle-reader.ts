@@ -7,20 +7,20 @@ import { type ByteSource, fileSource } from './byte-source.js';
 import { BundleError, wrapError } from './errors.js';
 import { safeInt } from './long.js';
 import { dataFilename, indexFilename } from './naming.js';
-import { encodeSliceKey } from './slice-key.js';
 import { copySliceInto, extentsFromProto, resolveExtents } from './slice.js';
+import { encodeSliceKey } from './slice-key.js';
 import { decodeStrings } from './string-data.js';
 import { keyLabel } from './table/block-reader.js';
 import { TableReader } from './table/table-reader.js';
 import {
-  HOST_LITTLE_ENDIAN,
-  type NumericData,
-  type SliceExtent,
-  type Tensor,
   allocate,
   byteSwap,
   checkpointDType,
+  HOST_LITTLE_ENDIAN,
+  type NumericData,
   numElements,
+  type SliceExtent,
+  type Tensor,
 } from './tensor.js';
 
 export interface ReadOptions {
@@ -80,10 +80,7 @@ export class BundleReader {
   /** Opens `<prefix>.index`; data shards are opened when first needed. */
   static open(prefix: string, options: ReadOptions = {}): BundleReader {
     const index = fileSource(indexFilename(prefix));
-    return new BundleReader(
-      { prefix, index, openShard: (s, n) => fileSource(dataFilename(prefix, s, n)) },
-      options,
-    );
+    return new BundleReader({ prefix, index, openShard: (s, n) => fileSource(dataFilename(prefix, s, n)) }, options);
   }
 
   constructor(files: BundleFiles, options: ReadOptions = {}) {
@@ -192,7 +189,8 @@ export class BundleReader {
     const se = this.sliceEntries.get(latin1(encodeSliceKey(name, extents)));
     if (!se) throw new BundleError('NOT_FOUND', `no stored slice ${JSON.stringify(extents)}`, where);
     const t = this.readEntry(name, se.proto, lengths);
-    if (t.dtype !== entry.dtype) throw new BundleError('CORRUPT_ENTRY', `slice dtype ${t.dtype} vs tensor dtype ${entry.dtype}`, where);
+    if (t.dtype !== entry.dtype)
+      throw new BundleError('CORRUPT_ENTRY', `slice dtype ${t.dtype} vs tensor dtype ${entry.dtype}`, where);
     return t;
   }
 
@@ -203,7 +201,10 @@ export class BundleReader {
       try {
         this.get(name);
       } catch (err) {
-        problems.set(name, err instanceof BundleError ? err : new BundleError('CORRUPT_DATA', String(err), { tensor: name, cause: err }));
+        problems.set(
+          name,
+          err instanceof BundleError ? err : new BundleError('CORRUPT_DATA', String(err), { tensor: name, cause: err }),
+        );
       }
     }
     return problems;
@@ -224,7 +225,11 @@ export class BundleReader {
 
   private raw(name: string): RawEntry {
     const raw = this.byName.get(name);
-    if (!raw) throw new BundleError('NOT_FOUND', 'no such tensor in the checkpoint', { path: this.files.index.path, tensor: name });
+    if (!raw)
+      throw new BundleError('NOT_FOUND', 'no such tensor in the checkpoint', {
+        path: this.files.index.path,
+        tensor: name,
+      });
     return raw;
   }
 
@@ -241,11 +246,15 @@ export class BundleReader {
         s = this.files.openShard(id, this.header.numShards);
       } catch (err) {
         if (err instanceof BundleError) {
-          throw new BundleError(err.code, `data shard ${id} of ${this.header.numShards} cannot be opened: ${err.message}`, {
-            path: err.path ?? dataFilename(this.prefix, id, this.header.numShards),
-            tensor,
-            cause: err,
-          });
+          throw new BundleError(
+            err.code,
+            `data shard ${id} of ${this.header.numShards} cannot be opened: ${err.message}`,
+            {
+              path: err.path ?? dataFilename(this.prefix, id, this.header.numShards),
+              tensor,
+              cause: err,
+            },
+          );
         }
         throw err;
       }
@@ -260,7 +269,11 @@ export class BundleReader {
     const info = checkpointDType(p.dtype ?? 0, name, ipath);
     const stored = shapeOf(p.shape, d);
     if (stored.length !== shape.length || stored.some((v, i) => v !== shape[i])) {
-      throw new BundleError('CORRUPT_ENTRY', `stored shape ${JSON.stringify(stored)}, expected ${JSON.stringify(shape)}`, d);
+      throw new BundleError(
+        'CORRUPT_ENTRY',
+        `stored shape ${JSON.stringify(stored)}, expected ${JSON.stringify(shape)}`,
+        d,
+      );
     }
     const shardId = safeInt(p.shard_id, 'shard_id', d);
     const offset = safeInt(p.offset, 'offset', d);
@@ -268,28 +281,41 @@ export class BundleReader {
     const n = numElements(shape);
     const src = this.shard(shardId, name);
     if (offset < 0 || size < 0 || offset + size > src.size) {
-      throw new BundleError('TRUNCATED', `entry ${offset}+${size} points past the end of its data shard (${src.size} bytes)`, {
-        path: src.path,
-        offset,
-        tensor: name,
-      });
+      throw new BundleError(
+        'TRUNCATED',
+        `entry ${offset}+${size} points past the end of its data shard (${src.size} bytes)`,
+        {
+          path: src.path,
+          offset,
+          tensor: name,
+        },
+      );
     }
     const stored32 = unmaskCrc(p.crc32c ?? 0);
     const mismatch = () =>
       new BundleError('TENSOR_CHECKSUM', 'tensor checksum mismatch', { path: src.path, offset, tensor: name });
     if (info.kind === 'string') {
       // Each string takes at least one length byte.
-      if (n > size) throw new BundleError('CORRUPT_ENTRY', `${n} strings cannot fit in ${size} bytes`, { path: src.path, offset, tensor: name });
+      if (n > size)
+        throw new BundleError('CORRUPT_ENTRY', `${n} strings cannot fit in ${size} bytes`, {
+          path: src.path,
+          offset,
+          tensor: name,
+        });
       const bytes = src.read(offset, size);
       const { values, crc } = decodeStrings(bytes, n, { path: src.path, offset, tensor: name }, this.verify);
       if (this.verify && crc !== stored32) throw mismatch();
       return { dtype: info.name, shape, data: values };
     }
     if (n * info.itemSize !== size) {
-      throw new BundleError('CORRUPT_ENTRY', `size ${size} does not match ${info.name} x ${JSON.stringify(shape)} (${n * info.itemSize} bytes)`, {
-        path: ipath,
-        tensor: name,
-      });
+      throw new BundleError(
+        'CORRUPT_ENTRY',
+        `size ${size} does not match ${info.name} x ${JSON.stringify(shape)} (${n * info.itemSize} bytes)`,
+        {
+          path: ipath,
+          tensor: name,
+        },
+      );
     }
     const data = allocate(info, n);
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -346,7 +372,9 @@ function parseHeader(value: Uint8Array, path: string | undefined): BundleHeader 
   const badConsumers = v.bad_consumers ?? [];
   // kTensorBundleVersion = 1: refuse bundles that need a newer reader.
   if (minConsumer > 1 || badConsumers.includes(1)) {
-    throw new BundleError('UNSUPPORTED', `checkpoint needs a reader of version ${minConsumer} (this reads version 1)`, { path: path ?? '' });
+    throw new BundleError('UNSUPPORTED', `checkpoint needs a reader of version ${minConsumer} (this reads version 1)`, {
+      path: path ?? '',
+    });
   }
   return { numShards, endianness: e === 1 ? 'big' : 'little', version: { producer, minConsumer, badConsumers } };
 }
@@ -358,12 +386,14 @@ function shapeOf(
   if (!shape) return [];
   if (shape.unknown_rank) throw new BundleError('CORRUPT_ENTRY', 'stored shape has unknown rank', d);
   const dims = (shape.dim ?? []).map((x) => safeInt(x.size, 'dim', d));
-  if (dims.some((x) => x < 0)) throw new BundleError('CORRUPT_ENTRY', `invalid stored shape ${JSON.stringify(dims)}`, d);
+  if (dims.some((x) => x < 0))
+    throw new BundleError('CORRUPT_ENTRY', `invalid stored shape ${JSON.stringify(dims)}`, d);
   if (dims.length > 254) throw new BundleError('CORRUPT_ENTRY', `rank ${dims.length} is too large`, d);
   let n = 1;
   for (const x of dims) {
     n *= x;
-    if (n > Number.MAX_SAFE_INTEGER) throw new BundleError('CORRUPT_ENTRY', `shape ${JSON.stringify(dims)} is too large`, d);
+    if (n > Number.MAX_SAFE_INTEGER)
+      throw new BundleError('CORRUPT_ENTRY', `shape ${JSON.stringify(dims)} is too large`, d);
   }
   return dims;
 }

@@ -14,11 +14,11 @@ import { crc32c, encodeMessage, maskCrc, tensorflow } from '@tensorgraft/proto';
 import { BundleError } from './errors.js';
 import { FileSink } from './file-sink.js';
 import { dataFilename, indexFilename, tempFilename } from './naming.js';
-import { encodeSliceKey } from './slice-key.js';
 import { extentsToProto, isFullSlice, resolveExtents } from './slice.js';
+import { encodeSliceKey } from './slice-key.js';
 import { encodeStrings } from './string-data.js';
 import { TableBuilder } from './table/table-builder.js';
-import { type NumericData, type SliceExtent, type Tensor, numericBytes, validateTensor } from './tensor.js';
+import { type NumericData, numericBytes, type SliceExtent, type Tensor, validateTensor } from './tensor.js';
 
 type EntryProps = tensorflow.BundleEntryProto.$Properties;
 
@@ -72,7 +72,8 @@ export class BundleWriter {
   /** Appends a whole tensor under `name`. */
   add(name: string, tensor: Tensor): void {
     this.checkOpen(name);
-    if (name === '') throw new BundleError('INVALID_ARGUMENT', 'the empty key is reserved for the header', { tensor: name });
+    if (name === '')
+      throw new BundleError('INVALID_ARGUMENT', 'the empty key is reserved for the header', { tensor: name });
     this.addKey(utf8.encode(name), name, tensor);
   }
 
@@ -86,9 +87,13 @@ export class BundleWriter {
     const info = validateTensor(name, tensor);
     const { lengths } = resolveExtents(extents, fullShape, { tensor: name });
     if (lengths.some((l, d) => l !== tensor.shape[d]) || lengths.length !== tensor.shape.length) {
-      throw new BundleError('INVALID_ARGUMENT', `slice shape ${JSON.stringify(lengths)} vs tensor shape ${JSON.stringify(tensor.shape)}`, {
-        tensor: name,
-      });
+      throw new BundleError(
+        'INVALID_ARGUMENT',
+        `slice shape ${JSON.stringify(lengths)} vs tensor shape ${JSON.stringify(tensor.shape)}`,
+        {
+          tensor: name,
+        },
+      );
     }
     if (isFullSlice(extents, fullShape)) {
       this.add(name, tensor);
@@ -97,9 +102,12 @@ export class BundleWriter {
     const fullKey = keyString(utf8.encode(name));
     let full = this.entries.get(fullKey);
     if (full) {
-      const sameShape = JSON.stringify((full.shape?.dim ?? []).map((d) => Number(d.size ?? 0))) === JSON.stringify(fullShape);
+      const sameShape =
+        JSON.stringify((full.shape?.dim ?? []).map((d) => Number(d.size ?? 0))) === JSON.stringify(fullShape);
       if (full.dtype !== info.enumValue || !sameShape || !full.slices) {
-        throw new BundleError('DUPLICATE_KEY', 'slice does not match the tensor already added under this name', { tensor: name });
+        throw new BundleError('DUPLICATE_KEY', 'slice does not match the tensor already added under this name', {
+          tensor: name,
+        });
       }
     } else {
       full = { dtype: info.enumValue, shape: shapeProto(fullShape), slices: [] };
@@ -128,7 +136,10 @@ export class BundleWriter {
     } catch (err) {
       rmSync(tmpIndex, { force: true });
       if (err instanceof BundleError) throw err;
-      throw new BundleError('IO', `cannot finish ${this.prefix}: ${(err as Error).message}`, { path: indexPath, cause: err });
+      throw new BundleError('IO', `cannot finish ${this.prefix}: ${(err as Error).message}`, {
+        path: indexPath,
+        cause: err,
+      });
     }
   }
 
@@ -141,13 +152,15 @@ export class BundleWriter {
   }
 
   private checkOpen(tensor?: string): void {
-    if (this.state !== 'open') throw new BundleError('INVALID_ARGUMENT', `writer already ${this.state}`, { path: this.prefix, tensor });
+    if (this.state !== 'open')
+      throw new BundleError('INVALID_ARGUMENT', `writer already ${this.state}`, { path: this.prefix, tensor });
   }
 
   private addKey(key: Uint8Array, name: string, tensor: Tensor): void {
     const info = validateTensor(name, tensor);
     const k = keyString(key);
-    if (this.entries.has(k)) throw new BundleError('DUPLICATE_KEY', 'tensor added twice', { path: this.prefix, tensor: name });
+    if (this.entries.has(k))
+      throw new BundleError('DUPLICATE_KEY', 'tensor added twice', { path: this.prefix, tensor: name });
     const offset = this.data.offset;
     let crc: number;
     if (info.kind === 'string') {
@@ -160,7 +173,13 @@ export class BundleWriter {
       this.data.append(bytes);
     }
     const size = this.data.offset - offset;
-    const entry = { dtype: info.enumValue, shape: shapeProto(tensor.shape), offset, size, crc32c: maskCrc(crc) } as unknown as EntryProps;
+    const entry = {
+      dtype: info.enumValue,
+      shape: shapeProto(tensor.shape),
+      offset,
+      size,
+      crc32c: maskCrc(crc),
+    } as unknown as EntryProps;
     this.entries.set(k, entry);
     if (this.alignment > 1 && this.data.offset % this.alignment !== 0) {
       this.data.append(new Uint8Array(this.alignment - (this.data.offset % this.alignment)));
@@ -169,11 +188,17 @@ export class BundleWriter {
 }
 
 export function shapeProto(shape: readonly number[]): tensorflow.TensorShapeProto.$Properties {
-  return { dim: shape.map((size) => (size === 0 ? {} : { size })) } as unknown as tensorflow.TensorShapeProto.$Properties;
+  return {
+    dim: shape.map((size) => (size === 0 ? {} : { size })),
+  } as unknown as tensorflow.TensorShapeProto.$Properties;
 }
 
 /** Writes header + entries (sorted by key bytes) as an index table. */
-export function writeIndex(sink: { append(b: Uint8Array): void }, header: Uint8Array, entries: Map<string, EntryProps>): void {
+export function writeIndex(
+  sink: { append(b: Uint8Array): void },
+  header: Uint8Array,
+  entries: Map<string, EntryProps>,
+): void {
   const table = new TableBuilder(sink);
   table.add(new Uint8Array(0), header);
   const keys = [...entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -82,7 +82,8 @@ export function fileSource(path: string): ByteSource {
       while (done < target.length) {
         const chunk = Math.min(target.length - done, 0x40000000);
         const n = readSync(fd, target, done, chunk, offset + done);
-        if (n <= 0) throw new BundleError('TRUNCATED', `file ended while reading at ${offset + done}`, { path, offset });
+        if (n <= 0)
+          throw new BundleError('TRUNCATED', `file ended while reading at ${offset + done}`, { path, offset });
         done += n;
       }
       bytesRead += done;

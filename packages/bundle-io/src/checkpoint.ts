@@ -3,7 +3,7 @@
 // `checkpoint` state file (its model_checkpoint_path, relative to the directory unless absolute).
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { BundleReader, type BundleEntry, type ReadOptions } from './bundle-reader.js';
+import { type BundleEntry, BundleReader, type ReadOptions } from './bundle-reader.js';
 import { BundleError } from './errors.js';
 import { SafetensorsReader } from './safetensors.js';
 import type { SliceExtent, Tensor } from './tensor.js';

@@ -1,43 +1,43 @@
-export { BundleError, type BundleErrorCode, type BundleErrorDetails } from './errors.js';
-export { type ByteSource, bytesSource, fileSource } from './byte-source.js';
 export {
-  type Tensor,
-  type TensorData,
-  type NumericData,
-  type SliceExtent,
-  numElements,
-  validateTensor,
-} from './tensor.js';
-export { indexFilename, dataFilename, tempFilename } from './naming.js';
-export { encodeSliceKey } from './slice-key.js';
-export { BundleWriter, type BundleWriterOptions, bundleHeaderBytes } from './bundle-writer.js';
-export {
-  BundleReader,
   type BundleEntry,
   type BundleFiles,
   type BundleHeader,
+  BundleReader,
   type ReadOptions,
 } from './bundle-reader.js';
-export { mergeBundles, type MergeOptions } from './merge.js';
-export { TableBuilder, type TableSink, type TableBuilderOptions } from './table/table-builder.js';
-export { TableReader, type TableReaderOptions } from './table/table-reader.js';
-export type { BlockEntry } from './table/block-reader.js';
-export { V1Reader, v1Files, decodeValues } from './v1-reader.js';
-export {
-  SafetensorsReader,
-  writeSafetensors,
-  writeSafetensorsStreaming,
-  safetensorsDType,
-  type SafetensorsWriteOptions,
-  type TensorSpec,
-} from './safetensors.js';
-export { tensorJsonValues, compareTensors, type JsonValue, type TensorDifference } from './tensor-json.js';
+export { BundleWriter, type BundleWriterOptions, bundleHeaderBytes } from './bundle-writer.js';
+export { type ByteSource, bytesSource, fileSource } from './byte-source.js';
 export {
   type CheckpointReader,
-  type ResolvedCheckpoint,
-  openCheckpoint,
-  resolveCheckpoint,
   latestFromState,
+  openCheckpoint,
+  type ResolvedCheckpoint,
+  resolveCheckpoint,
 } from './checkpoint.js';
+export { BundleError, type BundleErrorCode, type BundleErrorDetails } from './errors.js';
+export { type MergeOptions, mergeBundles } from './merge.js';
+export { dataFilename, indexFilename, tempFilename } from './naming.js';
+export {
+  SafetensorsReader,
+  type SafetensorsWriteOptions,
+  safetensorsDType,
+  type TensorSpec,
+  writeSafetensors,
+  writeSafetensorsStreaming,
+} from './safetensors.js';
+export { encodeSliceKey } from './slice-key.js';
 export { BlockBuilder } from './table/block-builder.js';
-export { blockTrailer, encodeFooter, readFooter, readBlock, type BlockHandle, FOOTER_SIZE } from './table/format.js';
+export type { BlockEntry } from './table/block-reader.js';
+export { type BlockHandle, blockTrailer, encodeFooter, FOOTER_SIZE, readBlock, readFooter } from './table/format.js';
+export { TableBuilder, type TableBuilderOptions, type TableSink } from './table/table-builder.js';
+export { TableReader, type TableReaderOptions } from './table/table-reader.js';
+export {
+  type NumericData,
+  numElements,
+  type SliceExtent,
+  type Tensor,
+  type TensorData,
+  validateTensor,
+} from './tensor.js';
+export { compareTensors, type JsonValue, type TensorDifference, tensorJsonValues } from './tensor-json.js';
+export { decodeValues, V1Reader, v1Files } from './v1-reader.js';

@@ -7,7 +7,7 @@
 // - Each data file that a fresh entry points to gets the next shard id (first seen first) and is renamed to
 //   `<prefix>.data-<id>-of-<count>`; the merged index is written and the input `.index` files deleted. With
 //   deleteOldDirs, each input's directory is removed afterwards when empty and different from the output's.
-import { existsSync, mkdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { decodeMessage, encodeMessage, tensorflow } from '@tensorgraft/proto';
 import { fileSource } from './byte-source.js';
@@ -64,7 +64,7 @@ export function mergeBundles(prefixes: readonly string[], outPrefix: string, opt
         const k = Buffer.from(key).toString('latin1');
         const label = keyLabel(key);
         const existing = entries.get(k);
-        if (existing && !(existing.slices?.length)) {
+        if (existing && !existing.slices?.length) {
           throw new BundleError('DUPLICATE_KEY', `tensor appears in more than one bundle (while merging ${prefix})`, {
             path: indexPath,
             tensor: label,
@@ -78,7 +78,10 @@ export function mergeBundles(prefixes: readonly string[], outPrefix: string, opt
         }
         if (existing) {
           if (!entry.slices?.length) {
-            throw new BundleError('DUPLICATE_KEY', 'a whole tensor and a partitioned one share a name', { path: indexPath, tensor: label });
+            throw new BundleError('DUPLICATE_KEY', 'a whole tensor and a partitioned one share a name', {
+              path: indexPath,
+              tensor: label,
+            });
           }
           existing.slices = [...(existing.slices ?? []), ...entry.slices];
           continue;
@@ -106,7 +109,10 @@ export function mergeBundles(prefixes: readonly string[], outPrefix: string, opt
       renameSync(file, target);
     } catch (err) {
       const code = (err as { code?: string }).code === 'ENOENT' ? 'NOT_FOUND' : 'IO';
-      throw new BundleError(code, `cannot rename data file to ${target}: ${(err as Error).message}`, { path: file, cause: err });
+      throw new BundleError(code, `cannot rename data file to ${target}: ${(err as Error).message}`, {
+        path: file,
+        cause: err,
+      });
     }
   }
 
@@ -122,7 +128,10 @@ export function mergeBundles(prefixes: readonly string[], outPrefix: string, opt
     table.add(new Uint8Array(0), encodeMessage(tensorflow.BundleHeaderProto, header));
     const keys = [...entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const k of keys) {
-      table.add(Uint8Array.from(Buffer.from(k, 'latin1')), encodeMessage(tensorflow.BundleEntryProto, tensorflow.BundleEntryProto.create(entries.get(k)!)));
+      table.add(
+        Uint8Array.from(Buffer.from(k, 'latin1')),
+        encodeMessage(tensorflow.BundleEntryProto, tensorflow.BundleEntryProto.create(entries.get(k)!)),
+      );
     }
     table.finish();
   } finally {

@@ -8,14 +8,23 @@
 // UTF-8, JSON object, each entry (dtype known, shape, offsets in range, size == numel x itemsize), offsets contiguous,
 // buffer fully covered. We write the header padded with spaces to a multiple of 8 and the tensors sorted by element
 // size (largest first) then name, as the reference serializer does, so every tensor is aligned to its element size.
-import { type ByteSource, fileSource } from './byte-source.js';
+
+import { renameSync, rmSync } from 'node:fs';
+import { dtypeInfo } from '@tensorgraft/proto';
 import type { BundleEntry } from './bundle-reader.js';
+import { type ByteSource, fileSource } from './byte-source.js';
 import { BundleError } from './errors.js';
 import { FileSink } from './file-sink.js';
-import { renameSync, rmSync } from 'node:fs';
 import { tempFilename } from './naming.js';
-import { type NumericData, type Tensor, allocate, checkpointDType, numElements, numericBytes, validateTensor } from './tensor.js';
-import { dtypeInfo } from '@tensorgraft/proto';
+import {
+  allocate,
+  checkpointDType,
+  type NumericData,
+  numElements,
+  numericBytes,
+  type Tensor,
+  validateTensor,
+} from './tensor.js';
 
 /** safetensors dtype <-> TensorFlow dtype name. */
 const ST_TO_TF: Record<string, string> = {
@@ -74,13 +83,18 @@ export class SafetensorsReader {
     this.src = src;
     this.path = src.path;
     const path = src.path;
-    const bad = (code: 'TRUNCATED' | 'CORRUPT_TABLE' | 'CORRUPT_ENTRY' | 'UNSUPPORTED', msg: string, offset: number, tensor?: string) =>
-      new BundleError(code, msg, { path, offset, tensor });
+    const bad = (
+      code: 'TRUNCATED' | 'CORRUPT_TABLE' | 'CORRUPT_ENTRY' | 'UNSUPPORTED',
+      msg: string,
+      offset: number,
+      tensor?: string,
+    ) => new BundleError(code, msg, { path, offset, tensor });
     if (src.size < 8) throw bad('TRUNCATED', 'file too short for the 8-byte header length', 0);
     const n = new DataView(src.read(0, 8).buffer).getBigUint64(0, true);
     if (n > BigInt(MAX_HEADER)) throw bad('CORRUPT_TABLE', `header length ${n} exceeds the ${MAX_HEADER}-byte cap`, 0);
     const headerLen = Number(n);
-    if (8 + headerLen > src.size) throw bad('TRUNCATED', `header of ${headerLen} bytes runs past the end of the file`, 8);
+    if (8 + headerLen > src.size)
+      throw bad('TRUNCATED', `header of ${headerLen} bytes runs past the end of the file`, 8);
     const raw = src.read(8, headerLen);
     let text: string;
     try {
@@ -94,13 +108,19 @@ export class SafetensorsReader {
     } catch (err) {
       throw bad('CORRUPT_TABLE', `header is not JSON: ${(err as Error).message}`, 8);
     }
-    if (!header || typeof header !== 'object' || Array.isArray(header)) throw bad('CORRUPT_TABLE', 'header is not a JSON object', 8);
+    if (!header || typeof header !== 'object' || Array.isArray(header))
+      throw bad('CORRUPT_TABLE', 'header is not a JSON object', 8);
     this.dataStart = 8 + headerLen;
     const bufferLen = src.size - this.dataStart;
     const entries: StEntry[] = [];
     for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
       if (name === '__metadata__') {
-        if (!value || typeof value !== 'object' || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
+        if (
+          !value ||
+          typeof value !== 'object' ||
+          Array.isArray(value) ||
+          Object.values(value).some((v) => typeof v !== 'string')
+        ) {
           throw bad('CORRUPT_TABLE', '__metadata__ must map strings to strings', 8);
         }
         this.metadata = value as Record<string, string>;
@@ -116,21 +136,34 @@ export class SafetensorsReader {
       if (!Array.isArray(off) || off.length !== 2 || !okInt(off[0]) || !okInt(off[1]) || off[0] > off[1]) {
         throw bad('CORRUPT_ENTRY', 'bad data_offsets', 8, name);
       }
-      if (off[1] > bufferLen) throw bad('TRUNCATED', `data_offsets end ${off[1]} past the buffer (${bufferLen} bytes)`, 8, name);
+      if (off[1] > bufferLen)
+        throw bad('TRUNCATED', `data_offsets end ${off[1]} past the buffer (${bufferLen} bytes)`, 8, name);
       const numel = numElements(e.shape as number[]);
       const info = dtypeInfo(dtype);
       if (!Number.isSafeInteger(numel) || numel * info.itemSize !== off[1] - off[0]) {
-        throw bad('CORRUPT_ENTRY', `${off[1] - off[0]} bytes for ${dtype} x ${JSON.stringify(e.shape)}`, this.dataStart + off[0], name);
+        throw bad(
+          'CORRUPT_ENTRY',
+          `${off[1] - off[0]} bytes for ${dtype} x ${JSON.stringify(e.shape)}`,
+          this.dataStart + off[0],
+          name,
+        );
       }
       entries.push({ name, dtype, shape: e.shape as number[], begin: off[0], end: off[1] });
     }
     const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
     let at = 0;
     for (const e of sorted) {
-      if (e.begin !== at) throw bad('CORRUPT_ENTRY', `tensor starts at ${e.begin}, expected ${at} (holes or overlaps)`, this.dataStart + e.begin, e.name);
+      if (e.begin !== at)
+        throw bad(
+          'CORRUPT_ENTRY',
+          `tensor starts at ${e.begin}, expected ${at} (holes or overlaps)`,
+          this.dataStart + e.begin,
+          e.name,
+        );
       at = e.end;
     }
-    if (at !== bufferLen) throw bad('CORRUPT_TABLE', `tensors cover ${at} of the ${bufferLen}-byte buffer`, this.dataStart + at);
+    if (at !== bufferLen)
+      throw bad('CORRUPT_TABLE', `tensors cover ${at} of the ${bufferLen}-byte buffer`, this.dataStart + at);
     for (const e of entries) this.byName.set(e.name, e);
     this.order = entries.map((e) => e.name).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   }
@@ -220,7 +253,11 @@ export interface TensorSpec {
  * Writes a .safetensors file from tensors held in memory (name -> Tensor pairs). Tensors whose dtype safetensors lacks
  * (string, complex128, ...) are refused with UNSUPPORTED. Written to a temp name, then renamed.
  */
-export function writeSafetensors(path: string, tensors: Iterable<[string, Tensor]>, options: SafetensorsWriteOptions = {}): void {
+export function writeSafetensors(
+  path: string,
+  tensors: Iterable<[string, Tensor]>,
+  options: SafetensorsWriteOptions = {},
+): void {
   const map = new Map<string, Tensor>();
   for (const [name, t] of tensors) {
     validateTensor(name, t);
@@ -247,7 +284,8 @@ export function writeSafetensorsStreaming(
   const list = specs.map((s) => {
     const info = checkpointDType(s.dtype, s.name, path);
     const st = TF_TO_ST[info.name];
-    if (!st) throw new BundleError('UNSUPPORTED', `safetensors has no dtype for ${info.name}`, { path, tensor: s.name });
+    if (!st)
+      throw new BundleError('UNSUPPORTED', `safetensors has no dtype for ${info.name}`, { path, tensor: s.name });
     const n = numElements(s.shape);
     return { ...s, st, item: info.itemSize, size: n * info.itemSize };
   });
@@ -273,10 +311,14 @@ export function writeSafetensorsStreaming(
       const t = get(e.name);
       validateTensor(e.name, t);
       if (t.dtype !== e.dtype && checkpointDType(t.dtype).name !== checkpointDType(e.dtype).name) {
-        throw new BundleError('INVALID_ARGUMENT', `tensor is ${t.dtype}, header says ${e.dtype}`, { path, tensor: e.name });
+        throw new BundleError('INVALID_ARGUMENT', `tensor is ${t.dtype}, header says ${e.dtype}`, {
+          path,
+          tensor: e.name,
+        });
       }
       const bytes = numericBytes(t.data as NumericData);
-      if (bytes.length !== e.size) throw new BundleError('INVALID_ARGUMENT', 'tensor size differs from its spec', { path, tensor: e.name });
+      if (bytes.length !== e.size)
+        throw new BundleError('INVALID_ARGUMENT', 'tensor size differs from its spec', { path, tensor: e.name });
       sink.append(bytes);
     }
     sink.close();

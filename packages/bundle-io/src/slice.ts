@@ -9,7 +9,11 @@ import type { SliceExtent } from './tensor.js';
 type SliceProto = tensorflow.TensorSliceProto.$Properties;
 
 /** Extents of a TensorSliceProto (an Extent without `length` is the whole dim). */
-export function extentsFromProto(p: SliceProto, rank: number, where: { tensor: string; path?: string | undefined }): SliceExtent[] {
+export function extentsFromProto(
+  p: SliceProto,
+  rank: number,
+  where: { tensor: string; path?: string | undefined },
+): SliceExtent[] {
   const ext = p.extent ?? [];
   if (ext.length !== rank) {
     throw new BundleError('CORRUPT_ENTRY', `slice has ${ext.length} dims, tensor has ${rank}`, where);
@@ -25,7 +29,9 @@ export function extentsFromProto(p: SliceProto, rank: number, where: { tensor: s
 /** TensorSliceProto for extents, as TensorSlice::AsProto (full dims are empty Extents; start 0 omitted). */
 export function extentsToProto(extents: readonly SliceExtent[]): SliceProto {
   return {
-    extent: extents.map((e) => (e.length < 0 ? {} : e.start === 0 ? { length: e.length } : { start: e.start, length: e.length })),
+    extent: extents.map((e) =>
+      e.length < 0 ? {} : e.start === 0 ? { length: e.length } : { start: e.start, length: e.length },
+    ),
   } as SliceProto;
 }
 

@@ -94,7 +94,8 @@ export function decodeStrings(
   if (lengths.some((l) => l < 0)) throw bad('a string length is larger than the entry', at);
   crc = crc32c(bytes.subarray(at, at + 4), crc);
   at += 4;
-  if (at + total !== bytes.length) throw bad(`string bytes (${total}) do not fill the entry (${bytes.length - at} left)`, at);
+  if (at + total !== bytes.length)
+    throw bad(`string bytes (${total}) do not fill the entry (${bytes.length - at} left)`, at);
   const values = new Array<Uint8Array>(n);
   for (let i = 0; i < n; i++) {
     const v = bytes.subarray(at, at + lengths[i]!);

@@ -52,7 +52,8 @@ export function tensorJsonValues(t: Tensor, limit = Number.POSITIVE_INFINITY): J
     case 'bigint': {
       const a = d as BigInt64Array;
       let safe = true;
-      for (let i = 0; i < count && safe; i++) safe = a[i]! <= BigInt(Number.MAX_SAFE_INTEGER) && a[i]! >= BigInt(Number.MIN_SAFE_INTEGER);
+      for (let i = 0; i < count && safe; i++)
+        safe = a[i]! <= BigInt(Number.MAX_SAFE_INTEGER) && a[i]! >= BigInt(Number.MIN_SAFE_INTEGER);
       for (let i = 0; i < count; i++) out[i] = safe ? Number(a[i]!) : a[i]!.toString();
       return out;
     }

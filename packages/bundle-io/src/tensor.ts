@@ -59,11 +59,16 @@ export function validateTensor(name: string, t: Tensor): DTypeInfo {
   }
   const n = numElements(t.shape);
   if (info.kind === 'string') {
-    if (!Array.isArray(t.data)) throw new BundleError('INVALID_ARGUMENT', 'string tensor data must be Uint8Array[]', { tensor: name });
+    if (!Array.isArray(t.data))
+      throw new BundleError('INVALID_ARGUMENT', 'string tensor data must be Uint8Array[]', { tensor: name });
     if (t.data.length !== n) {
-      throw new BundleError('INVALID_ARGUMENT', `shape ${JSON.stringify(t.shape)} needs ${n} strings, have ${t.data.length}`, {
-        tensor: name,
-      });
+      throw new BundleError(
+        'INVALID_ARGUMENT',
+        `shape ${JSON.stringify(t.shape)} needs ${n} strings, have ${t.data.length}`,
+        {
+          tensor: name,
+        },
+      );
     }
     return info;
   }
@@ -72,9 +77,13 @@ export function validateTensor(name: string, t: Tensor): DTypeInfo {
     throw new BundleError('INVALID_ARGUMENT', `dtype ${info.name} needs a ${info.arrayType!.name}`, { tensor: name });
   }
   if (t.data.length !== expected) {
-    throw new BundleError('INVALID_ARGUMENT', `shape ${JSON.stringify(t.shape)} needs ${expected} elements, have ${t.data.length}`, {
-      tensor: name,
-    });
+    throw new BundleError(
+      'INVALID_ARGUMENT',
+      `shape ${JSON.stringify(t.shape)} needs ${expected} elements, have ${t.data.length}`,
+      {
+        tensor: name,
+      },
+    );
   }
   return info;
 }

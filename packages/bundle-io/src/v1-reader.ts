@@ -11,23 +11,23 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type DTypeInfo, decodeMessage, dtypeInfo, tensorflow } from '@tensorgraft/proto';
-import { type ByteSource, fileSource } from './byte-source.js';
 import type { BundleEntry, ReadOptions } from './bundle-reader.js';
+import { type ByteSource, fileSource } from './byte-source.js';
 import { BundleError, wrapError } from './errors.js';
 import { safeInt } from './long.js';
 import { packedVarints, scanFields } from './proto-scan.js';
-import { encodeSliceKey } from './slice-key.js';
 import { copySliceInto, extentsFromProto, resolveExtents } from './slice.js';
+import { encodeSliceKey } from './slice-key.js';
 import { TableReader } from './table/table-reader.js';
 import {
-  HOST_LITTLE_ENDIAN,
-  type NumericData,
-  type SliceExtent,
-  type Tensor,
   allocate,
   byteSwap,
   checkpointDType,
+  HOST_LITTLE_ENDIAN,
+  type NumericData,
   numElements,
+  type SliceExtent,
+  type Tensor,
 } from './tensor.js';
 
 interface V1Tensor {
@@ -75,7 +75,9 @@ export class V1Reader {
   constructor(prefix: string, sources: ByteSource[], options: ReadOptions = {}) {
     this.prefix = prefix;
     this.tables = sources.map((s) => new TableReader(s, { verifyChecksums: options.verifyChecksums ?? true }));
-    this.tables.forEach((t, file) => this.readMeta(t, file));
+    this.tables.forEach((t, file) => {
+      this.readMeta(t, file);
+    });
     this.order = [...this.tensors.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   }
 
@@ -131,7 +133,9 @@ export class V1Reader {
     if (parts.length === 1) return { dtype: info.name, shape: t.shape, data: this.readSlice(t, info, parts[0]!) };
     const read = parts.map((p) => this.readSlice(t, info, p));
     const full: NumericData | Uint8Array[] = info.kind === 'string' ? new Array<Uint8Array>(n) : allocate(info, n);
-    parts.forEach((p, i) => copySliceInto(full, t.shape, read[i]!, p.starts, p.lengths, info.kind === 'complex' ? 2 : 1));
+    parts.forEach((p, i) => {
+      copySliceInto(full, t.shape, read[i]!, p.starts, p.lengths, info.kind === 'complex' ? 2 : 1);
+    });
     return { dtype: info.name, shape: t.shape, data: full };
   }
 
@@ -152,7 +156,10 @@ export class V1Reader {
       try {
         this.get(name);
       } catch (err) {
-        problems.set(name, err instanceof BundleError ? err : new BundleError('CORRUPT_DATA', String(err), { tensor: name, cause: err }));
+        problems.set(
+          name,
+          err instanceof BundleError ? err : new BundleError('CORRUPT_DATA', String(err), { tensor: name, cause: err }),
+        );
       }
     }
     return problems;
@@ -182,7 +189,11 @@ export class V1Reader {
     } catch (err) {
       wrapError(err, 'CORRUPT_TABLE', 'cannot decode the V1 meta entry', { path });
     }
-    if (!sts.meta) throw new BundleError('CORRUPT_TABLE', 'the "" entry holds no SavedTensorSliceMeta: not a V1 checkpoint', { path, offset: 0 });
+    if (!sts.meta)
+      throw new BundleError('CORRUPT_TABLE', 'the "" entry holds no SavedTensorSliceMeta: not a V1 checkpoint', {
+        path,
+        offset: 0,
+      });
     const metas = sts.meta.tensor ?? [];
     const v = sts.meta?.versions;
     if ((v?.min_consumer ?? 0) > 1) {
@@ -192,8 +203,10 @@ export class V1Reader {
       const name = m.name ?? '';
       const where = { path, tensor: name };
       const shape = (m.shape?.dim ?? []).map((d) => safeInt(d.size, 'dim', where));
-      if (shape.some((d) => d < 0) || m.shape?.unknown_rank) throw new BundleError('CORRUPT_ENTRY', 'invalid shape', where);
-      if (shape.reduce((a, b) => a * b, 1) > Number.MAX_SAFE_INTEGER) throw new BundleError('CORRUPT_ENTRY', 'shape too large', where);
+      if (shape.some((d) => d < 0) || m.shape?.unknown_rank)
+        throw new BundleError('CORRUPT_ENTRY', 'invalid shape', where);
+      if (shape.reduce((a, b) => a * b, 1) > Number.MAX_SAFE_INTEGER)
+        throw new BundleError('CORRUPT_ENTRY', 'shape too large', where);
       const slices = (m.slice ?? []).map((s) => ({ extents: extentsFromProto(s, shape.length, where), file }));
       const existing = this.tensors.get(name);
       if (existing) {
@@ -215,7 +228,8 @@ export class V1Reader {
     const table = this.tables[s.file]!;
     const where = { path: table.src.path, tensor: t.name };
     const value = table.get(encodeSliceKey(t.name, s.extents));
-    if (!value) throw new BundleError('NOT_FOUND', `slice ${JSON.stringify(s.extents)} is listed but not stored`, where);
+    if (!value)
+      throw new BundleError('NOT_FOUND', `slice ${JSON.stringify(s.extents)} is listed but not stored`, where);
     let tensorProto: Uint8Array | undefined;
     for (const f of scanFields(value, where)) {
       if (f.field !== 2 || f.wire !== 2) continue; // SavedTensorSlices.data
@@ -259,7 +273,8 @@ export function decodeValues(
   for (const f of scanFields(tp, where)) {
     if (f.field === 4 && f.wire === 2) {
       // tensor_content: raw little-endian bytes
-      if (f.bytes.length !== bytes.length) throw bad(`tensor_content of ${f.bytes.length} bytes, expected ${bytes.length}`);
+      if (f.bytes.length !== bytes.length)
+        throw bad(`tensor_content of ${f.bytes.length} bytes, expected ${bytes.length}`);
       bytes.set(f.bytes);
       if (!HOST_LITTLE_ENDIAN) byteSwap(bytes, partSize);
       return data;

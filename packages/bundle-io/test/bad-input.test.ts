@@ -1,17 +1,17 @@
 // One test per failure kind, each on a damaged copy of a real TensorFlow file: a typed BundleError naming the file, the
 // offset and the tensor.
 import { readFileSync } from 'node:fs';
-import { crc32c, decodeMessage, encodeMessage, maskCrc, tensorflow } from '@tensorgraft/proto';
 import {
   BlockBuilder,
   BundleError,
   BundleReader,
-  TableReader,
-  V1Reader,
   blockTrailer,
   bytesSource,
   encodeFooter,
+  TableReader,
+  V1Reader,
 } from '@tensorgraft/bundle-io';
+import { crc32c, decodeMessage, encodeMessage, maskCrc, tensorflow } from '@tensorgraft/proto';
 import { describe, expect, it } from 'vitest';
 import { expected, fixture } from './fixtures.js';
 
@@ -170,7 +170,9 @@ describe('bad input gives typed errors with file, offset and tensor', () => {
   });
 
   it('duplicate or unsorted keys', () => {
-    const entries = [...new TableReader(bytesSource(INDEX)).entries()].map((e) => [e.key, e.value] as [Uint8Array, Uint8Array]);
+    const entries = [...new TableReader(bytesSource(INDEX)).entries()].map(
+      (e) => [e.key, e.value] as [Uint8Array, Uint8Array],
+    );
     const dup = table([...entries.slice(0, 3), entries[2]!, ...entries.slice(3)]);
     const e = error(() => open(dup));
     expect(e.code).toBe('DUPLICATE_KEY');
@@ -182,7 +184,9 @@ describe('bad input gives typed errors with file, offset and tensor', () => {
   });
 
   it('a missing header entry, bad dtype, bad string data', () => {
-    const entries = [...new TableReader(bytesSource(INDEX)).entries()].map((e) => [e.key, e.value] as [Uint8Array, Uint8Array]);
+    const entries = [...new TableReader(bytesSource(INDEX)).entries()].map(
+      (e) => [e.key, e.value] as [Uint8Array, Uint8Array],
+    );
     expect(error(() => open(table(entries.slice(1)))).code).toBe('CORRUPT_TABLE');
     const variant = editEntry('int8', (x) => {
       x.dtype = 21;
@@ -203,7 +207,9 @@ describe('bad input gives typed errors with file, offset and tensor', () => {
 
   it('writes crc-consistent entries so edits above are caught only where intended', () => {
     // sanity: a re-framed copy of the real index reads the same values
-    const entries = [...new TableReader(bytesSource(INDEX)).entries()].map((e) => [e.key, e.value] as [Uint8Array, Uint8Array]);
+    const entries = [...new TableReader(bytesSource(INDEX)).entries()].map(
+      (e) => [e.key, e.value] as [Uint8Array, Uint8Array],
+    );
     const r = open(table(entries));
     expect(r.names().length).toBe(Object.keys(exp.tensors).length);
     expect(maskCrc(crc32c(new Uint8Array(0)))).toBeTypeOf('number');

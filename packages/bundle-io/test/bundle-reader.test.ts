@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { BundleError, BundleReader, fileSource } from '@tensorgraft/bundle-io';
 import { describe, expect, it } from 'vitest';
-import { type JsonTensor, expected, fixture, tensorToJson } from './fixtures.js';
+import { expected, fixture, type JsonTensor, tensorToJson } from './fixtures.js';
 
 function readAll(prefix: string): Record<string, JsonTensor> {
   const r = BundleReader.open(prefix);
@@ -26,7 +26,9 @@ describe('BundleReader on checkpoints written by TensorFlow', () => {
 
   for (const sub of ['whole', 'sharded']) {
     it(`reads the tf.train.Checkpoint ${sub} case`, () => {
-      const exp = expected<{ cases: Record<string, { prefix: string; tensors: Record<string, JsonTensor> }> }>('object');
+      const exp = expected<{ cases: Record<string, { prefix: string; tensors: Record<string, JsonTensor> }> }>(
+        'object',
+      );
       const c = exp.cases[sub]!;
       expect(readAll(fixture('object', c.prefix))).toEqual(c.tensors);
     });

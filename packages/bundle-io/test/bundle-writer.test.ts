@@ -1,9 +1,9 @@
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BundleError, BundleReader, BundleWriter, mergeBundles } from '@tensorgraft/bundle-io';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type JsonTensor, expected, fixture, parseShapeAndSlice, tensorFromJson, tensorToJson } from './fixtures.js';
+import { expected, fixture, type JsonTensor, parseShapeAndSlice, tensorFromJson, tensorToJson } from './fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'bundle-writer-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -93,7 +93,8 @@ describe('BundleWriter', () => {
     // 20k entries make the index span several 256 KiB blocks: separators and the final successor are exercised.
     const prefix = join(tmp, 'many', 'ckpt');
     const w = new BundleWriter(prefix);
-    for (let i = 0; i < 20000; i++) w.add(`layer_${String(i).padStart(5, '0')}/w`, { dtype: 'float32', shape: [1], data: new Float32Array([i]) });
+    for (let i = 0; i < 20000; i++)
+      w.add(`layer_${String(i).padStart(5, '0')}/w`, { dtype: 'float32', shape: [1], data: new Float32Array([i]) });
     w.finish();
     const r = BundleReader.open(prefix);
     expect(r.names()).toHaveLength(20000);

@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bits16ToFloat32, dtypeInfo } from '@tensorgraft/proto';
 import type { Tensor } from '@tensorgraft/bundle-io';
+import { bits16ToFloat32, dtypeInfo } from '@tensorgraft/proto';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'fixtures', 'checkpoints');
 
@@ -93,7 +93,10 @@ export function tensorToJson(t: Tensor): JsonTensor {
 }
 
 /** Parses SaveV2's shape_and_slice string, e.g. `6 4 2,3:-`, into the full shape and extents. */
-export function parseShapeAndSlice(spec: string): { fullShape: number[]; extents: { start: number; length: number }[] } {
+export function parseShapeAndSlice(spec: string): {
+  fullShape: number[];
+  extents: { start: number; length: number }[];
+} {
   const parts = spec.split(' ');
   const slice = parts.pop()!;
   return {

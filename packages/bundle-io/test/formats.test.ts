@@ -2,15 +2,15 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32c, maskCrc } from '@tensorgraft/proto';
 import {
   BundleReader,
-  TableBuilder,
-  TableReader,
   bytesSource,
   openCheckpoint,
   resolveCheckpoint,
+  TableBuilder,
+  TableReader,
 } from '@tensorgraft/bundle-io';
+import { crc32c, maskCrc } from '@tensorgraft/proto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expected, fixture, tensorToJson } from './fixtures.js';
 
@@ -88,7 +88,10 @@ describe('resolveCheckpoint / openCheckpoint', () => {
     expect(resolveCheckpoint(fixture('v1', 'model.ckpt')).format).toBe('v1');
     const dir = join(tmp, 'state');
     cpSync(fixture('saver'), dir, { recursive: true });
-    writeFileSync(join(dir, 'checkpoint'), `model_checkpoint_path: "${exp.prefix}"\nall_model_checkpoint_paths: "${exp.prefix}"\n`);
+    writeFileSync(
+      join(dir, 'checkpoint'),
+      `model_checkpoint_path: "${exp.prefix}"\nall_model_checkpoint_paths: "${exp.prefix}"\n`,
+    );
     const r = openCheckpoint(dir);
     expect(r.format).toBe('v2');
     expect(r.names()).toEqual(Object.keys(exp.tensors).sort());

@@ -1,21 +1,20 @@
 // Mutation fuzzing of real TensorFlow files (fixed seeds, so failures reproduce): whatever the damage, readers throw
 // BundleError and nothing else (no RangeError, no hang, no huge allocation). Plus the exhaustive single-bit-flip check:
 // every flip in a data file is caught by the tensor's checksum.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   BundleError,
   BundleReader,
   type ByteSource,
+  bytesSource,
   SafetensorsReader,
   V1Reader,
-  bytesSource,
   writeSafetensors,
 } from '@tensorgraft/bundle-io';
 import { describe, expect, it } from 'vitest';
 import { expected, fixture } from './fixtures.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -74,7 +73,10 @@ function mutateRaw(src: Uint8Array, rand: () => number): { bytes: Uint8Array; at
     }
     case 6: {
       const len = 1 + pick(16);
-      return { bytes: new Uint8Array(Buffer.concat([src.subarray(0, at), src.subarray(Math.min(src.length, at + len))])), at };
+      return {
+        bytes: new Uint8Array(Buffer.concat([src.subarray(0, at), src.subarray(Math.min(src.length, at + len))])),
+        at,
+      };
     }
     default: {
       // a large little-endian number over 4 or 8 bytes (sizes, offsets, varint runs)
@@ -123,8 +125,10 @@ function files(kase: (typeof CASES)[number]): { index: Uint8Array; data: Uint8Ar
   const r = BundleReader.open(prefix);
   const n = r.header.numShards;
   r.close();
-  const data = Array.from({ length: n }, (_, i) =>
-    new Uint8Array(readFileSync(`${prefix}.data-${String(i).padStart(5, '0')}-of-${String(n).padStart(5, '0')}`)),
+  const data = Array.from(
+    { length: n },
+    (_, i) =>
+      new Uint8Array(readFileSync(`${prefix}.data-${String(i).padStart(5, '0')}-of-${String(n).padStart(5, '0')}`)),
   );
   return { index: new Uint8Array(readFileSync(`${prefix}.index`)), data, prefix };
 }
@@ -151,7 +155,11 @@ describe('fuzz: mutated real files give only typed errors', () => {
       const verify = i % 2 === 0; // half without checksums, to reach the decoders behind them
       const code = onlyTypedErrors(() => {
         const r = new BundleReader(
-          { prefix: 'fuzz', index: bytesSource(index, 'fuzz.index'), openShard: (s) => bytesSource(f.data[s] ?? new Uint8Array(0)) },
+          {
+            prefix: 'fuzz',
+            index: bytesSource(index, 'fuzz.index'),
+            openShard: (s) => bytesSource(f.data[s] ?? new Uint8Array(0)),
+          },
           { verifyChecksums: verify },
         );
         readEverything(r, 3);
@@ -205,7 +213,9 @@ describe('fuzz: mutated real files give only typed errors', () => {
     const v1 = new Uint8Array(readFileSync(fixture('v1', 'model.ckpt')));
     for (let i = 0; i < 5000; i++) {
       const bytes = mutate(v1, rand);
-      onlyTypedErrors(() => readEverything(new V1Reader('fuzz', [bytesSource(bytes, 'fuzz')], { verifyChecksums: i % 2 === 0 })));
+      onlyTypedErrors(() =>
+        readEverything(new V1Reader('fuzz', [bytesSource(bytes, 'fuzz')], { verifyChecksums: i % 2 === 0 })),
+      );
     }
   });
 
@@ -214,7 +224,10 @@ describe('fuzz: mutated real files give only typed errors', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fuzz-st-'));
     const r = BundleReader.open(fixture('saver', expected('saver').prefix));
     const file = join(dir, 'x.safetensors');
-    writeSafetensors(file, r.names().map((n) => [n, r.get(n)]));
+    writeSafetensors(
+      file,
+      r.names().map((n) => [n, r.get(n)]),
+    );
     const st = new Uint8Array(readFileSync(file));
     rmSync(dir, { recursive: true });
     for (let i = 0; i < 10000; i++) {

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BundleError, BundleReader, SafetensorsReader, bytesSource, writeSafetensors } from '@tensorgraft/bundle-io';
+import { BundleError, BundleReader, bytesSource, SafetensorsReader, writeSafetensors } from '@tensorgraft/bundle-io';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expected, fixture, tensorToJson } from './fixtures.js';
 
@@ -29,9 +29,15 @@ describe('safetensors', () => {
   it('round-trips the TensorFlow dtypes fixture tensors it can hold (bfloat16 and float16 too)', () => {
     const exp = expected('dtypes');
     const r = BundleReader.open(fixture('dtypes', exp.prefix));
-    const names = r.names().filter((n) => !['string/vector', 'string/scalar', 'empty/string', 'complex128'].includes(n));
+    const names = r
+      .names()
+      .filter((n) => !['string/vector', 'string/scalar', 'empty/string', 'complex128'].includes(n));
     const file = join(tmp, 'all.safetensors');
-    writeSafetensors(file, names.map((n) => [n, r.get(n)]), { metadata: { format: 'tf' } });
+    writeSafetensors(
+      file,
+      names.map((n) => [n, r.get(n)]),
+      { metadata: { format: 'tf' } },
+    );
     const back = SafetensorsReader.open(file);
     expect(back.names()).toEqual(names);
     expect(back.metadata).toEqual({ format: 'tf' });
@@ -40,7 +46,18 @@ describe('safetensors', () => {
     const bytes = readFileSync(file);
     const headerLen = Number(bytes.readBigUInt64LE(0));
     expect(headerLen % 8).toBe(0);
-    for (const e of back.entries()) expect((e.offset - 8 - headerLen) % Math.max(1, e.size / Math.max(1, e.shape.reduce((a, b) => a * b, 1)))).toBe(0);
+    for (const e of back.entries())
+      expect(
+        (e.offset - 8 - headerLen) %
+          Math.max(
+            1,
+            e.size /
+              Math.max(
+                1,
+                e.shape.reduce((a, b) => a * b, 1),
+              ),
+          ),
+      ).toBe(0);
     back.close();
     r.close();
   });
@@ -63,11 +80,23 @@ describe('safetensors', () => {
     expect(code(st(null, new Uint8Array(0), Buffer.from('{"a": ')))).toBe('CORRUPT_TABLE');
     expect(code(st([1, 2]))).toBe('CORRUPT_TABLE');
     expect(code(st({ a: { dtype: 'X9', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)))).toBe('UNSUPPORTED');
-    expect(code(st({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Uint8Array(4)))).toBe('CORRUPT_ENTRY');
+    expect(code(st({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Uint8Array(4)))).toBe(
+      'CORRUPT_ENTRY',
+    );
     expect(code(st({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(4)))).toBe('TRUNCATED');
-    expect(code(st({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, new Uint8Array(4)))).toBe('CORRUPT_ENTRY');
+    expect(code(st({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, new Uint8Array(4)))).toBe(
+      'CORRUPT_ENTRY',
+    );
     expect(
-      code(st({ a: { dtype: 'U8', shape: [1], data_offsets: [1, 2] }, b: { dtype: 'U8', shape: [1], data_offsets: [1, 2] } }, new Uint8Array(2))),
+      code(
+        st(
+          {
+            a: { dtype: 'U8', shape: [1], data_offsets: [1, 2] },
+            b: { dtype: 'U8', shape: [1], data_offsets: [1, 2] },
+          },
+          new Uint8Array(2),
+        ),
+      ),
     ).toBe('CORRUPT_ENTRY');
     expect(code(st({ a: { dtype: 'U8', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(2)))).toBe('CORRUPT_TABLE');
     expect(code(st({ __metadata__: { a: 1 } }))).toBe('CORRUPT_TABLE');
@@ -75,7 +104,10 @@ describe('safetensors', () => {
 
   it('reads a header padded with spaces', () => {
     const file = join(tmp, 'pad.safetensors');
-    writeFileSync(file, st(null, new Uint8Array([7]), Buffer.from('{"x":{"dtype":"U8","shape":[],"data_offsets":[0,1]}}   ')));
+    writeFileSync(
+      file,
+      st(null, new Uint8Array([7]), Buffer.from('{"x":{"dtype":"U8","shape":[],"data_offsets":[0,1]}}   ')),
+    );
     const r = SafetensorsReader.open(file);
     expect(Array.from(r.get('x').data as Uint8Array)).toEqual([7]);
     r.close();

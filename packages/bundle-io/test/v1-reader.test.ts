@@ -1,6 +1,6 @@
-import { BundleError, V1Reader, openCheckpoint } from '@tensorgraft/bundle-io';
+import { BundleError, openCheckpoint, V1Reader } from '@tensorgraft/bundle-io';
 import { describe, expect, it } from 'vitest';
-import { type JsonTensor, expected, fixture, tensorToJson } from './fixtures.js';
+import { expected, fixture, type JsonTensor, tensorToJson } from './fixtures.js';
 
 describe('V1Reader on a V1 checkpoint written by tf.compat.v1.train.Saver(write_version=V1)', () => {
   const exp = expected<{ prefix: string; sliced: string[]; tensors: Record<string, JsonTensor> }>('v1');
@@ -24,9 +24,7 @@ describe('V1Reader on a V1 checkpoint written by tf.compat.v1.train.Saver(write_
     ]);
     const part = r.getSlice('embedding', e.slices[1]!);
     expect(part.shape).toEqual([3, 4]);
-    expect(Array.from(part.data as Float32Array)).toEqual(
-      (exp.tensors.embedding!.values as number[]).slice(16, 28),
-    );
+    expect(Array.from(part.data as Float32Array)).toEqual((exp.tensors.embedding!.values as number[]).slice(16, 28));
     expect(r.entry('half')).toMatchObject({ dtype: 'float16', shape: [2, 2], slices: [] });
     r.close();
   });

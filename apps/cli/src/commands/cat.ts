@@ -24,7 +24,9 @@ export const catCommand: Command = {
       const values = tensorJsonValues(t, HUMAN_LIMIT);
       const total = t.shape.reduce((a, b) => a * b, 1);
       ctx.stdout(`${name}  ${t.dtype}  [${t.shape.join(', ')}]\n`);
-      ctx.stdout(`${values.map((v) => JSON.stringify(v)).join(' ')}${total > values.length ? ` … (${total - values.length} more)` : ''}\n`);
+      ctx.stdout(
+        `${values.map((v) => JSON.stringify(v)).join(' ')}${total > values.length ? ` … (${total - values.length} more)` : ''}\n`,
+      );
       return 0;
     } finally {
       r.close();

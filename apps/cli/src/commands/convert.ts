@@ -32,7 +32,11 @@ export const convertCommand: Command = {
           );
         }
         skipped.push(...bad.map((e) => e.name));
-        writeSafetensorsStreaming(out, ok.map((e) => ({ name: e.name, dtype: e.dtype, shape: e.shape })), (name) => r.get(name));
+        writeSafetensorsStreaming(
+          out,
+          ok.map((e) => ({ name: e.name, dtype: e.dtype, shape: e.shape })),
+          (name) => r.get(name),
+        );
         written = ok.length;
       } else {
         const w = new BundleWriter(out);

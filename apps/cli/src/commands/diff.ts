@@ -17,7 +17,14 @@ export const diffCommand: Command = {
     try {
       const onlyInA = a.names().filter((n) => !b.has(n));
       const onlyInB = b.names().filter((n) => !a.has(n));
-      const differ: { name: string; kind: string; a?: string; b?: string; maxAbsDiff?: number | string; differing?: number }[] = [];
+      const differ: {
+        name: string;
+        kind: string;
+        a?: string;
+        b?: string;
+        maxAbsDiff?: number | string;
+        differing?: number;
+      }[] = [];
       let same = 0;
       for (const name of a.names()) {
         if (!b.has(name)) continue;
@@ -36,7 +43,12 @@ export const diffCommand: Command = {
         if (d.kind === 'same') same++;
         else {
           const m = d.maxAbsDiff ?? 0;
-          differ.push({ name, kind: d.kind, maxAbsDiff: Number.isFinite(m) ? m : 'Infinity', differing: d.differing ?? 0 });
+          differ.push({
+            name,
+            kind: d.kind,
+            maxAbsDiff: Number.isFinite(m) ? m : 'Infinity',
+            differing: d.differing ?? 0,
+          });
         }
       }
       const identical = onlyInA.length === 0 && onlyInB.length === 0 && differ.length === 0;
@@ -46,10 +58,15 @@ export const diffCommand: Command = {
         for (const n of onlyInA) ctx.stdout(`only in A: ${n}\n`);
         for (const n of onlyInB) ctx.stdout(`only in B: ${n}\n`);
         for (const d of differ) {
-          if (d.kind === 'values') ctx.stdout(`values differ: ${d.name} (${d.differing} elements, max abs diff ${d.maxAbsDiff})\n`);
+          if (d.kind === 'values')
+            ctx.stdout(`values differ: ${d.name} (${d.differing} elements, max abs diff ${d.maxAbsDiff})\n`);
           else ctx.stdout(`${d.kind} differs: ${d.name}: ${d.a} vs ${d.b}\n`);
         }
-        ctx.stdout(identical ? `identical: ${same} tensors\n` : `${same} tensors equal, ${differ.length} differ, ${onlyInA.length} only in A, ${onlyInB.length} only in B\n`);
+        ctx.stdout(
+          identical
+            ? `identical: ${same} tensors\n`
+            : `${same} tensors equal, ${differ.length} differ, ${onlyInA.length} only in A, ${onlyInB.length} only in B\n`,
+        );
       }
       return identical ? 0 : 1;
     } finally {

@@ -24,10 +24,21 @@ export const lsCommand: Command = {
         ctx.stdout(`${JSON.stringify({ checkpoint: path, format: r.format, tensors }, null, 2)}\n`);
         return 0;
       }
-      const rows = tensors.map((t) => [t.name, t.dtype, `[${t.shape.join(', ')}]`, String(t.bytes), t.slices ? `${t.slices} slices` : '']);
+      const rows = tensors.map((t) => [
+        t.name,
+        t.dtype,
+        `[${t.shape.join(', ')}]`,
+        String(t.bytes),
+        t.slices ? `${t.slices} slices` : '',
+      ]);
       const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), 0));
       for (const row of rows) {
-        ctx.stdout(`${row.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : i === 3 ? c.padStart(widths[3]!) : c)).join('  ').trimEnd()}\n`);
+        ctx.stdout(
+          `${row
+            .map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : i === 3 ? c.padStart(widths[3]!) : c))
+            .join('  ')
+            .trimEnd()}\n`,
+        );
       }
       const total = tensors.reduce((a, t) => a + t.bytes, 0);
       ctx.stdout(`${tensors.length} tensors, ${total} bytes (${r.format})\n`);

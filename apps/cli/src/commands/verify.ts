@@ -16,7 +16,9 @@ export const verifyCommand: Command = {
       const problems = [...r.verifyAll()].map(([name, e]) => ({ name, code: e.code, message: e.message }));
       const count = r.names().length;
       if (ctx.json) {
-        ctx.stdout(`${JSON.stringify({ checkpoint: path, format: r.format, ok: problems.length === 0, tensors: count, problems }, null, 2)}\n`);
+        ctx.stdout(
+          `${JSON.stringify({ checkpoint: path, format: r.format, ok: problems.length === 0, tensors: count, problems }, null, 2)}\n`,
+        );
       } else if (problems.length === 0) {
         ctx.stdout(`ok: ${count} tensors, every checksum matches (${r.format})\n`);
       } else {

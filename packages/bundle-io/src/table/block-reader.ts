@@ -21,7 +21,11 @@ function varint32(buf: Uint8Array, at: number, limit: number, ctx: BlockContext)
     const d = readVarint32(buf.subarray(0, limit), at);
     return [d.value, d.next];
   } catch (err) {
-    throw new BundleError('CORRUPT_TABLE', 'bad varint in block entry', { path: ctx.path, offset: ctx.offset + at, cause: err });
+    throw new BundleError('CORRUPT_TABLE', 'bad varint in block entry', {
+      path: ctx.path,
+      offset: ctx.offset + at,
+      cause: err,
+    });
   }
 }
 
@@ -79,7 +83,6 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 /** A key as text for messages: UTF-8 when printable, else hex. */
 export function keyLabel(key: Uint8Array): string {
   const text = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('utf8');
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we look for
   if (!text.includes('\uFFFD') && !/[\x00-\x1f]/.test(text)) return text;
   return `0x${Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex')}`;
 }

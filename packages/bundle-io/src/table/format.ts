@@ -35,7 +35,12 @@ export function handleBytes(h: BlockHandle): Uint8Array {
 }
 
 /** Decodes a handle at `at`; `where` gives error context. */
-export function decodeHandle(buf: Uint8Array, at: number, path?: string, fileOffset = 0): { handle: BlockHandle; next: number } {
+export function decodeHandle(
+  buf: Uint8Array,
+  at: number,
+  path?: string,
+  fileOffset = 0,
+): { handle: BlockHandle; next: number } {
   try {
     const off = readVarintSafe(buf, at);
     const size = readVarintSafe(buf, off.next);
@@ -107,10 +112,14 @@ export interface ReadBlockOptions {
 export function readBlock(src: ByteSource, h: BlockHandle, opts: ReadBlockOptions): Uint8Array {
   const end = h.offset + h.size + BLOCK_TRAILER_SIZE;
   if (!Number.isSafeInteger(end) || end > src.size) {
-    throw new BundleError('TRUNCATED', `block ${h.offset}+${h.size} runs past the end of the file (${src.size} bytes)`, {
-      path: src.path,
-      offset: h.offset,
-    });
+    throw new BundleError(
+      'TRUNCATED',
+      `block ${h.offset}+${h.size} runs past the end of the file (${src.size} bytes)`,
+      {
+        path: src.path,
+        offset: h.offset,
+      },
+    );
   }
   const buf = src.read(h.offset, h.size + BLOCK_TRAILER_SIZE);
   const contents = buf.subarray(0, h.size);

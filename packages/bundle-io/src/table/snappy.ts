@@ -5,7 +5,12 @@
 import SnappyJS from 'snappyjs';
 import { BundleError } from '../errors.js';
 
-export function uncompressSnappy(contents: Uint8Array, maxLength: number, path: string | undefined, offset: number): Uint8Array {
+export function uncompressSnappy(
+  contents: Uint8Array,
+  maxLength: number,
+  path: string | undefined,
+  offset: number,
+): Uint8Array {
   try {
     const out = SnappyJS.uncompress(contents, maxLength) as Uint8Array;
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);

@@ -4,9 +4,16 @@
 import { BundleError } from '../errors.js';
 import { BlockBuilder } from './block-builder.js';
 import { compareBytes, keyLabel } from './block-reader.js';
-import { type BlockHandle, NO_COMPRESSION, SNAPPY_COMPRESSION, blockTrailer, encodeFooter, handleBytes } from './format.js';
+import {
+  type BlockHandle,
+  blockTrailer,
+  encodeFooter,
+  handleBytes,
+  NO_COMPRESSION,
+  SNAPPY_COMPRESSION,
+} from './format.js';
+import { shortestSeparator, shortSuccessor } from './key-order.js';
 import { compressSnappy } from './snappy.js';
-import { shortSuccessor, shortestSeparator } from './key-order.js';
 
 export const DEFAULT_BLOCK_SIZE = 262144;
 export const DEFAULT_RESTART_INTERVAL = 16;

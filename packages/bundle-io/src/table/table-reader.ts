@@ -3,7 +3,7 @@
 import type { ByteSource } from '../byte-source.js';
 import { BundleError } from '../errors.js';
 import { type BlockEntry, compareBytes, decodeBlock } from './block-reader.js';
-import { type BlockHandle, FOOTER_SIZE, decodeHandle, readBlock, readFooter } from './format.js';
+import { type BlockHandle, decodeHandle, FOOTER_SIZE, readBlock, readFooter } from './format.js';
 
 export interface TableReaderOptions {
   /** Check each block's crc32c (default true). */

@@ -1,0 +1,273 @@
+// VGG-16-sized checkpoint (TF-slim vgg_16 names and shapes, 138,357,544 float32, random values): save throughput,
+// restore-all throughput, and the time and bytes read to fetch one small tensor (vgg_16/fc8/biases), with peak memory
+// for each; @tensorgraft/bundle-io against TensorFlow in interop/.venv (tf.raw_ops.SaveV2 / RestoreV2 in eager mode,
+// its fastest path), measured in the same run on the same machine. Each phase runs in its own child process so its
+// peak memory (VmHWM for us, ru_maxrss for Python) is its own. Files go under /tmp and are deleted.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BundleReader, BundleWriter } from '@tensorgraft/bundle-io';
+import { median, printTable, runPython } from './_harness.js';
+
+const VGG16: [string, number[]][] = [];
+{
+  const convs: [string, number, number][] = [
+    ['conv1/conv1_1', 3, 64],
+    ['conv1/conv1_2', 64, 64],
+    ['conv2/conv2_1', 64, 128],
+    ['conv2/conv2_2', 128, 128],
+    ['conv3/conv3_1', 128, 256],
+    ['conv3/conv3_2', 256, 256],
+    ['conv3/conv3_3', 256, 256],
+    ['conv4/conv4_1', 256, 512],
+    ['conv4/conv4_2', 512, 512],
+    ['conv4/conv4_3', 512, 512],
+    ['conv5/conv5_1', 512, 512],
+    ['conv5/conv5_2', 512, 512],
+    ['conv5/conv5_3', 512, 512],
+  ];
+  for (const [n, cin, cout] of convs) {
+    VGG16.push([`vgg_16/${n}/weights`, [3, 3, cin, cout]], [`vgg_16/${n}/biases`, [cout]]);
+  }
+  VGG16.push(['vgg_16/fc6/weights', [7, 7, 512, 4096]], ['vgg_16/fc6/biases', [4096]]);
+  VGG16.push(['vgg_16/fc7/weights', [1, 1, 4096, 4096]], ['vgg_16/fc7/biases', [4096]]);
+  VGG16.push(['vgg_16/fc8/weights', [1, 1, 4096, 1000]], ['vgg_16/fc8/biases', [1000]]);
+}
+const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
+const TOTAL = VGG16.reduce((a, [, s]) => a + numel(s), 0);
+const LARGEST = Math.max(...VGG16.map(([, s]) => numel(s)));
+const BYTES = TOTAL * 4;
+const SMALL = 'vgg_16/fc8/biases';
+const REPEATS = 3;
+const ONE_REPEATS = 21;
+
+function vmKb(field: 'VmHWM' | 'VmRSS'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) : Number.NaN;
+}
+function rchar(): number {
+  return Number(/rchar: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))![1]);
+}
+const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+
+/** xorshift32 values in [-1, 1): random, cheap, deterministic. */
+function fillRandom(a: Float32Array, seed: number): void {
+  let x = seed | 1;
+  for (let i = 0; i < a.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    a[i] = (x | 0) / 2147483648;
+  }
+}
+
+// ---- our phases, each in a child process ----
+
+function childSave(prefix: string): object {
+  const base = vmKb('VmRSS');
+  // One buffer the size of the largest tensor, refilled for each: the writer streams, so memory is that + little.
+  const buf = new Float32Array(LARGEST);
+  const times: number[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    let ms = 0;
+    const w = new BundleWriter(prefix);
+    VGG16.forEach(([name, shape], i) => {
+      const data = buf.subarray(0, numel(shape));
+      fillRandom(data, 1 + i + 100 * r);
+      const t0 = nowMs();
+      w.add(name, { dtype: 'float32', shape, data });
+      ms += nowMs() - t0;
+    });
+    const t0 = nowMs();
+    w.finish();
+    times.push(ms + nowMs() - t0);
+  }
+  return { ms: median(times), baseKb: base, hwmKb: vmKb('VmHWM') };
+}
+
+function childRestore(prefix: string): object {
+  const base = vmKb('VmRSS');
+  const times: number[] = [];
+  let checksum = 0;
+  for (let r = 0; r < REPEATS; r++) {
+    const t0 = nowMs();
+    const reader = BundleReader.open(prefix);
+    const all = reader.names().map((n) => reader.get(n));
+    reader.close();
+    times.push(nowMs() - t0);
+    checksum += all.length;
+  }
+  return { ms: median(times), baseKb: base, hwmKb: vmKb('VmHWM'), tensors: checksum / REPEATS };
+}
+
+function childOne(prefix: string): object {
+  const base = vmKb('VmRSS');
+  const times: number[] = [];
+  let bytesRead = 0;
+  let rcharDelta = 0;
+  for (let r = 0; r < ONE_REPEATS; r++) {
+    const c0 = rchar();
+    const t0 = nowMs();
+    const reader = BundleReader.open(prefix);
+    const t = reader.get(SMALL);
+    times.push(nowMs() - t0);
+    rcharDelta = rchar() - c0;
+    bytesRead = reader.bytesRead;
+    reader.close();
+    if ((t.data as Float32Array).length !== 1000) throw new Error('wrong tensor');
+  }
+  return { ms: median(times), bytesRead, rchar: rcharDelta, baseKb: base, hwmKb: vmKb('VmHWM') };
+}
+
+// ---- TensorFlow's phases ----
+
+const PY = `
+import json, os, resource, statistics, sys, time
+import numpy as np
+import tensorflow as tf
+phase, prefix, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
+spec = json.loads(sys.argv[4])
+names = [n for n, _ in spec]
+def rss_kb():
+    return int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0])
+def rchar():
+    return int(open('/proc/self/io').read().split('rchar: ')[1].split()[0])
+base = rss_kb()
+out = {}
+if phase == 'save':
+    rng = np.random.default_rng(0)
+    tensors = [tf.constant(rng.uniform(-1, 1, size=s).astype(np.float32)) for _, s in spec]
+    base = rss_kb()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        tf.raw_ops.SaveV2(prefix=prefix, tensor_names=names, shape_and_slices=[''] * len(names), tensors=tensors)
+        times.append((time.perf_counter() - t0) * 1000)
+    out['ms'] = statistics.median(times)
+elif phase == 'restore':
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        ts = tf.raw_ops.RestoreV2(prefix=prefix, tensor_names=names, shape_and_slices=[''] * len(names),
+                                  dtypes=[tf.float32] * len(names))
+        times.append((time.perf_counter() - t0) * 1000)
+        del ts
+    out['ms'] = statistics.median(times)
+else:
+    times = []
+    for _ in range(repeats):
+        c0 = rchar()
+        t0 = time.perf_counter()
+        t = tf.raw_ops.RestoreV2(prefix=prefix, tensor_names=[phase], shape_and_slices=[''], dtypes=[tf.float32])
+        times.append((time.perf_counter() - t0) * 1000)
+        out['rchar'] = rchar() - c0
+    out['ms'] = statistics.median(times)
+out['baseKb'] = base
+out['hwmKb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps(out))
+`;
+
+interface PhaseResult {
+  ms: number;
+  baseKb: number;
+  hwmKb: number;
+  bytesRead?: number;
+  rchar?: number;
+}
+
+function runChild(phase: string, prefix: string): PhaseResult {
+  const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, phase, prefix], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) throw new Error(`child ${phase} failed:\n${r.stderr}`);
+  const lines = r.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]!) as PhaseResult;
+}
+
+function tf(phase: string, prefix: string, repeats: number): PhaseResult {
+  return runPython<PhaseResult>(PY, [phase, prefix, String(repeats), JSON.stringify(VGG16)]);
+}
+
+const phase = process.argv[2];
+if (phase === 'child-save') console.log(JSON.stringify(childSave(process.argv[3]!)));
+else if (phase === 'child-restore') console.log(JSON.stringify(childRestore(process.argv[3]!)));
+else if (phase === 'child-one') console.log(JSON.stringify(childOne(process.argv[3]!)));
+else {
+  if (TOTAL !== 138_357_544) throw new Error(`VGG-16 has ${TOTAL} parameters, expected 138,357,544`);
+  const dir = join(tmpdir(), `tg-bench-bundle-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  try {
+    const oursPrefix = join(dir, 'ours', 'vgg_16.ckpt');
+    const tfPrefix = join(dir, 'tf', 'vgg_16.ckpt');
+    console.log(
+      `VGG-16: ${VGG16.length} tensors, ${TOTAL} float32 (${(BYTES / 2 ** 20).toFixed(1)} MiB), largest ${((LARGEST * 4) / 2 ** 20).toFixed(1)} MiB`,
+    );
+    const oSave = runChild('child-save', oursPrefix);
+    const tSave = tf('save', tfPrefix, REPEATS);
+    // Both restore TensorFlow's file (the same bytes for both; warm in the page cache after the save).
+    const oRestore = runChild('child-restore', tfPrefix);
+    const tRestore = tf('restore', tfPrefix, REPEATS);
+    const oOne = runChild('child-one', tfPrefix);
+    const tOne = tf(SMALL, tfPrefix, ONE_REPEATS);
+    const indexSize = statSync(`${tfPrefix}.index`).size;
+    const mbps = (ms: number) => BYTES / 2 ** 20 / (ms / 1000);
+    const mib = (kb: number) => kb / 1024;
+    const rows = [
+      {
+        what: 'save throughput',
+        ours: mbps(oSave.ms),
+        anchor: mbps(tSave.ms),
+        unit: 'MiB/s',
+        higherIsBetter: true,
+        anchorName: 'TF',
+      },
+      {
+        what: 'restore-all throughput',
+        ours: mbps(oRestore.ms),
+        anchor: mbps(tRestore.ms),
+        unit: 'MiB/s',
+        higherIsBetter: true,
+        anchorName: 'TF',
+      },
+      { what: `one tensor (${SMALL}) time`, ours: oOne.ms, anchor: tOne.ms, unit: 'ms', anchorName: 'TF' },
+      {
+        what: 'peak memory while saving (above start)',
+        ours: mib(oSave.hwmKb - oSave.baseKb),
+        anchor: mib(tSave.hwmKb - tSave.baseKb),
+        unit: 'MiB',
+        anchorName: 'TF',
+      },
+      {
+        what: 'peak memory, restore all (above start)',
+        ours: mib(oRestore.hwmKb - oRestore.baseKb),
+        anchor: mib(tRestore.hwmKb - tRestore.baseKb),
+        unit: 'MiB',
+        anchorName: 'TF',
+      },
+      {
+        what: 'peak memory, one tensor (above start)',
+        ours: mib(oOne.hwmKb - oOne.baseKb),
+        anchor: mib(tOne.hwmKb - tOne.baseKb),
+        unit: 'MiB',
+        anchorName: 'TF',
+      },
+    ];
+    printTable(rows);
+    console.log(
+      `medians: save ${REPEATS} runs, restore ${REPEATS} runs, one tensor ${ONE_REPEATS} runs (open + get each time)`,
+    );
+    console.log(
+      `one tensor: we read ${oOne.bytesRead} bytes (index ${indexSize} + tensor 4000), rchar ${oOne.rchar}; TF rchar ${tOne.rchar}`,
+    );
+    console.log(
+      `peak memory absolute (VmHWM / ru_maxrss): save ours ${mib(oSave.hwmKb).toFixed(0)} MiB, TF ${mib(tSave.hwmKb).toFixed(0)} MiB (TF holds all tensors as SaveV2 inputs)`,
+    );
+    console.log(
+      `targets: save and restore >= 1.5x TF; one tensor <= 1 MiB beyond it; save peak <= largest (${((LARGEST * 4) / 2 ** 20).toFixed(0)} MiB) + 64 MiB`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
