@@ -41,11 +41,13 @@ describe('importGraphDef matches tf.import_graph_def', () => {
     it(c.name, () => {
       const g = baseGraph();
       const returns = c.calls.map((call: Json) => {
-        const r = importGraphDef(g, source, {
-          ...(call.name !== null && call.name !== undefined ? { prefix: call.name } : {}),
-          ...(call.input_map ? { inputMap: call.input_map } : {}),
-          ...(call.return_elements ? { returnElements: call.return_elements } : {}),
-        });
+        const run = () =>
+          importGraphDef(g, source, {
+            ...(call.name !== null && call.name !== undefined ? { prefix: call.name } : {}),
+            ...(call.input_map ? { inputMap: call.input_map } : {}),
+            ...(call.return_elements ? { returnElements: call.return_elements } : {}),
+          });
+        const r = call.scope ? g.withNameScope(call.scope, run) : run();
         return call.return_elements ? r.returnElements : null;
       });
       // the recording ends with tf.no_op(name='import'), which pins down the names in use after the imports
