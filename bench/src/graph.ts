@@ -65,11 +65,17 @@ console.log(
 // ---- the same ops by hand ----
 function byHand(input: tf.Tensor4D): tf.Tensor {
   let cur: tf.Tensor4D = input;
+  const release = (t: tf.Tensor) => {
+    if (t !== input) t.dispose();
+  };
   for (const l of layers) {
     let next: tf.Tensor4D;
-    if (l.kind === 'pool') next = tf.maxPool(cur, [2, 2], [2, 2], 'valid');
-    else {
+    if (l.kind === 'pool') {
+      next = tf.maxPool(cur, [2, 2], [2, 2], 'valid');
+      release(cur);
+    } else {
       const c = tf.conv2d(cur, weights.get(l.w!) as tf.Tensor4D, [1, 1], l.padding === 'SAME' ? 'same' : 'valid');
+      release(cur);
       const y = tf.add(c, weights.get(l.b!)!) as tf.Tensor4D;
       c.dispose();
       if (l.relu) {
@@ -77,7 +83,6 @@ function byHand(input: tf.Tensor4D): tf.Tensor {
         y.dispose();
       } else next = y;
     }
-    if (cur !== input) cur.dispose();
     cur = next;
   }
   const out = tf.squeeze(cur, [1, 2]);
