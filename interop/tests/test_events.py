@@ -292,6 +292,14 @@ def test_tensorboard_server_serves_our_scalars_and_hparams_and_draws_them(writte
         assert [p[2] for p in points] == [s["value"] for s in want]
         assert [p[0] for p in points] == [s["wall_time"] for s in want]
 
+        # The graph tab's API: the GraphDef as text, our nodes in it.
+        graph_url = f"{base}/data/plugin/graphs/graph?" + urllib.parse.urlencode({"run": "train", "conversions": "false"})
+        with urllib.request.urlopen(graph_url, timeout=10) as r:
+            graph_text = r.read().decode()
+        for name in spec["graph_nodes"]:
+            assert f'name: "{name}"' in graph_text
+        assert 'op: "MatMul"' in graph_text
+
         # The hparams dashboard's API: our session, its values and its metric, from the same run.
         body = json.dumps({"experimentName": "", "allowedStatuses": ["STATUS_UNKNOWN", "STATUS_SUCCESS"],
                            "colParams": [], "startIndex": 0, "sliceSize": 10}).encode()
