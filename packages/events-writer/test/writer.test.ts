@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
@@ -188,6 +188,40 @@ describe('SummaryWriter', () => {
     const scalars = contents.events.flatMap((e) => eventValues(e.event)).filter((v) => v.kind === 'scalar');
     expect(scalars.length).toBe(10000);
     expect(scalars.every((v, i) => v.step === i && v.value === i / 2)).toBe(true);
+  });
+
+  it('shows a reader only complete records and torn tails while another process writes', async () => {
+    const dir = tempDir();
+    const script = `import { SummaryWriter } from '@tensorgraft/events-writer';
+      const w = new SummaryWriter(process.argv[1], { maxQueue: 64, flushMillis: 5 });
+      for (let round = 0; round < 40; round++) {
+        for (let i = 0; i < 2000; i++) w.scalar('x', i, round * 2000 + i);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      await w.close();`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, dir], { cwd: process.cwd() });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    let done = false;
+    void exited.then(() => {
+      done = true;
+    });
+    let reads = 0;
+    let maxEvents = 0;
+    while (!done) {
+      const [file] = readdirSync(dir);
+      if (file) {
+        const scan = scanRecords(readFileSync(join(dir, file)));
+        expect(scan.corrupt).toBeUndefined();
+        maxEvents = Math.max(maxEvents, scan.records.length);
+        reads++;
+      }
+      await new Promise((r) => setTimeout(r, 3));
+    }
+    expect(await exited).toBe(0);
+    expect(reads).toBeGreaterThan(5);
+    const [file] = findEventFiles(dir);
+    expect(readEventFile(file!.path).events.length).toBe(1 + 80_000);
+    expect(maxEvents).toBeLessThanOrEqual(1 + 80_000);
   });
 
   it('loses nothing on process.exit() with a write in flight', () => {
