@@ -95,3 +95,32 @@ def test_we_restore_and_resave_a_tensorflow_checkpoint(tmp_path, sharded):
         # MergeV2Checkpoints left one index and the per-device data shards, as TensorFlow's own sharded save does
         assert os.path.exists(new_prefix + ".index")
         assert not any(p.name.startswith("ours.ckpt_temp") for p in tmp_path.iterdir())
+
+
+def test_full_size_vgg16_from_tensorflow(tmp_path):
+    """TF-slim's vgg_16 at full size (138M parameters, 224x224), written by TensorFlow at test time (too big to
+    commit), restored by us through its own save/restore_all: our logits equal TensorFlow's."""
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "fixtures"))
+    import make_models  # noqa: E402
+
+    g = tf.Graph()
+    with g.as_default():
+        tf1.set_random_seed(7)
+        x = tf1.placeholder(tf.float32, [None, 224, 224, 3], name="inputs")
+        logits = make_models.vgg16(x)
+        saver = tf1.train.Saver()
+        feed = np.random.RandomState(8).uniform(0, 1, [1, 224, 224, 3]).astype(np.float32)
+        with tf1.Session(graph=g) as sess:
+            sess.run(tf1.global_variables_initializer())
+            prefix = saver.save(sess, str(tmp_path / "vgg_16.ckpt"), write_state=False)
+            want = sess.run(logits, {x: feed})
+    (tmp_path / "input.bin").write_bytes(feed.astype("<f4").tobytes())
+    got = run_node_json("graph-run-meta.mjs", prefix + ".meta", prefix, "inputs:0", tmp_path / "input.bin",
+                        json.dumps([1, 224, 224, 3]), logits.name, timeout=900)
+    assert got["shape"] == [1, 1000]
+    ours = np.array(got["values"], np.float32).reshape(1, 1000)
+    rel = np.max(np.abs(ours - want)) / np.max(np.abs(want))
+    print(f"vgg_16: max rel err {rel:.2e}, ours {got['backend']} ms {got['ms']}")
+    assert rel <= 1e-5, rel
+    assert np.argmax(ours) == np.argmax(want)
