@@ -3,7 +3,6 @@ export type SaverErrorCode =
   | 'NOT_FOUND' // no checkpoint at a prefix, a state file naming files that are not there, no state file
   | 'BAD_STATE_FILE' // a `checkpoint` state file that does not parse or has no model_checkpoint_path
   | 'MISSING_VARIABLE' // a variable to restore has no tensor in the checkpoint
-  | 'UNEXPECTED_KEY' // a checkpoint tensor no variable asked for (strict restores of a whole checkpoint)
   | 'SHAPE_MISMATCH' // checkpoint tensor and variable shapes differ
   | 'DTYPE_MISMATCH' // checkpoint tensor and variable dtypes differ
   | 'NOT_WRITABLE' // the directory of a prefix does not exist or refuses writes
