@@ -164,3 +164,22 @@ describe('running', () => {
     s.close();
   });
 });
+
+describe('memory', () => {
+  it('a failed run leaves no tensor behind', async () => {
+    const g = new Graph();
+    const b = new GraphBuilder(g);
+    const x = b.placeholder('float32', [null, 3], 'x');
+    const y = b.relu(b.matmul(x, b.constant([1, 2, 3, 4, 5, 6], { shape: [3, 2] })));
+    const bad = b.reshape(y, [5]);
+    const s = new Session(g);
+    const feed = tf.ones([2, 3]);
+    // the first attempt compiles (and keeps) the constants
+    await expect(s.run([y, bad], { [x]: feed })).rejects.toMatchObject({ code: 'KERNEL', node: 'Reshape' });
+    const before = tf.memory().numTensors;
+    await expect(s.run([y, bad], { [x]: feed })).rejects.toMatchObject({ code: 'KERNEL', node: 'Reshape' });
+    expect(tf.memory().numTensors).toBe(before);
+    feed.dispose();
+    s.close();
+  });
+});

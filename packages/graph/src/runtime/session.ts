@@ -136,6 +136,11 @@ export class Session {
       if (Array.isArray(fetches)) return results as FetchResult<F>;
       const keys = Object.keys(fetches);
       return Object.fromEntries(keys.map((k, i) => [k, results[i]])) as FetchResult<F>;
+    } catch (err) {
+      // a failed run hands nothing back
+      for (const t of returned) t.dispose();
+      returned.clear();
+      throw err;
     } finally {
       // whatever is still held (all of it after a failed run) is released; returned tensors are kept
       for (let s = 0; s < plan.slots; s++) if (values[s] !== undefined) release(s);
