@@ -1,0 +1,47 @@
+// Graphs with ops this runtime lacks import fine; opSupport names them, and running names them at plan time.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Graph, importMetaGraph, opSupport, parseMetaGraph, Session, supportedOpTypes } from '@tensorgraft/graph';
+import { describe, expect, it } from 'vitest';
+import { REPO } from './helpers.js';
+
+const dir = join(REPO, 'fixtures', 'graphs');
+const load = (name: string) => {
+  const graph = new Graph();
+  const r = importMetaGraph(graph, parseMetaGraph(new Uint8Array(readFileSync(join(dir, `${name}.meta`)))));
+  return { graph, saverDef: r.saverDef! };
+};
+
+describe('op support', () => {
+  it('lists the op types of the issue, and more', () => {
+    const required =
+      'Placeholder PlaceholderWithDefault Const Identity IdentityN NoOp StopGradient VariableV2 Assign AssignAdd AssignSub VarHandleOp ReadVariableOp AssignVariableOp AssignAddVariableOp VarIsInitializedOp IsVariableInitialized MatMul BatchMatMulV2 Add AddV2 AddN Sub Mul RealDiv Neg Square Sqrt Rsqrt Exp Log Pow Maximum Minimum Relu Relu6 Sigmoid Tanh Softmax LogSoftmax BiasAdd Conv2D MaxPool AvgPool Reshape Shape ShapeN Size Rank Squeeze ExpandDims Fill ZerosLike OnesLike Cast Sum Mean Max Min Prod ArgMax Equal Greater Less Select SelectV2 Transpose ConcatV2 Pack Unpack StridedSlice Slice Pad Tile Range Floor FloorDiv FloorMod RandomUniform RandomStandardNormal TruncatedNormal SoftmaxCrossEntropyWithLogits SparseSoftmaxCrossEntropyWithLogits L2Loss SaveV2 RestoreV2 MergeV2Checkpoints ShardedFilename StringJoin'.split(
+        ' ',
+      );
+    expect(required.filter((op) => !supportedOpTypes().includes(op))).toEqual([]);
+  });
+
+  it('names the control-flow and training ops of TensorFlow graphs', async () => {
+    expect(opSupport(load('cond').graph).unsupported).toEqual(['If']);
+    expect(opSupport(load('while').graph).unsupported).toEqual(['StatelessWhile']);
+    const { graph } = load('cnn');
+    const support = opSupport(graph);
+    expect(support.unsupported).toEqual([
+      'Conv2DBackpropFilter',
+      'Conv2DBackpropInput',
+      'GatherV2',
+      'MaxPoolGrad',
+      'ReluGrad',
+      'ResourceApplyGradientDescent',
+    ]);
+    expect(support.totalNodes).toBe(graph.nodes.length);
+    // the inference part and the save/restore part still run; the training op is refused at plan time
+    const trainOp = graph.nodes.find((n) => n.op === 'ResourceApplyGradientDescent')!;
+    const s = new Session(graph);
+    await expect(s.run(trainOp.name)).rejects.toMatchObject({
+      code: 'UNSUPPORTED_OP',
+      message: expect.stringContaining('ReluGrad'),
+    });
+    s.close();
+  });
+});
