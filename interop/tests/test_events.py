@@ -5,6 +5,7 @@ summary_iterator and a real TensorBoard server (HTTP API and a headless chromium
 -> we read.
 """
 import base64
+import contextlib
 import glob
 import io
 import json
@@ -273,17 +274,48 @@ def find_chromium():
     raise AssertionError("no chromium on PATH: run scripts/install-chromium.sh")
 
 
-def test_tensorboard_server_serves_our_scalars_and_hparams_and_draws_them(written):
-    logdir, spec = written
+@contextlib.contextmanager
+def tensorboard_server(logdir):
+    """A real TensorBoard from the venv on 127.0.0.1 and a free port; always killed on the way out."""
     port = free_port()
     log = open(os.path.join(tempfile.gettempdir(), f"tensorboard-{port}.log"), "w+")
     server = subprocess.Popen(
-        [os.path.join(VENV_BIN, "tensorboard"), "--logdir", logdir, "--host", "127.0.0.1", "--port", str(port),
+        [os.path.join(VENV_BIN, "tensorboard"), "--logdir", str(logdir), "--host", "127.0.0.1", "--port", str(port),
          "--reload_interval", "1"],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=15)
+        log.close()
+
+
+def test_tensorboard_server_drops_the_orphaned_steps_of_a_resumed_run(tmp):
+    run_node_json("events-resume.mjs", tmp / "logs" / "resumed")
+    want = [(s, float(s)) for s in range(5)] + [(s, 100.0 + s) for s in range(5, 8)]
+    seen = []
+    with tensorboard_server(tmp / "logs") as base:
+        url = f"{base}/data/plugin/scalars/scalars?" + urllib.parse.urlencode({"run": "resumed", "tag": "loss"})
+
+        def points():
+            seen[:] = [(p[1], p[2]) for p in get_json(url)]
+            return seen == want
+
+        try:
+            wait_for(points, 90, "the resumed run without its orphaned steps")
+        except AssertionError as e:
+            raise AssertionError(f"{e}; last seen {seen}") from None
+
+
+def test_tensorboard_server_serves_our_scalars_and_hparams_and_draws_them(written):
+    logdir, spec = written
+    with tensorboard_server(logdir) as base:
         wait_for(lambda: "train" in get_json(f"{base}/data/runs"), 90, "the run to appear")
         url = f"{base}/data/plugin/scalars/scalars?" + urllib.parse.urlencode({"run": "train", "tag": "loss"})
         points = wait_for(lambda: (lambda p: p if len(p) == 50 else None)(get_json(url)), 60, "50 loss points")
@@ -323,7 +355,7 @@ def test_tensorboard_server_serves_our_scalars_and_hparams_and_draws_them(writte
                 [find_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  f"--user-data-dir={profile}", f"--screenshot={shot}", "--window-size=1400,1000",
-                 "--virtual-time-budget=20000", f"{base}/?runFilter=train#scalars"],
+                 "--virtual-time-budget=20000", f"{base}/#scalars"],
                 capture_output=True, timeout=120, check=True,
             )
         finally:
@@ -331,15 +363,10 @@ def test_tensorboard_server_serves_our_scalars_and_hparams_and_draws_them(writte
         pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
         assert pixels.shape == (1000, 1400, 3)
         assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 200, "the screenshot is blank"
-        # The first run's series color (#ff7043) drawn below the toolbar: the loss curve.
+        # The run's series color (#ff7043) in the chart area (right of the run list, below the toolbar): a line
+        # drawn across many columns and rows is the loss curve (a dot or a checkbox would not span them).
         curve = np.abs(pixels - np.array([0xFF, 0x70, 0x43])).sum(axis=2) < 40
         curve[:80] = False
-        assert curve.sum() > 300, f"no curve in {shot}"
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=15)
-        log.close()
+        curve[:, :360] = False
+        ys, xs = np.nonzero(curve)
+        assert len(np.unique(xs)) > 150 and np.ptp(ys) > 100, f"no curve in {shot}"
