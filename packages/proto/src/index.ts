@@ -1,20 +1,21 @@
+export * from './dtypes.js';
 export { ProtoError, type ProtoErrorCode, type ProtoErrorDetails } from './errors.js';
 export {
-  tensorflow,
-  tensorboard,
-  type MessageType,
   type DecodeOptions,
-  typeNameOf,
   decodeMessage,
   encodeMessage,
+  type MessageOf,
+  type MessageType,
+  tensorboard,
+  tensorflow,
+  typeNameOf,
 } from './messages.js';
-export * from './dtypes.js';
-export * from './wire/index.js';
 export {
-  printText,
-  parseText,
-  formatFloat,
   formatDouble,
-  type PrintTextOptions,
+  formatFloat,
   type ParseTextOptions,
+  type PrintTextOptions,
+  parseText,
+  printText,
 } from './text/index.js';
+export * from './wire/index.js';

@@ -19,16 +19,26 @@ export interface DecodeOptions {
   path?: string;
 }
 
+/**
+ * The instance type a generated class decodes to (e.g. tensorflow.GraphDef). Inferring T from MessageType<T> would
+ * pick the looser properties type that `encode` takes, so decoders name their result with this instead.
+ */
+export type MessageOf<C> = C extends { decode(reader: Uint8Array, length?: number): infer R } ? R : never;
+
 /** The full protobuf name of a generated class, e.g. `tensorflow.GraphDef`. */
 export function typeNameOf(type: MessageType<unknown>): string {
   return type.getTypeUrl('').replace(/^\//, '');
 }
 
 /** Decodes `bytes` as `type`. Malformed input throws ProtoError with the offset where decoding stopped. */
-export function decodeMessage<T>(type: MessageType<T>, bytes: Uint8Array, options: DecodeOptions = {}): T {
+export function decodeMessage<C extends MessageType<unknown>>(
+  type: C,
+  bytes: Uint8Array,
+  options: DecodeOptions = {},
+): MessageOf<C> {
   const reader = protobuf.Reader.create(bytes);
   try {
-    return type.decode(reader);
+    return type.decode(reader) as MessageOf<C>;
   } catch (err) {
     const typeName = typeNameOf(type);
     const message = err instanceof Error ? err.message : String(err);

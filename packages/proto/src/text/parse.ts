@@ -9,7 +9,7 @@
 // (grammar) or TEXT_FIELD (unknown field or enum name, value of the wrong kind or out of range), with the 1-based line
 // and column of the offending token.
 import { ProtoError } from '../errors.js';
-import { type MessageType, typeNameOf } from '../messages.js';
+import { type MessageOf, type MessageType, typeNameOf } from '../messages.js';
 import { EscapeError, unescapeLiteral } from './escape.js';
 import { parseBool, parseFloatText, parseInteger } from './numbers.js';
 import { type TextField, type TextType, textTypeByName } from './schema.js';
@@ -41,8 +41,12 @@ enum Ch {
 }
 
 /** Parses `text` as a message of the generated class `type` (e.g. tensorflow.GraphDef). */
-export function parseText<T>(type: MessageType<T>, text: string, options: ParseTextOptions = {}): T {
-  const typeName = typeNameOf(type as MessageType<unknown>);
+export function parseText<C extends MessageType<unknown>>(
+  type: C,
+  text: string,
+  options: ParseTextOptions = {},
+): MessageOf<C> {
+  const typeName = typeNameOf(type);
   const textType = textTypeByName(typeName);
   if (!textType) throw new ProtoError('UNSUPPORTED', `no text format schema for ${typeName}`, { type: typeName });
   if (typeof text !== 'string') {
@@ -51,7 +55,7 @@ export function parseText<T>(type: MessageType<T>, text: string, options: ParseT
   const parser = new Parser(text, options.path, typeName);
   const message = new textType.ctor();
   parser.message(message, textType, 0, 0);
-  return message as T;
+  return message as MessageOf<C>;
 }
 
 type Msg = Record<string, unknown>;
