@@ -232,3 +232,22 @@ def test_a_keras_checkpoint_loads_into_the_tfjs_model(tmp, kind):
         np.testing.assert_array_equal(np.array(out["weights"][name], np.float32), w.numpy().reshape(-1), err_msg=name)
     np.testing.assert_allclose(np.array(out["predictions"], np.float32), model.predict(x, verbose=0).reshape(-1),
                                rtol=1e-5, atol=1e-6)
+
+
+def test_tensorflow_imports_our_meta_graph_and_restores_with_its_saver(tmp):
+    out = run_node_json("saver-graph.mjs", tmp)
+    assert out["latest"] == str(tmp / "model.ckpt-3")
+    assert tf.train.latest_checkpoint(str(tmp)) == out["latest"]
+    assert sorted(f for f in os.listdir(tmp) if f.endswith(".meta")) == ["model.ckpt-2.meta", "model.ckpt-3.meta"]
+    with tf.Graph().as_default() as g:
+        saver = v1.train.import_meta_graph(out["latest"] + ".meta")
+        assert saver.saver_def.restore_op_name == "save/restore_all"
+        with v1.Session() as sess:
+            saver.restore(sess, out["latest"])
+            for name, values in out["values"].items():
+                var = [v for v in v1.global_variables() if v.op.name == name][0]
+                np.testing.assert_array_equal(sess.run(var).reshape(-1), np.array(values, np.float32), err_msg=name)
+            # TensorFlow's own Saver keeps saving through our graph's save op.
+            path = saver.save(sess, str(tmp / "model.ckpt"), global_step=4)
+        assert g.get_operation_by_name("save/SaveV2").type == "SaveV2"
+    assert path == str(tmp / "model.ckpt-4")

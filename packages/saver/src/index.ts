@@ -19,15 +19,20 @@ export { type RestoreMap, type RestorePlan, type Mismatch, keyFor, planRestore }
 export { type SaveableValue, type TfjsTensorLike, type TfjsVariableLike, toTensor } from './values.js';
 export {
   Saver,
-  type Clock,
-  type KeepBest,
   type RestoreOptions,
   type RestoreReport,
   type SaveOptions,
   type SaverOptions,
   type VarList,
-  systemClock,
 } from './saver.js';
+export {
+  CheckpointKeeper,
+  type Clock,
+  type GlobalStep,
+  type KeepBest,
+  type KeeperOptions,
+  systemClock,
+} from './checkpoint-keeper.js';
 export { CheckpointManager, type CheckpointManagerOptions } from './manager.js';
 export {
   OBJECT_GRAPH_KEY,

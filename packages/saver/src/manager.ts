@@ -11,16 +11,8 @@ import { checkParentDirectory, writeCheckpoint } from './checkpoint-io.js';
 import { SaverError } from './errors.js';
 import { join } from './paths.js';
 import { ManagerRetention } from './retention.js';
-import {
-  type Clock,
-  type KeepBest,
-  type RestoreOptions,
-  type RestoreReport,
-  Saver,
-  type VarList,
-  compareBytes,
-  systemClock,
-} from './saver.js';
+import { type Clock, type KeepBest, systemClock } from './checkpoint-keeper.js';
+import { type RestoreOptions, type RestoreReport, Saver, type VarList, compareBytes } from './saver.js';
 import { STATE_FILENAME, checkpointExists, getCheckpointState, updateCheckpointState } from './state-file.js';
 import { toTensor } from './values.js';
 

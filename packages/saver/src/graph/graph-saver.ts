@@ -1,0 +1,94 @@
+// tf.compat.v1.train.Saver on a @tensorgraft/graph Graph: the constructor adds TensorFlow's save/restore subgraph
+// (save/Const, save/SaveV2, save/control_dependency, save/RestoreV2, save/Assign*, save/restore_all) and its SaverDef
+// through the graph package's addSaverOps, or adopts an imported SaverDef. save(session, prefix) runs the save op with
+// the checkpoint path fed, writes `<checkpoint>.meta` (exportMetaGraph with the SaverDef, so TensorFlow's
+// import_meta_graph + Saver.restore work on it), then retention and the state file as the graph-less Saver does.
+import { existsSync, rmSync } from 'node:fs';
+import { type Graph, GraphError, type Session, addSaverOps, exportMetaGraph, serializeMetaGraph } from '@tensorgraft/graph';
+import type { tensorflow } from '@tensorgraft/proto';
+import { writeFileAtomic } from '../atomic-write.js';
+import { metaGraphFilename } from '../checkpoint-files.js';
+import { CheckpointKeeper, type GlobalStep, type KeeperOptions } from '../checkpoint-keeper.js';
+import { checkParentDirectory } from '../checkpoint-io.js';
+import { SaverError } from '../errors.js';
+import { dirname } from '../paths.js';
+import { checkpointExists } from '../state-file.js';
+
+export interface GraphSaverOptions extends KeeperOptions {
+  /** Use this SaverDef (e.g. from importMetaGraph) instead of adding a new save/restore subgraph. */
+  saverDef?: tensorflow.SaverDef.$Properties;
+  /** Scope of the added subgraph (default 'save'; made unique as TensorFlow does). */
+  name?: string;
+}
+
+export interface GraphSaveOptions {
+  globalStep?: GlobalStep;
+  /** Write `<checkpoint>.meta` (default true). */
+  writeMetaGraph?: boolean;
+  writeState?: boolean;
+  latestFilename?: string;
+  metric?: number;
+}
+
+export class GraphSaver {
+  readonly graph: Graph;
+  readonly saverDef: tensorflow.SaverDef.$Properties;
+  private readonly keeper: CheckpointKeeper;
+
+  constructor(graph: Graph, options: GraphSaverOptions = {}) {
+    this.graph = graph;
+    this.keeper = new CheckpointKeeper(options);
+    this.saverDef =
+      options.saverDef ??
+      addSaverOps(graph, {
+        ...(options.name === undefined ? {} : { name: options.name }),
+        maxToKeep: this.keeper.maxToKeep,
+        keepCheckpointEveryNHours: this.keeper.keepCheckpointEveryNHours,
+      });
+  }
+
+  get lastCheckpoints(): string[] {
+    return this.keeper.lastCheckpoints;
+  }
+
+  /** The MetaGraphDef TensorFlow's export_meta_graph would write for this graph and Saver. */
+  exportMetaGraph(): tensorflow.MetaGraphDef {
+    return exportMetaGraph(this.graph, { saverDef: this.saverDef });
+  }
+
+  /** Runs the save op for `<prefix>[-<step>]`, writes the meta graph and the state file; returns the path. */
+  async save(session: Session, prefix: string, options: GraphSaveOptions = {}): Promise<string> {
+    const checkpoint = this.keeper.begin(prefix, options);
+    checkParentDirectory(prefix);
+    // Re-saving a prefix: drop its index first so no moment has an old index beside new data.
+    if (existsSync(`${checkpoint}.index`)) rmSync(`${checkpoint}.index`, { force: true });
+    const out = await this.run(session, this.saverDef.save_tensor_name ?? '', checkpoint);
+    (out as { dispose?: () => void } | null)?.dispose?.();
+    if (options.writeMetaGraph ?? true) {
+      writeFileAtomic(metaGraphFilename(checkpoint), serializeMetaGraph(this.exportMetaGraph()), { durable: this.keeper.durable });
+    }
+    if (options.writeState ?? true) {
+      this.keeper.commit(checkpoint, dirname(prefix), {
+        ...(options.latestFilename === undefined ? {} : { latestFilename: options.latestFilename }),
+        ...(options.metric === undefined ? {} : { metric: options.metric }),
+      });
+    }
+    return checkpoint;
+  }
+
+  /** Runs the restore op (`save/restore_all`) with `prefix` fed. */
+  async restore(session: Session, prefix: string): Promise<void> {
+    if (!checkpointExists(prefix)) throw new SaverError('NOT_FOUND', `no checkpoint at ${prefix}`, { path: prefix });
+    await this.run(session, this.saverDef.restore_op_name ?? '', prefix);
+  }
+
+  private async run(session: Session, fetch: string, path: string): Promise<unknown> {
+    try {
+      return await session.run(fetch, { [this.saverDef.filename_tensor_name ?? '']: path });
+    } catch (err) {
+      if (!(err instanceof GraphError)) throw err;
+      const code = err.code === 'NOT_FOUND' ? 'MISSING_VARIABLE' : err.code === 'KERNEL' ? 'CORRUPT' : 'INVALID_ARGUMENT';
+      throw new SaverError(code, err.message, { path, variable: err.node, cause: err });
+    }
+  }
+}

@@ -1,0 +1,1 @@
+export { GraphSaver, type GraphSaveOptions, type GraphSaverOptions } from './graph-saver.js';
