@@ -35,11 +35,15 @@ export interface FromGraphDefOptions {
   path?: string;
 }
 
-/** A new Graph holding exactly the GraphDef's nodes, in the file's order, validated. */
+/**
+ * A new Graph holding exactly the GraphDef's nodes, in the file's order. The structure is validated (names, inputs,
+ * cycles); attrs are kept verbatim, even ones this package's OpDefs do not know, and are checked when a node is run
+ * (or when the GraphDef goes through importGraphDef, which checks them as TensorFlow's importer does).
+ */
 export function graphFromGraphDef(def: tensorflow.GraphDef.$Properties, options: FromGraphDefOptions = {}): Graph {
   const graph = new Graph();
   const nodes = def.node ?? [];
-  validateNodes(nodes, () => undefined, options.path);
+  validateNodes(nodes, () => undefined, options.path, { attrs: false });
   for (const n of nodes) graph.addNode(n instanceof tensorflow.NodeDef ? n : tensorflow.NodeDef.create(n));
   if (def.versions) graph.versions = def.versions;
   graph.library = def.library ?? null;
@@ -57,7 +61,9 @@ export function validateNodes(
   nodes: readonly tensorflow.NodeDef.$Properties[],
   outside: (name: string) => number | undefined,
   path?: string,
+  options: { attrs?: boolean } = {},
 ): void {
+  const checkAttrs = options.attrs ?? true;
   const byName = new Map<string, tensorflow.NodeDef.$Properties>();
   for (const n of nodes) {
     const name = n.name ?? '';
@@ -77,7 +83,7 @@ export function validateNodes(
       }
       const src = byName.get(ref.node);
       let count: number | undefined;
-      if (src) count = outputCount(src) ?? -1;
+      if (src) count = checkAttrs ? (outputCount(src) ?? -1) : lenientOutputCount(src);
       else {
         count = outside(ref.node);
         if (count === undefined) {
@@ -94,7 +100,8 @@ export function validateNodes(
         });
       }
     }
-    if (getOpDef(n.op)) validateNodeAttrs(n instanceof tensorflow.NodeDef ? n : tensorflow.NodeDef.create(n), path);
+    if (checkAttrs && getOpDef(n.op))
+      validateNodeAttrs(n instanceof tensorflow.NodeDef ? n : tensorflow.NodeDef.create(n), path);
   }
   topoOrder(nodes, path);
 }
@@ -177,5 +184,13 @@ class MinHeap {
       a[i] = last;
     }
     return top;
+  }
+}
+
+function lenientOutputCount(n: tensorflow.NodeDef.$Properties): number {
+  try {
+    return outputCount(n) ?? -1;
+  } catch {
+    return -1;
   }
 }

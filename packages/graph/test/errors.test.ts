@@ -51,17 +51,27 @@ describe('bad graphs', () => {
     expectCode(() => graphFromGraphDef({ node: [ph('x'), id('a', ['x:3'])] }), 'MISSING_INPUT', 'a');
   });
 
-  it('an attr of the wrong kind, or one the OpDef does not have', () => {
+  it('an attr of the wrong kind, or one the OpDef does not have: refused on import and on run, kept on load', async () => {
     const mm = node('m', 'MatMul', ['x', 'x'], { T: attr.type(1), transpose_a: attr.s('yes') });
-    expectCode(() => graphFromGraphDef({ node: [ph('x'), mm] }), 'BAD_ATTR', 'm');
+    expectCode(() => importGraphDef(new Graph(), { node: [ph('x'), mm] }), 'BAD_ATTR', 'm');
     const extra = node('m', 'MatMul', ['x', 'x'], { T: attr.type(1), colour: attr.s('red') });
-    expectCode(() => graphFromGraphDef({ node: [ph('x'), extra] }), 'BAD_ATTR', 'm');
-    expectCode(() => graphFromGraphDef({ node: [node('c', 'Const', [], { dtype: attr.type(1) })] }), 'BAD_ATTR', 'c');
+    expectCode(() => importGraphDef(new Graph(), { node: [ph('x'), extra] }), 'BAD_ATTR', 'm');
+    expectCode(
+      () => importGraphDef(new Graph(), { node: [node('c', 'Const', [], { dtype: attr.type(1) })] }),
+      'BAD_ATTR',
+      'c',
+    );
+    // a lossless load keeps them; running the node refuses them before any kernel runs
+    const g = graphFromGraphDef({ node: [ph('x'), extra] });
+    expect(g.node('m')!.attr.colour).toBeDefined();
+    const s = new Session(g);
+    await expect(s.run('m:0', { 'x:0': tf.ones([2, 2]) })).rejects.toMatchObject({ code: 'BAD_ATTR', node: 'm' });
+    s.close();
   });
 
   it('an unknown dtype', () => {
     expectCode(
-      () => graphFromGraphDef({ node: [node('x', 'Placeholder', [], { dtype: attr.type(77) })] }),
+      () => importGraphDef(new Graph(), { node: [node('x', 'Placeholder', [], { dtype: attr.type(77) })] }),
       'UNKNOWN_DTYPE',
       'x',
     );

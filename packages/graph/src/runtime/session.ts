@@ -6,7 +6,7 @@ import { read } from '../attrs.js';
 import { GraphError } from '../errors.js';
 import type { Graph, NodeDef } from '../graph.js';
 import { canonicalTensor, parseInput } from '../names.js';
-import { opDefaults, outputTypes } from '../ops/op-registry.js';
+import { opDefaults, outputTypes, validateNodeAttrs } from '../ops/op-registry.js';
 import { type BackendName, initBackend, isMissingKernel, onCpu } from './backend.js';
 import { KERNELS } from './kernels/index.js';
 import { buildPlan, type Plan } from './plan.js';
@@ -178,6 +178,8 @@ export class Session {
   private compile(node: NodeDef): Step {
     let step = this.compiled.get(node.name);
     if (step && this.graph.node(node.name) === node) return step;
+    // attrs are checked here, not on load: a graph keeps attrs it cannot run until someone runs them
+    validateNodeAttrs(node);
     const factory = KERNELS[node.op]!;
     step = factory(node, {
       keep: (t) => {
