@@ -14,7 +14,7 @@ import { EscapeError, unescapeLiteral } from './escape.js';
 import { parseBool, parseFloatText, parseInteger } from './numbers.js';
 import { type TextField, type TextType, textTypeByName } from './schema.js';
 import { lineAndColumn, Tokenizer, TokenKind } from './tokenizer.js';
-import { hashKeyToLong, Long, longToHashKey } from './values.js';
+import { hashKeyToLong, isDefault, Long, longToHashKey } from './values.js';
 
 export interface ParseTextOptions {
   /** File name for error messages. */
@@ -192,6 +192,8 @@ class Parser {
     if (field.kind !== 'message' && field.mapKey === undefined) {
       const v = this.scalar(field);
       if (field.repeated) push(msg, field.name, v);
+      // An implicit-presence (proto3) field set to its default is unset, as decode leaves it: encode skips it.
+      else if (!field.explicit && isDefault(field, v)) delete msg[field.name];
       else msg[field.name] = v;
       return;
     }

@@ -12,7 +12,7 @@ import { type MessageType, typeNameOf } from '../messages.js';
 import { escapeBytes, escapeString } from './escape.js';
 import { formatDouble, formatFloat } from './float-format.js';
 import { type TextField, type TextType, textTypeByName } from './schema.js';
-import { hashKeyToLong, int64ToBigInt, int64ToString, toBytes } from './values.js';
+import { hashKeyToLong, int64ToBigInt, int64ToString, isDefault, toBytes } from './values.js';
 
 export interface PrintTextOptions {
   /** Keep non-ASCII characters of string fields as they are (Python's default, true) or escape their UTF-8 bytes. */
@@ -192,34 +192,6 @@ class Printer {
     this.message(decoded, inner, depth + 1);
     this.emit(indent, '}\n');
     return true;
-  }
-}
-
-/** Whether an implicit-presence scalar holds its default (and so is not printed). */
-function isDefault(field: TextField, v: unknown): boolean {
-  switch (field.kind) {
-    case 'string':
-      return v === '';
-    case 'bytes':
-      return toBytes(v).length === 0;
-    case 'bool':
-      return !v;
-    case 'float': {
-      const f = Math.fround(Number(v));
-      return f === 0 && !Object.is(f, -0);
-    }
-    case 'double': {
-      const d = Number(v);
-      return d === 0 && !Object.is(d, -0);
-    }
-    case 'int64':
-    case 'sint64':
-    case 'sfixed64':
-    case 'uint64':
-    case 'fixed64':
-      return int64ToString(v, false) === '0';
-    default:
-      return Number(v) === 0;
   }
 }
 

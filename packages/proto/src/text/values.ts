@@ -4,6 +4,7 @@
 import type LongType from 'long';
 import LongEsm from 'long';
 import protobuf from 'protobufjs/minimal.js';
+import type { TextField } from './schema.js';
 
 type LongCtor = typeof LongType;
 
@@ -80,4 +81,32 @@ export function toBytes(v: unknown): Uint8Array {
     return out;
   }
   return utf8.encode(String(v));
+}
+
+/** Whether an implicit-presence scalar holds its default (and so is not printed). */
+export function isDefault(field: TextField, v: unknown): boolean {
+  switch (field.kind) {
+    case 'string':
+      return v === '';
+    case 'bytes':
+      return toBytes(v).length === 0;
+    case 'bool':
+      return !v;
+    case 'float': {
+      const f = Math.fround(Number(v));
+      return f === 0 && !Object.is(f, -0);
+    }
+    case 'double': {
+      const d = Number(v);
+      return d === 0 && !Object.is(d, -0);
+    }
+    case 'int64':
+    case 'sint64':
+    case 'sfixed64':
+    case 'uint64':
+    case 'fixed64':
+      return int64ToString(v, false) === '0';
+    default:
+      return Number(v) === 0;
+  }
 }
