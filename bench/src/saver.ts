@@ -40,7 +40,10 @@ function makeTensors(): Map<string, Tensor> {
   let seed = 1;
   for (const [name, shape] of VGG16) {
     const data = new Float32Array(shape.reduce((a, d) => a * d, 1));
-    for (let i = 0; i < data.length; i++) data[i] = ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5;
+    for (let i = 0; i < data.length; i++) {
+      seed = (seed * 16807) % 2147483647;
+      data[i] = seed / 2147483647 - 0.5;
+    }
     out.set(name, { dtype: 'float32', shape, data });
   }
   return out;
@@ -107,12 +110,16 @@ try {
   let latest = await saver.save(join(dir, 'ours'), { globalStep: 0 });
   rawWrite(join(dir, 'raw-0'));
   for (let i = 1; i <= REPEATS; i++) {
-    const oursSave = async () => oursSaves.push(await ms(async () => (latest = await saver.save(join(dir, 'ours'), { globalStep: i }))));
+    const oursSave = async () =>
+      oursSaves.push(await ms(async () => (latest = await saver.save(join(dir, 'ours'), { globalStep: i }))));
     const rawSave = async () => rawSaves.push(await ms(() => rawWrite(join(dir, `raw-${i}`))));
     const oursRestore = async () => oursRestores.push(await ms(() => saver.restore(latest)));
     const rawRestore = async () => rawRestores.push(await ms(() => rawRead(rawPrev!)));
     // Which one goes first alternates, so neither always pays for the other's freed or dirty pages.
-    for (const step of i % 2 ? [oursSave, rawSave, oursRestore, rawRestore] : [rawSave, oursSave, rawRestore, oursRestore]) await step();
+    for (const step of i % 2
+      ? [oursSave, rawSave, oursRestore, rawRestore]
+      : [rawSave, oursSave, rawRestore, oursRestore])
+      await step();
   }
   const oursSave = median(oursSaves);
   const rawSave = median(rawSaves);
@@ -128,16 +135,38 @@ try {
     rmSync(pyDir, { recursive: true, force: true });
   }
 
-  console.log(`VGG-16 set: ${VGG16.length} tensors, ${total} float32 (${mb.toFixed(0)} MB) in ${BASE}; medians of ${REPEATS}`);
+  console.log(
+    `VGG-16 set: ${VGG16.length} tensors, ${total} float32 (${mb.toFixed(0)} MB) in ${BASE}; medians of ${REPEATS}`,
+  );
   const rows: Row[] = [
     { what: 'Saver.save vs raw BundleWriter', ours: oursSave, anchor: rawSave, unit: 'ms', anchorName: 'bundle-io' },
-    { what: 'Saver.save vs tf.compat.v1 Saver.save', ours: oursSave, anchor: tf.save, unit: 'ms', anchorName: 'TensorFlow' },
-    { what: 'Saver.restore vs raw BundleReader.get', ours: oursRestore, anchor: rawRestore, unit: 'ms', anchorName: 'bundle-io' },
-    { what: 'Saver.restore vs tf.compat.v1 Saver.restore', ours: oursRestore, anchor: tf.restore, unit: 'ms', anchorName: 'TensorFlow' },
+    {
+      what: 'Saver.save vs tf.compat.v1 Saver.save',
+      ours: oursSave,
+      anchor: tf.save,
+      unit: 'ms',
+      anchorName: 'TensorFlow',
+    },
+    {
+      what: 'Saver.restore vs raw BundleReader.get',
+      ours: oursRestore,
+      anchor: rawRestore,
+      unit: 'ms',
+      anchorName: 'bundle-io',
+    },
+    {
+      what: 'Saver.restore vs tf.compat.v1 Saver.restore',
+      ours: oursRestore,
+      anchor: tf.restore,
+      unit: 'ms',
+      anchorName: 'TensorFlow',
+    },
   ];
   printTable(rows);
   const within = (ours: number, raw: number) => ((ours / raw - 1) * 100).toFixed(1);
-  console.log(`save overhead over raw bundle-io: ${within(oursSave, rawSave)}%; restore: ${within(oursRestore, rawRestore)}% (target <= 10%)`);
+  console.log(
+    `save overhead over raw bundle-io: ${within(oursSave, rawSave)}%; restore: ${within(oursRestore, rawRestore)}% (target <= 10%)`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -17,7 +17,10 @@ function build() {
   if (kind === 'sequential') {
     return tf.sequential({
       name: 'seq',
-      layers: [tf.layers.dense({ inputShape: [4], units: 5, activation: 'tanh', name: 's1', biasInitializer: 'randomNormal' }), tf.layers.dense({ units: 1, name: 's2' })],
+      layers: [
+        tf.layers.dense({ inputShape: [4], units: 5, activation: 'tanh', name: 's1', biasInitializer: 'randomNormal' }),
+        tf.layers.dense({ units: 1, name: 's2' }),
+      ],
     });
   }
   const x = tf.input({ shape: [4], name: 'x' });

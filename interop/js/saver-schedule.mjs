@@ -2,7 +2,7 @@
 //   node saver-schedule.mjs <dir> <schedule.json>
 // schedule.json: {kind: 'saver'|'manager', args: {...TensorFlow's argument names}, prefix, build_time,
 //                 saves: [[time, step]]}
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointManager, Saver } from '@tensorgraft/saver';
 
@@ -12,15 +12,21 @@ let now = s.build_time;
 const clock = () => now;
 const v = { dtype: 'float32', shape: [2], data: new Float32Array(2) };
 const a = s.args;
-const hours = a.keep_checkpoint_every_n_hours === undefined ? {} : { keepCheckpointEveryNHours: a.keep_checkpoint_every_n_hours };
+const hours =
+  a.keep_checkpoint_every_n_hours === undefined ? {} : { keepCheckpointEveryNHours: a.keep_checkpoint_every_n_hours };
 const snapshots = [];
 const snapshot = () => {
   const files = readdirSync(dir).sort();
-  const state = files.includes('checkpoint') ? readFileSync(join(dir, 'checkpoint'), 'utf8').replaceAll(`${dir}/`, '<DIR>/') : null;
+  const state = files.includes('checkpoint')
+    ? readFileSync(join(dir, 'checkpoint'), 'utf8').replaceAll(`${dir}/`, '<DIR>/')
+    : null;
   snapshots.push({ files, state });
 };
 if (s.kind === 'saver') {
-  const saver = new Saver({ v }, { maxToKeep: a.max_to_keep, saveRelativePaths: a.save_relative_paths ?? false, ...hours, clock });
+  const saver = new Saver(
+    { v },
+    { maxToKeep: a.max_to_keep, saveRelativePaths: a.save_relative_paths ?? false, ...hours, clock },
+  );
   for (const [t, step] of s.saves) {
     now = t;
     v.data.set([step, t]);

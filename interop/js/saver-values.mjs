@@ -11,15 +11,26 @@ const spec = JSON.parse(readFileSync(specPath, 'utf8'));
 const utf8 = new TextEncoder();
 
 const ARRAYS = {
-  float32: Float32Array, float64: Float64Array, int32: Int32Array, int8: Int8Array, uint8: Uint8Array,
-  int16: Int16Array, uint16: Uint16Array, bool: Uint8Array, int64: BigInt64Array,
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  bool: Uint8Array,
+  int64: BigInt64Array,
 };
 
 function tensor({ dtype, shape, values }) {
   if (dtype === 'string') return { dtype, shape, data: values.map((s) => utf8.encode(s)) };
   const A = ARRAYS[dtype];
   if (!A) throw new Error(`no array type for ${dtype}`);
-  return { dtype, shape, data: dtype === 'int64' ? BigInt64Array.from(values.map(BigInt)) : A.from(values.map(Number)) };
+  return {
+    dtype,
+    shape,
+    data: dtype === 'int64' ? BigInt64Array.from(values.map(BigInt)) : A.from(values.map(Number)),
+  };
 }
 
 function json(t) {
@@ -36,11 +47,13 @@ if (cmd === 'save') {
 } else if (cmd === 'restore') {
   const map = extra === undefined ? undefined : JSON.parse(readFileSync(extra, 'utf8'));
   const report = await new Saver(vars).restore(prefix, map === undefined ? {} : { map });
-  console.log(JSON.stringify({
-    values: Object.fromEntries(Object.entries(vars).map(([k, t]) => [k, json(t)])),
-    assignments: report.assignments,
-    unexpected: report.unexpected,
-  }));
+  console.log(
+    JSON.stringify({
+      values: Object.fromEntries(Object.entries(vars).map(([k, t]) => [k, json(t)])),
+      assignments: report.assignments,
+      unexpected: report.unexpected,
+    }),
+  );
 } else {
   throw new Error(`unknown command ${cmd}`);
 }

@@ -19,7 +19,8 @@ export function checkParentDirectory(prefix: string): void {
   } catch {
     ok = false;
   }
-  if (!ok) throw new SaverError('NOT_WRITABLE', `parent directory of ${prefix} does not exist, cannot save`, { path: prefix });
+  if (!ok)
+    throw new SaverError('NOT_WRITABLE', `parent directory of ${prefix} does not exist, cannot save`, { path: prefix });
 }
 
 /** Writes `tensors` (in the given order) as a V2 checkpoint at `prefix`. */
@@ -54,7 +55,9 @@ export interface OpenCheckpoint {
 export function openCheckpoint(prefix: string): OpenCheckpoint {
   if (!existsSync(`${prefix}.index`)) {
     if (existsSync(prefix) && statSync(prefix).isFile()) {
-      throw new SaverError('UNSUPPORTED', 'V1 checkpoints cannot be restored by the Saver; convert them first', { path: prefix });
+      throw new SaverError('UNSUPPORTED', 'V1 checkpoints cannot be restored by the Saver; convert them first', {
+        path: prefix,
+      });
     }
     throw new SaverError('NOT_FOUND', `no checkpoint at ${prefix} (${prefix}.index is missing)`, { path: prefix });
   }
@@ -84,8 +87,22 @@ export function openCheckpoint(prefix: string): OpenCheckpoint {
 export function asSaverError(err: unknown, path: string, variable?: string): SaverError {
   if (err instanceof SaverError) return err;
   if (err instanceof BundleError) {
-    const code = err.code === 'IO' ? 'NOT_WRITABLE' : err.code === 'NOT_FOUND' ? 'NOT_FOUND' : err.code === 'INVALID_ARGUMENT' ? 'INVALID_ARGUMENT' : err.code === 'UNSUPPORTED' ? 'UNSUPPORTED' : 'CORRUPT';
-    return new SaverError(code, err.message, { path: err.path ?? path, variable: err.tensor ?? variable, offset: err.offset, cause: err });
+    const code =
+      err.code === 'IO'
+        ? 'NOT_WRITABLE'
+        : err.code === 'NOT_FOUND'
+          ? 'NOT_FOUND'
+          : err.code === 'INVALID_ARGUMENT'
+            ? 'INVALID_ARGUMENT'
+            : err.code === 'UNSUPPORTED'
+              ? 'UNSUPPORTED'
+              : 'CORRUPT';
+    return new SaverError(code, err.message, {
+      path: err.path ?? path,
+      variable: err.tensor ?? variable,
+      offset: err.offset,
+      cause: err,
+    });
   }
   return ioError(err, `cannot save ${path}`, path);
 }

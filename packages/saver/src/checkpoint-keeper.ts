@@ -6,7 +6,7 @@ import { checkpointMtime, removeCheckpoint } from './checkpoint-files.js';
 import { SaverError } from './errors.js';
 import { basename } from './paths.js';
 import { SaverRetention, type TimedPath } from './retention.js';
-import { STATE_FILENAME, checkpointExists, getCheckpointState, updateCheckpointState } from './state-file.js';
+import { checkpointExists, getCheckpointState, STATE_FILENAME, updateCheckpointState } from './state-file.js';
 
 /** Seconds since the epoch, like Python's time.time(). */
 export type Clock = () => number;
@@ -105,16 +105,23 @@ export class CheckpointKeeper {
   checkpointPath(prefix: string, globalStep?: GlobalStep): string {
     if (globalStep === undefined) return prefix;
     const step = stepNumber(globalStep);
-    const text = this.padStepNumber ? (step < 0n ? `-${String(-step).padStart(7, '0')}` : String(step).padStart(8, '0')) : String(step);
+    const text = this.padStepNumber
+      ? step < 0n
+        ? `-${String(-step).padStart(7, '0')}`
+        : String(step).padStart(8, '0')
+      : String(step);
     return `${prefix}-${text}`;
   }
 
   /** Checks the arguments of a save; returns the checkpoint path. */
   begin(prefix: string, options: { globalStep?: GlobalStep; latestFilename?: string; sharded?: boolean }): string {
     const latestFilename = options.latestFilename ?? STATE_FILENAME;
-    if (latestFilename.includes('/')) throw new SaverError('INVALID_ARGUMENT', "'latestFilename' must not contain path components");
+    if (latestFilename.includes('/'))
+      throw new SaverError('INVALID_ARGUMENT', "'latestFilename' must not contain path components");
     if (options.globalStep === undefined && basename(prefix) === latestFilename && !options.sharded) {
-      throw new SaverError('INVALID_ARGUMENT', `'latestFilename' collides with the save path ${prefix}`, { path: prefix });
+      throw new SaverError('INVALID_ARGUMENT', `'latestFilename' collides with the save path ${prefix}`, {
+        path: prefix,
+      });
     }
     return this.checkpointPath(prefix, options.globalStep);
   }

@@ -1,30 +1,5 @@
-export { SaverError, type SaverErrorCode, type SaverErrorDetails } from './errors.js';
-export {
-  STATE_FILENAME,
-  type CheckpointState,
-  type StateFileOptions,
-  type UpdateStateOptions,
-  checkpointExists,
-  formatCheckpointState,
-  generateCheckpointState,
-  getCheckpointState,
-  latestCheckpoint,
-  parseCheckpointState,
-  updateCheckpointState,
-} from './state-file.js';
-export { metaGraphFilename, removeCheckpoint } from './checkpoint-files.js';
 export { writeFileAtomic } from './atomic-write.js';
-export { SaverRetention, ManagerRetention, type TimedPath } from './retention.js';
-export { type RestoreMap, type RestorePlan, type Mismatch, keyFor, planRestore } from './restore-plan.js';
-export { type SaveableValue, type TfjsTensorLike, type TfjsVariableLike, toTensor } from './values.js';
-export {
-  Saver,
-  type RestoreOptions,
-  type RestoreReport,
-  type SaveOptions,
-  type SaverOptions,
-  type VarList,
-} from './saver.js';
+export { metaGraphFilename, removeCheckpoint } from './checkpoint-files.js';
 export {
   CheckpointKeeper,
   type Clock,
@@ -33,23 +8,48 @@ export {
   type KeeperOptions,
   systemClock,
 } from './checkpoint-keeper.js';
-export { CheckpointManager, type CheckpointManagerOptions } from './manager.js';
-export {
-  OBJECT_GRAPH_KEY,
-  type ObjectVariable,
-  escapeLocalName,
-  objectGraphVariables,
-  objectAliases,
-} from './object-graph.js';
-export { readObjectCheckpoint } from './read-object-checkpoint.js';
-export { type ObjectEntry, buildObjectGraph, writeObjectCheckpoint } from './object-graph-writer.js';
+export { SaverError, type SaverErrorCode, type SaverErrorDetails } from './errors.js';
 export { type KerasWeightPlace, kerasWeightPlaces } from './keras-layout.js';
 export {
   type LayersModelLike,
   type LoadWeightsOptions,
+  loadCheckpointWeights,
   type ModelArtifacts,
   type TfCheckpointOptions,
-  type WeightSpec,
-  loadCheckpointWeights,
   tfCheckpoint,
+  type WeightSpec,
 } from './layers-io.js';
+export { CheckpointManager, type CheckpointManagerOptions } from './manager.js';
+export {
+  escapeLocalName,
+  OBJECT_GRAPH_KEY,
+  type ObjectVariable,
+  objectAliases,
+  objectGraphVariables,
+} from './object-graph.js';
+export { buildObjectGraph, type ObjectEntry, writeObjectCheckpoint } from './object-graph-writer.js';
+export { readObjectCheckpoint } from './read-object-checkpoint.js';
+export { keyFor, type Mismatch, planRestore, type RestoreMap, type RestorePlan } from './restore-plan.js';
+export { ManagerRetention, SaverRetention, type TimedPath } from './retention.js';
+export {
+  type RestoreOptions,
+  type RestoreReport,
+  type SaveOptions,
+  Saver,
+  type SaverOptions,
+  type VarList,
+} from './saver.js';
+export {
+  type CheckpointState,
+  checkpointExists,
+  formatCheckpointState,
+  generateCheckpointState,
+  getCheckpointState,
+  latestCheckpoint,
+  parseCheckpointState,
+  STATE_FILENAME,
+  type StateFileOptions,
+  type UpdateStateOptions,
+  updateCheckpointState,
+} from './state-file.js';
+export { type SaveableValue, type TfjsTensorLike, type TfjsVariableLike, toTensor } from './values.js';

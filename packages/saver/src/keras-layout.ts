@@ -41,7 +41,11 @@ interface TopologyJson {
 }
 
 /** Keras 3 places of the weights `names` (`<layer>/<weight>`) of the model described by `topology`. */
-export function kerasWeightPlaces(topology: unknown, names: readonly string[], root = 'model'): Map<string, KerasWeightPlace> {
+export function kerasWeightPlaces(
+  topology: unknown,
+  names: readonly string[],
+  root = 'model',
+): Map<string, KerasWeightPlace> {
   let topo = topology as TopologyJson;
   if (topo?.model_config) topo = topo.model_config;
   const cls = topo?.class_name;
@@ -65,8 +69,10 @@ export function kerasWeightPlaces(topology: unknown, names: readonly string[], r
     const layerName = full.slice(0, slash);
     const weight = full.slice(slash + 1);
     const layer = index.get(layerName);
-    if (slash < 0 || !layer) throw new SaverError('UNSUPPORTED', 'weight of no top-level layer of the model', { variable: full });
-    if (NESTED.has(layer.cls)) throw new SaverError('UNSUPPORTED', `Keras layout of ${layer.cls} layers`, { variable: full });
+    if (slash < 0 || !layer)
+      throw new SaverError('UNSUPPORTED', 'weight of no top-level layer of the model', { variable: full });
+    if (NESTED.has(layer.cls))
+      throw new SaverError('UNSUPPORTED', `Keras layout of ${layer.cls} layers`, { variable: full });
     const base = sequential ? `${root}/_functional/_operations/${layer.i}` : `${root}/_operations/${layer.i}`;
     const fullPrefix = sequential && modelName ? `${modelName}/${layerName}` : layerName;
     const cell = CELLS[layer.cls];

@@ -15,7 +15,7 @@ import { kerasWeightPlaces } from './keras-layout.js';
 import { checkpointObjectVariables, objectAliases } from './object-graph.js';
 import { writeObjectCheckpoint } from './object-graph-writer.js';
 import { dirname } from './paths.js';
-import { type RestoreReport, Saver, compareBytes } from './saver.js';
+import { compareBytes, type RestoreReport, Saver } from './saver.js';
 import { latestCheckpoint, updateCheckpointState } from './state-file.js';
 
 /** tf.io.WeightsManifestEntry, the part used here. */
@@ -79,10 +79,12 @@ function decodeWeights(specs: readonly WeightSpec[], bytes: Uint8Array): Tensor[
     if (size === undefined) throw new SaverError('UNSUPPORTED', `weights of dtype ${s.dtype}`, { variable: s.name });
     const n = s.shape.reduce((a, d) => a * d, 1);
     const len = n * size;
-    if (offset + len > bytes.length) throw new SaverError('INVALID_ARGUMENT', 'weight data shorter than the weight specs', { variable: s.name });
+    if (offset + len > bytes.length)
+      throw new SaverError('INVALID_ARGUMENT', 'weight data shorter than the weight specs', { variable: s.name });
     const copy = bytes.slice(offset, offset + len);
     offset += len;
-    const data = s.dtype === 'bool' ? copy : s.dtype === 'int32' ? new Int32Array(copy.buffer) : new Float32Array(copy.buffer);
+    const data =
+      s.dtype === 'bool' ? copy : s.dtype === 'int32' ? new Int32Array(copy.buffer) : new Float32Array(copy.buffer);
     return { dtype: s.dtype, shape: [...s.shape], data };
   });
 }
@@ -100,7 +102,8 @@ function resolvePrefix(prefixOrDir: string): string {
   }
   if (!isDir) return prefixOrDir;
   const latest = latestCheckpoint(prefixOrDir);
-  if (!latest) throw new SaverError('NOT_FOUND', 'no checkpoint named by the state file of this directory', { path: prefixOrDir });
+  if (!latest)
+    throw new SaverError('NOT_FOUND', 'no checkpoint named by the state file of this directory', { path: prefixOrDir });
   return latest;
 }
 
@@ -123,7 +126,11 @@ export function tfCheckpoint(prefix: string, options: TfCheckpointOptions = {}) 
         const entries = specs.map((s, i) => ({ ...places.get(s.name)!, tensor: tensors[i]! }));
         keys = entries.map((e) => `${e.path}/.ATTRIBUTES/VARIABLE_VALUE`);
         // tf.train.Checkpoint's own counter, so restore(...).assert_existing_objects_matched() holds.
-        entries.push({ path: 'save_counter', fullName: 'save_counter', tensor: { dtype: 'int64', shape: [], data: BigInt64Array.of(1n) } });
+        entries.push({
+          path: 'save_counter',
+          fullName: 'save_counter',
+          tensor: { dtype: 'int64', shape: [], data: BigInt64Array.of(1n) },
+        });
         write = () => writeObjectCheckpoint(prefix, entries);
       } else {
         keys = names;
@@ -143,7 +150,8 @@ export function tfCheckpoint(prefix: string, options: TfCheckpointOptions = {}) 
       // The sidecar goes first: a checkpoint whose index exists always has it.
       writeFileAtomic(sidecarPath(prefix), new TextEncoder().encode(sidecarText));
       write();
-      if (options.writeState ?? true) updateCheckpointState(dirname(prefix), { modelCheckpointPath: prefix, saveRelativePaths: true });
+      if (options.writeState ?? true)
+        updateCheckpointState(dirname(prefix), { modelCheckpointPath: prefix, saveRelativePaths: true });
       return {
         modelArtifactsInfo: {
           dateSaved: new Date(),
@@ -162,7 +170,11 @@ export function tfCheckpoint(prefix: string, options: TfCheckpointOptions = {}) 
         sidecar = JSON.parse(readFileSync(sidecarPath(p), 'utf8')) as Sidecar;
       } catch (err) {
         if ((err as { code?: string }).code === 'ENOENT') {
-          throw new SaverError('UNSUPPORTED', `${sidecarPath(p)} is missing (not saved by tfCheckpoint): build the model and use loadCheckpointWeights(model, prefix)`, { path: p });
+          throw new SaverError(
+            'UNSUPPORTED',
+            `${sidecarPath(p)} is missing (not saved by tfCheckpoint): build the model and use loadCheckpointWeights(model, prefix)`,
+            { path: p },
+          );
         }
         throw ioError(err, `cannot read ${sidecarPath(p)}`, sidecarPath(p));
       }
@@ -173,10 +185,22 @@ export function tfCheckpoint(prefix: string, options: TfCheckpointOptions = {}) 
         specs.forEach((s, i) => {
           const key = sidecar.checkpointKeys[i] ?? s.name;
           const info = ckpt.tensors.get(key);
-          if (!info) throw new SaverError('MISSING_VARIABLE', `checkpoint has no tensor ${JSON.stringify(key)}`, { path: p, variable: s.name });
-          if (info.dtype !== s.dtype) throw new SaverError('DTYPE_MISMATCH', `weight is ${s.dtype}, checkpoint tensor ${info.dtype}`, { path: p, variable: s.name });
+          if (!info)
+            throw new SaverError('MISSING_VARIABLE', `checkpoint has no tensor ${JSON.stringify(key)}`, {
+              path: p,
+              variable: s.name,
+            });
+          if (info.dtype !== s.dtype)
+            throw new SaverError('DTYPE_MISMATCH', `weight is ${s.dtype}, checkpoint tensor ${info.dtype}`, {
+              path: p,
+              variable: s.name,
+            });
           if (JSON.stringify(info.shape) !== JSON.stringify(s.shape)) {
-            throw new SaverError('SHAPE_MISMATCH', `weight shape ${JSON.stringify(s.shape)}, checkpoint ${JSON.stringify(info.shape)}`, { path: p, variable: s.name });
+            throw new SaverError(
+              'SHAPE_MISMATCH',
+              `weight shape ${JSON.stringify(s.shape)}, checkpoint ${JSON.stringify(info.shape)}`,
+              { path: p, variable: s.name },
+            );
           }
           const data = ckpt.get(key).data as Float32Array;
           parts.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -226,7 +250,11 @@ export interface LoadWeightsOptions {
  * Keras 3 object path, its Keras full name, its own name (`d1/kernel`), then `<model>/<name>`; the first the
  * checkpoint has wins.
  */
-export async function loadCheckpointWeights(model: LayersModelLike, prefix: string, options: LoadWeightsOptions = {}): Promise<RestoreReport> {
+export async function loadCheckpointWeights(
+  model: LayersModelLike,
+  prefix: string,
+  options: LoadWeightsOptions = {},
+): Promise<RestoreReport> {
   const p = resolvePrefix(prefix);
   const names = model.weights.map((w) => w.originalName);
   let places = new Map<string, { path: string; fullName: string }>();
@@ -261,5 +289,8 @@ export async function loadCheckpointWeights(model: LayersModelLike, prefix: stri
       },
     ]),
   );
-  return new Saver(values, { maxToKeep: 0, recover: false }).restore(p, { map: (n) => chosen.get(n), strict: options.strict ?? true });
+  return new Saver(values, { maxToKeep: 0, recover: false }).restore(p, {
+    map: (n) => chosen.get(n),
+    strict: options.strict ?? true,
+  });
 }

@@ -8,12 +8,12 @@ import type { Tensor } from '@tensorgraft/bundle-io';
 import { writeFileAtomic } from './atomic-write.js';
 import { removeCheckpoint } from './checkpoint-files.js';
 import { checkParentDirectory, writeCheckpoint } from './checkpoint-io.js';
+import { type Clock, type KeepBest, systemClock } from './checkpoint-keeper.js';
 import { SaverError } from './errors.js';
 import { join } from './paths.js';
 import { ManagerRetention } from './retention.js';
-import { type Clock, type KeepBest, systemClock } from './checkpoint-keeper.js';
-import { type RestoreOptions, type RestoreReport, Saver, type VarList, compareBytes } from './saver.js';
-import { STATE_FILENAME, checkpointExists, getCheckpointState, updateCheckpointState } from './state-file.js';
+import { compareBytes, type RestoreOptions, type RestoreReport, Saver, type VarList } from './saver.js';
+import { checkpointExists, getCheckpointState, STATE_FILENAME, updateCheckpointState } from './state-file.js';
 import { toTensor } from './values.js';
 
 export interface CheckpointManagerOptions {
@@ -53,7 +53,7 @@ export class CheckpointManager {
   private best: BestEntry[] = [];
 
   constructor(values: VarList, directory: string, options: CheckpointManagerOptions = {}) {
-    const max = options.maxToKeep === undefined ? 5 : options.maxToKeep ?? undefined;
+    const max = options.maxToKeep === undefined ? 5 : (options.maxToKeep ?? undefined);
     if (max !== undefined && (!Number.isInteger(max) || max <= 0)) {
       throw new SaverError('INVALID_ARGUMENT', `maxToKeep must be a positive integer or null, got ${max}`);
     }
@@ -159,9 +159,17 @@ export class CheckpointManager {
     const kb = this.options.keepBest!;
     this.best = this.best.filter((b) => b.path !== path);
     this.best.push({ path, metric });
-    this.best.sort((a, b) => (kb.mode === 'min' ? a.metric - b.metric : b.metric - a.metric) || compareBytes(a.path, b.path));
-    const out = this.best.splice(kb.count).map((b) => b.path).filter((p) => p !== path);
-    writeFileAtomic(this.bestFile(), new TextEncoder().encode(`${JSON.stringify({ mode: kb.mode, best: this.best }, null, 1)}\n`));
+    this.best.sort(
+      (a, b) => (kb.mode === 'min' ? a.metric - b.metric : b.metric - a.metric) || compareBytes(a.path, b.path),
+    );
+    const out = this.best
+      .splice(kb.count)
+      .map((b) => b.path)
+      .filter((p) => p !== path);
+    writeFileAtomic(
+      this.bestFile(),
+      new TextEncoder().encode(`${JSON.stringify({ mode: kb.mode, best: this.best }, null, 1)}\n`),
+    );
     return out;
   }
 
@@ -172,7 +180,9 @@ export class CheckpointManager {
   private readBest(): BestEntry[] {
     try {
       const doc = JSON.parse(readFileSync(this.bestFile(), 'utf8')) as { best?: BestEntry[] };
-      return (doc.best ?? []).filter((b) => typeof b.path === 'string' && typeof b.metric === 'number' && checkpointExists(b.path));
+      return (doc.best ?? []).filter(
+        (b) => typeof b.path === 'string' && typeof b.metric === 'number' && checkpointExists(b.path),
+      );
     } catch {
       return [];
     }

@@ -26,7 +26,8 @@ export function buildObjectGraph(entries: readonly ObjectEntry[]): { bytes: Uint
   const keys: string[] = [];
   for (const e of entries) {
     const parts = e.path.split('/');
-    if (!e.path || parts.some((p) => p === '')) throw new SaverError('INVALID_ARGUMENT', `bad object path ${JSON.stringify(e.path)}`, { variable: e.fullName });
+    if (!e.path || parts.some((p) => p === ''))
+      throw new SaverError('INVALID_ARGUMENT', `bad object path ${JSON.stringify(e.path)}`, { variable: e.fullName });
     let id = 0;
     for (const part of parts) {
       let next = nodes[id]!.children.get(part);
@@ -37,7 +38,8 @@ export function buildObjectGraph(entries: readonly ObjectEntry[]): { bytes: Uint
       }
       id = next;
     }
-    if (nodes[id]!.attr) throw new SaverError('INVALID_ARGUMENT', `two variables at object path ${e.path}`, { variable: e.fullName });
+    if (nodes[id]!.attr)
+      throw new SaverError('INVALID_ARGUMENT', `two variables at object path ${e.path}`, { variable: e.fullName });
     const key = e.path + SUFFIX;
     nodes[id]!.attr = { full_name: e.fullName, checkpoint_key: key };
     keys.push(key);

@@ -39,7 +39,11 @@ export function objectGraphVariables(bytes: Uint8Array, path?: string): ObjectVa
   try {
     graph = decodeMessage(tensorflow.TrackableObjectGraph, bytes, path === undefined ? {} : { path });
   } catch (err) {
-    throw new SaverError('CORRUPT', `cannot decode ${OBJECT_GRAPH_KEY}: ${(err as Error).message}`, { path, variable: OBJECT_GRAPH_KEY, cause: err });
+    throw new SaverError('CORRUPT', `cannot decode ${OBJECT_GRAPH_KEY}: ${(err as Error).message}`, {
+      path,
+      variable: OBJECT_GRAPH_KEY,
+      cause: err,
+    });
   }
   const nodes = graph.nodes ?? [];
   const n = nodes.length;
@@ -55,7 +59,10 @@ export function objectGraphVariables(bytes: Uint8Array, path?: string): ObjectVa
     for (const child of nodes[id]!.children ?? []) {
       const cid = child.node_id ?? 0;
       if (cid < 0 || cid >= n) {
-        throw new SaverError('CORRUPT', `object graph node ${id} names child ${cid} of ${n}`, { path, variable: OBJECT_GRAPH_KEY });
+        throw new SaverError('CORRUPT', `object graph node ${id} names child ${cid} of ${n}`, {
+          path,
+          variable: OBJECT_GRAPH_KEY,
+        });
       }
       const local = escapeLocalName(child.local_name ?? '');
       for (const p of paths[id]!) {
@@ -70,7 +77,12 @@ export function objectGraphVariables(bytes: Uint8Array, path?: string): ObjectVa
   nodes.forEach((node, id) => {
     for (const a of node.attributes ?? []) {
       if (!a.checkpoint_key) continue;
-      const v: ObjectVariable = { key: a.checkpoint_key, fullName: a.full_name ?? '', attribute: a.name ?? '', paths: paths[id]! };
+      const v: ObjectVariable = {
+        key: a.checkpoint_key,
+        fullName: a.full_name ?? '',
+        attribute: a.name ?? '',
+        paths: paths[id]!,
+      };
       out.push(v);
       byNode.set(id, [...(byNode.get(id) ?? []), v]);
     }
@@ -78,7 +90,11 @@ export function objectGraphVariables(bytes: Uint8Array, path?: string): ObjectVa
   nodes.forEach((node, id) => {
     for (const s of node.slot_variables ?? []) {
       for (const v of byNode.get(s.slot_variable_node_id ?? -1) ?? []) {
-        v.slot = { optimizer: paths[id]![0] ?? '', name: s.slot_name ?? '', original: paths[s.original_variable_node_id ?? -1] ?? [] };
+        v.slot = {
+          optimizer: paths[id]![0] ?? '',
+          name: s.slot_name ?? '',
+          original: paths[s.original_variable_node_id ?? -1] ?? [],
+        };
       }
     }
   });
@@ -91,7 +107,10 @@ export function checkpointObjectVariables(ckpt: OpenCheckpoint): ObjectVariable[
   if (!info) return undefined;
   const t = ckpt.get(OBJECT_GRAPH_KEY);
   if (info.dtype !== 'string' || !Array.isArray(t.data) || t.data.length !== 1) {
-    throw new SaverError('CORRUPT', `${OBJECT_GRAPH_KEY} is not a scalar string`, { path: ckpt.prefix, variable: OBJECT_GRAPH_KEY });
+    throw new SaverError('CORRUPT', `${OBJECT_GRAPH_KEY} is not a scalar string`, {
+      path: ckpt.prefix,
+      variable: OBJECT_GRAPH_KEY,
+    });
   }
   return objectGraphVariables(t.data[0]!, ckpt.prefix);
 }

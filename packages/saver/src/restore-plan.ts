@@ -59,7 +59,8 @@ export function keyFor(variable: string, map: RestoreMap | undefined): string | 
   return best?.key;
 }
 
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
  * Matches `variables` (name -> dtype/shape) to `checkpoint` (key -> dtype/shape). `dtypeOk(ckptDType, variable)`
@@ -74,7 +75,14 @@ export function planRestore(
   ignoreKeys: ReadonlySet<string> = new Set(),
   aliases: ReadonlyMap<string, string> = new Map(),
 ): RestorePlan {
-  const plan: RestorePlan = { assignments: [], missing: [], unexpected: [], shapeMismatch: [], dtypeMismatch: [], skipped: [] };
+  const plan: RestorePlan = {
+    assignments: [],
+    missing: [],
+    unexpected: [],
+    shapeMismatch: [],
+    dtypeMismatch: [],
+    skipped: [],
+  };
   const used = new Set<string>();
   for (const [variable, info] of variables) {
     const wanted = keyFor(variable, map);

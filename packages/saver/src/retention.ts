@@ -78,7 +78,12 @@ export class ManagerRetention {
   private maybeDelete = new Map<string, number>();
   lastPreservedTimestamp: number;
 
-  constructor(maxToKeep: number | undefined, keepEveryNHours: number | undefined, now: number, recovered?: ManagerRecovery) {
+  constructor(
+    maxToKeep: number | undefined,
+    keepEveryNHours: number | undefined,
+    now: number,
+    recovered?: ManagerRecovery,
+  ) {
     this.maxToKeep = maxToKeep;
     this.keepEveryNHours = keepEveryNHours;
     if (!recovered) {

@@ -9,17 +9,27 @@ import { readFileSync } from 'node:fs';
 import type { Tensor } from '@tensorgraft/bundle-io';
 import { writeFileAtomic } from './atomic-write.js';
 import { metaGraphFilename } from './checkpoint-files.js';
-import { CheckpointKeeper, type GlobalStep, type KeeperOptions } from './checkpoint-keeper.js';
 import { checkParentDirectory, openCheckpoint, writeCheckpoint } from './checkpoint-io.js';
+import { CheckpointKeeper, type GlobalStep, type KeeperOptions } from './checkpoint-keeper.js';
 import { SaverError } from './errors.js';
-import { OBJECT_GRAPH_KEY, checkpointObjectVariables, objectAliases } from './object-graph.js';
+import { checkpointObjectVariables, OBJECT_GRAPH_KEY, objectAliases } from './object-graph.js';
 import { dirname } from './paths.js';
-import { type RestoreMap, type RestorePlan, type TensorInfo, planRestore } from './restore-plan.js';
+import { planRestore, type RestoreMap, type RestorePlan, type TensorInfo } from './restore-plan.js';
 import type { TimedPath } from './retention.js';
-import { type SaveableValue, type TfjsVariableLike, assignValue, compatibleDType, describe, isTfjs, toTensor } from './values.js';
+import {
+  assignValue,
+  compatibleDType,
+  describe,
+  isTfjs,
+  type SaveableValue,
+  type TfjsVariableLike,
+  toTensor,
+} from './values.js';
 
-export type VarList = readonly TfjsVariableLike[] | Readonly<Record<string, SaveableValue>> | ReadonlyMap<string, SaveableValue>;
-
+export type VarList =
+  | readonly TfjsVariableLike[]
+  | Readonly<Record<string, SaveableValue>>
+  | ReadonlyMap<string, SaveableValue>;
 
 export interface SaverOptions extends KeeperOptions {
   /** Accepted for TensorFlow parity; with one device the files are the same as unsharded. */
@@ -62,16 +72,19 @@ function namedValues(varList: VarList): Map<string, SaveableValue> {
     const out = new Map<string, SaveableValue>();
     for (const v of varList as readonly TfjsVariableLike[]) {
       if (!isTfjs(v) || typeof v.name !== 'string') {
-        throw new SaverError('INVALID_ARGUMENT', 'an array var list must hold named tfjs Variables; pass a name -> value map otherwise');
+        throw new SaverError(
+          'INVALID_ARGUMENT',
+          'an array var list must hold named tfjs Variables; pass a name -> value map otherwise',
+        );
       }
-      if (out.has(v.name)) throw new SaverError('INVALID_ARGUMENT', 'two variables with the same name', { variable: v.name });
+      if (out.has(v.name))
+        throw new SaverError('INVALID_ARGUMENT', 'two variables with the same name', { variable: v.name });
       out.set(v.name, v);
     }
     return out;
   }
   return new Map(Object.entries(varList as Record<string, SaveableValue>));
 }
-
 
 export class Saver {
   readonly sharded: boolean;
@@ -162,7 +175,8 @@ export class Saver {
       }
       if (wanted) {
         for (const name of wanted) {
-          if (!this.values.has(name)) throw new SaverError('INVALID_ARGUMENT', 'not a variable of this Saver', { variable: name });
+          if (!this.values.has(name))
+            throw new SaverError('INVALID_ARGUMENT', 'not a variable of this Saver', { variable: name });
         }
       }
       const plan = planRestore(
@@ -193,22 +207,39 @@ export class Saver {
 export function throwIfIncomplete(plan: RestorePlan, prefix: string): void {
   const m = plan.missing[0];
   if (m) {
-    const more = plan.missing.length > 1 ? ` (and ${plan.missing.length - 1} more: ${plan.missing.slice(1, 6).map((x) => x.variable).join(', ')})` : '';
-    throw new SaverError('MISSING_VARIABLE', `checkpoint has no tensor ${JSON.stringify(m.key)}${more}`, { path: prefix, variable: m.variable });
+    const more =
+      plan.missing.length > 1
+        ? ` (and ${plan.missing.length - 1} more: ${plan.missing
+            .slice(1, 6)
+            .map((x) => x.variable)
+            .join(', ')})`
+        : '';
+    throw new SaverError('MISSING_VARIABLE', `checkpoint has no tensor ${JSON.stringify(m.key)}${more}`, {
+      path: prefix,
+      variable: m.variable,
+    });
   }
   const s = plan.shapeMismatch[0];
   if (s) {
-    throw new SaverError('SHAPE_MISMATCH', `variable shape ${s.expected} but checkpoint tensor ${JSON.stringify(s.key)} has ${s.actual}`, {
-      path: prefix,
-      variable: s.variable,
-    });
+    throw new SaverError(
+      'SHAPE_MISMATCH',
+      `variable shape ${s.expected} but checkpoint tensor ${JSON.stringify(s.key)} has ${s.actual}`,
+      {
+        path: prefix,
+        variable: s.variable,
+      },
+    );
   }
   const d = plan.dtypeMismatch[0];
   if (d) {
-    throw new SaverError('DTYPE_MISMATCH', `variable dtype ${d.expected} but checkpoint tensor ${JSON.stringify(d.key)} is ${d.actual}`, {
-      path: prefix,
-      variable: d.variable,
-    });
+    throw new SaverError(
+      'DTYPE_MISMATCH',
+      `variable dtype ${d.expected} but checkpoint tensor ${JSON.stringify(d.key)} is ${d.actual}`,
+      {
+        path: prefix,
+        variable: d.variable,
+      },
+    );
   }
 }
 

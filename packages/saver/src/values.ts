@@ -89,7 +89,12 @@ async function loadTfjs(): Promise<TfjsModule> {
 export async function assignValue(name: string, target: SaveableValue, t: Tensor): Promise<void> {
   if (!isTfjs(target)) {
     const dst = target.data;
-    if (!Array.isArray(dst) && !Array.isArray(t.data) && dst.constructor === t.data.constructor && dst.length === t.data.length) {
+    if (
+      !Array.isArray(dst) &&
+      !Array.isArray(t.data) &&
+      dst.constructor === t.data.constructor &&
+      dst.length === t.data.length
+    ) {
       (dst as Float32Array).set(t.data as Float32Array);
     } else {
       (target as { data: Tensor['data'] }).data = t.data;
@@ -97,7 +102,9 @@ export async function assignValue(name: string, target: SaveableValue, t: Tensor
     return;
   }
   if (!isTfjsVariable(target)) {
-    throw new SaverError('INVALID_ARGUMENT', 'a tfjs Tensor cannot be restored into: pass a Variable', { variable: name });
+    throw new SaverError('INVALID_ARGUMENT', 'a tfjs Tensor cannot be restored into: pass a Variable', {
+      variable: name,
+    });
   }
   const tf = await loadTfjs();
   let data: unknown = t.data;
@@ -107,7 +114,9 @@ export async function assignValue(name: string, target: SaveableValue, t: Tensor
     for (let i = 0; i < src.length; i++) {
       const v = src[i]!;
       if (v > 2147483647n || v < -2147483648n) {
-        throw new SaverError('DTYPE_MISMATCH', `int64 value ${v} does not fit the int32 tfjs variable`, { variable: name });
+        throw new SaverError('DTYPE_MISMATCH', `int64 value ${v} does not fit the int32 tfjs variable`, {
+          variable: name,
+        });
       }
       out[i] = Number(v);
     }

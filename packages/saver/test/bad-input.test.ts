@@ -1,8 +1,15 @@
 // Bad input: mutated state files, a state file naming missing files, damaged checkpoints. Always a typed SaverError
 // (or undefined from latestCheckpoint), never a crash or a hang.
-import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Saver, SaverError, getCheckpointState, latestCheckpoint, parseCheckpointState, readObjectCheckpoint } from '@tensorgraft/saver';
+import {
+  getCheckpointState,
+  latestCheckpoint,
+  parseCheckpointState,
+  readObjectCheckpoint,
+  Saver,
+  SaverError,
+} from '@tensorgraft/saver';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, readJson, tempDir } from './helpers.js';
 
@@ -10,7 +17,10 @@ const TF1_DIR = join(FIXTURES, 'saver', 'tf1');
 const TF2 = readJson(join(FIXTURES, 'saver', 'tf2.json'));
 
 function rng(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
 }
 
 describe('bad input', () => {
@@ -20,7 +30,8 @@ describe('bad input', () => {
     let errors = 0;
     for (let i = 0; i < 2000; i++) {
       const b = Buffer.from(text);
-      for (let k = 0; k < 1 + Math.floor(random() * 4); k++) b[Math.floor(random() * b.length)] = Math.floor(random() * 256);
+      for (let k = 0; k < 1 + Math.floor(random() * 4); k++)
+        b[Math.floor(random() * b.length)] = Math.floor(random() * 256);
       const cut = random() < 0.2 ? b.subarray(0, Math.floor(random() * b.length)) : b;
       try {
         const st = parseCheckpointState(cut.toString('utf8'), '/x/checkpoint');
@@ -37,7 +48,10 @@ describe('bad input', () => {
 
   it('a state file naming missing files: latestCheckpoint is undefined; restoring the named path is NOT_FOUND', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'checkpoint'), 'model_checkpoint_path: "model.ckpt-9"\nall_model_checkpoint_paths: "model.ckpt-9"\n');
+    writeFileSync(
+      join(dir, 'checkpoint'),
+      'model_checkpoint_path: "model.ckpt-9"\nall_model_checkpoint_paths: "model.ckpt-9"\n',
+    );
     expect(latestCheckpoint(dir)).toBeUndefined();
     const named = getCheckpointState(dir)!.modelCheckpointPath;
     await expect(new Saver({}).restore(named)).rejects.toMatchObject({ code: 'NOT_FOUND', path: named });
@@ -53,7 +67,10 @@ describe('bad input', () => {
     const entry = reader.BundleReader.open(prefix).entry('vgg_16/fc8/weights');
     data[entry.offset + 3]! ^= 0x40;
     writeFileSync(`${prefix}.data-00000-of-00001`, data);
-    await expect(new Saver(target).restore(prefix)).rejects.toMatchObject({ code: 'CORRUPT', variable: 'vgg_16/fc8/weights' });
+    await expect(new Saver(target).restore(prefix)).rejects.toMatchObject({
+      code: 'CORRUPT',
+      variable: 'vgg_16/fc8/weights',
+    });
     writeFileSync(`${prefix}.data-00000-of-00001`, '');
     await expect(new Saver(target).restore(prefix)).rejects.toBeInstanceOf(SaverError);
     writeFileSync(`${prefix}.index`, 'not a table at all, just text');

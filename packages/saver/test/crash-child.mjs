@@ -1,7 +1,7 @@
 // Child process for crash.test.ts: waits for a line on stdin (so the parent can start it ahead of time), then saves
 // checkpoints in a loop until it is killed. Every tensor of checkpoint step s holds values derived from s, so the
 // parent can verify whatever checkpoint survives.
-import { Saver, latestCheckpoint } from '@tensorgraft/saver';
+import { latestCheckpoint, Saver } from '@tensorgraft/saver';
 
 const [dir, maxToKeep] = process.argv.slice(2);
 process.stdout.write('ready\n');

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Saver, getCheckpointState, latestCheckpoint } from '@tensorgraft/saver';
+import { getCheckpointState, latestCheckpoint, Saver } from '@tensorgraft/saver';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
 
@@ -23,7 +23,9 @@ function startChild(dir: string): Child {
   let out = '';
   child.stderr.on('data', (d) => (err += d));
   const exited: Promise<void> = new Promise<void>((resolve, reject) =>
-    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited ${code}: ${err}`)))),
+    child.on('exit', (code, signal) =>
+      signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited ${code}: ${err}`)),
+    ),
   );
   exited.catch(() => {}); // awaited in run(); a child never run must not count as unhandled
   let onSaving = () => {};
@@ -61,10 +63,15 @@ async function verify(prefix: string): Promise<void> {
 }
 
 describe('crash safety', () => {
-  it('SIGKILL at 110+ random moments: latestCheckpoint always restores and verifies', { timeout: 120_000 }, async () => {
+  it('SIGKILL at 110+ random moments: latestCheckpoint always restores and verifies', {
+    timeout: 120_000,
+  }, async () => {
     const dir = tempDir();
     let seed = 12345;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     let found = 0;
     let lastStep = -1;
     // Two children start ahead (importing takes longer than a kill), so the 2-core machine stays busy.

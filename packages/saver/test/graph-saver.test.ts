@@ -1,6 +1,6 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Graph, GraphBuilder, Session, parseMetaGraph } from '@tensorgraft/graph';
+import { Graph, GraphBuilder, parseMetaGraph, Session } from '@tensorgraft/graph';
 import { latestCheckpoint } from '@tensorgraft/saver';
 import { GraphSaver } from '@tensorgraft/saver/graph';
 import { describe, expect, it } from 'vitest';
@@ -27,7 +27,12 @@ describe('GraphSaver (tf.compat.v1.train.Saver on a Graph)', () => {
     const { graph, w, v, init } = build();
     const clock = fakeClock(1000);
     const saver = new GraphSaver(graph, { maxToKeep: 2, clock: clock.fn });
-    expect(saver.saverDef).toMatchObject({ filename_tensor_name: 'save/Const:0', save_tensor_name: 'save/control_dependency:0', restore_op_name: 'save/restore_all', max_to_keep: 2 });
+    expect(saver.saverDef).toMatchObject({
+      filename_tensor_name: 'save/Const:0',
+      save_tensor_name: 'save/control_dependency:0',
+      restore_op_name: 'save/restore_all',
+      max_to_keep: 2,
+    });
     for (const n of ['save/SaveV2', 'save/RestoreV2', 'save/restore_all']) expect(graph.requireNode(n).name).toBe(n);
     const dir = tempDir();
     const session = new Session(graph, { backend: 'cpu' });

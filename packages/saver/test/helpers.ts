@@ -6,7 +6,10 @@ import { afterEach } from 'vitest';
 export const REPO = join(import.meta.dirname, '..', '..', '..');
 export const FIXTURES = join(REPO, 'fixtures');
 
-export function readJson<T = any>(path: string): T {
+// biome-ignore lint/suspicious/noExplicitAny: fixture sidecars are TensorFlow's JSON; the tests assert on their values
+export type Json = any;
+
+export function readJson<T = Json>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 

@@ -12,7 +12,9 @@ const KERAS_PREFIX = join(FIXTURES, 'saver', TF2.prefix);
 /** The tfjs twin of the fixture's Keras model (Input 4 -> Dense d1 relu 3 -> Dense d2 2). */
 function functionalModel(seed = 1) {
   const x = tf.input({ shape: [4], name: 'x' });
-  const h = tf.layers.dense({ units: 3, activation: 'relu', name: 'd1', kernelInitializer: tf.initializers.glorotUniform({ seed }) }).apply(x);
+  const h = tf.layers
+    .dense({ units: 3, activation: 'relu', name: 'd1', kernelInitializer: tf.initializers.glorotUniform({ seed }) })
+    .apply(x);
   const y = tf.layers.dense({ units: 2, name: 'd2', biasInitializer: 'ones' }).apply(h) as tf.SymbolicTensor;
   return tf.model({ inputs: x, outputs: y, name: 'mlp' });
 }
@@ -28,7 +30,7 @@ describe('TensorFlow.js LayersModel and TensorFlow checkpoints', () => {
     expect(report.assignments.map((a) => a.variable).sort()).toEqual(['d1/bias', 'd1/kernel', 'd2/bias', 'd2/kernel']);
     for (const w of model.weights) expect(Array.from(w.read().dataSync())).toEqual(TF2.weights[w.originalName].values);
     const got = Array.from(predict(model, TF2.input));
-    got.forEach((v, i) => expect(v).toBeCloseTo(TF2.predictions[i], 5));
+    for (const [i, v] of got.entries()) expect(v).toBeCloseTo(TF2.predictions[i], 5);
   });
 
   it('model.save(tfCheckpoint(prefix)) writes Keras 3 object paths; tf.loadLayersModel reads it back', async () => {
@@ -51,11 +53,18 @@ describe('TensorFlow.js LayersModel and TensorFlow checkpoints', () => {
     expect(Array.from(predict(twin, TF2.input))).toEqual(Array.from(predict(model, TF2.input)));
   });
 
-  it('Sequential models get Keras\'s Sequential paths; the names layout writes <layer>/<weight> keys', async () => {
+  it("Sequential models get Keras's Sequential paths; the names layout writes <layer>/<weight> keys", async () => {
     const dir = tempDir();
-    const seq = tf.sequential({ name: 'seq', layers: [tf.layers.dense({ inputShape: [4], units: 3, name: 's1' }), tf.layers.dense({ units: 1, name: 's2' })] });
+    const seq = tf.sequential({
+      name: 'seq',
+      layers: [tf.layers.dense({ inputShape: [4], units: 3, name: 's1' }), tf.layers.dense({ units: 1, name: 's2' })],
+    });
     await seq.save(tfCheckpoint(join(dir, 'seq')));
-    expect(readObjectCheckpoint(join(dir, 'seq')).map((v) => [v.paths[0], v.fullName]).sort()).toEqual([
+    expect(
+      readObjectCheckpoint(join(dir, 'seq'))
+        .map((v) => [v.paths[0], v.fullName])
+        .sort(),
+    ).toEqual([
       ['model/_functional/_operations/1/_kernel', 'seq/s1/kernel'],
       ['model/_functional/_operations/1/bias', 'seq/s1/bias'],
       ['model/_functional/_operations/2/_kernel', 'seq/s2/kernel'],
@@ -63,7 +72,10 @@ describe('TensorFlow.js LayersModel and TensorFlow checkpoints', () => {
       ['save_counter', 'save_counter'],
     ]);
     await seq.save(tfCheckpoint(join(dir, 'names'), { layout: 'names' }));
-    const twin = tf.sequential({ name: 'other', layers: [tf.layers.dense({ inputShape: [4], units: 3, name: 's1' }), tf.layers.dense({ units: 1, name: 's2' })] });
+    const twin = tf.sequential({
+      name: 'other',
+      layers: [tf.layers.dense({ inputShape: [4], units: 3, name: 's1' }), tf.layers.dense({ units: 1, name: 's2' })],
+    });
     const r = await loadCheckpointWeights(twin, join(dir, 'names'));
     expect(r.assignments.map((a) => a.key).sort()).toEqual(['s1/bias', 's1/kernel', 's2/bias', 's2/kernel']);
     expect(Array.from(predict(twin, TF2.input))).toEqual(Array.from(predict(seq, TF2.input)));
@@ -72,10 +84,18 @@ describe('TensorFlow.js LayersModel and TensorFlow checkpoints', () => {
   it('typed errors: no sidecar for load(), a mismatching model, a missing directory', async () => {
     await expect(tfCheckpoint(KERAS_PREFIX).load()).rejects.toMatchObject({ code: 'UNSUPPORTED', path: KERAS_PREFIX });
     const x = tf.input({ shape: [5] });
-    const wrong = tf.model({ inputs: x, outputs: tf.layers.dense({ units: 3, name: 'd1' }).apply(x) as tf.SymbolicTensor });
-    await expect(loadCheckpointWeights(wrong, KERAS_PREFIX)).rejects.toMatchObject({ code: 'SHAPE_MISMATCH', variable: 'd1/kernel' });
+    const wrong = tf.model({
+      inputs: x,
+      outputs: tf.layers.dense({ units: 3, name: 'd1' }).apply(x) as tf.SymbolicTensor,
+    });
+    await expect(loadCheckpointWeights(wrong, KERAS_PREFIX)).rejects.toMatchObject({
+      code: 'SHAPE_MISMATCH',
+      variable: 'd1/kernel',
+    });
     const dir = tempDir();
-    await expect(functionalModel().save(tfCheckpoint(join(dir, 'no', 'ckpt')))).rejects.toMatchObject({ code: 'NOT_WRITABLE' });
+    await expect(functionalModel().save(tfCheckpoint(join(dir, 'no', 'ckpt')))).rejects.toMatchObject({
+      code: 'NOT_WRITABLE',
+    });
     expect(existsSync(join(dir, 'no'))).toBe(false);
   });
 });

@@ -1,10 +1,13 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointManager, SaverError } from '@tensorgraft/saver';
 import { describe, expect, it } from 'vitest';
 import { fakeClock, tempDir } from './helpers.js';
 
-const indexes = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.index')).sort();
+const indexes = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.index'))
+    .sort();
 
 describe('CheckpointManager', () => {
   it('numbers checkpoints itself and continues after a restart', async () => {
@@ -71,7 +74,9 @@ describe('CheckpointManager', () => {
     for (const acc of [0.95, 0.1, 0.2]) await m2.save({ metric: acc });
     // last two: 5, 6; best two: 4 (0.95), 2 (0.9).
     expect(indexes(dir)).toEqual(['ckpt-2.index', 'ckpt-4.index', 'ckpt-5.index', 'ckpt-6.index']);
-    expect(readFileSync(join(dir, 'checkpoint'), 'utf8')).toMatch(/^model_checkpoint_path: "ckpt-6"\nall_model_checkpoint_paths: "ckpt-5"\nall_model_checkpoint_paths: "ckpt-6"\n/);
+    expect(readFileSync(join(dir, 'checkpoint'), 'utf8')).toMatch(
+      /^model_checkpoint_path: "ckpt-6"\nall_model_checkpoint_paths: "ckpt-5"\nall_model_checkpoint_paths: "ckpt-6"\n/,
+    );
   });
 
   it('rejects maxToKeep 0 as TensorFlow does, and a missing directory on save', async () => {

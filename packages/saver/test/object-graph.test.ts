@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { Saver, readObjectCheckpoint } from '@tensorgraft/saver';
+import { readObjectCheckpoint, Saver } from '@tensorgraft/saver';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, readJson } from './helpers.js';
+import { FIXTURES, type Json, readJson } from './helpers.js';
 
 const TF2 = readJson(join(FIXTURES, 'saver', 'tf2.json'));
 const PREFIX = join(FIXTURES, 'saver', TF2.prefix);
@@ -23,27 +23,41 @@ describe('TF2 object-based checkpoints (tf.train.Checkpoint of a Keras model + A
     expect(kernel.key).toBe('optimizer/_trainable_variables/0/.ATTRIBUTES/VARIABLE_VALUE');
     expect(kernel.paths).toContain('model/_operations/1/_kernel');
     // Every object path the fixture's graph gives to each attribute node is found.
-    const graph = TF2.object_graph as { children: { node_id: number; local_name: string }[]; attributes: { checkpoint_key: string }[] }[];
+    const graph = TF2.object_graph as {
+      children: { node_id: number; local_name: string }[];
+      attributes: { checkpoint_key: string }[];
+    }[];
     const parents = new Map<number, [number, string][]>();
-    graph.forEach((n, id) => n.children.forEach((c) => parents.set(c.node_id, [...(parents.get(c.node_id) ?? []), [id, c.local_name]])));
+    for (const [id, n] of graph.entries()) {
+      for (const c of n.children) parents.set(c.node_id, [...(parents.get(c.node_id) ?? []), [id, c.local_name]]);
+    }
     const up = (id: number, depth = 0): string[] =>
-      id === 0 ? [''] : depth > 8 ? [] : (parents.get(id) ?? []).flatMap(([p, name]) => up(p, depth + 1).map((s) => (s ? `${s}/${name}` : name)));
+      id === 0
+        ? ['']
+        : depth > 8
+          ? []
+          : (parents.get(id) ?? []).flatMap(([p, name]) => up(p, depth + 1).map((s) => (s ? `${s}/${name}` : name)));
     graph.forEach((n, id) => {
       for (const a of n.attributes) {
         const v = vars.find((x) => x.key === a.checkpoint_key)!;
         const shortest = Math.min(...up(id).map((p) => p.split('/').length));
-        expect(new Set(v.paths.filter((p) => p.split('/').length === shortest))).toEqual(new Set(up(id).filter((p) => p.split('/').length === shortest)));
+        expect(new Set(v.paths.filter((p) => p.split('/').length === shortest))).toEqual(
+          new Set(up(id).filter((p) => p.split('/').length === shortest)),
+        );
       }
     });
   });
 
   it('restores Keras weights by full name and by object path, with the values Keras saved', async () => {
     const byName = Object.fromEntries(
-      Object.entries<any>(TF2.weights).map(([name, w]) => [name, { dtype: 'float32', shape: w.shape, data: new Float32Array(w.values.length) }]),
+      Object.entries<Json>(TF2.weights).map(([name, w]) => [
+        name,
+        { dtype: 'float32', shape: w.shape, data: new Float32Array(w.values.length) },
+      ]),
     );
     const report = await new Saver(byName).restore(PREFIX);
     expect(report.missing).toEqual([]);
-    for (const [name, w] of Object.entries<any>(TF2.weights)) expect(Array.from(byName[name]!.data)).toEqual(w.values);
+    for (const [name, w] of Object.entries<Json>(TF2.weights)) expect(Array.from(byName[name]!.data)).toEqual(w.values);
     expect(report.unexpected).toContain('save_counter/.ATTRIBUTES/VARIABLE_VALUE');
 
     const bias = { dtype: 'float32', shape: [2], data: new Float32Array(2) };

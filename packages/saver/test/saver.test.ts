@@ -1,15 +1,15 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tensor } from '@tensorgraft/bundle-io';
 import { halfBitsToFloat32 } from '@tensorgraft/proto';
-import { Saver, SaverError, latestCheckpoint } from '@tensorgraft/saver';
+import { latestCheckpoint, Saver, SaverError } from '@tensorgraft/saver';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, fakeClock, readJson, tempDir } from './helpers.js';
+import { FIXTURES, fakeClock, type Json, readJson, tempDir } from './helpers.js';
 
 const TF1 = readJson(join(FIXTURES, 'saver', 'tf1.json'));
 const TF1_PREFIX = join(FIXTURES, 'saver', TF1.prefix);
 
-const ARRAYS: Record<string, (v: any[]) => Tensor['data']> = {
+const ARRAYS: Record<string, (v: Json[]) => Tensor['data']> = {
   float32: (v) => Float32Array.from(v),
   int64: (v) => BigInt64Array.from(v.map(BigInt)),
   bool: (v) => Uint8Array.from(v.map(Number)),
@@ -18,8 +18,12 @@ const ARRAYS: Record<string, (v: any[]) => Tensor['data']> = {
 /** The fixture's tensors as bundle-io Tensors (half from TensorFlow's float values, via the bits it stored). */
 function tf1Tensors(): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
-  for (const [name, t] of Object.entries<any>(TF1.tensors)) {
-    out[name] = { dtype: t.dtype, shape: t.shape, data: t.dtype === 'float16' ? new Uint16Array(t.values.length) : ARRAYS[t.dtype]!(t.values) };
+  for (const [name, t] of Object.entries<Json>(TF1.tensors)) {
+    out[name] = {
+      dtype: t.dtype,
+      shape: t.shape,
+      data: t.dtype === 'float16' ? new Uint16Array(t.values.length) : ARRAYS[t.dtype]!(t.values),
+    };
   }
   return out;
 }
@@ -35,7 +39,7 @@ describe('restoring what tf.compat.v1.train.Saver saved', () => {
     const report = await new Saver(vars).restore(TF1_PREFIX);
     expect(report.missing).toEqual([]);
     expect(report.unexpected).toEqual([]);
-    for (const [name, t] of Object.entries<any>(TF1.tensors)) {
+    for (const [name, t] of Object.entries<Json>(TF1.tensors)) {
       const got = vars[name]!.data;
       if (t.dtype === 'float16') expect(Array.from(got as Uint16Array, halfBitsToFloat32)).toEqual(t.values);
       else if (t.dtype === 'int64') expect(Array.from(got as BigInt64Array, Number)).toEqual(t.values);
@@ -76,7 +80,11 @@ describe('restore maps', () => {
 
   it('one checkpoint tensor into several variables, and a function map', async () => {
     const t = tf1Tensors();
-    const vars = { a: empty(t['vgg_16/fc8/weights']!), b: empty(t['vgg_16/fc8/weights']!), c: empty(t['vgg_16/conv1/biases']!) };
+    const vars = {
+      a: empty(t['vgg_16/fc8/weights']!),
+      b: empty(t['vgg_16/fc8/weights']!),
+      c: empty(t['vgg_16/conv1/biases']!),
+    };
     await new Saver({ a: vars.a, b: vars.b }).restore(TF1_PREFIX, { map: { 'vgg_16/fc8/weights': ['a', 'b'] } });
     expect(Array.from(vars.a.data as Float32Array)).toEqual(TF1.tensors['vgg_16/fc8/weights'].values);
     expect(Array.from(vars.b.data as Float32Array)).toEqual(TF1.tensors['vgg_16/fc8/weights'].values);
@@ -86,11 +94,21 @@ describe('restore maps', () => {
 
   it('strict by default: a missing variable, a shape or a dtype mismatch is a typed error and nothing is assigned', async () => {
     const keep = { dtype: 'float32', shape: [4], data: new Float32Array(4).fill(3) };
-    const missing = new Saver({ 'vgg_16/conv1/biases': keep, 'nope/w': { dtype: 'float32', shape: [1], data: new Float32Array(1) } });
-    await expect(missing.restore(TF1_PREFIX)).rejects.toMatchObject({ code: 'MISSING_VARIABLE', variable: 'nope/w', path: TF1_PREFIX });
+    const missing = new Saver({
+      'vgg_16/conv1/biases': keep,
+      'nope/w': { dtype: 'float32', shape: [1], data: new Float32Array(1) },
+    });
+    await expect(missing.restore(TF1_PREFIX)).rejects.toMatchObject({
+      code: 'MISSING_VARIABLE',
+      variable: 'nope/w',
+      path: TF1_PREFIX,
+    });
     expect(Array.from(keep.data)).toEqual([3, 3, 3, 3]);
     const shape = new Saver({ 'vgg_16/conv1/biases': { dtype: 'float32', shape: [5], data: new Float32Array(5) } });
-    await expect(shape.restore(TF1_PREFIX)).rejects.toMatchObject({ code: 'SHAPE_MISMATCH', variable: 'vgg_16/conv1/biases' });
+    await expect(shape.restore(TF1_PREFIX)).rejects.toMatchObject({
+      code: 'SHAPE_MISMATCH',
+      variable: 'vgg_16/conv1/biases',
+    });
     const dtype = new Saver({ counts: { dtype: 'int32', shape: [3], data: new Int32Array(3) } });
     await expect(dtype.restore(TF1_PREFIX)).rejects.toMatchObject({ code: 'DTYPE_MISMATCH', variable: 'counts' });
   });
@@ -106,7 +124,9 @@ describe('restore maps', () => {
     const r = await new Saver(vars).restore(TF1_PREFIX, { strict: false });
     expect(r.assignments).toEqual([{ variable: 'vgg_16/conv1/biases', key: 'vgg_16/conv1/biases' }]);
     expect(r.missing).toEqual([{ variable: 'extra', key: 'extra' }]);
-    expect(r.shapeMismatch).toEqual([{ variable: 'vgg_16/fc8/weights', key: 'vgg_16/fc8/weights', expected: '[3,4]', actual: '[4,3]' }]);
+    expect(r.shapeMismatch).toEqual([
+      { variable: 'vgg_16/fc8/weights', key: 'vgg_16/fc8/weights', expected: '[3,4]', actual: '[4,3]' },
+    ]);
     expect(r.dtypeMismatch).toEqual([{ variable: 'counts', key: 'counts', expected: 'int32', actual: 'int64' }]);
     expect(r.unexpected.sort()).toEqual(['global_step', 'half', 'mask', 'vgg_16/conv1/weights']);
     expect(Array.from(good.data)).toEqual([0.5, 0.5, 0.5, 0.5]);
@@ -115,9 +135,14 @@ describe('restore maps', () => {
   it('restores a subset by name', async () => {
     const a = { dtype: 'float32', shape: [4], data: new Float32Array(4) };
     const b = { dtype: 'float32', shape: [1], data: new Float32Array(1) };
-    const r = await new Saver({ 'vgg_16/conv1/biases': a, b }).restore(TF1_PREFIX, { variables: ['vgg_16/conv1/biases'] });
+    const r = await new Saver({ 'vgg_16/conv1/biases': a, b }).restore(TF1_PREFIX, {
+      variables: ['vgg_16/conv1/biases'],
+    });
     expect(r.assignments.length).toBe(1);
-    await expect(new Saver({ a }).restore(TF1_PREFIX, { variables: ['zz'] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', variable: 'zz' });
+    await expect(new Saver({ a }).restore(TF1_PREFIX, { variables: ['zz'] })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      variable: 'zz',
+    });
   });
 });
 
@@ -128,7 +153,9 @@ describe('saving', () => {
     const saver = new Saver({ v }, { padStepNumber: true });
     const path = await saver.save(join(dir, 'model.ckpt'), { globalStep: 42 });
     expect(path).toBe(join(dir, 'model.ckpt-00000042'));
-    expect(readFileSync(join(dir, 'checkpoint'), 'utf8')).toBe('model_checkpoint_path: "model.ckpt-00000042"\nall_model_checkpoint_paths: "model.ckpt-00000042"\n');
+    expect(readFileSync(join(dir, 'checkpoint'), 'utf8')).toBe(
+      'model_checkpoint_path: "model.ckpt-00000042"\nall_model_checkpoint_paths: "model.ckpt-00000042"\n',
+    );
     const moved = `${dir}-moved`;
     mkdirSync(moved);
     for (const f of readdirSync(dir)) writeFileSync(join(moved, f), readFileSync(join(dir, f)));
@@ -147,15 +174,24 @@ describe('saving', () => {
 
   it('a bad value: typed error naming the variable, no checkpoint or temp file left', async () => {
     const dir = tempDir();
-    const saver = new Saver({ a: { dtype: 'float32', shape: [2], data: new Float32Array(2) }, b: { dtype: 'float32', shape: [3], data: new Float32Array(2) } });
-    await expect(saver.save(join(dir, 'm'), { globalStep: 1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', variable: 'b' });
+    const saver = new Saver({
+      a: { dtype: 'float32', shape: [2], data: new Float32Array(2) },
+      b: { dtype: 'float32', shape: [3], data: new Float32Array(2) },
+    });
+    await expect(saver.save(join(dir, 'm'), { globalStep: 1 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      variable: 'b',
+    });
     expect(readdirSync(dir)).toEqual([]);
     expect(latestCheckpoint(dir)).toBeUndefined();
   });
 
   it('no checkpoint at a prefix: NOT_FOUND', async () => {
     const dir = tempDir();
-    await expect(new Saver({}).restore(join(dir, 'nothing'))).rejects.toMatchObject({ code: 'NOT_FOUND', path: join(dir, 'nothing') });
+    await expect(new Saver({}).restore(join(dir, 'nothing'))).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      path: join(dir, 'nothing'),
+    });
   });
 
   it('maxToKeep must be a non-negative integer; latestFilename must not collide', async () => {
@@ -172,7 +208,11 @@ describe('saving', () => {
     const second = new Saver({ v }, { maxToKeep: 2 });
     await second.save(join(dir, 'm'), { globalStep: 4 });
     await second.save(join(dir, 'm'), { globalStep: 5 });
-    expect(readdirSync(dir).filter((f) => f.endsWith('.index')).sort()).toEqual(['m-4.index', 'm-5.index']);
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.index'))
+        .sort(),
+    ).toEqual(['m-4.index', 'm-5.index']);
     expect(second.lastCheckpoints).toEqual([join(dir, 'm-4'), join(dir, 'm-5')]);
   });
 
@@ -187,7 +227,11 @@ describe('saving', () => {
       await saver.save(join(dir, 'm'), { globalStep: i, metric: loss });
     }
     // last two: 5, 6; best two: 4 (0.5) and 1 (1).
-    expect(readdirSync(dir).filter((f) => f.endsWith('.index')).sort()).toEqual(['m-1.index', 'm-4.index', 'm-5.index', 'm-6.index']);
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.index'))
+        .sort(),
+    ).toEqual(['m-1.index', 'm-4.index', 'm-5.index', 'm-6.index']);
     expect(saver.bestCheckpoints.map((b) => b.metric)).toEqual([0.5, 1]);
     expect(existsSync(join(dir, 'm-0.data-00000-of-00001'))).toBe(false);
   });

@@ -1,16 +1,18 @@
 // Replays the save schedules TensorFlow ran in make_saver.py (same clock, same steps) and compares, after every
 // save, the files in the directory and the state file's text.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointManager, Saver } from '@tensorgraft/saver';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, fakeClock, readJson, tempDir } from './helpers.js';
+import { FIXTURES, fakeClock, type Json, readJson, tempDir } from './helpers.js';
 
-const schedules = readJson(join(FIXTURES, 'saver', 'schedules.json')) as Record<string, any>;
+const schedules = readJson(join(FIXTURES, 'saver', 'schedules.json')) as Record<string, Json>;
 
 function snapshot(dir: string) {
   const files = readdirSync(dir).sort();
-  const state = files.includes('checkpoint') ? readFileSync(join(dir, 'checkpoint'), 'utf8').replaceAll(`${dir}/`, '<DIR>/') : null;
+  const state = files.includes('checkpoint')
+    ? readFileSync(join(dir, 'checkpoint'), 'utf8').replaceAll(`${dir}/`, '<DIR>/')
+    : null;
   return { files, state };
 }
 
@@ -25,7 +27,9 @@ describe('tf.compat.v1.train.Saver schedules', () => {
         { v },
         {
           maxToKeep: a.max_to_keep,
-          ...(a.keep_checkpoint_every_n_hours === undefined ? {} : { keepCheckpointEveryNHours: a.keep_checkpoint_every_n_hours }),
+          ...(a.keep_checkpoint_every_n_hours === undefined
+            ? {}
+            : { keepCheckpointEveryNHours: a.keep_checkpoint_every_n_hours }),
           saveRelativePaths: a.save_relative_paths ?? false,
           padStepNumber: a.pad_step_number ?? false,
           clock: clock.fn,
@@ -55,7 +59,9 @@ describe('tf.train.CheckpointManager schedules', () => {
         const clock = fakeClock(run.start_time);
         const manager = new CheckpointManager({ v }, dir, {
           maxToKeep: a.max_to_keep,
-          ...(a.keep_checkpoint_every_n_hours === undefined ? {} : { keepCheckpointEveryNHours: a.keep_checkpoint_every_n_hours }),
+          ...(a.keep_checkpoint_every_n_hours === undefined
+            ? {}
+            : { keepCheckpointEveryNHours: a.keep_checkpoint_every_n_hours }),
           clock: clock.fn,
         });
         for (const step of run.saves) {

@@ -1,12 +1,12 @@
-import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  SaverError,
   formatCheckpointState,
   generateCheckpointState,
   getCheckpointState,
   latestCheckpoint,
   parseCheckpointState,
+  SaverError,
   updateCheckpointState,
 } from '@tensorgraft/saver';
 import { describe, expect, it } from 'vitest';
@@ -48,30 +48,47 @@ describe('state files written by TensorFlow (fixtures/state)', () => {
       lastPreservedTimestamp: exp.file.last_preserved_timestamp,
       saveRelativePaths: true,
     });
-    expect(readFileSync(join(dir, 'checkpoint'), 'utf8')).toBe(readFileSync(join(STATE, 'manager', 'checkpoint'), 'utf8'));
+    expect(readFileSync(join(dir, 'checkpoint'), 'utf8')).toBe(
+      readFileSync(join(STATE, 'manager', 'checkpoint'), 'utf8'),
+    );
     expect(readdirSync(dir)).toEqual(['checkpoint']);
   });
 });
 
 describe('TensorFlow path rules', () => {
   it('appends the model path unless it is already last', () => {
-    expect(generateCheckpointState('/d', { modelCheckpointPath: '/d/a', allModelCheckpointPaths: ['/d/b'] }).allModelCheckpointPaths).toEqual(['/d/b', '/d/a']);
-    expect(generateCheckpointState('/d', { modelCheckpointPath: '/d/a', allModelCheckpointPaths: ['/d/a'] }).allModelCheckpointPaths).toEqual(['/d/a']);
+    expect(
+      generateCheckpointState('/d', { modelCheckpointPath: '/d/a', allModelCheckpointPaths: ['/d/b'] })
+        .allModelCheckpointPaths,
+    ).toEqual(['/d/b', '/d/a']);
+    expect(
+      generateCheckpointState('/d', { modelCheckpointPath: '/d/a', allModelCheckpointPaths: ['/d/a'] })
+        .allModelCheckpointPaths,
+    ).toEqual(['/d/a']);
   });
 
   it('a relative save dir makes relative paths relative to it (train/model.ckpt-5 -> model.ckpt-5)', () => {
-    const st = generateCheckpointState('train', { modelCheckpointPath: 'train/model.ckpt-5', allModelCheckpointPaths: ['train/model.ckpt-4', '/abs/x'] });
+    const st = generateCheckpointState('train', {
+      modelCheckpointPath: 'train/model.ckpt-5',
+      allModelCheckpointPaths: ['train/model.ckpt-4', '/abs/x'],
+    });
     expect(st.modelCheckpointPath).toBe('model.ckpt-5');
     expect(st.allModelCheckpointPaths).toEqual(['model.ckpt-4', '/abs/x', 'model.ckpt-5']);
   });
 
   it('save_relative_paths turns absolute paths into paths relative to the directory', () => {
-    const st = generateCheckpointState('/a/b', { modelCheckpointPath: '/a/b/m-1', allModelCheckpointPaths: ['/a/c/m-0'], saveRelativePaths: true });
+    const st = generateCheckpointState('/a/b', {
+      modelCheckpointPath: '/a/b/m-1',
+      allModelCheckpointPaths: ['/a/c/m-0'],
+      saveRelativePaths: true,
+    });
     expect(st.allModelCheckpointPaths).toEqual(['../c/m-0', 'm-1']);
   });
 
   it('timestamps must match the paths', () => {
-    expect(() => generateCheckpointState('/d', { modelCheckpointPath: '/d/a', allModelCheckpointTimestamps: [1, 2] })).toThrow(SaverError);
+    expect(() =>
+      generateCheckpointState('/d', { modelCheckpointPath: '/d/a', allModelCheckpointTimestamps: [1, 2] }),
+    ).toThrow(SaverError);
   });
 
   it('refuses a save path that is the state file itself', () => {
@@ -84,7 +101,9 @@ describe('latestCheckpoint', () => {
   it('names the checkpoint only when its index exists; moved directories still resolve', () => {
     const dir = tempDir();
     updateCheckpointState(dir, { modelCheckpointPath: join(dir, 'model.ckpt-3'), saveRelativePaths: true });
-    expect(readFileSync(join(dir, 'checkpoint'), 'utf8')).toBe('model_checkpoint_path: "model.ckpt-3"\nall_model_checkpoint_paths: "model.ckpt-3"\n');
+    expect(readFileSync(join(dir, 'checkpoint'), 'utf8')).toBe(
+      'model_checkpoint_path: "model.ckpt-3"\nall_model_checkpoint_paths: "model.ckpt-3"\n',
+    );
     expect(latestCheckpoint(dir)).toBeUndefined();
     writeFileSync(join(dir, 'model.ckpt-3.index'), '');
     expect(latestCheckpoint(dir)).toBe(join(dir, 'model.ckpt-3'));
@@ -96,7 +115,9 @@ describe('latestCheckpoint', () => {
     expect(getCheckpointState(dir)).toBeUndefined();
     writeFileSync(join(dir, 'checkpoint'), 'model_checkpoint_path: "x\n');
     expect(latestCheckpoint(dir)).toBeUndefined();
-    expect(() => getCheckpointState(dir)).toThrow(expect.objectContaining({ code: 'BAD_STATE_FILE', path: join(dir, 'checkpoint') }));
+    expect(() => getCheckpointState(dir)).toThrow(
+      expect.objectContaining({ code: 'BAD_STATE_FILE', path: join(dir, 'checkpoint') }),
+    );
     writeFileSync(join(dir, 'checkpoint'), 'all_model_checkpoint_paths: "a"\n');
     expect(() => getCheckpointState(dir)).toThrow(expect.objectContaining({ code: 'BAD_STATE_FILE' }));
   });

@@ -11,7 +11,14 @@ const TF1_PREFIX = join(FIXTURES, 'saver', TF1.prefix);
 describe('tfjs Variables', () => {
   it('save and restore float32, int32, bool and string Variables and tensors', async () => {
     const dir = tempDir();
-    const w = tf.variable(tf.tensor2d([[1, 2], [3, 4]]), true, 'dense/kernel');
+    const w = tf.variable(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]),
+      true,
+      'dense/kernel',
+    );
     const n = tf.variable(tf.tensor1d([5, -6], 'int32'), true, 'n');
     const b = tf.variable(tf.tensor1d([true, false, true], 'bool'), true, 'flags');
     const path = await new Saver([w, n, b]).save(join(dir, 'm'), { globalStep: tf.scalar(3, 'int32') });
@@ -23,7 +30,10 @@ describe('tfjs Variables', () => {
     const n2 = tf.variable(tf.zeros([2], 'int32'), true, 'n2');
     const b2 = tf.variable(tf.zeros([3], 'bool'), true, 'flags2');
     await new Saver({ 'dense/kernel': w2, n: n2, flags: b2 }).restore(path);
-    expect(await w2.array()).toEqual([[1, 2], [3, 4]]);
+    expect(await w2.array()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(await n2.array()).toEqual([5, -6]);
     expect(b2.dtype).toBe('bool');
     expect(await b2.array()).toEqual([1, 0, 1]); // tfjs reads bool tensors back as 0/1
@@ -35,7 +45,9 @@ describe('tfjs Variables', () => {
   it("TensorFlow's int64 tensors go into int32 tfjs Variables; float32 weights by scope map", async () => {
     const step = tf.variable(tf.scalar(0, 'int32'), false, 'global_step_js');
     const fc8 = tf.variable(tf.zeros([4, 3]), true, 'head/fc8/weights');
-    await new Saver({ global_step: step, 'head/fc8/weights': fc8 }).restore(TF1_PREFIX, { map: { global_step: 'global_step', 'vgg_16/': 'head/' } });
+    await new Saver({ global_step: step, 'head/fc8/weights': fc8 }).restore(TF1_PREFIX, {
+      map: { global_step: 'global_step', 'vgg_16/': 'head/' },
+    });
     expect(await step.array()).toBe(7);
     expect((await fc8.data()).length).toBe(12);
     expect(Array.from(await fc8.data())).toEqual(TF1.tensors['vgg_16/fc8/weights'].values);
@@ -43,6 +55,8 @@ describe('tfjs Variables', () => {
 
   it('a plain tfjs tensor cannot be restored into', async () => {
     const t = tf.zeros([4]);
-    await expect(new Saver({ 'vgg_16/conv1/biases': t }).restore(TF1_PREFIX)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(new Saver({ 'vgg_16/conv1/biases': t }).restore(TF1_PREFIX)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   });
 });

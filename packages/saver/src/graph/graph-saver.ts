@@ -4,12 +4,19 @@
 // the checkpoint path fed, writes `<checkpoint>.meta` (exportMetaGraph with the SaverDef, so TensorFlow's
 // import_meta_graph + Saver.restore work on it), then retention and the state file as the graph-less Saver does.
 import { existsSync, rmSync } from 'node:fs';
-import { type Graph, GraphError, type Session, addSaverOps, exportMetaGraph, serializeMetaGraph } from '@tensorgraft/graph';
+import {
+  addSaverOps,
+  exportMetaGraph,
+  type Graph,
+  GraphError,
+  type Session,
+  serializeMetaGraph,
+} from '@tensorgraft/graph';
 import type { tensorflow } from '@tensorgraft/proto';
 import { writeFileAtomic } from '../atomic-write.js';
 import { metaGraphFilename } from '../checkpoint-files.js';
-import { CheckpointKeeper, type GlobalStep, type KeeperOptions } from '../checkpoint-keeper.js';
 import { checkParentDirectory } from '../checkpoint-io.js';
+import { CheckpointKeeper, type GlobalStep, type KeeperOptions } from '../checkpoint-keeper.js';
 import { SaverError } from '../errors.js';
 import { dirname } from '../paths.js';
 import { checkpointExists } from '../state-file.js';
@@ -65,7 +72,9 @@ export class GraphSaver {
     const out = await this.run(session, this.saverDef.save_tensor_name ?? '', checkpoint);
     (out as { dispose?: () => void } | null)?.dispose?.();
     if (options.writeMetaGraph ?? true) {
-      writeFileAtomic(metaGraphFilename(checkpoint), serializeMetaGraph(this.exportMetaGraph()), { durable: this.keeper.durable });
+      writeFileAtomic(metaGraphFilename(checkpoint), serializeMetaGraph(this.exportMetaGraph()), {
+        durable: this.keeper.durable,
+      });
     }
     if (options.writeState ?? true) {
       this.keeper.commit(checkpoint, dirname(prefix), {
@@ -87,7 +96,8 @@ export class GraphSaver {
       return await session.run(fetch, { [this.saverDef.filename_tensor_name ?? '']: path });
     } catch (err) {
       if (!(err instanceof GraphError)) throw err;
-      const code = err.code === 'NOT_FOUND' ? 'MISSING_VARIABLE' : err.code === 'KERNEL' ? 'CORRUPT' : 'INVALID_ARGUMENT';
+      const code =
+        err.code === 'NOT_FOUND' ? 'MISSING_VARIABLE' : err.code === 'KERNEL' ? 'CORRUPT' : 'INVALID_ARGUMENT';
       throw new SaverError(code, err.message, { path, variable: err.node, cause: err });
     }
   }

@@ -1,1 +1,1 @@
-export { GraphSaver, type GraphSaveOptions, type GraphSaverOptions } from './graph-saver.js';
+export { type GraphSaveOptions, GraphSaver, type GraphSaverOptions } from './graph-saver.js';
