@@ -264,16 +264,23 @@ export class BundleReader {
   }
 
   private readEntry(name: string, p: tensorflow.BundleEntryProto.$Properties, shape: number[]): Tensor {
+    const job = this.prepare(name, p, shape);
+    if (job.kind === 'done') return job.tensor;
+    job.src.readInto(job.offset, job.bytes);
+    return job.finish();
+  }
+
+  /**
+   * Validates an entry against its shard and allocates the result; numeric tensors come back as a read job (bytes to
+   * fill, then finish() checks the crc and swaps), so sync and async reads share every check.
+   */
+  private prepare(name: string, p: tensorflow.BundleEntryProto.$Properties, shape: number[]): ReadJob {
     const ipath = this.files.index.path;
     const d = { path: ipath, tensor: name };
     const info = checkpointDType(p.dtype ?? 0, name, ipath);
     const stored = shapeOf(p.shape, d);
     if (stored.length !== shape.length || stored.some((v, i) => v !== shape[i])) {
-      throw new BundleError(
-        'CORRUPT_ENTRY',
-        `stored shape ${JSON.stringify(stored)}, expected ${JSON.stringify(shape)}`,
-        d,
-      );
+      throw new BundleError('CORRUPT_ENTRY', `stored shape ${JSON.stringify(stored)}, expected ${JSON.stringify(shape)}`, d);
     }
     const shardId = safeInt(p.shard_id, 'shard_id', d);
     const offset = safeInt(p.offset, 'offset', d);
@@ -281,48 +288,114 @@ export class BundleReader {
     const n = numElements(shape);
     const src = this.shard(shardId, name);
     if (offset < 0 || size < 0 || offset + size > src.size) {
-      throw new BundleError(
-        'TRUNCATED',
-        `entry ${offset}+${size} points past the end of its data shard (${src.size} bytes)`,
-        {
-          path: src.path,
-          offset,
-          tensor: name,
-        },
-      );
+      throw new BundleError('TRUNCATED', `entry ${offset}+${size} points past the end of its data shard (${src.size} bytes)`, {
+        path: src.path,
+        offset,
+        tensor: name,
+      });
     }
     const stored32 = unmaskCrc(p.crc32c ?? 0);
     const mismatch = () =>
       new BundleError('TENSOR_CHECKSUM', 'tensor checksum mismatch', { path: src.path, offset, tensor: name });
     if (info.kind === 'string') {
       // Each string takes at least one length byte.
-      if (n > size)
-        throw new BundleError('CORRUPT_ENTRY', `${n} strings cannot fit in ${size} bytes`, {
-          path: src.path,
-          offset,
-          tensor: name,
-        });
+      if (n > size) {
+        throw new BundleError('CORRUPT_ENTRY', `${n} strings cannot fit in ${size} bytes`, { path: src.path, offset, tensor: name });
+      }
       const bytes = src.read(offset, size);
       const { values, crc } = decodeStrings(bytes, n, { path: src.path, offset, tensor: name }, this.verify);
       if (this.verify && crc !== stored32) throw mismatch();
-      return { dtype: info.name, shape, data: values };
+      return { kind: 'done', tensor: { dtype: info.name, shape, data: values } };
     }
     if (n * info.itemSize !== size) {
       throw new BundleError(
         'CORRUPT_ENTRY',
         `size ${size} does not match ${info.name} x ${JSON.stringify(shape)} (${n * info.itemSize} bytes)`,
-        {
-          path: ipath,
-          tensor: name,
-        },
+        { path: ipath, tensor: name },
       );
     }
     const data = allocate(info, n);
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    src.readInto(offset, bytes);
-    if (this.verify && crc32c(bytes) !== stored32) throw mismatch();
-    if (this.swap) byteSwap(bytes, info.kind === 'complex' ? info.itemSize / 2 : info.itemSize);
-    return { dtype: info.name, shape, data };
+    const verify = this.verify;
+    const swap = this.swap;
+    return {
+      kind: 'read',
+      src,
+      offset,
+      bytes,
+      finish: (crc?: number) => {
+        if (verify && (crc ?? crc32c(bytes)) !== stored32) throw mismatch();
+        if (swap) byteSwap(bytes, info.kind === 'complex' ? info.itemSize / 2 : info.itemSize);
+        return { dtype: info.name, shape, data };
+      },
+    };
+  }
+
+  /**
+   * Reads a tensor off the main thread: a large tensor is read as several chunks at once through the file's thread
+   * pool (page faults and copies then run on several cores), and its crc is checked when all chunks are in.
+   */
+  async getAsync(name: string): Promise<Tensor> {
+    const raw = this.raw(name);
+    if (raw.proto.slices?.length) return this.get(name);
+    const job = this.prepare(name, raw.proto, shapeOf(raw.proto.shape, { path: this.files.index.path, tensor: name }));
+    if (job.kind === 'done') return job.tensor;
+    await readChunked(job.src, job.offset, job.bytes);
+    return job.finish();
+  }
+
+  /**
+   * Reads several tensors (default: all) with up to `concurrency` reads in flight; returns them by name. This is the
+   * fastest way to restore a whole checkpoint.
+   */
+  async getAll(names: readonly string[] = this.order, concurrency = 4): Promise<Map<string, Tensor>> {
+    const out = new Map<string, Tensor>();
+    const jobs: { name: string; job: ReadJob }[] = [];
+    for (const name of names) {
+      const raw = this.raw(name);
+      if (raw.proto.slices?.length) out.set(name, this.get(name));
+      else jobs.push({ name, job: this.prepare(name, raw.proto, shapeOf(raw.proto.shape, { path: this.files.index.path, tensor: name })) });
+    }
+    // Chunks of every tensor in one queue. As chunks land, each tensor's crc is extended over the ones that are in
+    // order, so checksumming overlaps the reads still in flight instead of following them.
+    const chunks: { src: ByteSource; offset: number; bytes: Uint8Array; done: () => void }[] = [];
+    for (const { name, job } of jobs) {
+      if (job.kind === 'done') {
+        out.set(name, job.tensor);
+        continue;
+      }
+      const parts = splitChunks(job.bytes.length);
+      const landed = new Array<boolean>(parts.length).fill(false);
+      let crcUpTo = 0;
+      let crc = 0;
+      parts.forEach(([a, b], i) => {
+        chunks.push({
+          src: job.src,
+          offset: job.offset + a,
+          bytes: job.bytes.subarray(a, b),
+          done: () => {
+            landed[i] = true;
+            while (crcUpTo < parts.length && landed[crcUpTo]) {
+              const [x, y] = parts[crcUpTo]!;
+              if (this.verify) crc = crc32c(job.bytes.subarray(x, y), crc);
+              crcUpTo++;
+            }
+            if (crcUpTo === parts.length) out.set(name, job.finish(crc));
+          },
+        });
+      });
+    }
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < chunks.length) {
+        const c = chunks[next++]!;
+        if (c.src.readIntoAsync) await c.src.readIntoAsync(c.offset, c.bytes);
+        else c.src.readInto(c.offset, c.bytes);
+        c.done();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+    return new Map(names.map((n) => [n, out.get(n)!]));
   }
 
   private assemble(entry: BundleEntry): Tensor {
@@ -347,6 +420,43 @@ export class BundleReader {
     });
     return { dtype: info.name, shape: entry.shape, data: full };
   }
+}
+
+type ReadJob =
+  | { kind: 'done'; tensor: Tensor }
+  | {
+      kind: 'read';
+      src: ByteSource;
+      offset: number;
+      bytes: Uint8Array;
+      /** Checks the crc (computed over all bytes, or the one passed in), swaps if needed, returns the tensor. */
+      finish: (crc?: number) => Tensor;
+    };
+
+/** Reads of at most 32 MiB, so one big tensor keeps several threads busy. */
+const CHUNK = 32 << 20;
+
+function splitChunks(length: number): [number, number][] {
+  const parts: [number, number][] = [];
+  for (let a = 0; a < length; a += CHUNK) parts.push([a, Math.min(length, a + CHUNK)]);
+  if (parts.length === 0) parts.push([0, 0]);
+  return parts;
+}
+
+async function readChunked(src: ByteSource, offset: number, bytes: Uint8Array, concurrency = 4): Promise<void> {
+  if (!src.readIntoAsync) {
+    src.readInto(offset, bytes);
+    return;
+  }
+  const parts = splitChunks(bytes.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < parts.length) {
+      const [a, b] = parts[next++]!;
+      await src.readIntoAsync!(offset + a, bytes.subarray(a, b));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, parts.length) }, worker));
 }
 
 function latin1(key: Uint8Array): string {

@@ -1,6 +1,6 @@
 // Positioned random access to a file or to bytes in memory: the only way the readers touch data, so opening a
 // checkpoint reads its footer and index, and get(name) reads just that tensor's bytes.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
 import { BundleError } from './errors.js';
 
 export interface ByteSource {
@@ -12,6 +12,11 @@ export interface ByteSource {
   readInto(offset: number, target: Uint8Array): void;
   /** Reads `length` bytes at `offset` into a new buffer. */
   read(offset: number, length: number): Uint8Array;
+  /**
+   * Like readInto, off the main thread where the source can (a file: libuv's thread pool), so several reads run at
+   * once. Optional; callers fall back to readInto.
+   */
+  readIntoAsync?(offset: number, target: Uint8Array): Promise<void>;
   close(): void;
   /** Total bytes read so far (for benchmarks and tests of lazy reading). */
   readonly bytesRead: number;
@@ -93,6 +98,29 @@ export function fileSource(path: string): ByteSource {
       const out = new Uint8Array(length);
       src.readInto(offset, out);
       return out;
+    },
+    readIntoAsync(offset, target) {
+      checkRange(src, offset, target.length);
+      if (!open) return Promise.reject(new BundleError('IO', 'read after close', { path, offset }));
+      return new Promise((resolve, reject) => {
+        let done = 0;
+        const next = (): void => {
+          if (done >= target.length) {
+            bytesRead += done;
+            resolve();
+            return;
+          }
+          read(fd, target, done, Math.min(target.length - done, 0x40000000), offset + done, (err, n) => {
+            if (err) reject(new BundleError('IO', `cannot read ${path}: ${err.message}`, { path, offset: offset + done, cause: err }));
+            else if (n <= 0) reject(new BundleError('TRUNCATED', `file ended while reading at ${offset + done}`, { path, offset }));
+            else {
+              done += n;
+              next();
+            }
+          });
+        };
+        next();
+      });
     },
     close() {
       if (open) closeSync(fd);

@@ -1,5 +1,6 @@
-// Sequential writes to a file through a descriptor, tracking the running offset; used for data shards and tables.
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+// Writes to a file through a descriptor at a running offset (always positioned, so sync appends and async writes
+// in flight can mix); used for data shards and tables.
+import { closeSync, fsyncSync, openSync, write, writeSync } from 'node:fs';
 import { BundleError } from './errors.js';
 
 export class FileSink {
@@ -19,7 +20,7 @@ export class FileSink {
     let done = 0;
     try {
       while (done < bytes.length) {
-        done += writeSync(this.fd, bytes, done, Math.min(bytes.length - done, 0x40000000));
+        done += writeSync(this.fd, bytes, done, Math.min(bytes.length - done, 0x40000000), this.offset + done);
       }
     } catch (err) {
       throw new BundleError('IO', `cannot write ${this.path}: ${(err as Error).message}`, {
@@ -29,6 +30,35 @@ export class FileSink {
       });
     }
     this.offset += bytes.length;
+  }
+
+  /**
+   * Reserves the next bytes.length bytes and writes them off the main thread (libuv's thread pool); the promise
+   * settles when they are written. `bytes` must not change until then.
+   */
+  appendAsync(bytes: Uint8Array): Promise<void> {
+    const fd = this.fd;
+    if (fd === undefined) return Promise.reject(new BundleError('IO', 'write after close', { path: this.path }));
+    const start = this.offset;
+    this.offset += bytes.length;
+    return new Promise((resolve, reject) => {
+      let done = 0;
+      const next = (): void => {
+        if (done >= bytes.length) {
+          resolve();
+          return;
+        }
+        write(fd, bytes, done, Math.min(bytes.length - done, 0x40000000), start + done, (err, n) => {
+          if (err) {
+            reject(new BundleError('IO', `cannot write ${this.path}: ${err.message}`, { path: this.path, offset: start + done, cause: err }));
+            return;
+          }
+          done += n;
+          next();
+        });
+      };
+      next();
+    });
   }
 
   close(sync = false): void {

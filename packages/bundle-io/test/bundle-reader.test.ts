@@ -1,5 +1,7 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { BundleError, BundleReader, fileSource } from '@tensorgraft/bundle-io';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BundleError, BundleReader, BundleWriter, fileSource } from '@tensorgraft/bundle-io';
 import { describe, expect, it } from 'vitest';
 import { expected, fixture, type JsonTensor, tensorToJson } from './fixtures.js';
 
@@ -33,6 +35,38 @@ describe('BundleReader on checkpoints written by TensorFlow', () => {
       expect(readAll(fixture('object', c.prefix))).toEqual(c.tensors);
     });
   }
+
+  it('getAll and getAsync read the same values as get (big tensors in chunks, crc checked)', async () => {
+    for (const kase of ['dtypes', 'sharded']) {
+      const exp = expected(kase);
+      const r = BundleReader.open(fixture(kase, exp.prefix));
+      const all = await r.getAll(r.names(), 3);
+      expect([...all.keys()]).toEqual(r.names());
+      for (const [name, t] of all) expect(tensorToJson(t)).toEqual(exp.tensors[name]);
+      expect(tensorToJson(await r.getAsync(r.names()[0]!))).toEqual(exp.tensors[r.names()[0]!]);
+      r.close();
+    }
+    // A 70 MiB tensor spans three 32 MiB chunks.
+    const dir = mkdtempSync(join(tmpdir(), 'getall-'));
+    const big = new Float32Array((70 << 20) / 4);
+    for (let i = 0; i < big.length; i += 1001) big[i] = i;
+    const w = new BundleWriter(join(dir, 'big'));
+    await w.addAsync('big', { dtype: 'float32', shape: [big.length], data: big });
+    w.add('small', { dtype: 'int8', shape: [2], data: new Int8Array([1, -1]) });
+    w.finish();
+    const r = BundleReader.open(join(dir, 'big'));
+    const got = (await r.getAll()).get('big')!.data as Float32Array;
+    expect(Buffer.from(got.buffer).equals(Buffer.from(big.buffer))).toBe(true);
+    r.close();
+    const data = readFileSync(join(dir, 'big.data-00000-of-00001'));
+    data[(40 << 20) + 3]! ^= 1;
+    writeFileSync(join(dir, 'big.data-00000-of-00001'), data);
+    const bad = BundleReader.open(join(dir, 'big'));
+    await expect(bad.getAll()).rejects.toMatchObject({ code: 'TENSOR_CHECKSUM', tensor: 'big' });
+    await expect(bad.getAsync('big')).rejects.toMatchObject({ code: 'TENSOR_CHECKSUM' });
+    bad.close();
+    rmSync(dir, { recursive: true });
+  });
 
   it('lists entries with dtype, shape and byte size', () => {
     const r = BundleReader.open(fixture('dtypes', 'model.ckpt'));

@@ -32,6 +32,24 @@ describe('BundleWriter', () => {
     expect(readdirSync(join(tmp, 'dtypes')).sort()).toEqual(['model.ckpt.data-00000-of-00001', 'model.ckpt.index']);
   });
 
+  it('addAsync (write off-thread, crc on this thread) gives the same bytes as SaveV2', async () => {
+    const exp = expected<{ saved: (JsonTensor & { name: string })[] }>('dtypes');
+    const prefix = join(tmp, 'dtypes-async', 'model.ckpt');
+    const w = new BundleWriter(prefix);
+    for (const item of exp.saved) {
+      const t = tensorFromJson(item);
+      if (item.shape_and_slice) {
+        const { fullShape, extents } = parseShapeAndSlice(item.shape_and_slice);
+        w.addSlice(item.name, fullShape, extents, t);
+      } else {
+        await w.addAsync(item.name, t);
+      }
+    }
+    w.finish();
+    same(`${prefix}.index`, fixture('dtypes', 'model.ckpt.index'));
+    same(`${prefix}.data-00000-of-00001`, fixture('dtypes', 'model.ckpt.data-00000-of-00001'));
+  });
+
   it('reads back what it wrote: every dtype, scalars, empty tensors', () => {
     const exp = expected<{ saved: (JsonTensor & { name: string })[] }>('dtypes');
     const prefix = join(tmp, 'roundtrip', 'ckpt');
