@@ -4,7 +4,16 @@ import { catCommand } from './cat.js';
 import { convertCommand } from './convert.js';
 import { diffCommand } from './diff.js';
 import { eventsCommand } from './events.js';
+import { graphCommand } from './graph.js';
 import { lsCommand } from './ls.js';
 import { verifyCommand } from './verify.js';
 
-export const commands: readonly Command[] = [lsCommand, catCommand, verifyCommand, diffCommand, convertCommand, eventsCommand];
+export const commands: readonly Command[] = [
+  lsCommand,
+  catCommand,
+  verifyCommand,
+  diffCommand,
+  convertCommand,
+  eventsCommand,
+  graphCommand,
+];

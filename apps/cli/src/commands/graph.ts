@@ -1,0 +1,58 @@
+// `tensorgraft graph FILE [--to pb|pbtxt|json] [-o OUT] [--type graph|meta]`: summarise or convert a GraphDef or
+// MetaGraphDef.
+import { writeFile } from 'node:fs/promises';
+import { encodeMessage, printText, tensorflow } from '@tensorgraft/proto';
+import { expectPositionals, requirePositional, stringOption } from '../args.js';
+import { type Command, UsageError } from '../command.js';
+import { type GraphFileKind, type LoadedGraphFile, loadGraphFile } from '../graph-file.js';
+import { formatSummary, summarizeGraphFile } from '../graph-summary.js';
+
+const FORMATS = ['pb', 'pbtxt', 'json'] as const;
+type Format = (typeof FORMATS)[number];
+
+export const graphCommand: Command = {
+  name: 'graph',
+  usage: 'graph FILE [--to pb|pbtxt|json] [-o OUT] [--type graph|meta] [--json]',
+  summary: 'summarise a GraphDef or MetaGraphDef (.pb, .pbtxt, .meta), or convert it between binary, text and JSON',
+  valueOptions: ['--to', '-o', '--out', '--type'],
+  async run(ctx) {
+    expectPositionals(ctx.args, 1);
+    const file = requirePositional(ctx.args, 0, 'FILE');
+    const to = stringOption(ctx.args, '--to');
+    const out = stringOption(ctx.args, '-o') ?? stringOption(ctx.args, '--out');
+    const type = stringOption(ctx.args, '--type');
+    if (to !== undefined && !FORMATS.includes(to as Format))
+      throw new UsageError(`--to must be one of ${FORMATS.join(', ')}`);
+    if (type !== undefined && type !== 'graph' && type !== 'meta') throw new UsageError('--type must be graph or meta');
+    if (out !== undefined && to === undefined) throw new UsageError('-o needs --to');
+
+    const loaded = await loadGraphFile(file, type as GraphFileKind | undefined);
+    if (to === undefined) {
+      const summary = summarizeGraphFile(loaded);
+      ctx.stdout(ctx.json ? `${JSON.stringify({ file, ...summary }, null, 2)}\n` : formatSummary(file, summary));
+      return 0;
+    }
+    const bytes = convert(loaded, to as Format);
+    if (out !== undefined) {
+      await writeFile(out, bytes);
+      if (ctx.json) ctx.stdout(`${JSON.stringify({ file, kind: loaded.kind, to, out, bytes: bytes.length })}\n`);
+    } else {
+      ctx.stdout(typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('latin1'));
+    }
+    return 0;
+  },
+};
+
+function convert(loaded: LoadedGraphFile, to: Format): Uint8Array | string {
+  if (loaded.kind === 'graph') {
+    if (to === 'pb') return encodeMessage(tensorflow.GraphDef, loaded.message);
+    if (to === 'pbtxt') return printText(tensorflow.GraphDef, loaded.message);
+    return `${JSON.stringify(tensorflow.GraphDef.toObject(loaded.message, JSON_OPTIONS), null, 2)}\n`;
+  }
+  if (to === 'pb') return encodeMessage(tensorflow.MetaGraphDef, loaded.message);
+  if (to === 'pbtxt') return printText(tensorflow.MetaGraphDef, loaded.message);
+  return `${JSON.stringify(tensorflow.MetaGraphDef.toObject(loaded.message, JSON_OPTIONS), null, 2)}\n`;
+}
+
+// Lossless JSON: 64-bit integers as decimal strings, enums by name, bytes as base64.
+const JSON_OPTIONS = { longs: String, enums: String, bytes: String, defaults: false, arrays: false, objects: false };

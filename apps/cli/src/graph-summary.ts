@@ -1,0 +1,99 @@
+// What `tensorgraft graph FILE` prints: node and op counts, versions, and for a MetaGraphDef its tags, collections,
+// signatures and saver.
+import type { tensorflow } from '@tensorgraft/proto';
+import type { LoadedGraphFile } from './graph-file.js';
+
+export interface GraphSummary {
+  kind: 'GraphDef' | 'MetaGraphDef';
+  format: 'binary' | 'text';
+  nodes: number;
+  /** Op type → node count, most frequent first. */
+  ops: Record<string, number>;
+  functions: number;
+  producer: number | undefined;
+  minConsumer: number | undefined;
+  meta?: {
+    tags: string[];
+    tensorflowVersion: string;
+    collections: Record<string, { kind: string; size: number }>;
+    signatures: string[];
+    saver: { filename: string; save: string; restore: string; version: string; maxToKeep: number } | undefined;
+  };
+}
+
+export function summarizeGraphFile(loaded: LoadedGraphFile): GraphSummary {
+  const graph = loaded.kind === 'graph' ? loaded.message : loaded.message.graph_def;
+  const summary: GraphSummary = {
+    kind: loaded.kind === 'graph' ? 'GraphDef' : 'MetaGraphDef',
+    format: loaded.format,
+    ...graphFacts(graph ?? undefined),
+  };
+  if (loaded.kind === 'meta') {
+    const m = loaded.message;
+    const collections: Record<string, { kind: string; size: number }> = {};
+    for (const key of Object.keys(m.collection_def ?? {}).sort()) {
+      collections[key] = collectionFacts(m.collection_def[key]!);
+    }
+    const saver = m.saver_def;
+    summary.meta = {
+      tags: [...(m.meta_info_def?.tags ?? [])],
+      tensorflowVersion: m.meta_info_def?.tensorflow_version ?? '',
+      collections,
+      signatures: Object.keys(m.signature_def ?? {}).sort(),
+      saver: saver
+        ? {
+            filename: saver.filename_tensor_name ?? '',
+            save: saver.save_tensor_name ?? '',
+            restore: saver.restore_op_name ?? '',
+            version: ['LEGACY', 'V1', 'V2'][saver.version ?? 0] ?? String(saver.version),
+            maxToKeep: saver.max_to_keep ?? 0,
+          }
+        : undefined,
+    };
+  }
+  return summary;
+}
+
+function graphFacts(graph: tensorflow.IGraphDef | undefined) {
+  const counts = new Map<string, number>();
+  for (const node of graph?.node ?? []) counts.set(node.op ?? '', (counts.get(node.op ?? '') ?? 0) + 1);
+  const ops = Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)));
+  return {
+    nodes: graph?.node?.length ?? 0,
+    ops,
+    functions: graph?.library?.function?.length ?? 0,
+    producer: graph?.versions?.producer ?? undefined,
+    minConsumer: graph?.versions?.min_consumer ?? undefined,
+  };
+}
+
+function collectionFacts(c: tensorflow.ICollectionDef): { kind: string; size: number } {
+  if (c.node_list) return { kind: 'node_list', size: c.node_list.value?.length ?? 0 };
+  if (c.bytes_list) return { kind: 'bytes_list', size: c.bytes_list.value?.length ?? 0 };
+  if (c.int64_list) return { kind: 'int64_list', size: c.int64_list.value?.length ?? 0 };
+  if (c.float_list) return { kind: 'float_list', size: c.float_list.value?.length ?? 0 };
+  if (c.any_list) return { kind: 'any_list', size: c.any_list.value?.length ?? 0 };
+  return { kind: 'empty', size: 0 };
+}
+
+export function formatSummary(file: string, s: GraphSummary): string {
+  const lines = [`${file}: ${s.kind} (${s.format}), ${s.nodes} nodes, ${Object.keys(s.ops).length} op types`];
+  if (s.producer !== undefined) lines.push(`versions: producer ${s.producer}, min_consumer ${s.minConsumer ?? 0}`);
+  if (s.functions) lines.push(`functions: ${s.functions}`);
+  lines.push('ops:');
+  for (const [op, n] of Object.entries(s.ops)) lines.push(`  ${String(n).padStart(6)}  ${op}`);
+  if (s.meta) {
+    lines.push(`tensorflow_version: ${s.meta.tensorflowVersion || '(none)'}`);
+    if (s.meta.tags.length) lines.push(`tags: ${s.meta.tags.join(', ')}`);
+    lines.push('collections:');
+    for (const [k, c] of Object.entries(s.meta.collections)) lines.push(`  ${k}: ${c.kind} of ${c.size}`);
+    if (s.meta.signatures.length) lines.push(`signatures: ${s.meta.signatures.join(', ')}`);
+    if (s.meta.saver) {
+      const v = s.meta.saver;
+      lines.push(
+        `saver: ${v.version}, filename ${v.filename}, save ${v.save}, restore ${v.restore}, max_to_keep ${v.maxToKeep}`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
