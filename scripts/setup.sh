@@ -11,3 +11,5 @@ fi
 pnpm install --frozen-lockfile --pm-on-fail=ignore
 pnpm build
 bash interop/setup
+# Debian's chromium, for the TensorBoard page screenshot in the interop suite.
+bash scripts/install-chromium.sh
