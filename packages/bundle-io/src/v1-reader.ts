@@ -38,9 +38,12 @@ interface V1Tensor {
   slices: { extents: SliceExtent[]; file: number }[];
 }
 
-/** The files of a V1 checkpoint: `path` itself, or its `-0000i-of-0000n` shards. */
+/** The files of a V1 checkpoint: `path` itself, or its `-0000i-of-0000n` shards (`path` may be the `-?????-of-` pattern). */
 export function v1Files(path: string): string[] {
   if (existsSync(path)) return [path];
+  // A sharded Saver returns (and state files hold) the pattern `<prefix>-?????-of-0000n`.
+  const pattern = /^(.*)-\?{5}-of-\d{5}$/.exec(path);
+  if (pattern) path = pattern[1]!;
   const dir = dirname(path);
   const base = basename(path);
   const re = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d{5}-of-\\d{5}$`);

@@ -42,4 +42,16 @@ describe('V1Reader on a V1 checkpoint written by tf.compat.v1.train.Saver(write_
     expect(() => r.get('nope')).toThrow(BundleError);
     r.close();
   });
+
+  it('reads a sharded V1 checkpoint (tensors spread over two table files), by prefix or by the Saver pattern', () => {
+    const sh = expected<{ prefix: string; saver_returned: string; tensors: Record<string, JsonTensor> }>('v1_sharded');
+    for (const p of [sh.prefix, sh.saver_returned]) {
+      const r = openCheckpoint(fixture('v1_sharded', p));
+      expect(r.format).toBe('v1');
+      const got: Record<string, JsonTensor> = {};
+      for (const n of r.names()) got[n] = tensorToJson(r.get(n));
+      expect(got).toEqual(sh.tensors);
+      r.close();
+    }
+  });
 });
