@@ -37,6 +37,8 @@ export function decodeMessage<C extends MessageType<unknown>>(
   options: DecodeOptions = {},
 ): MessageOf<C> {
   const reader = protobuf.Reader.create(bytes);
+  // protobufjs 8 drops unknown fields unless told otherwise; keep them in `$unknowns` so encode re-emits them.
+  reader.discardUnknown = false;
   try {
     return type.decode(reader) as MessageOf<C>;
   } catch (err) {

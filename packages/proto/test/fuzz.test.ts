@@ -30,7 +30,9 @@ type Rand = () => number;
 const int = (r: Rand, n: number) => Math.floor(r() * n);
 const pick = <T>(r: Rand, list: readonly T[]): T => list[int(r, list.length)] as T;
 
-const SEED = 20261125;
+// Reproduce or extend a run: PROTO_FUZZ_SEED=... PROTO_FUZZ_ITERATIONS=... pnpm vitest run test/fuzz.test.ts
+const SEED = Number(process.env.PROTO_FUZZ_SEED ?? 20261125);
+const ITERATIONS = Number(process.env.PROTO_FUZZ_ITERATIONS ?? 60_000);
 
 // Small samples keep each iteration cheap: whole small messages, and single nodes / attrs / ops cut from the graphs.
 const graphs = MODELS.map((m) => decodeMessage(tensorflow.GraphDef, bytesOf(join(GRAPHS, `${m}.pb`))));
@@ -231,17 +233,17 @@ function run(kind: 'binary' | 'text', seed: number, iterations: number): Outcome
 }
 
 describe('fuzz', () => {
-  it('decodeMessage throws only ProtoError (with an offset) on 60,000 mutated binaries', () => {
-    const res = run('binary', SEED, 60_000);
+  it(`decodeMessage throws only ProtoError (with an offset) on ${ITERATIONS} mutated binaries`, () => {
+    const res = run('binary', SEED, ITERATIONS);
     expect(res.failures).toEqual([]);
-    expect(res.ran).toBe(60_000);
-    expect(res.rejected).toBeGreaterThan(10_000); // the mutations really do break things
-  }, 60_000);
+    expect(res.ran).toBe(ITERATIONS);
+    expect(res.rejected).toBeGreaterThan(ITERATIONS / 6); // the mutations really do break things
+  }, 600_000);
 
-  it('parseText throws only ProtoError (with line and column) on 60,000 mutated texts', () => {
-    const res = run('text', SEED + 1, 60_000);
+  it(`parseText throws only ProtoError (with line and column) on ${ITERATIONS} mutated texts`, () => {
+    const res = run('text', SEED + 1, ITERATIONS);
     expect(res.failures).toEqual([]);
-    expect(res.ran).toBe(60_000);
-    expect(res.rejected).toBeGreaterThan(20_000);
-  }, 60_000);
+    expect(res.ran).toBe(ITERATIONS);
+    expect(res.rejected).toBeGreaterThan(ITERATIONS / 3);
+  }, 600_000);
 });

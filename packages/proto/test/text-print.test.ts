@@ -1,5 +1,5 @@
 // printText on messages built in JavaScript: the value shapes it accepts, options, and misuse.
-import { ProtoError, printText, tensorflow } from '@tensorgraft/proto';
+import { decodeMessage, encodeMessage, ProtoError, printText, tensorflow } from '@tensorgraft/proto';
 import Long from 'long';
 import { describe, expect, it } from 'vitest';
 
@@ -40,6 +40,14 @@ describe('printText', () => {
   it('prints unknown enum numbers as numbers and skips proto3 zero values', () => {
     const t = tensorflow.TensorProto.create({ dtype: 250, version_number: 0, tensor_content: new Uint8Array(0) });
     expect(printText(tensorflow.TensorProto, t)).toBe('dtype: 250\n');
+  });
+
+  it('does not print unknown fields (as Python), while encode keeps them', () => {
+    // name: "n" (field 1), then field 99 varint 5, which NodeDef does not have.
+    const bytes = Uint8Array.from([0x0a, 0x01, 0x6e, 0x98, 0x06, 0x05]);
+    const node = decodeMessage(tensorflow.NodeDef, bytes);
+    expect(printText(tensorflow.NodeDef, node)).toBe('name: "n"\n');
+    expect(Array.from(encodeMessage(tensorflow.NodeDef, node))).toEqual(Array.from(bytes));
   });
 
   it('refuses a message that contains itself, with a typed error', () => {
