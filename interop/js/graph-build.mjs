@@ -33,13 +33,13 @@ const images = b.placeholder('float32', [null, 8, 8, 2], 'images');
 const conv = b.nameScope('conv', () => {
   const w = b.variable('weights', [3, 3, 2, 4], { randomNormal: { stddev: 0.3, seed: 7 } }, { resource: true });
   const bias = b.variable('biases', [4], { zeros: true }, { resource: true });
-  return b.relu6(b.add(b.conv2d(images, w.value, [1, 1], 'SAME'), bias.value));
+  return b.relu6(b.add(b.conv2d(images, w, [1, 1], 'SAME'), bias));
 });
 const pooled = b.maxPool(conv, 2, 2, 'VALID', 'pool');
 const flat = b.reshape(pooled, [-1, 4 * 4 * 4]);
 const logits = b.nameScope('fc', () => {
   const w = b.variable('weights', [64, 3], { randomNormal: { stddev: 0.2, seed: 11 } }, { resource: true });
-  return b.matmul(flat, w.value, { name: 'logits' });
+  return b.matmul(flat, w, { name: 'logits' });
 });
 const mean = b.reduceMean(logits, [0], false, 'mean');
 const init = b.globalVariablesInitializer();

@@ -11,6 +11,9 @@ import { outputTypes } from './ops/op-registry.js';
 import { tensorProtoFrom } from './runtime/tensor-proto.js';
 
 export type DTypeLike = number | string;
+
+/** random_seed.get_seed: an op seed with no graph seed pairs with this graph seed. */
+const DEFAULT_GRAPH_SEED = 87654321;
 export type Shape = readonly (number | null)[];
 
 function dt(d: DTypeLike): number {
@@ -22,6 +25,10 @@ function dims(shape: Shape): number[] {
 }
 
 const out = (n: NodeDef, k = 0) => `${n.name}:${k}`;
+
+/** A tensor name, or a variable: a ref variable reads as its `read` snapshot, a resource variable as a
+ * ReadVariableOp made inside the consuming op's name scope (as Python's convert_to_tensor does). */
+export type Input = string | BuiltVariable;
 
 export interface VariableOptions {
   trainable?: boolean;
@@ -56,7 +63,8 @@ export class GraphBuilder {
     this.graph = graph;
   }
 
-  private dtypeOf(t: string): number {
+  private dtypeOf(t: Input): number {
+    if (typeof t !== 'string') return t.dtype;
     const ref = parseInput(t);
     const node = this.graph.requireNode(ref.node);
     const types = outputTypes(node);
@@ -78,12 +86,23 @@ export class GraphBuilder {
   /** An op the way a Python wrapper makes one: `name` (or `defaultName`) as a unique scope, the op named after it. */
   op(
     type: string,
-    inputs: readonly string[],
+    inputs: readonly Input[],
     attrs: Readonly<Record<string, AttrValue>>,
     name: string | undefined,
     defaultName = type,
   ): NodeDef {
-    return this.graph.withNameScope(name ?? defaultName, (scope) => this.graph.createOp(type, inputs, attrs, scope));
+    return this.graph.withNameScope(name ?? defaultName, (scope) =>
+      this.graph.createOp(type, this.resolve(inputs), attrs, scope),
+    );
+  }
+
+  /** Input names inside the current scope: resource variables get their ReadVariableOp here. */
+  private resolve(inputs: readonly Input[]): string[] {
+    return inputs.map((i) => {
+      if (typeof i === 'string') return i;
+      if (!i.resource) return i.value;
+      return out(this.graph.createOp('ReadVariableOp', [i.name], { dtype: attr.type(i.dtype) }, 'ReadVariableOp'));
+    });
   }
 
   private scoped<T>(name: string | undefined, defaultName: string, fn: (scope: string) => T): T {
@@ -96,7 +115,7 @@ export class GraphBuilder {
     return out(this.op('Placeholder', [], a, name));
   }
 
-  placeholderWithDefault(input: string, shape: Shape | null, name?: string): string {
+  placeholderWithDefault(input: Input, shape: Shape | null, name?: string): string {
     return out(
       this.op(
         'PlaceholderWithDefault',
@@ -227,7 +246,12 @@ export class GraphBuilder {
         this.graph.createOp(
           'RandomStandardNormal',
           [out(s)],
-          { T: attr.type(DataType.DT_INT32), dtype: attr.type(d), seed: attr.i(seed), seed2: attr.i(seed ? 1 : 0) },
+          {
+            T: attr.type(DataType.DT_INT32),
+            dtype: attr.type(d),
+            seed: attr.i(seed ? DEFAULT_GRAPH_SEED : 0),
+            seed2: attr.i(seed),
+          },
           'RandomStandardNormal',
         ),
       );
@@ -273,6 +297,7 @@ export class GraphBuilder {
         dtype: attr.type(d),
         container: attr.s(''),
         shared_name: attr.s(full),
+        debug_name: attr.s(`${full}/`),
         allowed_devices: attr.listS([]),
         ...cls,
       },
@@ -300,79 +325,79 @@ export class GraphBuilder {
 
   // ---- math and nn: the op type and the default name the Python function uses ----
 
-  private binary(type: string, a: string, b: string, name: string | undefined, defaultName: string): string {
+  private binary(type: string, a: Input, b: Input, name: string | undefined, defaultName: string): string {
     return out(this.op(type, [a, b], { T: attr.type(this.dtypeOf(a)) }, name, defaultName));
   }
 
-  private unary(type: string, x: string, name: string | undefined, defaultName = type): string {
+  private unary(type: string, x: Input, name: string | undefined, defaultName = type): string {
     return out(this.op(type, [x], { T: attr.type(this.dtypeOf(x)) }, name, defaultName));
   }
 
-  add(a: string, b: string, name?: string): string {
+  add(a: Input, b: Input, name?: string): string {
     return this.binary('AddV2', a, b, name, 'add');
   }
-  sub(a: string, b: string, name?: string): string {
+  sub(a: Input, b: Input, name?: string): string {
     return this.binary('Sub', a, b, name, 'sub');
   }
-  mul(a: string, b: string, name?: string): string {
+  mul(a: Input, b: Input, name?: string): string {
     return this.binary('Mul', a, b, name, 'mul');
   }
-  div(a: string, b: string, name?: string): string {
+  div(a: Input, b: Input, name?: string): string {
     return this.binary('RealDiv', a, b, name, 'truediv');
   }
-  maximum(a: string, b: string, name?: string): string {
+  maximum(a: Input, b: Input, name?: string): string {
     return this.binary('Maximum', a, b, name, 'Maximum');
   }
-  minimum(a: string, b: string, name?: string): string {
+  minimum(a: Input, b: Input, name?: string): string {
     return this.binary('Minimum', a, b, name, 'Minimum');
   }
-  pow(a: string, b: string, name?: string): string {
+  pow(a: Input, b: Input, name?: string): string {
     return this.binary('Pow', a, b, name, 'Pow');
   }
-  neg(x: string, name?: string): string {
+  neg(x: Input, name?: string): string {
     return this.unary('Neg', x, name);
   }
-  square(x: string, name?: string): string {
+  square(x: Input, name?: string): string {
     return this.unary('Square', x, name);
   }
-  sqrt(x: string, name?: string): string {
+  sqrt(x: Input, name?: string): string {
     return this.unary('Sqrt', x, name);
   }
-  rsqrt(x: string, name?: string): string {
+  rsqrt(x: Input, name?: string): string {
     return this.unary('Rsqrt', x, name);
   }
-  exp(x: string, name?: string): string {
+  exp(x: Input, name?: string): string {
     return this.unary('Exp', x, name);
   }
-  log(x: string, name?: string): string {
+  log(x: Input, name?: string): string {
     return this.unary('Log', x, name);
   }
-  relu(x: string, name?: string): string {
+  relu(x: Input, name?: string): string {
     return this.unary('Relu', x, name);
   }
-  relu6(x: string, name?: string): string {
+  relu6(x: Input, name?: string): string {
     return this.unary('Relu6', x, name);
   }
-  sigmoid(x: string, name?: string): string {
+  sigmoid(x: Input, name?: string): string {
     return this.unary('Sigmoid', x, name);
   }
-  tanh(x: string, name?: string): string {
+  tanh(x: Input, name?: string): string {
     return this.unary('Tanh', x, name);
   }
-  softmax(x: string, name?: string): string {
+  softmax(x: Input, name?: string): string {
     return this.unary('Softmax', x, name);
   }
-  logSoftmax(x: string, name?: string): string {
+  logSoftmax(x: Input, name?: string): string {
     return this.unary('LogSoftmax', x, name);
   }
-  identity(x: string, name?: string): string {
+  identity(x: Input, name?: string): string {
     return this.unary('Identity', x, name);
   }
-  stopGradient(x: string, name?: string): string {
+  stopGradient(x: Input, name?: string): string {
     return this.unary('StopGradient', x, name);
   }
 
-  matmul(a: string, b: string, options: { transposeA?: boolean; transposeB?: boolean; name?: string } = {}): string {
+  matmul(a: Input, b: Input, options: { transposeA?: boolean; transposeB?: boolean; name?: string } = {}): string {
     return out(
       this.op(
         'MatMul',
@@ -387,13 +412,13 @@ export class GraphBuilder {
     );
   }
 
-  biasAdd(x: string, bias: string, name?: string): string {
+  biasAdd(x: Input, bias: Input, name?: string): string {
     return out(
       this.op('BiasAdd', [x, bias], { T: attr.type(this.dtypeOf(x)), data_format: attr.s('NHWC') }, name, 'BiasAdd'),
     );
   }
 
-  conv2d(x: string, filter: string, strides: readonly number[], padding: 'SAME' | 'VALID', name?: string): string {
+  conv2d(x: Input, filter: Input, strides: readonly number[], padding: 'SAME' | 'VALID', name?: string): string {
     return out(
       this.op(
         'Conv2D',
@@ -414,7 +439,7 @@ export class GraphBuilder {
 
   private pool(
     type: 'MaxPool' | 'AvgPool',
-    x: string,
+    x: Input,
     ksize: number,
     stride: number,
     padding: 'SAME' | 'VALID',
@@ -437,20 +462,21 @@ export class GraphBuilder {
       ),
     );
   }
-  maxPool(x: string, ksize: number, stride: number, padding: 'SAME' | 'VALID', name?: string): string {
+  maxPool(x: Input, ksize: number, stride: number, padding: 'SAME' | 'VALID', name?: string): string {
     return this.pool('MaxPool', x, ksize, stride, padding, name);
   }
-  avgPool(x: string, ksize: number, stride: number, padding: 'SAME' | 'VALID', name?: string): string {
+  avgPool(x: Input, ksize: number, stride: number, padding: 'SAME' | 'VALID', name?: string): string {
     return this.pool('AvgPool', x, ksize, stride, padding, name);
   }
 
-  reshape(x: string, shape: readonly number[], name?: string): string {
+  reshape(x: Input, shape: readonly number[], name?: string): string {
     return this.scoped(name, 'Reshape', (scope) => {
+      const [xin] = this.resolve([x]);
       const s = this.constIn(shape, DataType.DT_INT32, 'shape', [shape.length]);
       return out(
         this.graph.createOp(
           'Reshape',
-          [x, s],
+          [xin!, s],
           { T: attr.type(this.dtypeOf(x)), Tshape: attr.type(DataType.DT_INT32) },
           scope,
         ),
@@ -460,41 +486,43 @@ export class GraphBuilder {
 
   private reduction(
     type: string,
-    x: string,
+    x: Input,
     axes: readonly number[],
     keepDims: boolean,
     name: string | undefined,
     defaultName: string,
   ): string {
     return this.scoped(name, defaultName, (scope) => {
+      const [xin] = this.resolve([x]);
       const r = this.constIn(axes, DataType.DT_INT32, 'reduction_indices', [axes.length]);
       return out(
         this.graph.createOp(
           type,
-          [x, r],
+          [xin!, r],
           { T: attr.type(this.dtypeOf(x)), Tidx: attr.type(DataType.DT_INT32), keep_dims: attr.b(keepDims) },
           scope,
         ),
       );
     });
   }
-  reduceSum(x: string, axes: readonly number[], keepDims = false, name?: string): string {
+  reduceSum(x: Input, axes: readonly number[], keepDims = false, name?: string): string {
     return this.reduction('Sum', x, axes, keepDims, name, 'Sum');
   }
-  reduceMean(x: string, axes: readonly number[], keepDims = false, name?: string): string {
+  reduceMean(x: Input, axes: readonly number[], keepDims = false, name?: string): string {
     return this.reduction('Mean', x, axes, keepDims, name, 'Mean');
   }
-  reduceMax(x: string, axes: readonly number[], keepDims = false, name?: string): string {
+  reduceMax(x: Input, axes: readonly number[], keepDims = false, name?: string): string {
     return this.reduction('Max', x, axes, keepDims, name, 'Max');
   }
 
-  argMax(x: string, axis: number, name?: string): string {
+  argMax(x: Input, axis: number, name?: string): string {
     return this.scoped(name, 'ArgMax', (scope) => {
+      const [xin] = this.resolve([x]);
       const d = this.constIn(axis, DataType.DT_INT32, 'dimension');
       return out(
         this.graph.createOp(
           'ArgMax',
-          [x, d],
+          [xin!, d],
           {
             T: attr.type(this.dtypeOf(x)),
             Tidx: attr.type(DataType.DT_INT32),
@@ -506,19 +534,20 @@ export class GraphBuilder {
     });
   }
 
-  squeeze(x: string, axes: readonly number[], name?: string): string {
+  squeeze(x: Input, axes: readonly number[], name?: string): string {
     return out(
       this.op('Squeeze', [x], { T: attr.type(this.dtypeOf(x)), squeeze_dims: attr.listI(axes) }, name, 'Squeeze'),
     );
   }
 
-  concat(xs: readonly string[], axis: number, name?: string): string {
+  concat(xs: readonly Input[], axis: number, name?: string): string {
     return this.scoped(name, 'concat', (scope) => {
+      const ins = this.resolve(xs);
       const a = this.constIn(axis, DataType.DT_INT32, 'axis');
       return out(
         this.graph.createOp(
           'ConcatV2',
-          [...xs, a],
+          [...ins, a],
           { N: attr.i(xs.length), T: attr.type(this.dtypeOf(xs[0]!)), Tidx: attr.type(DataType.DT_INT32) },
           scope,
         ),
@@ -526,7 +555,7 @@ export class GraphBuilder {
     });
   }
 
-  cast(x: string, dtype: DTypeLike, name?: string): string {
+  cast(x: Input, dtype: DTypeLike, name?: string): string {
     return out(
       this.op(
         'Cast',

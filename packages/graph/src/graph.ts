@@ -6,6 +6,7 @@ import type { CollectionItem } from './collections.js';
 import { GraphError } from './errors.js';
 import { checkNodeName, parseInput } from './names.js';
 import { GRAPH_DEF_VERSION, GRAPH_DEF_VERSION_MIN_CONSUMER } from './ops/op-defs.generated.js';
+import { addDefaultAttrs } from './ops/op-registry.js';
 
 export type NodeDef = tensorflow.NodeDef;
 
@@ -152,7 +153,11 @@ export class Graph {
   /** Graph.control_dependencies: ops created inside get `^dep` inputs (null clears the outer ones). */
   withControlDependencies<T>(deps: readonly string[] | null, fn: () => T): T {
     const old = this.controlStack;
-    this.controlStack = deps === null ? [] : [...old, deps.map((d) => parseInput(d).node)];
+    const names = (deps ?? []).map((d) => parseInput(d).node);
+    // Graph.control_dependencies marks each op it is given (for TensorFlow's MLIR bridge statistics)
+    for (const name of names)
+      this.requireNode(name).attr._has_manual_control_dependencies = tensorflow.AttrValue.create({ b: true });
+    this.controlStack = deps === null ? [] : [...old, names];
     try {
       return fn();
     } finally {
@@ -198,7 +203,12 @@ export class Graph {
         list: { s: this.colocationStack.map((s) => new TextEncoder().encode(s)) },
       });
     const device = this.deviceStack.length ? this.deviceStack[this.deviceStack.length - 1]! : '';
-    return this.addNode({ name: full, op, inputs: [...inputs, ...[...control].map((c) => `^${c}`)], device, attr: a });
+    // GraphDefs list control inputs sorted by name (Graph::ToGraphDef)
+    const controls = [...control].sort().map((c) => `^${c}`);
+    const node = this.addNode({ name: full, op, inputs: [...inputs, ...controls], device, attr: a });
+    // op_def_library writes every attr the OpDef has a default for
+    addDefaultAttrs(node);
+    return node;
   }
 
   addToCollection(key: string, item: CollectionItem): void {
