@@ -194,6 +194,11 @@ export class BundleReader {
     return t;
   }
 
+  /** Every tensor in name order, read one at a time as the iteration reaches it. */
+  *tensors(): Generator<[string, Tensor]> {
+    for (const name of this.names()) yield [name, this.get(name)];
+  }
+
   /** Reads every tensor and checks every checksum; returns the problems by tensor name (empty when all is well). */
   verifyAll(): Map<string, BundleError> {
     const problems = new Map<string, BundleError>();

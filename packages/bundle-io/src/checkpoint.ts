@@ -17,6 +17,8 @@ export interface CheckpointReader {
   entries(): BundleEntry[];
   entry(name: string): BundleEntry;
   get(name: string): Tensor;
+  /** Every tensor in name order, read one at a time. */
+  tensors(): Generator<[string, Tensor]>;
   verifyAll(): Map<string, BundleError>;
   readonly bytesRead: number;
   close(): void;

@@ -204,6 +204,11 @@ export class SafetensorsReader {
     return { dtype: e.dtype, shape: e.shape, data: fromLittleEndian(data) };
   }
 
+  /** Every tensor in name order, read one at a time as the iteration reaches it. */
+  *tensors(): Generator<[string, Tensor]> {
+    for (const name of this.names()) yield [name, this.get(name)];
+  }
+
   verifyAll(): Map<string, BundleError> {
     const problems = new Map<string, BundleError>();
     for (const n of this.order) {

@@ -153,6 +153,11 @@ export class V1Reader {
     return { dtype: info.name, shape: r.lengths, data: this.readSlice(t, info, { ...s, ...r }) };
   }
 
+  /** Every tensor in name order, read one at a time as the iteration reaches it. */
+  *tensors(): Generator<[string, Tensor]> {
+    for (const name of this.names()) yield [name, this.get(name)];
+  }
+
   verifyAll(): Map<string, BundleError> {
     const problems = new Map<string, BundleError>();
     for (const name of this.order) {

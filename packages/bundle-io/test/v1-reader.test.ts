@@ -34,6 +34,8 @@ describe('V1Reader on a V1 checkpoint written by tf.compat.v1.train.Saver(write_
     expect(r.format).toBe('v1');
     expect(r.names()).toEqual(Object.keys(exp.tensors).sort());
     expect(r.verifyAll().size).toBe(0);
+    const seen = [...r.tensors()].map(([n, t]) => [n, tensorToJson(t)]);
+    expect(Object.fromEntries(seen)).toEqual(exp.tensors);
     r.close();
   });
 
