@@ -1,5 +1,13 @@
 // printText on messages built in JavaScript: the value shapes it accepts, options, and misuse.
-import { decodeMessage, encodeMessage, ProtoError, printText, tensorflow } from '@tensorgraft/proto';
+import {
+  decodeMessage,
+  encodeMessage,
+  ProtoError,
+  parseText,
+  printText,
+  tensorboard,
+  tensorflow,
+} from '@tensorgraft/proto';
 import Long from 'long';
 import { describe, expect, it } from 'vitest';
 
@@ -55,5 +63,29 @@ describe('printText', () => {
     const attr = tensorflow.AttrValue.create({ list });
     (list.func as unknown[]).push({ name: 'f', attr: { loop: attr } });
     expect(() => printText(tensorflow.AttrValue, attr)).toThrow(ProtoError);
+  });
+});
+
+describe('every generated message type', () => {
+  /** Every generated class under tensorflow.* and tensorboard.*. */
+  function classes(ns: Record<string, unknown>, out: { getTypeUrl(p?: string): string }[] = []) {
+    for (const v of Object.values(ns)) {
+      if (typeof v === 'function' && 'getTypeUrl' in v) {
+        out.push(v as { getTypeUrl(p?: string): string });
+        classes(v as unknown as Record<string, unknown>, out); // nested types hang off their parent class
+      } else if (typeof v === 'object' && v !== null) classes(v as Record<string, unknown>, out); // sub-namespace
+    }
+    return out;
+  }
+  const all = classes({ tensorflow, tensorboard });
+
+  it('has a text schema: an empty message prints as nothing and parses from nothing', () => {
+    expect(all.length).toBeGreaterThan(110);
+    for (const type of all) {
+      const T = type as unknown as Parameters<typeof printText>[0];
+      expect(printText(T, (T as unknown as { create(): unknown }).create())).toBe('');
+      const parsed = parseText(T, '# nothing\n');
+      expect(encodeMessage(T, parsed).length).toBe(0);
+    }
   });
 });
