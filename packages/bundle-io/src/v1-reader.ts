@@ -61,7 +61,7 @@ export class V1Reader {
   readonly format = 'v1' as const;
   readonly prefix: string;
   private readonly tables: TableReader[];
-  private readonly tensors = new Map<string, V1Tensor>();
+  private readonly byName = new Map<string, V1Tensor>();
   private readonly order: string[];
 
   static open(path: string, options: ReadOptions = {}): V1Reader {
@@ -81,7 +81,7 @@ export class V1Reader {
     this.tables.forEach((t, file) => {
       this.readMeta(t, file);
     });
-    this.order = [...this.tensors.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    this.order = [...this.byName.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   }
 
   names(): string[] {
@@ -89,7 +89,7 @@ export class V1Reader {
   }
 
   has(name: string): boolean {
-    return this.tensors.has(name);
+    return this.byName.has(name);
   }
 
   entries(): BundleEntry[] {
@@ -182,7 +182,7 @@ export class V1Reader {
   }
 
   private tensor(name: string): V1Tensor {
-    const t = this.tensors.get(name);
+    const t = this.byName.get(name);
     if (!t) throw new BundleError('NOT_FOUND', 'no such tensor in the checkpoint', { path: this.prefix, tensor: name });
     return t;
   }
@@ -216,14 +216,14 @@ export class V1Reader {
       if (shape.reduce((a, b) => a * b, 1) > Number.MAX_SAFE_INTEGER)
         throw new BundleError('CORRUPT_ENTRY', 'shape too large', where);
       const slices = (m.slice ?? []).map((s) => ({ extents: extentsFromProto(s, shape.length, where), file }));
-      const existing = this.tensors.get(name);
+      const existing = this.byName.get(name);
       if (existing) {
         if (existing.dtypeEnum !== (m.type ?? 0) || JSON.stringify(existing.shape) !== JSON.stringify(shape)) {
           throw new BundleError('CORRUPT_ENTRY', 'tensor has different dtype or shape in two files', where);
         }
         existing.slices.push(...slices);
       } else {
-        this.tensors.set(name, { name, dtypeEnum: m.type ?? 0, shape, slices });
+        this.byName.set(name, { name, dtypeEnum: m.type ?? 0, shape, slices });
       }
     }
   }
