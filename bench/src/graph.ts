@@ -111,22 +111,29 @@ c.dispose();
 
 const tOurs: number[] = [];
 const tHand: number[] = [];
+const cOurs: number[] = [];
+const cHand: number[] = [];
 for (let i = 0; i < REPEATS; i++) {
   // interleaved in ABBA order, so drift (other processes on the 2 cores) and order effects hit both alike
   const pair = [
-    [ours, tOurs],
-    [hand, tHand],
+    [ours, tOurs, cOurs],
+    [hand, tHand, cHand],
   ] as const;
-  for (const [fn, into] of i % 2 ? [...pair].reverse() : pair) {
+  for (const [fn, wall, cpu] of i % 2 ? [...pair].reverse() : pair) {
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     (await fn()).dispose();
-    into.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    wall.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
 }
 const mOurs = median(tOurs);
 const mHand = median(tHand);
 const minOurs = Math.min(...tOurs);
 const minHand = Math.min(...tHand);
+const cpuOurs = median(cOurs);
+const cpuHand = median(cHand);
 
 // peakBytes counts everything alive, weights included; the part above the bytes alive before the run is the run's own
 const peak = async (fn: () => Promise<tf.Tensor>) => {
@@ -145,6 +152,9 @@ const pHand = await peak(hand);
 const mb = (b: number) => (b / 2 ** 20).toFixed(1);
 console.log(
   `VGG-16 forward, batch 1, 224x224, wasm   Session.run median ${mOurs.toFixed(0)} ms   by hand median ${mHand.toFixed(0)} ms`,
+);
+console.log(
+  `CPU time (this process, all threads) median: ours ${cpuOurs.toFixed(0)} ms, hand ${cpuHand.toFixed(0)} ms, ratio ${(cpuOurs / cpuHand).toFixed(3)}`,
 );
 console.log(
   `overhead: ours / hand = ${(mOurs / mHand).toFixed(3)} (${((mOurs / mHand - 1) * 100).toFixed(1)}%) on medians`,
