@@ -50,19 +50,34 @@ export function escapeString(s: string): string {
   return out + s.slice(run);
 }
 
+/** Per byte value: 0 prints as itself, a letter code for a two-character escape (\\n), -1 for a 3-digit octal. */
+const BYTE_KIND: Int16Array = Int16Array.from({ length: 256 }, (_, c) => {
+  const e = BYTE_ESCAPES[c] as string;
+  if (e.length === 1) return 0;
+  return e.length === 2 ? e.charCodeAt(1) : -1;
+});
+const ascii = new TextDecoder('utf-8');
+
 /** Bytes escaped as Python prints a bytes field: printable ASCII as is, everything else escaped. */
 export function escapeBytes(b: Uint8Array): string {
-  const parts: string[] = [];
-  let chunk = '';
+  // At most 4 output characters per byte (\ooo); written as ASCII bytes, decoded once.
+  const out = new Uint8Array(b.length * 4);
+  let at = 0;
   for (let i = 0; i < b.length; i++) {
-    chunk += BYTE_ESCAPES[b[i] as number];
-    if ((i & 4095) === 4095) {
-      parts.push(chunk);
-      chunk = '';
+    const c = b[i] as number;
+    const kind = BYTE_KIND[c] as number;
+    if (kind === 0) out[at++] = c;
+    else if (kind > 0) {
+      out[at++] = 92;
+      out[at++] = kind;
+    } else {
+      out[at++] = 92;
+      out[at++] = 48 + (c >> 6);
+      out[at++] = 48 + ((c >> 3) & 7);
+      out[at++] = 48 + (c & 7);
     }
   }
-  parts.push(chunk);
-  return parts.join('');
+  return ascii.decode(out.subarray(0, at));
 }
 
 /** Thrown by unescape() with the offset (in the text) of the bad escape; the parser turns it into a ProtoError. */
@@ -75,69 +90,62 @@ export class EscapeError extends Error {
   }
 }
 
-const utf8 = new TextEncoder();
-
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
-
-function pushUtf8(out: number[], cp: number): void {
-  if (cp < 0x80) out.push(cp);
-  else if (cp < 0x800) out.push(0xc0 | (cp >> 6), 0x80 | (cp & 63));
-  else if (cp < 0x10000) out.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
-  else out.push(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 63), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
-}
-
 /** The bytes of the literal text[start, end) (between its quotes), escapes resolved. */
 export function unescapeLiteral(text: string, start: number, end: number): Uint8Array {
-  const out: number[] = [];
-  let run = start;
-  const flush = (to: number) => {
-    if (to > run) for (const b of utf8.encode(text.slice(run, to))) out.push(b);
-  };
+  // Each UTF-16 unit becomes at most 3 UTF-8 bytes and escapes only shrink, so this buffer is always large enough.
+  const out = new Uint8Array((end - start) * 3);
+  let at = 0;
   let i = start;
   while (i < end) {
-    if (text.charCodeAt(i) !== 92) {
+    const ch = text.charCodeAt(i);
+    if (ch !== 92) {
+      if (ch < 0x80) {
+        out[at++] = ch;
+        i++;
+        continue;
+      }
+      let cp = ch;
+      if (ch >= 0xd800 && ch <= 0xdbff && i + 1 < end) {
+        const lo = text.charCodeAt(i + 1);
+        if (lo >= 0xdc00 && lo <= 0xdfff) {
+          cp = 0x10000 + ((ch - 0xd800) << 10) + (lo - 0xdc00);
+          i++;
+        }
+      }
+      if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd; // a lone surrogate cannot be UTF-8 encoded
+      at = putUtf8(out, at, cp);
       i++;
       continue;
     }
-    flush(i);
-    const at = i;
+    const escapeAt = i;
     const c = i + 1 < end ? text.charCodeAt(i + 1) : -1;
     i += 2;
     switch (c) {
-      case 110:
-        out.push(10);
-        break; // n
-      case 116:
-        out.push(9);
-        break; // t
-      case 114:
-        out.push(13);
-        break; // r
-      case 97:
-        out.push(7);
-        break; // a
-      case 98:
-        out.push(8);
-        break; // b
-      case 102:
-        out.push(12);
-        break; // f
-      case 118:
-        out.push(11);
-        break; // v
+      case 110: // n
+        out[at++] = 10;
+        break;
+      case 116: // t
+        out[at++] = 9;
+        break;
+      case 114: // r
+        out[at++] = 13;
+        break;
+      case 97: // a
+        out[at++] = 7;
+        break;
+      case 98: // b
+        out[at++] = 8;
+        break;
+      case 102: // f
+        out[at++] = 12;
+        break;
+      case 118: // v
+        out[at++] = 11;
+        break;
       case 92:
-        out.push(92);
-        break;
       case 39:
-        out.push(39);
-        break;
       case 34:
-        out.push(34);
+        out[at++] = c;
         break;
       case 120: {
         // x: one or two hex digits
@@ -148,8 +156,8 @@ export function unescapeLiteral(text: string, start: number, end: number): Uint8
           i++;
           n++;
         }
-        if (n === 0) throw new EscapeError('truncated \\xXX escape', at);
-        out.push(v);
+        if (n === 0) throw new EscapeError('truncated \\xXX escape', escapeAt);
+        out[at++] = v;
         break;
       }
       case 117: // u: exactly 4 hex digits
@@ -159,16 +167,16 @@ export function unescapeLiteral(text: string, start: number, end: number): Uint8
         let v = 0;
         for (let n = 0; n < want; n++, i++) {
           const h = i < end ? hexValue(text.charCodeAt(i)) : -1;
-          if (h < 0) throw new EscapeError(`truncated \\${String.fromCharCode(c)} escape`, at);
+          if (h < 0) throw new EscapeError(`truncated \\${String.fromCharCode(c)} escape`, escapeAt);
           v = v * 16 + h;
         }
-        if (v > 0x10ffff) throw new EscapeError('\\U escape out of the Unicode range', at);
-        if (v >= 0xd800 && v <= 0xdfff) throw new EscapeError('surrogate code point in a \\u escape', at);
-        pushUtf8(out, v);
+        if (v > 0x10ffff) throw new EscapeError('\\U escape out of the Unicode range', escapeAt);
+        if (v >= 0xd800 && v <= 0xdfff) throw new EscapeError('surrogate code point in a \\u escape', escapeAt);
+        at = putUtf8(out, at, v);
         break;
       }
       case 78: // N{name}
-        throw new EscapeError('\\N{...} escapes are not supported', at);
+        throw new EscapeError('\\N{...} escapes are not supported', escapeAt);
       default:
         if (c >= 48 && c <= 55) {
           // octal: up to three digits
@@ -179,16 +187,39 @@ export function unescapeLiteral(text: string, start: number, end: number): Uint8
             v = v * 8 + (d - 48);
             i++;
           }
-          if (v > 255) throw new EscapeError(`octal escape \\${v.toString(8)} is above \\377`, at);
-          out.push(v);
+          if (v > 255) throw new EscapeError(`octal escape \\${v.toString(8)} is above \\377`, escapeAt);
+          out[at++] = v;
         } else {
-          // Unknown escape: Python's unicode_escape keeps the backslash and the character.
-          out.push(92);
-          i = at + 1;
+          // Unknown escape: Python's unicode_escape keeps the backslash; the character follows as ordinary text.
+          out[at++] = 92;
+          i = escapeAt + 1;
         }
     }
-    run = i;
   }
-  flush(end);
-  return Uint8Array.from(out);
+  return out.slice(0, at);
+}
+
+function putUtf8(out: Uint8Array, at: number, cp: number): number {
+  if (cp < 0x80) out[at++] = cp;
+  else if (cp < 0x800) {
+    out[at++] = 0xc0 | (cp >> 6);
+    out[at++] = 0x80 | (cp & 63);
+  } else if (cp < 0x10000) {
+    out[at++] = 0xe0 | (cp >> 12);
+    out[at++] = 0x80 | ((cp >> 6) & 63);
+    out[at++] = 0x80 | (cp & 63);
+  } else {
+    out[at++] = 0xf0 | (cp >> 18);
+    out[at++] = 0x80 | ((cp >> 12) & 63);
+    out[at++] = 0x80 | ((cp >> 6) & 63);
+    out[at++] = 0x80 | (cp & 63);
+  }
+  return at;
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
 }
