@@ -51,9 +51,26 @@ export interface BundleHeader {
   version: { producer: number; minConsumer: number; badConsumers: number[] };
 }
 
-interface RawEntry {
-  key: Uint8Array;
-  proto: tensorflow.BundleEntryProto.$Properties;
+/** An index entry; its BundleEntryProto is decoded when first needed (opening only splits the table). */
+class RawEntry {
+  private decoded: tensorflow.BundleEntryProto.$Properties | undefined;
+
+  constructor(
+    readonly key: Uint8Array,
+    private readonly value: Uint8Array,
+    private readonly path: string | undefined,
+  ) {}
+
+  get proto(): tensorflow.BundleEntryProto.$Properties {
+    if (!this.decoded) {
+      try {
+        this.decoded = decodeMessage(tensorflow.BundleEntryProto, this.value, { path: this.path ?? '' });
+      } catch (err) {
+        wrapError(err, 'CORRUPT_ENTRY', 'cannot decode index entry', { path: this.path, tensor: keyLabel(this.key) });
+      }
+    }
+    return this.decoded;
+  }
 }
 
 /** Where a reader gets its files; tests and browsers pass in-memory sources. */
@@ -96,17 +113,12 @@ export class BundleReader {
         continue;
       }
       if (!header) throw new BundleError('CORRUPT_TABLE', 'index has no header entry (key "")', { path, offset: 0 });
-      let proto: tensorflow.BundleEntryProto.$Properties;
-      try {
-        proto = decodeMessage(tensorflow.BundleEntryProto, value, { path: path ?? '' });
-      } catch (err) {
-        wrapError(err, 'CORRUPT_ENTRY', 'cannot decode index entry', { path, tensor: keyLabel(key) });
-      }
+      const raw = new RawEntry(key, value, path);
       if (key[0] === 0) {
-        this.sliceEntries.set(latin1(key), { key, proto });
+        this.sliceEntries.set(latin1(key), raw);
       } else {
         const name = Buffer.from(key).toString('utf8');
-        this.byName.set(name, { key, proto });
+        this.byName.set(name, raw);
         this.order.push(name);
       }
     }
