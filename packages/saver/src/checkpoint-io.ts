@@ -4,11 +4,19 @@
 // its old index is removed before the new data replaces the old, so a crash in between leaves no index pointing at
 // the wrong data.
 import { existsSync, rmSync, statSync } from 'node:fs';
-import { BundleError, BundleReader, BundleWriter, type Tensor } from '@tensorgraft/bundle-io';
+import {
+  BundleError,
+  BundleReader,
+  BundleWriter,
+  type CheckpointReader,
+  openCheckpoint as openAnyCheckpoint,
+  type Tensor,
+} from '@tensorgraft/bundle-io';
 import { ioError } from './atomic-write.js';
 import { SaverError } from './errors.js';
 import { dirname } from './paths.js';
 import type { TensorInfo } from './restore-plan.js';
+import { latestCheckpoint } from './state-file.js';
 
 /** Throws NOT_WRITABLE unless the directory of `prefix` exists (TensorFlow's Saver does not create it either). */
 export function checkParentDirectory(prefix: string): void {
@@ -51,36 +59,55 @@ export interface OpenCheckpoint {
   close(): void;
 }
 
-/** Opens the V2 checkpoint at `prefix` (NOT_FOUND if `<prefix>.index` is missing, CORRUPT if unreadable). */
+/**
+ * Opens the checkpoint at `prefix`: a V2 prefix, a V1 file or sharded V1 prefix (TF-slim's vgg_16.ckpt), a
+ * `.safetensors` file (through @tensorgraft/bundle-io), or a directory (its state file's latest checkpoint).
+ * NOT_FOUND when there is none, CORRUPT when it cannot be read.
+ */
 export function openCheckpoint(prefix: string): OpenCheckpoint {
-  if (!existsSync(`${prefix}.index`)) {
-    if (existsSync(prefix) && statSync(prefix).isFile()) {
-      throw new SaverError('UNSUPPORTED', 'V1 checkpoints cannot be restored by the Saver; convert them first', {
-        path: prefix,
-      });
-    }
-    throw new SaverError('NOT_FOUND', `no checkpoint at ${prefix} (${prefix}.index is missing)`, { path: prefix });
+  let path = prefix;
+  if (isDirectory(path)) {
+    const latest = latestCheckpoint(path);
+    if (latest === undefined)
+      throw new SaverError('NOT_FOUND', 'the directory names no existing checkpoint', { path: prefix });
+    path = latest;
   }
-  let reader: BundleReader;
+  let reader: CheckpointReader;
   try {
-    reader = BundleReader.open(prefix);
+    reader = existsSync(`${path}.index`) ? BundleReader.open(path) : openAnyCheckpoint(path);
   } catch (err) {
-    throw asSaverError(err, prefix);
+    if (err instanceof BundleError && err.code === 'NOT_FOUND' && !existsSync(path)) {
+      throw new SaverError('NOT_FOUND', `no checkpoint at ${path} (${path}.index is missing)`, { path, cause: err });
+    }
+    throw asSaverError(err, path);
   }
   const tensors = new Map<string, TensorInfo>();
-  for (const e of reader.entries()) tensors.set(e.name, { dtype: e.dtype, shape: e.shape });
+  try {
+    for (const e of reader.entries()) tensors.set(e.name, { dtype: e.dtype, shape: e.shape });
+  } catch (err) {
+    reader.close();
+    throw asSaverError(err, path);
+  }
   return {
-    prefix,
+    prefix: path,
     tensors,
     get(key) {
       try {
         return reader.get(key);
       } catch (err) {
-        throw asSaverError(err, prefix, key);
+        throw asSaverError(err, path, key);
       }
     },
     close: () => reader.close(),
   };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** A lower error as a SaverError naming the checkpoint and the tensor. */

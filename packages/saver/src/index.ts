@@ -52,4 +52,10 @@ export {
   type UpdateStateOptions,
   updateCheckpointState,
 } from './state-file.js';
-export { type SaveableValue, type TfjsTensorLike, type TfjsVariableLike, toTensor } from './values.js';
+export {
+  type LayerVariableLike,
+  type SaveableValue,
+  type TfjsTensorLike,
+  type TfjsVariableLike,
+  toTensor,
+} from './values.js';

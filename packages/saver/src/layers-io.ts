@@ -17,6 +17,7 @@ import { writeObjectCheckpoint } from './object-graph-writer.js';
 import { dirname } from './paths.js';
 import { compareBytes, type RestoreReport, Saver } from './saver.js';
 import { latestCheckpoint, updateCheckpointState } from './state-file.js';
+import type { LayerVariableLike } from './values.js';
 
 /** tf.io.WeightsManifestEntry, the part used here. */
 export interface WeightSpec {
@@ -222,15 +223,6 @@ export function tfCheckpoint(prefix: string, options: TfCheckpointOptions = {}) 
   };
 }
 
-/** A tfjs-layers LayerVariable, the members used here. */
-interface LayerVariableLike {
-  readonly originalName: string;
-  readonly shape: number[];
-  readonly dtype: string;
-  read(): { dataSync(): ArrayLike<unknown> };
-  write(value: unknown): unknown;
-}
-
 /** A tfjs-layers LayersModel, the members used here. */
 export interface LayersModelLike {
   readonly name: string;
@@ -277,19 +269,7 @@ export async function loadCheckpointWeights(
   } finally {
     ckpt.close();
   }
-  const values = new Map(
-    model.weights.map((w) => [
-      w.originalName,
-      {
-        name: w.originalName,
-        dtype: w.dtype,
-        shape: w.shape,
-        dataSync: () => w.read().dataSync(),
-        assign: (v: unknown) => void w.write(v),
-      },
-    ]),
-  );
-  return new Saver(values, { maxToKeep: 0, recover: false }).restore(p, {
+  return new Saver(model.weights, { maxToKeep: 0, recover: false }).restore(p, {
     map: (n) => chosen.get(n),
     strict: options.strict ?? true,
   });

@@ -20,14 +20,18 @@ import {
   assignValue,
   compatibleDType,
   describe,
+  fromLayerVariable,
+  isLayerVariable,
   isTfjs,
+  type LayerVariableLike,
   type SaveableValue,
   type TfjsVariableLike,
   toTensor,
 } from './values.js';
 
+/** Named values: tfjs Variables or a LayersModel's weights (`model.weights`, named `<layer>/<weight>`), or a map. */
 export type VarList =
-  | readonly TfjsVariableLike[]
+  | readonly (TfjsVariableLike | LayerVariableLike)[]
   | Readonly<Record<string, SaveableValue>>
   | ReadonlyMap<string, SaveableValue>;
 
@@ -70,16 +74,18 @@ function namedValues(varList: VarList): Map<string, SaveableValue> {
   if (varList instanceof Map) return new Map(varList);
   if (Array.isArray(varList)) {
     const out = new Map<string, SaveableValue>();
-    for (const v of varList as readonly TfjsVariableLike[]) {
-      if (!isTfjs(v) || typeof v.name !== 'string') {
+    for (const item of varList as readonly unknown[]) {
+      const v = isLayerVariable(item) ? fromLayerVariable(item) : item;
+      if (!isTfjs(v) || typeof (v as TfjsVariableLike).name !== 'string') {
         throw new SaverError(
           'INVALID_ARGUMENT',
-          'an array var list must hold named tfjs Variables; pass a name -> value map otherwise',
+          'an array var list must hold tfjs Variables or LayersModel weights; pass a name -> value map otherwise',
         );
       }
-      if (out.has(v.name))
-        throw new SaverError('INVALID_ARGUMENT', 'two variables with the same name', { variable: v.name });
-      out.set(v.name, v);
+      const name = (v as TfjsVariableLike).name;
+      if (out.has(name))
+        throw new SaverError('INVALID_ARGUMENT', 'two variables with the same name', { variable: name });
+      out.set(name, v);
     }
     return out;
   }
@@ -160,7 +166,7 @@ export class Saver {
   }
 
   /**
-   * Restores the variables from the checkpoint at `prefix`. Strict (the default) throws on a missing variable or a
+   * Restores the variables from the checkpoint at `prefix` (V2, V1, safetensors, or a directory's latest). Strict (the default) throws on a missing variable or a
    * shape or dtype mismatch before assigning anything; lenient restores what fits. Returns what was done.
    * Object-based (TF2) checkpoints also answer to each variable's full name (Keras: `d1/kernel`) and object paths
    * (`model/_operations/1/_kernel`), so a name -> variable map restores from them directly.
@@ -187,7 +193,7 @@ export class Saver {
         new Set([OBJECT_GRAPH_KEY]),
         objectAliases(checkpointObjectVariables(ckpt) ?? []),
       );
-      if (options.strict ?? true) throwIfIncomplete(plan, prefix);
+      if (options.strict ?? true) throwIfIncomplete(plan, ckpt.prefix);
       const cache = new Map<string, Tensor>();
       for (const { variable, key } of plan.assignments) {
         let t = cache.get(key);
@@ -197,7 +203,7 @@ export class Saver {
         }
         await assignValue(variable, this.values.get(variable)!, t);
       }
-      return { prefix, ...plan };
+      return { prefix: ckpt.prefix, ...plan };
     } finally {
       ckpt.close();
     }

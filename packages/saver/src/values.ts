@@ -19,6 +19,36 @@ export interface TfjsVariableLike extends TfjsTensorLike {
 
 export type SaveableValue = Tensor | TfjsTensorLike;
 
+/** A tfjs-layers LayerVariable (model.weights): named `<layer>/<weight>` like Keras, read() and write(). */
+export interface LayerVariableLike {
+  readonly originalName: string;
+  readonly shape: number[];
+  readonly dtype: string;
+  read(): { dataSync(): ArrayLike<unknown> };
+  write(value: unknown): unknown;
+}
+
+export function isLayerVariable(v: unknown): v is LayerVariableLike {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as LayerVariableLike).originalName === 'string' &&
+    typeof (v as LayerVariableLike).read === 'function' &&
+    typeof (v as LayerVariableLike).write === 'function'
+  );
+}
+
+/** A LayerVariable as a Variable named by its Keras-style name. */
+export function fromLayerVariable(w: LayerVariableLike): TfjsVariableLike {
+  return {
+    name: w.originalName,
+    dtype: w.dtype,
+    shape: w.shape,
+    dataSync: () => w.read().dataSync(),
+    assign: (v: unknown) => void w.write(v),
+  };
+}
+
 export function isTfjs(v: unknown): v is TfjsTensorLike {
   return typeof v === 'object' && v !== null && typeof (v as TfjsTensorLike).dataSync === 'function';
 }

@@ -236,3 +236,26 @@ describe('saving', () => {
     expect(existsSync(join(dir, 'm-0.data-00000-of-00001'))).toBe(false);
   });
 });
+
+describe('other checkpoint kinds', () => {
+  it('restores a V1 checkpoint (partitioned variable assembled) and a directory argument', async () => {
+    const v1 = readJson(join(FIXTURES, 'checkpoints', 'v1', 'expected.json'));
+    const emb = v1.tensors.embedding;
+    const kernel = v1.tensors['dense/kernel'];
+    const vars = {
+      embedding: { dtype: 'float32', shape: emb.shape, data: new Float32Array(emb.values.length) },
+      'dense/kernel': { dtype: 'float32', shape: kernel.shape, data: new Float32Array(kernel.values.length) },
+    };
+    const report = await new Saver(vars).restore(join(FIXTURES, 'checkpoints', 'v1', v1.prefix));
+    expect(report.missing).toEqual([]);
+    expect(Array.from(vars.embedding.data)).toEqual(emb.values);
+    expect(Array.from(vars['dense/kernel'].data)).toEqual(kernel.values);
+
+    const dir = tempDir();
+    const v = { dtype: 'float32', shape: [1], data: new Float32Array([4]) };
+    await new Saver({ v }).save(join(dir, 'm'), { globalStep: 1 });
+    const back = { dtype: 'float32', shape: [1], data: new Float32Array(1) };
+    expect((await new Saver({ v: back }).restore(dir)).prefix).toBe(join(dir, 'm-1'));
+    expect(back.data[0]).toBe(4);
+  });
+});

@@ -60,3 +60,26 @@ describe('tfjs Variables', () => {
     });
   });
 });
+
+describe('a LayersModel’s weights as a var list', () => {
+  it('saves under Keras-style names <layer>/<weight> and restores into another model', async () => {
+    const make = (seed: number) =>
+      tf.sequential({
+        layers: [
+          tf.layers.dense({
+            inputShape: [3],
+            units: 2,
+            name: 'fc',
+            kernelInitializer: tf.initializers.glorotNormal({ seed }),
+          }),
+        ],
+      });
+    const a = make(1);
+    const dir = tempDir();
+    const path = await new Saver(a.weights).save(join(dir, 'w'), { globalStep: 1 });
+    const b = make(2);
+    const report = await new Saver(b.weights).restore(path);
+    expect(report.assignments.map((x) => x.key)).toEqual(['fc/kernel', 'fc/bias']);
+    expect(Array.from(b.weights[0]!.read().dataSync())).toEqual(Array.from(a.weights[0]!.read().dataSync()));
+  });
+});
