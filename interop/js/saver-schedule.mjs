@@ -1,13 +1,19 @@
 // Replays a save schedule with @tensorgraft/saver under a fake clock and prints the directory after every save.
 //   node saver-schedule.mjs <dir> <schedule.json>
 // schedule.json: {kind: 'saver'|'manager', args: {...TensorFlow's argument names}, prefix, build_time,
-//                 saves: [[time, step]]}
+//                 saves: [[time, step]], relative?: run from the directory's parent with a relative path}
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointManager, Saver } from '@tensorgraft/saver';
 
-const [dir, schedulePath] = process.argv.slice(2);
+const [dirArg, schedulePath] = process.argv.slice(2);
 const s = JSON.parse(readFileSync(schedulePath, 'utf8'));
+// relative: run inside dir's parent with a relative directory name, as a program started there would.
+let dir = dirArg;
+if (s.relative) {
+  process.chdir(join(dirArg, '..'));
+  dir = dirArg.slice(dirArg.lastIndexOf('/') + 1);
+}
 let now = s.build_time;
 const clock = () => now;
 const v = { dtype: 'float32', shape: [2], data: new Float32Array(2) };

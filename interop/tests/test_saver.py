@@ -133,6 +133,17 @@ class FakeClock:
 
 
 def tf_schedule(directory, schedule):
+    if schedule.get("relative"):
+        cwd = os.getcwd()
+        os.chdir(os.path.dirname(directory))
+        try:
+            return tf_schedule_in(os.path.basename(directory), schedule)
+        finally:
+            os.chdir(cwd)
+    return tf_schedule_in(str(directory), schedule)
+
+
+def tf_schedule_in(directory, schedule):
     clock = FakeClock(schedule["build_time"])
     snaps = []
 
@@ -171,6 +182,10 @@ SCHEDULES = {
     "saver_keep0_relative": {"kind": "saver", "prefix": "m", "build_time": T0,
                              "args": {"max_to_keep": 0, "save_relative_paths": True},
                              "saves": [[T0 + i, i] for i in range(4)]},
+    "saver_relative_dir": {"kind": "saver", "prefix": "model.ckpt", "build_time": T0, "relative": True,
+                           "args": {"max_to_keep": 2}, "saves": [[T0 + i, i] for i in range(4)]},
+    "manager_relative_dir": {"kind": "manager", "build_time": T0, "relative": True,
+                             "args": {"max_to_keep": 2}, "saves": [[T0 + i, i] for i in range(1, 4)]},
     "manager_keep2_hours": {"kind": "manager", "build_time": T0,
                             "args": {"max_to_keep": 2, "keep_checkpoint_every_n_hours": 0.05},
                             "saves": [[T0 + 70 * i, i] for i in range(1, 14)]},
@@ -180,10 +195,10 @@ SCHEDULES = {
 @pytest.mark.parametrize("name", sorted(SCHEDULES))
 def test_same_schedule_same_files_and_state(tmp, name):
     schedule = SCHEDULES[name]
-    (tmp / "tf").mkdir()
-    (tmp / "ours").mkdir()
-    expected = tf_schedule(tmp / "tf", schedule)
-    got = run_node_json("saver-schedule.mjs", tmp / "ours", write_json(tmp / "schedule.json", schedule))
+    (tmp / "tf" / "run").mkdir(parents=True)
+    (tmp / "ours" / "run").mkdir(parents=True)
+    expected = tf_schedule(str(tmp / "tf" / "run"), schedule)
+    got = run_node_json("saver-schedule.mjs", tmp / "ours" / "run", write_json(tmp / "schedule.json", schedule))
     assert len(got) == len(expected)
     for i, (g, e) in enumerate(zip(got, expected)):
         assert g == e, f"after save {i}"
