@@ -1,8 +1,8 @@
 // Which op types a graph uses and which of them this runtime can run (for `tensorgraft graph` and for users checking a
-// graph before building a Session).
+// graph before building a Session). Loads no TensorFlow.js: import it as `@tensorgraft/graph/op-support`.
 import type { tensorflow } from '@tensorgraft/proto';
 import { Graph } from './graph.js';
-import { KERNELS } from './runtime/kernels/index.js';
+import { SUPPORTED_OP_TYPES } from './ops/supported-op-types.js';
 
 export interface OpSupport {
   /** Op type → node count, sorted by op type. */
@@ -19,7 +19,7 @@ export function opSupport(graph: Graph | tensorflow.GraphDef.$Properties): OpSup
   for (const n of nodes) counts.set(n.op ?? '', (counts.get(n.op ?? '') ?? 0) + 1);
   const ops = [...counts]
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    .map(([op, count]) => ({ op, count, supported: KERNELS[op] !== undefined }));
+    .map(([op, count]) => ({ op, count, supported: SUPPORTED_OP_TYPES.has(op) }));
   return {
     ops,
     unsupported: ops.filter((o) => !o.supported).map((o) => o.op),
@@ -30,5 +30,5 @@ export function opSupport(graph: Graph | tensorflow.GraphDef.$Properties): OpSup
 
 /** Every op type this runtime has a kernel for, sorted. */
 export function supportedOpTypes(): string[] {
-  return Object.keys(KERNELS).sort();
+  return [...SUPPORTED_OP_TYPES].sort();
 }

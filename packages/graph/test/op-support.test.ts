@@ -13,6 +13,11 @@ const load = (name: string) => {
 };
 
 describe('op support', () => {
+  it('the light op list (no TensorFlow.js) is exactly the kernel table', async () => {
+    const { KERNEL_OP_TYPES } = await import('./kernel-op-types.js');
+    expect(supportedOpTypes()).toEqual(await KERNEL_OP_TYPES());
+  });
+
   it('lists the op types of the issue, and more', () => {
     const required =
       'Placeholder PlaceholderWithDefault Const Identity IdentityN NoOp StopGradient VariableV2 Assign AssignAdd AssignSub VarHandleOp ReadVariableOp AssignVariableOp AssignAddVariableOp VarIsInitializedOp IsVariableInitialized MatMul BatchMatMulV2 Add AddV2 AddN Sub Mul RealDiv Neg Square Sqrt Rsqrt Exp Log Pow Maximum Minimum Relu Relu6 Sigmoid Tanh Softmax LogSoftmax BiasAdd Conv2D MaxPool AvgPool Reshape Shape ShapeN Size Rank Squeeze ExpandDims Fill ZerosLike OnesLike Cast Sum Mean Max Min Prod ArgMax Equal Greater Less Select SelectV2 Transpose ConcatV2 Pack Unpack StridedSlice Slice Pad Tile Range Floor FloorDiv FloorMod RandomUniform RandomStandardNormal TruncatedNormal SoftmaxCrossEntropyWithLogits SparseSoftmaxCrossEntropyWithLogits L2Loss SaveV2 RestoreV2 MergeV2Checkpoints ShardedFilename StringJoin'.split(
