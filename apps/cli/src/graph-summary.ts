@@ -1,5 +1,6 @@
-// What `tensorgraft graph FILE` prints: node and op counts, versions, and for a MetaGraphDef its tags, collections,
-// signatures and saver.
+// What `tensorgraft graph FILE` prints: node and op counts, versions, which op types the @tensorgraft/graph Session
+// can run, and for a MetaGraphDef its tags, collections, signatures and saver.
+import { opSupport } from '@tensorgraft/graph/op-support';
 import type { tensorflow } from '@tensorgraft/proto';
 import type { LoadedGraphFile } from './graph-file.js';
 
@@ -9,6 +10,8 @@ export interface GraphSummary {
   nodes: number;
   /** Op type → node count, most frequent first. */
   ops: Record<string, number>;
+  /** What @tensorgraft/graph's Session can run here (no kernel runs to find out). */
+  runtime: { supportedNodes: number; unsupported: string[] };
   functions: number;
   producer: number | undefined;
   minConsumer: number | undefined;
@@ -58,9 +61,11 @@ function graphFacts(graph: tensorflow.IGraphDef | undefined) {
   const counts = new Map<string, number>();
   for (const node of graph?.node ?? []) counts.set(node.op ?? '', (counts.get(node.op ?? '') ?? 0) + 1);
   const ops = Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)));
+  const support = opSupport({ node: graph?.node ?? [] });
   return {
     nodes: graph?.node?.length ?? 0,
     ops,
+    runtime: { supportedNodes: support.supportedNodes, unsupported: support.unsupported },
     functions: graph?.library?.function?.length ?? 0,
     producer: graph?.versions?.producer ?? undefined,
     minConsumer: graph?.versions?.min_consumer ?? undefined,
@@ -81,7 +86,14 @@ export function formatSummary(file: string, s: GraphSummary): string {
   if (s.producer !== undefined) lines.push(`versions: producer ${s.producer}, min_consumer ${s.minConsumer ?? 0}`);
   if (s.functions) lines.push(`functions: ${s.functions}`);
   lines.push('ops:');
-  for (const [op, n] of Object.entries(s.ops)) lines.push(`  ${String(n).padStart(6)}  ${op}`);
+  const missing = new Set(s.runtime.unsupported);
+  for (const [op, n] of Object.entries(s.ops)) {
+    lines.push(`  ${String(n).padStart(6)}  ${op}${missing.has(op) ? '  (no kernel here)' : ''}`);
+  }
+  lines.push(
+    `runtime: ${s.runtime.supportedNodes} of ${s.nodes} nodes have kernels in @tensorgraft/graph` +
+      (missing.size ? `; no kernel for ${s.runtime.unsupported.join(', ')}` : '; every op type runs'),
+  );
   if (s.meta) {
     lines.push(`tensorflow_version: ${s.meta.tensorflowVersion || '(none)'}`);
     if (s.meta.tags.length) lines.push(`tags: ${s.meta.tags.join(', ')}`);
