@@ -45,3 +45,42 @@ export function checkpointMtime(prefix: string): number | undefined {
   }
   return undefined;
 }
+
+const TEMP_SUFFIX = /\.(tempstate\d+|tmp[0-9a-f]{32})$/;
+
+/**
+ * Deletes temporary files a killed save left in `dir`: `<base>[-<step>](.index|.data-…|.meta|.tfjs.json)` and the state
+ * file, under bundle-io's `.tempstate<n>` or this package's `.tmp<32 hex>` names, last modified before `beforeMs`
+ * (so a save in progress, which started later, is never touched). Returns the names removed.
+ */
+export function removeStaleTemps(dir: string, base: string, stateFile: string, beforeMs: number): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir || '.');
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = TEMP_SUFFIX.exec(name);
+    if (!m) continue;
+    const file = name.slice(0, m.index);
+    const ext = /(\.index|\.data-\d{5}-of-\d{5}|\.meta|\.tfjs\.json)$/.exec(file);
+    const stem = ext ? file.slice(0, ext.index) : undefined;
+    // `<base>` itself or `<base>-<step>`: another prefix that merely starts with base is not ours.
+    const ours =
+      file === stateFile ||
+      (stem !== undefined && (stem === base || (/^-\d+$/.test(stem.slice(base.length)) && stem.startsWith(base))));
+    if (!ours) continue;
+    const path = dir ? `${dir}/${name}` : name;
+    try {
+      if (statSync(path).mtimeMs < beforeMs) {
+        rmSync(path, { force: true });
+        removed.push(name);
+      }
+    } catch {
+      // gone already
+    }
+  }
+  return removed;
+}

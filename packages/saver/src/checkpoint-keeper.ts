@@ -2,7 +2,7 @@
 // checkpoints, retention (retention.ts), keep-best-N, the state file, and the crash-safe order of the last steps:
 // deletions (index first) before the state file, so the state file never names a checkpoint that is half gone and
 // a crash never leaves unlisted files behind.
-import { checkpointMtime, removeCheckpoint } from './checkpoint-files.js';
+import { checkpointMtime, removeCheckpoint, removeStaleTemps } from './checkpoint-files.js';
 import { SaverError } from './errors.js';
 import { basename } from './paths.js';
 import { SaverRetention, type TimedPath } from './retention.js';
@@ -63,6 +63,7 @@ export class CheckpointKeeper {
   private readonly keepBest: KeepBest | undefined;
   private best: { path: string; metric: number }[] = [];
   private recover: boolean;
+  private saveStartMs = 0;
 
   constructor(options: KeeperOptions = {}) {
     this.maxToKeep = options.maxToKeep ?? (options.maxToKeep === null ? 0 : 5);
@@ -123,10 +124,14 @@ export class CheckpointKeeper {
         path: prefix,
       });
     }
+    this.saveStartMs = Date.now();
     return this.checkpointPath(prefix, options.globalStep);
   }
 
-  /** After the checkpoint's files are complete: retention, deletions, then the state file. */
+  /**
+   * After the checkpoint's files are complete: retention, deletions, then the state file; then temporary files that
+   * an earlier, killed save of this prefix left behind (older than this save's start) are removed.
+   */
   commit(checkpoint: string, saveDir: string, options: { latestFilename?: string; metric?: number } = {}): void {
     const latestFilename = options.latestFilename ?? STATE_FILENAME;
     if (this.recover) this.recoverFrom(saveDir, latestFilename);
@@ -144,6 +149,8 @@ export class CheckpointKeeper {
       saveRelativePaths: this.saveRelativePaths,
       durable: this.durable,
     });
+    const base = basename(checkpoint).replace(/-\d+$/, '');
+    removeStaleTemps(saveDir, base, latestFilename, this.saveStartMs);
   }
 
   private recoverFrom(saveDir: string, latestFilename: string): void {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Tensor } from '@tensorgraft/bundle-io';
 import { writeFileAtomic } from './atomic-write.js';
-import { removeCheckpoint } from './checkpoint-files.js';
+import { removeCheckpoint, removeStaleTemps } from './checkpoint-files.js';
 import { checkParentDirectory, writeCheckpoint } from './checkpoint-io.js';
 import { type Clock, type KeepBest, systemClock } from './checkpoint-keeper.js';
 import { SaverError } from './errors.js';
@@ -89,6 +89,7 @@ export class CheckpointManager {
   /** Saves `<prefix>-<checkpointNumber>` (default: one more than the last number) and manages old ones. */
   async save(options: { checkpointNumber?: number; metric?: number } = {}): Promise<string> {
     checkParentDirectory(this.checkpointPrefix);
+    const startMs = Date.now();
     this.counter += 1;
     const n = options.checkpointNumber ?? this.counter;
     const path = `${this.checkpointPrefix}-${n}`;
@@ -109,6 +110,7 @@ export class CheckpointManager {
     }
     for (const doomed of kept) if (!this.retention.checkpoints.includes(doomed)) removeCheckpoint(doomed);
     this.recordState();
+    removeStaleTemps(this.directory, this.options.checkpointName ?? 'ckpt', STATE_FILENAME, startMs);
     return path;
   }
 

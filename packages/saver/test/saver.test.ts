@@ -259,3 +259,29 @@ describe('other checkpoint kinds', () => {
     expect(back.data[0]).toBe(4);
   });
 });
+
+describe('temporary files of killed saves', () => {
+  it('a later save removes its prefix’s stale temporary files and nothing else', async () => {
+    const dir = tempDir();
+    const stale = [
+      'model.ckpt-3.data-00000-of-00001.tempstate1234567',
+      'model.ckpt-3.index.tempstate99',
+      'model.ckpt-3.meta.tmp0123456789abcdef0123456789abcdef',
+      'checkpoint.tmpffffffffffffffffffffffffffffffff',
+    ];
+    const kept = [
+      'other.ckpt-3.index.tempstate5',
+      'model.ckpt2-3.index.tempstate7',
+      'model.ckpt-3.notes.tempstate1',
+      'keep.txt',
+    ];
+    for (const f of [...stale, ...kept]) writeFileSync(join(dir, f), 'x');
+    await new Promise((r) => setTimeout(r, 10));
+    await new Saver({ v: { dtype: 'float32', shape: [], data: new Float32Array(1) } }).save(join(dir, 'model.ckpt'), {
+      globalStep: 4,
+    });
+    expect(readdirSync(dir).sort()).toEqual(
+      ['checkpoint', 'model.ckpt-4.data-00000-of-00001', 'model.ckpt-4.index', ...kept].sort(),
+    );
+  });
+});
