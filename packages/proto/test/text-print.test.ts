@@ -58,6 +58,10 @@ describe('printText', () => {
     expect(Array.from(encodeMessage(tensorflow.NodeDef, node))).toEqual(Array.from(bytes));
   });
 
+  it('refuses a non-message with a typed error', () => {
+    expect(() => printText(tensorflow.GraphDef, null as unknown as tensorflow.GraphDef)).toThrow(ProtoError);
+  });
+
   it('refuses a message that contains itself, with a typed error', () => {
     const list = tensorflow.AttrValue.ListValue.create();
     const attr = tensorflow.AttrValue.create({ list });

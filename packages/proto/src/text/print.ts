@@ -28,6 +28,9 @@ export function printText<T>(type: MessageType<T>, message: T, options: PrintTex
   const typeName = typeNameOf(type as MessageType<unknown>);
   const textType = textTypeByName(typeName);
   if (!textType) throw new ProtoError('UNSUPPORTED', `no text format schema for ${typeName}`, { type: typeName });
+  if (typeof message !== 'object' || message === null) {
+    throw new ProtoError('INVALID_ARGUMENT', `printText expects a ${typeName} message object`, { type: typeName });
+  }
   const printer = new Printer(options.asUtf8 ?? true);
   printer.message(message as Record<string, unknown>, textType, 0);
   return printer.finish();
