@@ -266,3 +266,28 @@ def test_tensorflow_imports_our_meta_graph_and_restores_with_its_saver(tmp):
             path = saver.save(sess, str(tmp / "model.ckpt"), global_step=4)
         assert g.get_operation_by_name("save/SaveV2").type == "SaveV2"
     assert path == str(tmp / "model.ckpt-4")
+
+
+def test_our_manager_picks_up_a_tensorflow_manager_directory(tmp):
+    clock = FakeClock(T0)
+    with mock.patch("time.time", clock):
+        w = tf.Variable([1.0, 2.0, 3.0])
+        step = tf.Variable(0, dtype=tf.int64)
+        manager = tf.train.CheckpointManager(tf.train.Checkpoint(w=w, step=step), str(tmp), max_to_keep=2)
+        for i in range(1, 4):
+            clock.now = T0 + 10 * i
+            step.assign(i)
+            w.assign_add([1.0, 1.0, 1.0])
+            manager.save()
+    out = run_node_json("saver-manager.mjs", tmp, 2, T0 + 100)
+    assert out["checkpoints"] == [str(tmp / "ckpt-2"), str(tmp / "ckpt-3")]
+    assert out["restored"] == {"w": [4.0, 5.0, 6.0], "step": "3", "from": str(tmp / "ckpt-3")}
+    assert out["saved"] == str(tmp / "ckpt-4")
+    assert out["after"] == [str(tmp / "ckpt-3"), str(tmp / "ckpt-4")]
+    assert sorted(f for f in os.listdir(tmp) if f.endswith(".index")) == ["ckpt-3.index", "ckpt-4.index"]
+    # TensorFlow reads our state file and our checkpoint back (name-based keys: read with the checkpoint reader).
+    assert tf.train.latest_checkpoint(str(tmp)) == str(tmp / "ckpt-4")
+    reader = tf.train.load_checkpoint(str(tmp / "ckpt-4"))
+    np.testing.assert_array_equal(reader.get_tensor("w"), [9.0, 9.0, 9.0])
+    state = tf.train.get_checkpoint_state(str(tmp))
+    assert list(state.all_model_checkpoint_timestamps) == [T0 + 30, T0 + 100]
