@@ -8,6 +8,7 @@ import {
   graphFromGraphDef,
   graphFromMetaGraph,
   importGraphDef,
+  importMetaGraph,
   parseMetaGraph,
   Session,
 } from '@tensorgraft/graph';
@@ -111,7 +112,9 @@ describe('bad graphs', () => {
       const flips = 1 + Math.floor(rand() * 4);
       for (let f = 0; f < flips; f++) bytes[Math.floor(rand() * bytes.length)] = Math.floor(rand() * 256);
       try {
-        graphFromMetaGraph(parseMetaGraph(bytes, { format: 'binary' }));
+        const meta = parseMetaGraph(bytes, { format: 'binary' });
+        graphFromMetaGraph(meta);
+        importMetaGraph(new Graph(), meta);
       } catch (err) {
         if (!(err instanceof GraphError)) throw err;
         errors++;

@@ -86,8 +86,14 @@ export function tensorFromProto(p: tensorflow.TensorProto.$Properties, node?: st
     default:
       vals = p.int_val ?? [];
   }
-  const arr = fill(Array.from(vals as ArrayLike<number>), n, 0, node);
-  return tf.tensor(tdt === 'bool' ? arr.map((v) => v !== 0) : arr, shape, tdt);
+  // typed arrays: a single value may fill a large shape (tf.zeros-style constants)
+  const list = vals as ArrayLike<number>;
+  if (list.length > n) throw new GraphError('BAD_ATTR', `tensor has ${list.length} values for ${n} elements`, { node });
+  const arr = tdt === 'float32' ? new Float32Array(n) : tdt === 'bool' ? new Uint8Array(n) : new Int32Array(n);
+  for (let i = 0; i < list.length; i++) arr[i] = tdt === 'bool' ? (list[i] ? 1 : 0) : list[i]!;
+  if (list.length > 0 && list.length < n)
+    arr.fill(tdt === 'bool' ? (list[list.length - 1] ? 1 : 0) : list[list.length - 1]!, list.length);
+  return tf.tensor(arr, shape, tdt);
 }
 
 function fill<T>(vals: readonly T[], n: number, zero: T, node?: string): T[] {
