@@ -67,3 +67,20 @@ describe('TF2 object-based checkpoints (tf.train.Checkpoint of a Keras model + A
     expect(step.data[0]).toBe(3n);
   });
 });
+
+describe('a sharded tf.train.Checkpoint (two data files)', () => {
+  it('restores by object path; ambiguous full names (all "Variable") are not used as names', async () => {
+    const exp = readJson(join(FIXTURES, 'checkpoints', 'object', 'expected.json')).cases.sharded;
+    const prefix = join(FIXTURES, 'checkpoints', 'object', exp.prefix);
+    const vars = readObjectCheckpoint(prefix);
+    expect(new Set(vars.map((v) => v.fullName))).toEqual(new Set(['Variable']));
+    const kernel = exp.tensors['dense/kernel/.ATTRIBUTES/VARIABLE_VALUE'];
+    const bias = exp.tensors['dense/bias/.ATTRIBUTES/VARIABLE_VALUE'];
+    const k = { dtype: 'float32', shape: kernel.shape, data: new Float32Array(kernel.values.length) };
+    const b = { dtype: 'float32', shape: bias.shape, data: new Float32Array(bias.values.length) };
+    await new Saver({ 'dense/kernel': k, 'dense/bias': b }).restore(prefix);
+    expect(Array.from(k.data)).toEqual(kernel.values);
+    expect(Array.from(b.data)).toEqual(bias.values);
+    await expect(new Saver({ Variable: b }).restore(prefix)).rejects.toMatchObject({ code: 'MISSING_VARIABLE' });
+  });
+});
