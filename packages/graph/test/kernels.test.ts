@@ -2,17 +2,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Graph, GraphError, importGraphDef, parseGraphDef, Session } from '@tensorgraft/graph';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixture, fixtureJson } from './helpers.js';
+import { fixture } from './helpers.js';
+import { defineOpCases, spec } from './op-cases.js';
 
-interface Case {
-  tensor: string;
-  shape: number[];
-  kind: string;
-  values: (number | string)[];
-}
-const spec = fixtureJson<{ feeds: Record<string, { shape: number[]; values: number[] }>; cases: Record<string, Case> }>(
-  'ops.json',
-);
 const graph = new Graph();
 importGraphDef(graph, parseGraphDef(fixture('ops.pb')), { prefix: '' });
 const session = new Session(graph);
@@ -20,23 +12,7 @@ const CPU_ONLY = ['Einsum', 'UnsortedSegmentSum'];
 afterAll(() => session.close());
 
 describe('kernels match TensorFlow', () => {
-  for (const [name, c] of Object.entries(spec.cases)) {
-    it(name, async () => {
-      const feeds = Object.fromEntries(Object.entries(spec.feeds).map(([k, v]) => [k, tf.tensor(v.values, v.shape)]));
-      const t = (await session.run(c.tensor, feeds))!;
-      expect(t.shape).toEqual(c.shape);
-      if (c.kind === 'S' || c.kind === 'O') {
-        expect(t.dataSync()).toEqual(c.values);
-      } else if (c.kind === 'f') {
-        const got = Array.from(t.dataSync() as Float32Array);
-        for (const [i, v] of c.values.entries()) expect(got[i]).toBeCloseTo(v as number, 5);
-      } else {
-        expect(Array.from(t.dataSync() as Int32Array, Number)).toEqual(c.values);
-      }
-      t.dispose();
-      for (const f of Object.values(feeds)) f.dispose();
-    });
-  }
+  defineOpCases(() => session);
 
   it('runs on the WebAssembly backend, with the kernels it lacks on the CPU backend', () => {
     expect(session.backend).toBe('wasm');
