@@ -193,7 +193,7 @@ print(json.dumps({"median": statistics.median(times), "min": min(times)}))
 `;
 const tfPy = runPython<{ median: number; min: number }>(PY, [REPO, String(REPEATS)]);
 console.log(
-  `for scale, TensorFlow ${'2.21'} (Python, CPU) on the same net: median ${tfPy.median.toFixed(0)} ms, fastest ${tfPy.min.toFixed(0)} ms ` +
+  `for scale, TensorFlow 2.21 (Python, CPU) on the same net: median ${tfPy.median.toFixed(0)} ms, fastest ${tfPy.min.toFixed(0)} ms ` +
     `(ours / TensorFlow on medians ${(mOurs / tfPy.median).toFixed(2)})`,
 );
 input.dispose();
