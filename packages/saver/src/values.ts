@@ -99,6 +99,7 @@ export function compatibleDType(checkpointDType: string, target: SaveableValue):
 type TfjsModule = {
   tensor(values: unknown, shape: number[], dtype: string): unknown;
   complex(real: Float32Array, imag: Float32Array): unknown;
+  reshape(x: unknown, shape: number[]): unknown;
   dispose(t: unknown): void;
 };
 
@@ -161,7 +162,9 @@ export async function assignValue(name: string, target: SaveableValue, t: Tensor
       re[i] = src[2 * i]!;
       im[i] = src[2 * i + 1]!;
     }
-    value = tf.complex(re, im);
+    const flat = tf.complex(re, im);
+    value = tf.reshape(flat, t.shape);
+    tf.dispose(flat);
   } else {
     value = tf.tensor(data, t.shape, target.dtype);
   }

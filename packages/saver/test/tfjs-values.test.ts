@@ -83,3 +83,29 @@ describe('a LayersModel’s weights as a var list', () => {
     expect(Array.from(b.weights[0]!.read().dataSync())).toEqual(Array.from(a.weights[0]!.read().dataSync()));
   });
 });
+
+describe('complex64', () => {
+  it('a complex64 Variable of rank 2 round-trips', async () => {
+    const dir = tempDir();
+    const c = tf.variable(
+      tf.complex(
+        tf.tensor2d([
+          [1, 2],
+          [3, 4],
+        ]),
+        tf.tensor2d([
+          [-1, -2],
+          [-3, -4],
+        ]),
+      ),
+      true,
+      'c',
+    );
+    const path = await new Saver([c]).save(join(dir, 'c'), { writeState: false });
+    const back = tf.variable(tf.complex(tf.zeros([2, 2]), tf.zeros([2, 2])), true, 'c_back');
+    await new Saver({ c: back }).restore(path);
+    expect(back.shape).toEqual([2, 2]);
+    expect(Array.from(await tf.real(back).data())).toEqual([1, 2, 3, 4]);
+    expect(Array.from(await tf.imag(back).data())).toEqual([-1, -2, -3, -4]);
+  });
+});
