@@ -188,3 +188,28 @@ describe('tensorgraft convert', () => {
     expect(d.onlyInA).toEqual(['complex128', 'empty/string', 'string/scalar', 'string/vector']);
   });
 });
+
+describe('tensorgraft verify with a dtype bundle-io does not read', () => {
+  it('lists a DT_VARIANT tensor, checks the others, and reports it as unchecked rather than damaged', async () => {
+    const ls = JSON.parse((await runCli('ls', prefixOf('variant'), '--json')).stdout) as {
+      tensors: { name: string; dtype: string }[];
+    };
+    expect(ls.tensors.map((t) => [t.name, t.dtype])).toEqual([
+      ['list', 'variant'],
+      ['x', 'float32'],
+    ]);
+    const r = await runCli('verify', prefixOf('variant'), '--json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
+      ok: boolean;
+      problems: unknown[];
+      unchecked: { name: string; code: string }[];
+    };
+    expect(doc.ok).toBe(true);
+    expect(doc.unchecked.map((u) => [u.name, u.code])).toEqual([['list', 'UNSUPPORTED']]);
+    const cat = await runCli('cat', prefixOf('variant'), 'list');
+    expect(cat.code).toBe(1);
+    expect(cat.stderr).toContain('UNSUPPORTED');
+    expect(JSON.parse((await runCli('cat', prefixOf('variant'), 'x', '--json')).stdout).values).toEqual([1.5]);
+  });
+});
