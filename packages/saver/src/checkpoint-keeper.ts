@@ -2,6 +2,7 @@
 // checkpoints, retention (retention.ts), keep-best-N, the state file, and the crash-safe order of the last steps:
 // deletions (index first) before the state file, so the state file never names a checkpoint that is half gone and
 // a crash never leaves unlisted files behind.
+import { readBestList, writeBestList } from './best-list.js';
 import { checkpointMtime, removeCheckpoint, removeStaleTemps } from './checkpoint-files.js';
 import { SaverError } from './errors.js';
 import { basename } from './paths.js';
@@ -136,7 +137,8 @@ export class CheckpointKeeper {
     const latestFilename = options.latestFilename ?? STATE_FILENAME;
     if (this.recover) this.recoverFrom(saveDir, latestFilename);
     this.retention.record(checkpoint, this.clock());
-    if (this.keepBest && options.metric !== undefined) this.rankBest(checkpoint, options.metric);
+    if (this.keepBest && options.metric !== undefined)
+      this.rankBest(checkpoint, options.metric, saveDir, latestFilename);
     // TensorFlow writes the state file, then deletes. Deleting first means a crash in between leaves a state file
     // listing an already deleted (never the latest) checkpoint, which a restart drops, instead of leaving unlisted
     // files that nothing would ever delete. The files left after the save are the same.
@@ -155,6 +157,7 @@ export class CheckpointKeeper {
 
   private recoverFrom(saveDir: string, latestFilename: string): void {
     this.recover = false;
+    if (this.keepBest && !this.best.length) this.best = readBestList(saveDir, latestFilename);
     if (this.retention.lastCheckpoints.length || !this.maxToKeep) return;
     let state: ReturnType<typeof getCheckpointState>;
     try {
@@ -168,7 +171,7 @@ export class CheckpointKeeper {
     this.recoverLastCheckpoints(paths.filter(checkpointExists));
   }
 
-  private rankBest(path: string, metric: number): void {
+  private rankBest(path: string, metric: number, saveDir: string, latestFilename: string): void {
     const kb = this.keepBest!;
     this.best = this.best.filter((b) => b.path !== path);
     this.best.push({ path, metric });
@@ -178,5 +181,6 @@ export class CheckpointKeeper {
       // Still among the last maxToKeep (or just saved): the normal rules decide later.
       if (out.path !== path && !this.retention.lastCheckpoints.includes(out.path)) removeCheckpoint(out.path);
     }
+    writeBestList(saveDir, latestFilename, kb.mode, this.best, this.durable);
   }
 }

@@ -3,9 +3,8 @@
 // picks up what an earlier run left in the directory, so restarting never leaks checkpoints. Adds what TensorFlow's
 // manager leaves to the caller: saving every S seconds and/or every K steps (saveIfDue) and keeping the best N by a
 // metric (remembered across restarts in `<directory>/<state file>.best.json`).
-import { readFileSync } from 'node:fs';
 import type { Tensor } from '@tensorgraft/bundle-io';
-import { writeFileAtomic } from './atomic-write.js';
+import { type BestEntry, readBestList, writeBestList } from './best-list.js';
 import { removeCheckpoint, removeStaleTemps } from './checkpoint-files.js';
 import { checkParentDirectory, writeCheckpoint } from './checkpoint-io.js';
 import { type Clock, type KeepBest, systemClock } from './checkpoint-keeper.js';
@@ -30,11 +29,6 @@ export interface CheckpointManagerOptions {
   saveIntervalSteps?: number;
   keepBest?: KeepBest;
   durable?: boolean;
-}
-
-interface BestEntry {
-  path: string;
-  metric: number;
 }
 
 export class CheckpointManager {
@@ -69,7 +63,7 @@ export class CheckpointManager {
     this.retention = new ManagerRetention(max, options.keepCheckpointEveryNHours, now, recovered);
     this.latest = recovered?.modelCheckpointPath;
     this.counter = this.latest ? Number(/-(\d+)$/.exec(this.latest)?.[1] ?? 0) : 0;
-    if (options.keepBest) this.best = this.readBest();
+    if (options.keepBest) this.best = readBestList(directory, STATE_FILENAME);
   }
 
   /** The newest checkpoint, if any. */
@@ -168,25 +162,7 @@ export class CheckpointManager {
       .splice(kb.count)
       .map((b) => b.path)
       .filter((p) => p !== path);
-    writeFileAtomic(
-      this.bestFile(),
-      new TextEncoder().encode(`${JSON.stringify({ mode: kb.mode, best: this.best }, null, 1)}\n`),
-    );
+    writeBestList(this.directory, STATE_FILENAME, kb.mode, this.best, this.options.durable ?? false);
     return out;
-  }
-
-  private bestFile(): string {
-    return join(this.directory, `${STATE_FILENAME}.best.json`);
-  }
-
-  private readBest(): BestEntry[] {
-    try {
-      const doc = JSON.parse(readFileSync(this.bestFile(), 'utf8')) as { best?: BestEntry[] };
-      return (doc.best ?? []).filter(
-        (b) => typeof b.path === 'string' && typeof b.metric === 'number' && checkpointExists(b.path),
-      );
-    } catch {
-      return [];
-    }
   }
 }

@@ -285,3 +285,22 @@ describe('temporary files of killed saves', () => {
     );
   });
 });
+
+describe('keep best N across restarts', () => {
+  it('a new Saver in the same directory knows the best checkpoints of the last one', async () => {
+    const dir = tempDir();
+    const v = { dtype: 'float32', shape: [], data: new Float32Array(1) };
+    const opts = { maxToKeep: 1, keepBest: { count: 1, mode: 'min' as const } };
+    const first = new Saver({ v }, opts);
+    for (const [i, loss] of [3, 1, 2].entries()) await first.save(join(dir, 'm'), { globalStep: i, metric: loss });
+    expect(JSON.parse(readFileSync(join(dir, 'checkpoint.best.json'), 'utf8'))).toEqual({
+      mode: 'min',
+      best: [{ path: 'm-1', metric: 1 }],
+    });
+    const second = new Saver({ v }, opts);
+    await second.save(join(dir, 'm'), { globalStep: 3, metric: 0.5 });
+    // m-1 (the old best) was replaced by m-3 and deleted; m-2 left the last-1 window.
+    expect(readdirSync(dir).filter((f) => f.endsWith('.index'))).toEqual(['m-3.index']);
+    expect(second.bestCheckpoints).toEqual([{ path: join(dir, 'm-3'), metric: 0.5 }]);
+  });
+});
