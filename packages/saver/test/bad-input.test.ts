@@ -88,3 +88,29 @@ describe('bad input', () => {
     expect(() => readObjectCheckpoint(join(dir, 'c'))).toThrow(SaverError);
   });
 });
+
+describe('object graph fuzz', () => {
+  it('1,000 mutated TrackableObjectGraphs: variables listed or a CORRUPT SaverError, never anything else', async () => {
+    const { BundleReader } = await import('@tensorgraft/bundle-io');
+    const { objectGraphVariables } = await import('@tensorgraft/saver');
+    const reader = BundleReader.open(join(FIXTURES, 'saver', readJson(join(FIXTURES, 'saver', 'tf2.json')).prefix));
+    const bytes = (reader.get('_CHECKPOINTABLE_OBJECT_GRAPH').data as Uint8Array[])[0]!;
+    reader.close();
+    const random = rng(99);
+    let errors = 0;
+    for (let i = 0; i < 1000; i++) {
+      const b = Uint8Array.from(bytes);
+      for (let k = 0; k < 1 + Math.floor(random() * 6); k++)
+        b[Math.floor(random() * b.length)] = Math.floor(random() * 256);
+      const cut = random() < 0.2 ? b.subarray(0, Math.floor(random() * b.length)) : b;
+      try {
+        for (const v of objectGraphVariables(cut)) expect(v.paths.length).toBeLessThanOrEqual(32);
+      } catch (err) {
+        expect(err).toBeInstanceOf(SaverError);
+        expect((err as SaverError).code).toBe('CORRUPT');
+        errors++;
+      }
+    }
+    expect(errors).toBeGreaterThan(50);
+  });
+});
