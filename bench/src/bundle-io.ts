@@ -104,6 +104,18 @@ async function childRestore(prefix: string, mode: 'getAll' | 'get'): Promise<obj
   return { ms, baseKb: base, hwmKb: vmKb('VmHWM'), tensors: all.length };
 }
 
+/** Restore into existing, already-used buffers (a model's variables): readInto every tensor. */
+function childRestoreInto(prefix: string): object {
+  const base = vmKb('VmRSS');
+  // The "variables": allocated and written before timing, as a built model's are.
+  const vars = VGG16.map(([name, shape]) => [name, new Float32Array(numel(shape)).fill(0.5)] as const);
+  const t0 = nowMs();
+  const reader = BundleReader.open(prefix);
+  for (const [name, buf] of vars) reader.readInto(name, buf);
+  reader.close();
+  return { ms: nowMs() - t0, baseKb: base, hwmKb: vmKb('VmHWM') };
+}
+
 function childOne(prefix: string): object {
   const base = vmKb('VmRSS');
   const times: number[] = [];
@@ -154,6 +166,13 @@ if phase == 'save':
         tf.raw_ops.SaveV2(prefix=prefix, tensor_names=names, shape_and_slices=[''] * len(names), tensors=tensors)
         times.append((time.perf_counter() - t0) * 1000)
     out['ms'] = statistics.median(times)
+elif phase == 'restore-vars':
+    # TensorFlow's restore into existing variables: Saver.restore (RestoreV2, then assign) in eager mode.
+    vs = {n: tf.Variable(tf.fill(s, 0.5)) for n, s in spec}
+    saver = tf.compat.v1.train.Saver(var_list=vs)
+    t0 = time.perf_counter()
+    saver.restore(None, prefix)
+    out['ms'] = (time.perf_counter() - t0) * 1000
 elif phase == 'restore':
     # One run per process (the parent repeats), so ru_maxrss is one restore's.
     t0 = time.perf_counter()
@@ -203,6 +222,7 @@ const phase = process.argv[2];
 if (phase === 'child-save') console.log(JSON.stringify(await childSave(process.argv[3]!)));
 else if (phase === 'child-restore') console.log(JSON.stringify(await childRestore(process.argv[3]!, 'getAll')));
 else if (phase === 'child-restore-sync') console.log(JSON.stringify(await childRestore(process.argv[3]!, 'get')));
+else if (phase === 'child-restore-into') console.log(JSON.stringify(childRestoreInto(process.argv[3]!)));
 else if (phase === 'child-one') console.log(JSON.stringify(childOne(process.argv[3]!)));
 else {
   if (TOTAL !== 138_357_544) throw new Error(`VGG-16 has ${TOTAL} parameters, expected 138,357,544`);
@@ -218,11 +238,13 @@ else {
     const tSave = tf('save', tfPrefix, REPEATS);
     // Both restore TensorFlow's file (the same bytes for both; warm in the page cache after the save).
     // Restores alternate ours / TF / ours-sync, one process per run, so load drifts hit all alike.
-    const runs: { o: PhaseResult[]; s: PhaseResult[]; t: PhaseResult[] } = { o: [], s: [], t: [] };
+    const runs: Record<'o' | 's' | 't' | 'oi' | 'ti', PhaseResult[]> = { o: [], s: [], t: [], oi: [], ti: [] };
     for (let r = 0; r < REPEATS; r++) {
       runs.o.push(runChild('child-restore', tfPrefix));
       runs.t.push(tf('restore', tfPrefix, 1));
       runs.s.push(runChild('child-restore-sync', tfPrefix));
+      runs.oi.push(runChild('child-restore-into', tfPrefix));
+      runs.ti.push(tf('restore-vars', tfPrefix, 1));
     }
     const summarize = (rs: PhaseResult[]): PhaseResult => ({
       ms: median(rs.map((x) => x.ms)),
@@ -232,6 +254,8 @@ else {
     const oRestore = summarize(runs.o);
     const tRestore = summarize(runs.t);
     const oRestoreSync = summarize(runs.s);
+    const oInto = summarize(runs.oi);
+    const tInto = summarize(runs.ti);
     const oOne = runChild('child-one', tfPrefix);
     const tOne = tf(SMALL, tfPrefix, ONE_REPEATS);
     const indexSize = statSync(`${tfPrefix}.index`).size;
@@ -253,6 +277,14 @@ else {
         unit: 'MiB/s',
         higherIsBetter: true,
         anchorName: 'TF',
+      },
+      {
+        what: 'restore into existing variables (readInto)',
+        ours: mbps(oInto.ms),
+        anchor: mbps(tInto.ms),
+        unit: 'MiB/s',
+        higherIsBetter: true,
+        anchorName: 'TF Saver.restore',
       },
       { what: `one tensor (${SMALL}) time`, ours: oOne.ms, anchor: tOne.ms, unit: 'ms', anchorName: 'TF' },
       {

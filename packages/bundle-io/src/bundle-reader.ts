@@ -291,7 +291,7 @@ export class BundleReader {
    * Validates an entry against its shard and allocates the result; numeric tensors come back as a read job (bytes to
    * fill, then finish() checks the crc and swaps), so sync and async reads share every check.
    */
-  private prepare(name: string, p: tensorflow.BundleEntryProto.$Properties, shape: number[]): ReadJob {
+  private prepare(name: string, p: tensorflow.BundleEntryProto.$Properties, shape: number[], into?: NumericData): ReadJob {
     const ipath = this.files.index.path;
     const d = { path: ipath, tensor: name };
     const info = checkpointDType(p.dtype ?? 0, name, ipath);
@@ -331,7 +331,7 @@ export class BundleReader {
         { path: ipath, tensor: name },
       );
     }
-    const data = allocate(info, n);
+    const data = into ?? allocate(info, n);
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const verify = this.verify;
     const swap = this.swap;
@@ -346,6 +346,31 @@ export class BundleReader {
         return { dtype: info.name, shape, data };
       },
     };
+  }
+
+  /**
+   * Reads a tensor straight into `target` (for instance a variable's existing buffer), which must be the dtype's typed
+   * array with exactly the tensor's element count. Memory that is already in use takes the bytes at page-cache copy
+   * speed, without the page faults a fresh allocation costs. Returns `target`.
+   */
+  readInto<T extends NumericData>(name: string, target: T): T {
+    const raw = this.raw(name);
+    const where = { path: this.files.index.path, tensor: name };
+    const entry = this.entry(name);
+    const info = checkpointDType(entry.dtypeEnum, name, where.path);
+    const n = numElements(entry.shape) * (info.kind === 'complex' ? 2 : 1);
+    if (info.kind === 'string' || !(target instanceof info.arrayType!) || target.length !== n) {
+      throw new BundleError('INVALID_ARGUMENT', `readInto needs a ${info.arrayType?.name ?? 'numeric array'} of ${n} elements`, where);
+    }
+    if (raw.proto.slices?.length) {
+      target.set(this.get(name).data as never);
+      return target;
+    }
+    const job = this.prepare(name, raw.proto, entry.shape, target);
+    if (job.kind === 'done') return target;
+    job.src.readInto(job.offset, job.bytes);
+    job.finish();
+    return target;
   }
 
   /**

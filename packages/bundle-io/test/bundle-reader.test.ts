@@ -68,6 +68,23 @@ describe('BundleReader on checkpoints written by TensorFlow', () => {
     rmSync(dir, { recursive: true });
   });
 
+  it('readInto fills an existing array (and checks dtype, length and crc)', () => {
+    const exp = expected('dtypes');
+    const r = BundleReader.open(fixture('dtypes', exp.prefix));
+    const target = new Float32Array(12).fill(7);
+    expect(r.readInto('zeta/float32', target)).toBe(target);
+    expect(tensorToJson({ dtype: 'float32', shape: [3, 4], data: target })).toEqual(exp.tensors['zeta/float32']);
+    const part = new Float32Array(24);
+    r.readInto('part/matrix', part);
+    expect(tensorToJson({ dtype: 'float32', shape: [6, 4], data: part })).toEqual(exp.tensors['part/matrix']);
+    const c = new Float64Array(2);
+    r.readInto('complex128', c);
+    expect(Array.from(c)).toEqual([3, -4]);
+    expect(() => r.readInto('zeta/float32', new Float32Array(11))).toThrow(/readInto needs a Float32Array of 12/);
+    expect(() => r.readInto('zeta/float32', new Float64Array(12) as never)).toThrow(BundleError);
+    r.close();
+  });
+
   it('lists entries with dtype, shape and byte size', () => {
     const r = BundleReader.open(fixture('dtypes', 'model.ckpt'));
     const byName = new Map(r.entries().map((e) => [e.name, e]));
