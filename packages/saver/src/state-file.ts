@@ -8,11 +8,11 @@
 // model path appended to the list unless already last, paths made relative to the directory when asked (or when the
 // directory itself is relative), then text_format.MessageToString to a temporary file renamed into place. Read as
 // get_checkpoint_state does: relative paths joined onto the directory it was read from.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { ProtoError, parseText, printText, tensorflow } from '@tensorgraft/proto';
 import { writeFileAtomic } from './atomic-write.js';
 import { SaverError } from './errors.js';
-import { isAbs, join, relpath } from './paths.js';
+import { basename, dirname, isAbs, join, relpath } from './paths.js';
 
 export const STATE_FILENAME = 'checkpoint';
 
@@ -151,9 +151,46 @@ export function getCheckpointState(dir: string, options: StateFileOptions = {}):
   };
 }
 
-/** True when a V2 (`prefix.index`) or V1 (`prefix` file) checkpoint exists at `prefix`. */
+/**
+ * True when a V2 (`prefix.index`) or V1 (`prefix` file) checkpoint exists at `prefix`. As TensorFlow's
+ * latest_checkpoint, `*`, `?` and `[...]` in the file name are glob patterns (sharded V1 savers record
+ * `model.ckpt-?????-of-00002`).
+ */
 export function checkpointExists(prefix: string): boolean {
-  return existsSync(`${prefix}.index`) || existsSync(prefix);
+  if (existsSync(`${prefix}.index`) || existsSync(prefix)) return true;
+  const name = basename(prefix);
+  if (!/[*?[]/.test(name)) return false;
+  const dir = dirname(prefix);
+  let names: string[];
+  try {
+    names = readdirSync(dir || '.');
+  } catch {
+    return false;
+  }
+  const re = globRegExp(name);
+  const reIndex = globRegExp(`${name}.index`);
+  return names.some((n) => re.test(n) || reIndex.test(n));
+}
+
+/** fnmatch-style pattern of one path component as a RegExp (`*` any run, `?` one character, `[...]` a class). */
+function globRegExp(pattern: string): RegExp {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') out += '.*';
+    else if (c === '?') out += '.';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end < 0) out += '\\[';
+      else {
+        let cls = pattern.slice(i + 1, end).replaceAll('\\', '\\\\');
+        if (cls.startsWith('!')) cls = `^${cls.slice(1)}`;
+        out += `[${cls}]`;
+        i = end;
+      }
+    } else out += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`, 's');
 }
 
 /**

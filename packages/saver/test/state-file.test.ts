@@ -122,6 +122,17 @@ describe('latestCheckpoint', () => {
     expect(() => getCheckpointState(dir)).toThrow(expect.objectContaining({ code: 'BAD_STATE_FILE' }));
   });
 
+  it('glob patterns in the model path, as sharded V1 savers write them', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'checkpoint'), 'model_checkpoint_path: "model.ckpt-7-?????-of-00002"\n');
+    expect(latestCheckpoint(dir)).toBeUndefined();
+    writeFileSync(join(dir, 'model.ckpt-7-00000-of-00002'), '');
+    expect(latestCheckpoint(dir)).toBe(join(dir, 'model.ckpt-7-?????-of-00002'));
+    writeFileSync(join(dir, 'checkpoint'), 'model_checkpoint_path: "m(1)+[ab].ckpt"\n');
+    writeFileSync(join(dir, 'm(1)+b.ckpt.index'), '');
+    expect(latestCheckpoint(dir)).toBe(join(dir, 'm(1)+[ab].ckpt'));
+  });
+
   it('a custom latest filename', () => {
     const dir = tempDir();
     updateCheckpointState(dir, { modelCheckpointPath: join(dir, 'm'), latestFilename: 'state' });
