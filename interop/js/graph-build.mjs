@@ -5,7 +5,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { addSaverOps, exportMetaGraph, Graph, GraphBuilder, Session, serializeMetaGraph } from '@tensorgraft/graph';
+import {
+  addSaverOps,
+  exportMetaGraph,
+  Graph,
+  GraphBuilder,
+  metaGraphToText,
+  Session,
+  serializeMetaGraph,
+} from '@tensorgraft/graph';
 
 const dir = process.argv[2];
 mkdirSync(dir, { recursive: true });
@@ -49,7 +57,9 @@ const session = new Session(graph);
 await session.run(init);
 const prefix = join(dir, 'model.ckpt');
 await session.run(saverDef.save_tensor_name, { [saverDef.filename_tensor_name]: prefix });
-writeFileSync(`${prefix}.meta`, serializeMetaGraph(exportMetaGraph(graph, { saverDef })));
+const meta = exportMetaGraph(graph, { saverDef });
+writeFileSync(`${prefix}.meta`, serializeMetaGraph(meta));
+writeFileSync(`${prefix}.meta.pbtxt`, metaGraphToText(meta));
 
 const xs = Array.from({ length: 3 * 6 }, (_, i) => Math.sin(i * 0.7));
 const ims = Array.from({ length: 2 * 8 * 8 * 2 }, (_, i) => Math.cos(i * 0.13));

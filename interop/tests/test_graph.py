@@ -50,6 +50,22 @@ def test_tensorflow_reads_our_checkpoint(built):
         np.testing.assert_array_equal(reader.get_tensor(name).ravel(), np.array(values, np.float32))
 
 
+def test_our_text_meta_graph_is_tensorflows_text(built, tmp_path):
+    meta = tf1.MetaGraphDef()
+    with open(built["prefix"] + ".meta", "rb") as f:
+        meta.ParseFromString(f.read())
+    with open(built["prefix"] + ".meta.pbtxt") as f:
+        ours = f.read()
+    # what tf.io.write_graph(as_text=True) writes for the same message
+    tf.io.write_graph(meta, str(tmp_path), "tf.meta.pbtxt", as_text=True)
+    assert ours == (tmp_path / "tf.meta.pbtxt").read_text()
+    # and import_meta_graph reads the text file as it reads the binary one
+    g = tf.Graph()
+    with g.as_default():
+        tf1.train.import_meta_graph(built["prefix"] + ".meta.pbtxt")
+    assert len(g.get_operations()) == len(meta.graph_def.node)
+
+
 def test_our_meta_graph_has_what_tensorflow_exports(built):
     meta = tf1.MetaGraphDef()
     with open(built["prefix"] + ".meta", "rb") as f:
