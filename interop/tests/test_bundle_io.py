@@ -290,3 +290,18 @@ def test_safetensors_both_ways(tmp):
     got = read_ours(theirs)
     assert got["format"] == "safetensors"
     assert got["tensors"] == {n: encode(v, dt) for n, v, dt in tensors if dt != tf.bfloat16}
+
+
+def test_multi_block_index_bytes_match(tmp):
+    """Enough entries for a .index of several 256 KiB blocks: separators, restarts and the final successor as TF's."""
+    names = [f"tower_{i % 7}/layer_{i:05d}/a_fairly_long_scope_name_to_fill_blocks/kernel" for i in range(10000)]
+    values = [tf.constant(np.float32(i)) if i % 3 else tf.constant([i, -i], tf.int64) for i in range(len(names))]
+    spec = [{"name": n, **encode(v.numpy(), v.dtype)} for n, v in zip(names, values)]
+    (tmp / "spec.json").write_text(json.dumps(spec))
+    ours = str(tmp / "ours" / "model.ckpt")
+    run_node_json("bundle-write.mjs", tmp / "spec.json", ours)
+    theirs = str(tmp / "theirs" / "model.ckpt")
+    tf.raw_ops.SaveV2(prefix=theirs, tensor_names=names, shape_and_slices=[""] * len(names), tensors=values)
+    assert os.path.getsize(theirs + ".index") > 2 * 262144
+    for suffix in (".index", ".data-00000-of-00001"):
+        assert files_equal(ours + suffix, theirs + suffix), suffix
