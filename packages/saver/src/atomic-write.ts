@@ -3,9 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { SaverError } from './errors.js';
+import { dirname } from './paths.js';
 
 export interface WriteOptions {
-  /** fsync the file before the rename (survives power loss, not only a killed process). Default false. */
+  /** fsync the file before the rename and the directory after it (survives power loss too). Default false. */
   durable?: boolean;
 }
 
@@ -26,10 +27,38 @@ export function writeFileAtomic(path: string, bytes: Uint8Array, options: WriteO
     closeSync(fd);
     fd = undefined;
     renameSync(tmp, path);
+    if (options.durable) syncDirectory(dirname(path));
   } catch (err) {
     if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
     throw ioError(err, `cannot write ${path}`, path);
+  }
+}
+
+/** fsyncs files already written (e.g. a checkpoint's data and index) and then their directory. */
+export function syncFiles(paths: readonly string[]): void {
+  for (const p of paths) {
+    const fd = openSync(p, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const dirs = new Set(paths.map(dirname));
+  for (const d of dirs) syncDirectory(d);
+}
+
+/** fsyncs a directory so renames in it survive power loss (best effort where directories cannot be opened). */
+export function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir || '.', 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some platforms cannot fsync a directory; the file contents are synced already.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

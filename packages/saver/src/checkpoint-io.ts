@@ -9,10 +9,11 @@ import {
   BundleReader,
   BundleWriter,
   type CheckpointReader,
+  dataFilename,
   openCheckpoint as openAnyCheckpoint,
   type Tensor,
 } from '@tensorgraft/bundle-io';
-import { ioError } from './atomic-write.js';
+import { ioError, syncFiles } from './atomic-write.js';
 import { SaverError } from './errors.js';
 import { dirname } from './paths.js';
 import type { TensorInfo } from './restore-plan.js';
@@ -31,8 +32,15 @@ export function checkParentDirectory(prefix: string): void {
     throw new SaverError('NOT_WRITABLE', `parent directory of ${prefix} does not exist, cannot save`, { path: prefix });
 }
 
-/** Writes `tensors` (in the given order) as a V2 checkpoint at `prefix`. */
-export function writeCheckpoint(prefix: string, tensors: Iterable<[string, Tensor]>): void {
+/**
+ * Writes `tensors` (in the given order) as a V2 checkpoint at `prefix`. `durable` fsyncs its files and directory
+ * once complete, before the caller names it in a state file.
+ */
+export function writeCheckpoint(
+  prefix: string,
+  tensors: Iterable<[string, Tensor]>,
+  options: { durable?: boolean } = {},
+): void {
   let writer: BundleWriter | undefined;
   try {
     writer = new BundleWriter(prefix);
@@ -48,6 +56,13 @@ export function writeCheckpoint(prefix: string, tensors: Iterable<[string, Tenso
   } catch (err) {
     writer?.abort();
     throw asSaverError(err, prefix);
+  }
+  if (options.durable) {
+    try {
+      syncFiles([`${prefix}.index`, dataFilename(prefix, 0, 1)]);
+    } catch (err) {
+      throw asSaverError(err, prefix);
+    }
   }
 }
 

@@ -91,6 +91,7 @@ export class CheckpointManager {
     writeCheckpoint(
       path,
       values.variableNames.map((name): [string, Tensor] => [name, toTensor(name, this.valueOf(name))]),
+      { durable: this.options.durable ?? false },
     );
     const now = this.clock();
     this.retention.record(path, now);

@@ -151,6 +151,7 @@ export class Saver {
     writeCheckpoint(
       checkpoint,
       names.map((n): [string, Tensor] => [n, toTensor(n, this.values.get(n)!)]),
+      { durable: this.keeper.durable },
     );
     if (options.metaGraph !== undefined && (options.writeMetaGraph ?? true)) {
       const bytes = typeof options.metaGraph === 'function' ? options.metaGraph() : options.metaGraph;

@@ -186,6 +186,19 @@ describe('saving', () => {
     expect(latestCheckpoint(dir)).toBeUndefined();
   });
 
+  it('durable saves (fsync) restore like any other', async () => {
+    const dir = tempDir();
+    const v = { dtype: 'float32', shape: [3], data: new Float32Array([1, 2, 3]) };
+    const path = await new Saver({ v }, { durable: true }).save(join(dir, 'm'), {
+      globalStep: 2,
+      metaGraph: new Uint8Array([1]),
+    });
+    const back = { dtype: 'float32', shape: [3], data: new Float32Array(3) };
+    await new Saver({ v: back }).restore(latestCheckpoint(dir)!);
+    expect(path).toBe(join(dir, 'm-2'));
+    expect(Array.from(back.data)).toEqual([1, 2, 3]);
+  });
+
   it('no checkpoint at a prefix: NOT_FOUND', async () => {
     const dir = tempDir();
     await expect(new Saver({}).restore(join(dir, 'nothing'))).rejects.toMatchObject({

@@ -13,8 +13,8 @@ import {
   serializeMetaGraph,
 } from '@tensorgraft/graph';
 import type { tensorflow } from '@tensorgraft/proto';
-import { writeFileAtomic } from '../atomic-write.js';
-import { metaGraphFilename } from '../checkpoint-files.js';
+import { syncFiles, writeFileAtomic } from '../atomic-write.js';
+import { dataFiles, metaGraphFilename } from '../checkpoint-files.js';
 import { checkParentDirectory } from '../checkpoint-io.js';
 import { CheckpointKeeper, type GlobalStep, type KeeperOptions } from '../checkpoint-keeper.js';
 import { SaverError } from '../errors.js';
@@ -71,6 +71,7 @@ export class GraphSaver {
     if (existsSync(`${checkpoint}.index`)) rmSync(`${checkpoint}.index`, { force: true });
     const out = await this.run(session, this.saverDef.save_tensor_name ?? '', checkpoint);
     (out as { dispose?: () => void } | null)?.dispose?.();
+    if (this.keeper.durable) syncFiles([`${checkpoint}.index`, ...dataFiles(checkpoint)]);
     if (options.writeMetaGraph ?? true) {
       writeFileAtomic(metaGraphFilename(checkpoint), serializeMetaGraph(this.exportMetaGraph()), {
         durable: this.keeper.durable,
