@@ -5,6 +5,8 @@
 //        prints the same
 // functional: Input 4 -> Dense d1 (relu, 3) -> Dense d2 (2), model name 'mlp'
 // sequential: Dense s1 (tanh, 5, input 4) -> Dense s2 (1), model name 'seq'
+// conv:       Input 4 -> Reshape 2x2x1 -> Conv2D c (3, 2x2, same) -> BatchNormalization bn -> Flatten -> Dense d (2)
+// rnn:        Input 4 -> Reshape 4x1 -> LSTM lstm (3, sigmoid recurrent activation) -> Dense out (1)
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { loadCheckpointWeights, tfCheckpoint } from '@tensorgraft/saver';
@@ -14,6 +16,26 @@ const [cmd, kind, prefix, inputPath] = process.argv.slice(2);
 const input = JSON.parse(readFileSync(inputPath, 'utf8'));
 
 function build() {
+  if (kind === 'conv') {
+    const x = tf.input({ shape: [4], name: 'x' });
+    let h = tf.layers.reshape({ targetShape: [2, 2, 1] }).apply(x);
+    h = tf.layers
+      .conv2d({ filters: 3, kernelSize: 2, padding: 'same', name: 'c', biasInitializer: 'randomNormal' })
+      .apply(h);
+    h = tf.layers
+      .batchNormalization({ name: 'bn', gammaInitializer: 'randomUniform', movingMeanInitializer: 'randomNormal' })
+      .apply(h);
+    h = tf.layers.flatten().apply(h);
+    return tf.model({ inputs: x, outputs: tf.layers.dense({ units: 2, name: 'd' }).apply(h), name: 'convnet' });
+  }
+  if (kind === 'rnn') {
+    const x = tf.input({ shape: [4], name: 'x' });
+    let h = tf.layers.reshape({ targetShape: [4, 1] }).apply(x);
+    h = tf.layers
+      .lstm({ units: 3, name: 'lstm', recurrentActivation: 'sigmoid', biasInitializer: 'randomNormal' })
+      .apply(h);
+    return tf.model({ inputs: x, outputs: tf.layers.dense({ units: 1, name: 'out' }).apply(h), name: 'rnn' });
+  }
   if (kind === 'sequential') {
     return tf.sequential({
       name: 'seq',

@@ -209,6 +209,16 @@ INPUT = [0.1, -0.2, 0.3, 0.4, 1.0, 0.5, -0.5, 2.0, -1.0, 0.25, 0.75, -0.125]
 
 def keras_twin(kind):
     import keras
+    L = keras.layers
+    if kind == "conv":
+        inp = keras.Input((4,), name="x")
+        h = L.Reshape((2, 2, 1))(inp)
+        h = L.BatchNormalization(name="bn")(L.Conv2D(3, 2, padding="same", name="c")(h))
+        return keras.Model(inp, L.Dense(2, name="d")(L.Flatten()(h)), name="convnet")
+    if kind == "rnn":
+        inp = keras.Input((4,), name="x")
+        h = L.LSTM(3, name="lstm")(L.Reshape((4, 1))(inp))
+        return keras.Model(inp, L.Dense(1, name="out")(h), name="rnn")
     if kind == "sequential":
         return keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, activation="tanh", name="s1"),
                                  keras.layers.Dense(1, name="s2")], name="seq")
@@ -217,7 +227,21 @@ def keras_twin(kind):
     return keras.Model(inp, keras.layers.Dense(2, name="d2")(h), name="mlp")
 
 
-@pytest.mark.parametrize("kind", ["functional", "sequential"])
+def tfjs_name(kind, keras_path):
+    """The tfjs weight name for a Keras 3 variable path (Sequential paths start with the model name; recurrent
+    weights have the cell in between)."""
+    parts = keras_path.split("/")
+    if kind == "sequential":
+        parts = parts[1:]
+    if len(parts) == 3 and parts[1].endswith("_cell"):
+        parts = [parts[0], parts[2]]
+    return "/".join(parts)
+
+
+KINDS = ["functional", "sequential", "conv", "rnn"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_keras_loads_a_tfjs_model_saved_with_our_handler(tmp, kind):
     prefix = tmp / "ckpt-1"
     out = run_node_json("saver-layers.mjs", "save", kind, prefix, write_json(tmp / "input.json", INPUT))
@@ -226,13 +250,13 @@ def test_keras_loads_a_tfjs_model_saved_with_our_handler(tmp, kind):
     status = tf.train.Checkpoint(model=model).restore(str(prefix))
     status.assert_existing_objects_matched()
     for w in model.weights:
-        name = w.path.split("/", 1)[1] if kind == "sequential" else w.path
+        name = tfjs_name(kind, w.path)
         np.testing.assert_array_equal(w.numpy().reshape(-1), np.array(out["weights"][name], np.float32), err_msg=name)
     preds = model.predict(np.array(INPUT, np.float32).reshape(-1, 4), verbose=0).reshape(-1)
     np.testing.assert_allclose(preds, np.array(out["predictions"], np.float32), rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("kind", ["functional", "sequential"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_keras_checkpoint_loads_into_the_tfjs_model(tmp, kind):
     import keras
     keras.utils.set_random_seed(11)
@@ -243,7 +267,7 @@ def test_a_keras_checkpoint_loads_into_the_tfjs_model(tmp, kind):
     prefix = tf.train.Checkpoint(model=model, optimizer=model.optimizer).write(str(tmp / "keras"))
     out = run_node_json("saver-layers.mjs", "load", kind, prefix, write_json(tmp / "input.json", INPUT))
     for w in model.weights:
-        name = w.path.split("/", 1)[1] if kind == "sequential" else w.path
+        name = tfjs_name(kind, w.path)
         np.testing.assert_array_equal(np.array(out["weights"][name], np.float32), w.numpy().reshape(-1), err_msg=name)
     np.testing.assert_allclose(np.array(out["predictions"], np.float32), model.predict(x, verbose=0).reshape(-1),
                                rtol=1e-5, atol=1e-6)
