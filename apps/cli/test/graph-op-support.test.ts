@@ -11,7 +11,6 @@ describe('tensorgraft graph: op support', () => {
     expect(cnn.runtime.unsupported).toEqual([
       'Conv2DBackpropFilter',
       'Conv2DBackpropInput',
-      'GatherV2',
       'MaxPoolGrad',
       'ReluGrad',
       'ResourceApplyGradientDescent',

@@ -18,7 +18,10 @@ ZerosLike OnesLike Cast Sum Mean Max Min Prod ArgMax ArgMin Equal NotEqual Great
 LogicalOr LogicalNot Select SelectV2 Transpose ConcatV2 Pack Unpack StridedSlice Slice Pad Tile Range Floor FloorDiv
 FloorMod RandomUniform RandomStandardNormal TruncatedNormal SoftmaxCrossEntropyWithLogits
 SparseSoftmaxCrossEntropyWithLogits L2Loss SaveV2 RestoreV2 MergeV2Checkpoints ShardedFilename StringJoin
-BroadcastGradientArgs Snapshot StaticRegexFullMatch Einsum UnsortedSegmentSum""".split()
+BroadcastGradientArgs Snapshot StaticRegexFullMatch Einsum UnsortedSegmentSum
+Softplus Elu LeakyRelu Selu SquaredDifference Reciprocal Sign Round Ceil Erf Sin Cos Log1p Expm1 ClipByValue GatherV2
+OneHot Split SplitV Cumsum TopKV2 DepthwiseConv2dNative FusedBatchNorm FusedBatchNormV3 ResizeBilinear
+ResizeNearestNeighbor LRN All Any MirrorPad PadV2 ReverseV2 BroadcastTo""".split()
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 lines = [

@@ -34,7 +34,6 @@ describe('op support', () => {
     expect(support.unsupported).toEqual([
       'Conv2DBackpropFilter',
       'Conv2DBackpropInput',
-      'GatherV2',
       'MaxPoolGrad',
       'ReluGrad',
       'ResourceApplyGradientDescent',

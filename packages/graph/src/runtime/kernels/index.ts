@@ -1,6 +1,7 @@
 // Op type → kernel factory, for every op this runtime runs.
 import type { KernelFactory } from '../values.js';
 import { arrayKernels } from './array.js';
+import { extraKernels } from './extra.js';
 import { mathKernels } from './math.js';
 import { miscKernels } from './misc.js';
 import { nnKernels } from './nn.js';
@@ -12,6 +13,7 @@ export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   ...nnKernels,
   ...arrayKernels,
   ...miscKernels,
+  ...extraKernels,
 };
 
 export function supportedOps(): string[] {

@@ -1,0 +1,180 @@
+// Ops beyond the first set that tf.compat.v1 inference graphs often hold: more activations and element-wise math,
+// gathering and splitting, depthwise convolution, batch normalization, resizing, LRN, padding modes.
+import { GraphError } from '../../errors.js';
+import type { KernelFactory } from '../values.js';
+import { attrsOf, ints, T, tf } from './common.js';
+
+const unary =
+  (fn: (x: tf.Tensor) => tf.Tensor): KernelFactory =>
+  (n) =>
+  (i, s) => [fn(T(i, 0, s, n))];
+
+const scalar = (t: tf.Tensor) => t.dataSync()[0] as number;
+
+export const extraKernels: Record<string, KernelFactory> = {
+  Softplus: unary(tf.softplus),
+  Elu: unary(tf.elu),
+  Selu: unary(tf.selu),
+  LeakyRelu: (n) => {
+    const alpha = attrsOf(n).f('alpha');
+    return (i, s) => [tf.leakyRelu(T(i, 0, s, n), alpha)];
+  },
+  SquaredDifference: (n) => (i, s) => [tf.squaredDifference(T(i, 0, s, n), T(i, 1, s, n))],
+  Reciprocal: unary(tf.reciprocal),
+  Sign: unary(tf.sign),
+  // TensorFlow and TensorFlow.js both round half to even
+  Round: unary(tf.round),
+  Ceil: unary(tf.ceil),
+  Erf: unary(tf.erf),
+  Sin: unary(tf.sin),
+  Cos: unary(tf.cos),
+  Log1p: unary(tf.log1p),
+  Expm1: unary(tf.expm1),
+  ClipByValue: (n) => (i, s) => {
+    const lo = T(i, 1, s, n);
+    const hi = T(i, 2, s, n);
+    if (lo.size === 1 && hi.size === 1) return [tf.clipByValue(T(i, 0, s, n), scalar(lo), scalar(hi))];
+    return [tf.minimum(tf.maximum(T(i, 0, s, n), lo), hi)];
+  },
+  GatherV2: (n) => {
+    const batchDims = attrsOf(n).i('batch_dims');
+    return (i, s) => {
+      const x = T(i, 0, s, n);
+      const axis = ints(T(i, 2, s, n))[0]!;
+      return [tf.gather(x, tf.cast(T(i, 1, s, n), 'int32'), axis < 0 ? axis + x.rank : axis, batchDims)];
+    };
+  },
+  OneHot: (n) => {
+    const axis = attrsOf(n).i('axis');
+    return (i, s) => {
+      if (axis !== -1)
+        throw new GraphError('KERNEL', 'OneHot with an axis other than -1 is not supported', { node: n.name });
+      const on = T(i, 2, s, n);
+      const off = T(i, 3, s, n);
+      const depth = ints(T(i, 1, s, n))[0]!;
+      // 0/1 in int32 then scaled: the wasm backend's OneHot gets float on/off values wrong
+      const hot = tf.cast(tf.oneHot(tf.cast(T(i, 0, s, n), 'int32') as tf.Tensor1D, depth, 1, 0, 'int32'), on.dtype);
+      return [tf.add(tf.mul(hot, tf.sub(on, off)), off)];
+    };
+  },
+  Split: (n) => {
+    const num = attrsOf(n).i('num_split');
+    return (i, s) => {
+      const x = T(i, 1, s, n);
+      const axis = ints(T(i, 0, s, n))[0]!;
+      return tf.split(x, num, axis < 0 ? axis + x.rank : axis);
+    };
+  },
+  SplitV: (n) => (i, s) => {
+    const x = T(i, 0, s, n);
+    const axis = ints(T(i, 2, s, n))[0]!;
+    return tf.split(x, ints(T(i, 1, s, n)), axis < 0 ? axis + x.rank : axis);
+  },
+  Cumsum: (n) => {
+    const a = attrsOf(n);
+    const exclusive = a.b('exclusive');
+    const reverse = a.b('reverse');
+    return (i, s) => {
+      const x = T(i, 0, s, n);
+      const axis = ints(T(i, 1, s, n))[0]!;
+      return [tf.cumsum(x, axis < 0 ? axis + x.rank : axis, exclusive, reverse)];
+    };
+  },
+  TopKV2: (n) => {
+    const sorted = attrsOf(n).b('sorted');
+    return (i, s) => {
+      const r = tf.topk(T(i, 0, s, n), ints(T(i, 1, s, n))[0]!, sorted);
+      return [r.values, r.indices];
+    };
+  },
+  DepthwiseConv2dNative: (n) => {
+    const a = attrsOf(n);
+    if (a.s('data_format') !== 'NHWC')
+      throw new GraphError('BAD_ATTR', 'only NHWC depthwise convolution is supported', { node: n.name });
+    const st = a.listI('strides');
+    const dl = a.listI('dilations');
+    const pad = a.s('padding');
+    if (pad !== 'SAME' && pad !== 'VALID')
+      throw new GraphError('BAD_ATTR', `padding ${pad} is not supported`, { node: n.name });
+    return (i, s) => [
+      tf.depthwiseConv2d(
+        T(i, 0, s, n) as tf.Tensor4D,
+        T(i, 1, s, n) as tf.Tensor4D,
+        [st[1]!, st[2]!],
+        pad === 'SAME' ? 'same' : 'valid',
+        'NHWC',
+        [dl[1]!, dl[2]!],
+      ),
+    ];
+  },
+  FusedBatchNorm: fusedBatchNorm,
+  FusedBatchNormV3: fusedBatchNorm,
+  ResizeBilinear: (n) => {
+    const a = attrsOf(n);
+    const align = a.b('align_corners');
+    const half = a.b('half_pixel_centers');
+    return (i, s) => {
+      const [h, w] = ints(T(i, 1, s, n));
+      return [tf.image.resizeBilinear(T(i, 0, s, n) as tf.Tensor4D, [h!, w!], align, half)];
+    };
+  },
+  ResizeNearestNeighbor: (n) => {
+    const a = attrsOf(n);
+    const align = a.b('align_corners');
+    const half = a.b('half_pixel_centers');
+    return (i, s) => {
+      const [h, w] = ints(T(i, 1, s, n));
+      return [tf.image.resizeNearestNeighbor(T(i, 0, s, n) as tf.Tensor4D, [h!, w!], align, half)];
+    };
+  },
+  LRN: (n) => {
+    const a = attrsOf(n);
+    const [r, bias, alpha, beta] = [a.i('depth_radius'), a.f('bias'), a.f('alpha'), a.f('beta')];
+    return (i, s) => [tf.localResponseNormalization(T(i, 0, s, n) as tf.Tensor4D, r, bias, alpha, beta)];
+  },
+  All: (n) => {
+    const keep = attrsOf(n).b('keep_dims');
+    return (i, s) => [tf.all(T(i, 0, s, n), ints(T(i, 1, s, n)), keep)];
+  },
+  Any: (n) => {
+    const keep = attrsOf(n).b('keep_dims');
+    return (i, s) => [tf.any(T(i, 0, s, n), ints(T(i, 1, s, n)), keep)];
+  },
+  MirrorPad: (n) => {
+    const mode = attrsOf(n).s('mode');
+    return (i, s) => [
+      tf.mirrorPad(T(i, 0, s, n), pairs(ints(T(i, 1, s, n))), mode === 'REFLECT' ? 'reflect' : 'symmetric'),
+    ];
+  },
+  PadV2: (n) => (i, s) => [tf.pad(T(i, 0, s, n), pairs(ints(T(i, 1, s, n))), scalar(T(i, 2, s, n)))],
+  ReverseV2: (n) => (i, s) => [tf.reverse(T(i, 0, s, n), ints(T(i, 1, s, n)))],
+  BroadcastTo: (n) => (i, s) => [tf.broadcastTo(T(i, 0, s, n), ints(T(i, 1, s, n)))],
+};
+
+function pairs(p: number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (let k = 0; k < p.length; k += 2) out.push([p[k]!, p[k + 1]!]);
+  return out;
+}
+
+/** FusedBatchNorm(V3) for inference (is_training false): y, then the mean and variance passed through. */
+function fusedBatchNorm(n: Parameters<KernelFactory>[0]): ReturnType<KernelFactory> {
+  const a = attrsOf(n);
+  const eps = a.f('epsilon');
+  if (a.b('is_training')) {
+    throw new GraphError('UNSUPPORTED_OP', `${n.op} with is_training=true is not supported (inference only)`, {
+      node: n.name,
+    });
+  }
+  if (a.s('data_format') !== 'NHWC')
+    throw new GraphError('BAD_ATTR', 'only NHWC batch normalization is supported', { node: n.name });
+  return (i, s) => {
+    const [x, scale, offset, mean, variance] = [0, 1, 2, 3, 4].map((k) => T(i, k, s, n));
+    const y = tf.batchNorm(x!, mean!, variance!, offset!, scale!, eps);
+    const extra =
+      n.op === 'FusedBatchNormV3'
+        ? [mean!, variance!, mean!, variance!, tf.zeros([0])]
+        : [mean!, variance!, mean!, variance!];
+    return [y, ...extra];
+  };
+}
