@@ -3,17 +3,18 @@
 // BundleWriter.finish), so `<prefix>.index` only ever exists for a complete checkpoint. When a prefix is saved again,
 // its old index is removed before the new data replaces the old, so a crash in between leaves no index pointing at
 // the wrong data.
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import {
   BundleError,
   BundleReader,
   BundleWriter,
   type CheckpointReader,
   dataFilename,
+  mergeBundles,
   openCheckpoint as openAnyCheckpoint,
   type Tensor,
 } from '@tensorgraft/bundle-io';
-import { ioError, syncFiles } from './atomic-write.js';
+import { ioError, syncFiles, tempName } from './atomic-write.js';
 import { SaverError } from './errors.js';
 import { dirname } from './paths.js';
 import type { TensorInfo } from './restore-plan.js';
@@ -60,6 +61,42 @@ export function writeCheckpoint(
   if (options.durable) {
     try {
       syncFiles([`${prefix}.index`, dataFilename(prefix, 0, 1)]);
+    } catch (err) {
+      throw asSaverError(err, prefix);
+    }
+  }
+}
+
+/**
+ * Writes a sharded checkpoint as tf.compat.v1.train.Saver(sharded=True) does: group i is written as the bundle
+ * `<prefix>_temp/part-0000i-of-0000n`, then MergeV2Checkpoints (bundle-io's mergeBundles) merges them in group order
+ * into `<prefix>.data-0000i-of-0000n` + `<prefix>.index` and removes `<prefix>_temp`. The merge goes to a temporary
+ * prefix whose data files and then index are renamed into place, so `<prefix>.index` appears last.
+ */
+export function writeShardedCheckpoint(
+  prefix: string,
+  groups: readonly [string, Tensor][][],
+  options: { durable?: boolean } = {},
+): void {
+  const n = groups.length;
+  const tempDir = `${prefix}_temp`;
+  const parts = groups.map((_, i) => `${tempDir}/part-${String(i).padStart(5, '0')}-of-${String(n).padStart(5, '0')}`);
+  const merged = tempName(prefix);
+  try {
+    for (const [i, group] of groups.entries()) writeCheckpoint(parts[i]!, group);
+    mergeBundles(parts, merged, { deleteOldDirs: true });
+    if (existsSync(`${prefix}.index`)) rmSync(`${prefix}.index`, { force: true });
+    for (let i = 0; i < n; i++) renameSync(dataFilename(merged, i, n), dataFilename(prefix, i, n));
+    renameSync(`${merged}.index`, `${prefix}.index`);
+  } catch (err) {
+    rmSync(tempDir, { recursive: true, force: true });
+    rmSync(`${merged}.index`, { force: true });
+    for (let i = 0; i < n; i++) rmSync(dataFilename(merged, i, n), { force: true });
+    throw asSaverError(err, prefix);
+  }
+  if (options.durable) {
+    try {
+      syncFiles([`${prefix}.index`, ...groups.map((_, i) => dataFilename(prefix, i, n))]);
     } catch (err) {
       throw asSaverError(err, prefix);
     }

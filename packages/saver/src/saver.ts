@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Tensor } from '@tensorgraft/bundle-io';
 import { writeFileAtomic } from './atomic-write.js';
 import { metaGraphFilename } from './checkpoint-files.js';
-import { checkParentDirectory, openCheckpoint, writeCheckpoint } from './checkpoint-io.js';
+import { checkParentDirectory, openCheckpoint, writeCheckpoint, writeShardedCheckpoint } from './checkpoint-io.js';
 import { CheckpointKeeper, type GlobalStep, type KeeperOptions } from './checkpoint-keeper.js';
 import { SaverError } from './errors.js';
 import { checkpointObjectVariables, OBJECT_GRAPH_KEY, objectAliases } from './object-graph.js';
@@ -36,8 +36,13 @@ export type VarList =
   | ReadonlyMap<string, SaveableValue>;
 
 export interface SaverOptions extends KeeperOptions {
-  /** Accepted for TensorFlow parity; with one device the files are the same as unsharded. */
+  /**
+   * One data file per device, as TensorFlow's sharded Saver: variables grouped by `devices` (sorted by device name),
+   * written as `<prefix>_temp/part-*` bundles and merged. With one device the files equal an unsharded save.
+   */
   sharded?: boolean;
+  /** Variable name -> device (e.g. '/device:CPU:1'), for sharded saves; unlisted variables share device ''. */
+  devices?: Readonly<Record<string, string>>;
   /** The default filename recorded in a SaverDef (TensorFlow's `filename`, default 'model'). */
   filename?: string;
 }
@@ -95,6 +100,7 @@ function namedValues(varList: VarList): Map<string, SaveableValue> {
 export class Saver {
   readonly sharded: boolean;
   readonly filename: string;
+  private readonly devices: Readonly<Record<string, string>>;
   private readonly values: Map<string, SaveableValue>;
   private readonly keeper: CheckpointKeeper;
 
@@ -103,6 +109,7 @@ export class Saver {
     this.keeper = new CheckpointKeeper(options);
     this.sharded = options.sharded ?? false;
     this.filename = options.filename ?? 'model';
+    this.devices = options.devices ?? {};
   }
 
   get maxToKeep(): number {
@@ -148,11 +155,15 @@ export class Saver {
     const checkpoint = this.keeper.begin(prefix, { ...options, sharded: this.sharded });
     checkParentDirectory(prefix);
     const names = this.variableNames;
-    writeCheckpoint(
-      checkpoint,
-      names.map((n): [string, Tensor] => [n, toTensor(n, this.values.get(n)!)]),
-      { durable: this.keeper.durable },
-    );
+    const tensor = (n: string): [string, Tensor] => [n, toTensor(n, this.values.get(n)!)];
+    if (this.sharded) {
+      const byDevice = new Map<string, string[]>();
+      for (const n of names) byDevice.set(this.devices[n] ?? '', [...(byDevice.get(this.devices[n] ?? '') ?? []), n]);
+      const groups = [...byDevice].sort((a, b) => compareBytes(a[0], b[0])).map(([, ns]) => ns.map(tensor));
+      writeShardedCheckpoint(checkpoint, groups, { durable: this.keeper.durable });
+    } else {
+      writeCheckpoint(checkpoint, names.map(tensor), { durable: this.keeper.durable });
+    }
     if (options.metaGraph !== undefined && (options.writeMetaGraph ?? true)) {
       const bytes = typeof options.metaGraph === 'function' ? options.metaGraph() : options.metaGraph;
       writeFileAtomic(metaGraphFilename(checkpoint), bytes, { durable: this.keeper.durable });
