@@ -36,6 +36,7 @@ export interface BundleWriterOptions {
 }
 
 const utf8 = new TextEncoder();
+const ASYNC_PIECE = 4 << 20;
 
 function keyString(key: Uint8Array): string {
   return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
@@ -138,9 +139,19 @@ export class BundleWriter {
     const bytes = numericBytes(tensor.data as NumericData);
     this.inFlight = true;
     try {
-      const written = this.data.appendAsync(bytes);
-      const crc = crc32c(bytes);
-      await written;
+      // 4 MiB pieces: while the thread pool writes one (with the next queued behind it), this thread extends the crc
+      // over it.
+      let crc = 0;
+      let queued: Promise<void> | undefined;
+      for (let a = 0; a < bytes.length || a === 0; a += ASYNC_PIECE) {
+        const part = bytes.subarray(a, Math.min(bytes.length, a + ASYNC_PIECE));
+        const written = this.data.appendAsync(part);
+        crc = crc32c(part, crc);
+        if (queued) await queued;
+        queued = written;
+        if (bytes.length === 0) break;
+      }
+      await queued;
       const entry = { dtype: info.enumValue, shape: shapeProto(tensor.shape), offset, size: bytes.length, crc32c: maskCrc(crc) };
       this.entries.set(k, entry as unknown as EntryProps);
       if (this.alignment > 1 && this.data.offset % this.alignment !== 0) {

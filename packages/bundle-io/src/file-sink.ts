@@ -3,6 +3,9 @@
 import { closeSync, fsyncSync, openSync, write, writeSync } from 'node:fs';
 import { BundleError } from './errors.js';
 
+/** Bytes per write() call. */
+export const WRITE_CHUNK = 1 << 20;
+
 export class FileSink {
   private fd: number | undefined;
   offset = 0;
@@ -19,8 +22,10 @@ export class FileSink {
     if (this.fd === undefined) throw new BundleError('IO', 'write after close', { path: this.path });
     let done = 0;
     try {
+      // 1 MiB writes: measured here to be as fast as one huge write() and steadier under load (the kernel takes the
+      // page-cache and dirty-page work in small steps).
       while (done < bytes.length) {
-        done += writeSync(this.fd, bytes, done, Math.min(bytes.length - done, 0x40000000), this.offset + done);
+        done += writeSync(this.fd, bytes, done, Math.min(bytes.length - done, WRITE_CHUNK), this.offset + done);
       }
     } catch (err) {
       throw new BundleError('IO', `cannot write ${this.path}: ${(err as Error).message}`, {
@@ -48,7 +53,7 @@ export class FileSink {
           resolve();
           return;
         }
-        write(fd, bytes, done, Math.min(bytes.length - done, 0x40000000), start + done, (err, n) => {
+        write(fd, bytes, done, Math.min(bytes.length - done, WRITE_CHUNK), start + done, (err, n) => {
           if (err) {
             reject(new BundleError('IO', `cannot write ${this.path}: ${err.message}`, { path: this.path, offset: start + done, cause: err }));
             return;
