@@ -49,8 +49,9 @@ export function checkpointMtime(prefix: string): number | undefined {
 const TEMP_SUFFIX = /\.(tempstate\d+|tmp[0-9a-f]{32})$/;
 
 /**
- * Deletes temporary files a killed save left in `dir`: `<base>[-<step>](.index|.data-…|.meta|.tfjs.json)` and the state
- * file, under bundle-io's `.tempstate<n>` or this package's `.tmp<32 hex>` names, last modified before `beforeMs`
+ * Deletes temporary files a killed save left in `dir`: `<base>[-<step>](.index|.data-…|.meta|.tfjs.json)`, the state
+ * file, under bundle-io's `.tempstate<n>` or this package's `.tmp<32 hex>` names, and sharded saves' `<base>[-<step>]_temp`
+ * directories, last modified before `beforeMs`
  * (so a save in progress, which started later, is never touched). Returns the names removed.
  */
 export function removeStaleTemps(dir: string, base: string, stateFile: string, beforeMs: number): string[] {
@@ -62,6 +63,23 @@ export function removeStaleTemps(dir: string, base: string, stateFile: string, b
   }
   const removed: string[] = [];
   for (const name of names) {
+    // A sharded save's `<checkpoint>_temp/` directory of parts.
+    const tempDir = /^(.*)_temp$/.exec(name);
+    if (
+      tempDir &&
+      (tempDir[1] === base || (tempDir[1]!.startsWith(base) && /^-\d+$/.test(tempDir[1]!.slice(base.length))))
+    ) {
+      const path = dir ? `${dir}/${name}` : name;
+      try {
+        if (statSync(path).isDirectory() && statSync(path).mtimeMs < beforeMs) {
+          rmSync(path, { recursive: true, force: true });
+          removed.push(name);
+        }
+      } catch {
+        // gone already
+      }
+      continue;
+    }
     const m = TEMP_SUFFIX.exec(name);
     if (!m) continue;
     const file = name.slice(0, m.index);

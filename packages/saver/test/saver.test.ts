@@ -289,6 +289,10 @@ describe('temporary files of killed saves', () => {
       'keep.txt',
     ];
     for (const f of [...stale, ...kept]) writeFileSync(join(dir, f), 'x');
+    mkdirSync(join(dir, 'model.ckpt-3_temp'));
+    writeFileSync(join(dir, 'model.ckpt-3_temp', 'part-00000-of-00002.index'), 'x');
+    mkdirSync(join(dir, 'other_temp'));
+    kept.push('other_temp');
     await new Promise((r) => setTimeout(r, 10));
     await new Saver({ v: { dtype: 'float32', shape: [], data: new Float32Array(1) } }).save(join(dir, 'model.ckpt'), {
       globalStep: 4,
