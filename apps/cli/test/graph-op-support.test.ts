@@ -17,9 +17,11 @@ describe('tensorgraft graph: op support', () => {
     ]);
     const mlp = JSON.parse((await runCli('graph', fixture('mlp.pb'), '--json')).stdout);
     expect(mlp.runtime).toEqual({ supportedNodes: mlp.nodes, unsupported: [] });
-    const cond = await runCli('graph', fixture('cond.pb'));
-    expect(cond.code).toBe(0);
-    expect(cond.stdout).toMatch(/ If {2}\(no kernel here\)/);
-    expect(cond.stdout).toMatch(/runtime: \d+ of \d+ nodes have kernels in @tensorgraft\/graph; no kernel for If\n/);
+    const loop = await runCli('graph', fixture('while.pb'));
+    expect(loop.code).toBe(0);
+    expect(loop.stdout).toMatch(/ StatelessWhile {2}\(no kernel here\)/);
+    expect(loop.stdout).toMatch(
+      /runtime: \d+ of \d+ nodes have kernels in @tensorgraft\/graph; no kernel for StatelessWhile\n/,
+    );
   });
 });

@@ -21,7 +21,8 @@ SparseSoftmaxCrossEntropyWithLogits L2Loss SaveV2 RestoreV2 MergeV2Checkpoints S
 BroadcastGradientArgs Snapshot StaticRegexFullMatch Einsum UnsortedSegmentSum
 Softplus Elu LeakyRelu Selu SquaredDifference Reciprocal Sign Round Ceil Erf Sin Cos Log1p Expm1 ClipByValue GatherV2
 OneHot Split SplitV Cumsum TopKV2 DepthwiseConv2dNative FusedBatchNorm FusedBatchNormV3 ResizeBilinear
-ResizeNearestNeighbor LRN All Any MirrorPad PadV2 ReverseV2 BroadcastTo""".split()
+ResizeNearestNeighbor LRN All Any MirrorPad PadV2 ReverseV2 BroadcastTo
+If StatelessIf PartitionedCall StatefulPartitionedCall""".split()
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 lines = [

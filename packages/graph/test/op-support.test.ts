@@ -27,7 +27,7 @@ describe('op support', () => {
   });
 
   it('names the control-flow and training ops of TensorFlow graphs', async () => {
-    expect(opSupport(load('cond').graph).unsupported).toEqual(['If']);
+    expect(opSupport(load('cond').graph).unsupported).toEqual([]);
     expect(opSupport(load('while').graph).unsupported).toEqual(['StatelessWhile']);
     const { graph } = load('cnn');
     const support = opSupport(graph);

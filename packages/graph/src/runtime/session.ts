@@ -8,10 +8,11 @@ import type { Graph, NodeDef } from '../graph.js';
 import { canonicalTensor, parseInput } from '../names.js';
 import { opDefaults, outputTypes, validateNodeAttrs } from '../ops/op-registry.js';
 import { type BackendName, initBackend, isMissingKernel, onCpu } from './backend.js';
+import { type FunctionBody, findFunction, functionBody } from './functions.js';
 import { KERNELS } from './kernels/index.js';
 import { buildPlan, type Plan } from './plan.js';
 import { requireTfjsDtype, tfjsDtype } from './tensor-proto.js';
-import { isRef, type Step, type Value, VariableStore } from './values.js';
+import { type CompileContext, isRef, type Step, type Value, VariableStore } from './values.js';
 
 export type FeedValue = tf.Tensor | tf.TensorLike;
 export type Fetches = string | readonly string[] | Readonly<Record<string, string>>;
@@ -26,10 +27,22 @@ export interface SessionOptions {
   backend?: BackendName;
 }
 
+/** Function bodies nest at most this deep (a function calling itself would otherwise plan forever). */
+const MAX_FUNCTION_DEPTH = 32;
+
+interface Parent {
+  variables: VariableStore;
+  backend: BackendName | undefined;
+  depth: number;
+}
+
 export class Session {
   readonly graph: Graph;
-  readonly variables = new VariableStore();
+  readonly variables: VariableStore;
   private readonly options: SessionOptions;
+  private readonly depth: number;
+  private readonly ownsVariables: boolean;
+  private readonly functions = new Map<string, { session: Session; body: FunctionBody }>();
   private readonly plans = new Map<string, Plan>();
   private readonly compiled = new Map<string, Step>();
   private readonly kept = new Set<tf.Tensor>();
@@ -37,9 +50,14 @@ export class Session {
   private backendName: BackendName | undefined;
   private closed = false;
 
-  constructor(graph: Graph, options: SessionOptions = {}) {
+  /** `parent` is internal: function bodies run in child sessions that share the caller's variables. */
+  constructor(graph: Graph, options: SessionOptions = {}, parent?: Parent) {
     this.graph = graph;
     this.options = options;
+    this.variables = parent?.variables ?? new VariableStore();
+    this.ownsVariables = parent === undefined;
+    this.depth = parent?.depth ?? 0;
+    this.backendName = parent?.backend;
   }
 
   /** The backend in use (after the first run or `ready()`). */
@@ -69,11 +87,34 @@ export class Session {
 
   /** `run` without waiting for the backend (call `ready()` first). */
   runSync<F extends Fetches>(fetches: F, feeds: Readonly<Record<string, FeedValue>> = {}): FetchResult<F> {
-    if (this.closed) throw new GraphError('INVALID_ARGUMENT', 'the session is closed');
     const list: string[] =
       typeof fetches === 'string' ? [fetches] : Array.isArray(fetches) ? [...fetches] : Object.values(fetches);
-    const feedKeys = Object.keys(feeds).map(canonicalTensor);
-    const plan = this.plan(list, feedKeys);
+    const results = this.execute(
+      list,
+      Object.entries(feeds).map(([name, value]) => [canonicalTensor(name), value]),
+      false,
+    ) as (tf.Tensor | null)[];
+    if (typeof fetches === 'string') return results[0] as FetchResult<F>;
+    if (Array.isArray(fetches)) return results as FetchResult<F>;
+    const keys = Object.keys(fetches);
+    return Object.fromEntries(keys.map((k, i) => [k, results[i]])) as FetchResult<F>;
+  }
+
+  /**
+   * For function calls: feeds and fetches are executor values (tensors or variable references), fed tensors stay the
+   * caller's, and a fetched variable reference is handed back as it is.
+   * @internal
+   */
+  runValues(fetches: readonly string[], feeds: readonly [string, Value][]): (Value | null)[] {
+    return this.execute([...fetches], feeds, true);
+  }
+
+  private execute(list: string[], feeds: readonly [string, FeedValue | Value][], raw: boolean): (Value | null)[] {
+    if (this.closed) throw new GraphError('INVALID_ARGUMENT', 'the session is closed');
+    const plan = this.plan(
+      list,
+      feeds.map(([k]) => k),
+    );
     const startId = nextTensorId();
     const values: (Value | undefined)[] = new Array(plan.slots);
     const counts = new Map<tf.Tensor, number>();
@@ -97,12 +138,11 @@ export class Session {
       }
     };
     try {
-      Object.entries(feeds).forEach(([name, value]) => {
-        const key = canonicalTensor(name);
-        const t = this.feedTensor(key, value);
-        if (t === value) callerTensors.add(t);
-        put(plan.feeds.get(key)!, t);
-      });
+      for (const [key, value] of feeds) {
+        const v = raw ? (value as Value) : this.feedTensor(key, value as FeedValue);
+        if (!isRef(v) && (raw || v === value)) callerTensors.add(v);
+        put(plan.feeds.get(key)!, v);
+      }
       const state = { vars: this.variables };
       for (const step of plan.steps) {
         const inputs = step.inputs.map((s) => values[s]!);
@@ -115,12 +155,14 @@ export class Session {
         }
         for (const s of step.release) release(s);
       }
-      const results = plan.fetches.map((slot, i) => {
+      return plan.fetches.map((slot, i) => {
         if (slot < 0) return null;
         const v = values[slot];
-        if (v === undefined)
+        if (v === undefined) {
           throw new GraphError('NOT_FOUND', `fetch '${list[i]}' produced no value`, { node: list[i] });
+        }
         if (isRef(v)) {
+          if (raw) return v;
           if (v.kind === 'resource') return null;
           return tf.clone(this.variables.read(v, list[i]!));
         }
@@ -132,10 +174,6 @@ export class Session {
         }
         return tf.clone(v);
       });
-      if (typeof fetches === 'string') return results[0] as FetchResult<F>;
-      if (Array.isArray(fetches)) return results as FetchResult<F>;
-      const keys = Object.keys(fetches);
-      return Object.fromEntries(keys.map((k, i) => [k, results[i]])) as FetchResult<F>;
     } catch (err) {
       // a failed run hands nothing back
       for (const t of returned) t.dispose();
@@ -181,15 +219,66 @@ export class Session {
     // attrs are checked here, not on load: a graph keeps attrs it cannot run until someone runs them
     validateNodeAttrs(node);
     const factory = KERNELS[node.op]!;
-    step = factory(node, {
+    step = factory(node, this.compileContext());
+    this.compiled.set(node.name, step);
+    return step;
+  }
+
+  private compileContext(): CompileContext {
+    return {
       keep: (t) => {
         tf.keep(t);
         this.kept.add(t);
         return t;
       },
-    });
-    this.compiled.set(node.name, step);
-    return step;
+      callFunction: (name, user) => this.functionRunner(name, user),
+    };
+  }
+
+  private functionRunner(name: string, user: string): (args: Value[]) => Value[] {
+    let fn = this.functions.get(name);
+    if (!fn) {
+      if (this.depth >= MAX_FUNCTION_DEPTH) {
+        throw new GraphError(
+          'UNSUPPORTED_OP',
+          `functions nest deeper than ${MAX_FUNCTION_DEPTH} (recursion?) at '${name}'`,
+          {
+            node: user,
+          },
+        );
+      }
+      const body = functionBody(findFunction(this.graph.library, name, user), user);
+      body.graph.library = this.graph.library;
+      const session = new Session(body.graph, this.options, {
+        variables: this.variables,
+        backend: this.backendName,
+        depth: this.depth + 1,
+      });
+      fn = { session, body };
+      this.functions.set(name, fn);
+      try {
+        // plan (and compile) the body now: an op it cannot run is named before any kernel runs
+        session.plan(body.outputs, body.inputs);
+      } catch (err) {
+        this.functions.delete(name);
+        if (err instanceof GraphError) {
+          throw new GraphError(err.code, `in function ${name}: ${err.message}`, { node: user, cause: err });
+        }
+        throw err;
+      }
+    }
+    const { session, body } = fn;
+    return (args) => {
+      if (args.length !== body.inputs.length) {
+        throw new GraphError('KERNEL', `function ${name} takes ${body.inputs.length} arguments, got ${args.length}`, {
+          node: user,
+        });
+      }
+      return session.runValues(
+        body.outputs,
+        body.inputs.map((k, i) => [k, args[i]!] as [string, Value]),
+      ) as Value[];
+    };
   }
 
   private feedTensor(key: string, value: FeedValue): tf.Tensor {
@@ -230,7 +319,7 @@ export class Session {
     if (node.op !== 'VariableV2' && node.op !== 'VarHandleOp') {
       throw new GraphError('INVALID_ARGUMENT', `'${name}' is a ${node.op}, not a variable`, { node: name });
     }
-    const ref = KERNELS[node.op]!(node, { keep: (t) => t })([], { vars: this.variables })[0]!;
+    const ref = KERNELS[node.op]!(node, this.compileContext())([], { vars: this.variables })[0]!;
     if (!isRef(ref)) throw new GraphError('KERNEL', `'${name}' gave no variable reference`, { node: name });
     this.variables.assign(ref, value, true, name);
   }
@@ -238,7 +327,9 @@ export class Session {
   /** Disposes every variable value and cached constant. */
   close(): void {
     this.closed = true;
-    this.variables.dispose();
+    for (const fn of this.functions.values()) fn.session.close();
+    this.functions.clear();
+    if (this.ownsVariables) this.variables.dispose();
     for (const t of this.kept) t.dispose();
     this.kept.clear();
     this.plans.clear();

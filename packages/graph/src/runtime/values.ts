@@ -97,4 +97,9 @@ export type KernelFactory = (node: NodeDef, ctx: CompileContext) => Step;
 export interface CompileContext {
   /** Registers a tensor the compiled kernel keeps for the session's lifetime (a Const's value); disposed on close. */
   keep<T extends tf.Tensor>(t: T): T;
+  /**
+   * A runner for a function of the graph's library (planned now, so ops it cannot run are named at plan time):
+   * arguments in, results out, variables shared with the calling session.
+   */
+  callFunction(name: string, user: string): (args: Value[]) => Value[];
 }

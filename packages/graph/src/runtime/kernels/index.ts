@@ -2,6 +2,7 @@
 import type { KernelFactory } from '../values.js';
 import { arrayKernels } from './array.js';
 import { extraKernels } from './extra.js';
+import { functionalKernels } from './functional.js';
 import { mathKernels } from './math.js';
 import { miscKernels } from './misc.js';
 import { nnKernels } from './nn.js';
@@ -14,6 +15,7 @@ export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   ...arrayKernels,
   ...miscKernels,
   ...extraKernels,
+  ...functionalKernels,
 };
 
 export function supportedOps(): string[] {
