@@ -124,6 +124,7 @@ export const SUPPORTED_OP_TYPES: ReadonlySet<string> = new Set([
   'Squeeze',
   'StatefulPartitionedCall',
   'StatelessIf',
+  'StatelessWhile',
   'StaticRegexFullMatch',
   'StopGradient',
   'StridedSlice',
@@ -140,5 +141,6 @@ export const SUPPORTED_OP_TYPES: ReadonlySet<string> = new Set([
   'VarHandleOp',
   'VarIsInitializedOp',
   'VariableV2',
+  'While',
   'ZerosLike',
 ]);
