@@ -1,6 +1,6 @@
 // Saver.save and Saver.restore of a VGG-16-sized variable set (TF-slim vgg_16 names and shapes, 138,357,544
 // float32) against raw @tensorgraft/bundle-io (BundleWriter / BundleReader on the same tensors) and against
-// tf.compat.v1.train.Saver in interop/.venv, measured in the same run. Target: within 10% of raw bundle-io.
+// float32) against raw @tensorgraft/bundle-io (BundleWriter / BundleReader.readInto on the same tensors) and against
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,7 +95,7 @@ try {
   };
   const rawRead = (prefix: string) => {
     const r = BundleReader.open(prefix);
-    for (const n of names) (tensors.get(n)!.data as Float32Array).set(r.get(n).data as Float32Array);
+    for (const n of names) r.readInto(n, tensors.get(n)!.data as Float32Array);
     r.close();
   };
   const oursSaves: number[] = [];
@@ -148,7 +148,7 @@ try {
       anchorName: 'TensorFlow',
     },
     {
-      what: 'Saver.restore vs raw BundleReader.get',
+      what: 'Saver.restore vs raw BundleReader.readInto',
       ours: oursRestore,
       anchor: rawRestore,
       unit: 'ms',

@@ -11,6 +11,7 @@ import {
   type CheckpointReader,
   dataFilename,
   mergeBundles,
+  type NumericData,
   openCheckpoint as openAnyCheckpoint,
   type Tensor,
 } from '@tensorgraft/bundle-io';
@@ -108,6 +109,8 @@ export interface OpenCheckpoint {
   /** key -> dtype/shape, in index order. */
   readonly tensors: Map<string, TensorInfo>;
   get(key: string): Tensor;
+  /** Reads a V2 tensor straight into `target` (same dtype array and length); false when the reader cannot. */
+  readInto(key: string, target: NumericData): boolean;
   close(): void;
 }
 
@@ -146,6 +149,15 @@ export function openCheckpoint(prefix: string): OpenCheckpoint {
     get(key) {
       try {
         return reader.get(key);
+      } catch (err) {
+        throw asSaverError(err, path, key);
+      }
+    },
+    readInto(key, target) {
+      if (!(reader instanceof BundleReader)) return false;
+      try {
+        reader.readInto(key, target);
+        return true;
       } catch (err) {
         throw asSaverError(err, path, key);
       }

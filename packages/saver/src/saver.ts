@@ -6,7 +6,7 @@
 // first), then the state file. At every instant the state file names a checkpoint whose files are all complete.
 // TensorFlow writes the state file before deleting and the meta graph last; the files left are the same.
 import { readFileSync } from 'node:fs';
-import type { Tensor } from '@tensorgraft/bundle-io';
+import type { NumericData, Tensor } from '@tensorgraft/bundle-io';
 import { writeFileAtomic } from './atomic-write.js';
 import { metaGraphFilename } from './checkpoint-files.js';
 import { checkParentDirectory, openCheckpoint, writeCheckpoint, writeShardedCheckpoint } from './checkpoint-io.js';
@@ -207,7 +207,17 @@ export class Saver {
       );
       if (options.strict ?? true) throwIfIncomplete(plan, ckpt.prefix);
       const cache = new Map<string, Tensor>();
+      const uses = new Map<string, number>();
+      for (const { key } of plan.assignments) uses.set(key, (uses.get(key) ?? 0) + 1);
       for (const { variable, key } of plan.assignments) {
+        // A bundle-io Tensor of the same dtype read by one variable: straight into its buffer, no second copy.
+        const target = this.values.get(variable)!;
+        if (
+          uses.get(key) === 1 &&
+          inPlaceTarget(target, ckpt.tensors.get(key)!.dtype) &&
+          ckpt.readInto(key, target.data)
+        )
+          continue;
         let t = cache.get(key);
         if (!t) {
           t = ckpt.get(key);
@@ -220,6 +230,11 @@ export class Saver {
       ckpt.close();
     }
   }
+}
+
+/** A bundle-io Tensor whose numeric typed array a checkpoint tensor of `dtype` can be read into directly. */
+function inPlaceTarget(target: SaveableValue, dtype: string): target is Tensor & { data: NumericData } {
+  return !isTfjs(target) && target.dtype === dtype && !Array.isArray(target.data) && dtype !== 'string';
 }
 
 export function throwIfIncomplete(plan: RestorePlan, prefix: string): void {
