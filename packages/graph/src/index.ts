@@ -12,6 +12,7 @@ export {
   type DTypeLike,
   GraphBuilder,
   type Initializer,
+  type Input,
   type Shape,
   type VariableOptions,
 } from './builder.js';
