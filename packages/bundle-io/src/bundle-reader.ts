@@ -291,13 +291,22 @@ export class BundleReader {
    * Validates an entry against its shard and allocates the result; numeric tensors come back as a read job (bytes to
    * fill, then finish() checks the crc and swaps), so sync and async reads share every check.
    */
-  private prepare(name: string, p: tensorflow.BundleEntryProto.$Properties, shape: number[], into?: NumericData): ReadJob {
+  private prepare(
+    name: string,
+    p: tensorflow.BundleEntryProto.$Properties,
+    shape: number[],
+    into?: NumericData,
+  ): ReadJob {
     const ipath = this.files.index.path;
     const d = { path: ipath, tensor: name };
     const info = checkpointDType(p.dtype ?? 0, name, ipath);
     const stored = shapeOf(p.shape, d);
     if (stored.length !== shape.length || stored.some((v, i) => v !== shape[i])) {
-      throw new BundleError('CORRUPT_ENTRY', `stored shape ${JSON.stringify(stored)}, expected ${JSON.stringify(shape)}`, d);
+      throw new BundleError(
+        'CORRUPT_ENTRY',
+        `stored shape ${JSON.stringify(stored)}, expected ${JSON.stringify(shape)}`,
+        d,
+      );
     }
     const shardId = safeInt(p.shard_id, 'shard_id', d);
     const offset = safeInt(p.offset, 'offset', d);
@@ -305,11 +314,15 @@ export class BundleReader {
     const n = numElements(shape);
     const src = this.shard(shardId, name);
     if (offset < 0 || size < 0 || offset + size > src.size) {
-      throw new BundleError('TRUNCATED', `entry ${offset}+${size} points past the end of its data shard (${src.size} bytes)`, {
-        path: src.path,
-        offset,
-        tensor: name,
-      });
+      throw new BundleError(
+        'TRUNCATED',
+        `entry ${offset}+${size} points past the end of its data shard (${src.size} bytes)`,
+        {
+          path: src.path,
+          offset,
+          tensor: name,
+        },
+      );
     }
     const stored32 = unmaskCrc(p.crc32c ?? 0);
     const mismatch = () =>
@@ -317,7 +330,11 @@ export class BundleReader {
     if (info.kind === 'string') {
       // Each string takes at least one length byte.
       if (n > size) {
-        throw new BundleError('CORRUPT_ENTRY', `${n} strings cannot fit in ${size} bytes`, { path: src.path, offset, tensor: name });
+        throw new BundleError('CORRUPT_ENTRY', `${n} strings cannot fit in ${size} bytes`, {
+          path: src.path,
+          offset,
+          tensor: name,
+        });
       }
       const bytes = src.read(offset, size);
       const { values, crc } = decodeStrings(bytes, n, { path: src.path, offset, tensor: name }, this.verify);
@@ -360,7 +377,11 @@ export class BundleReader {
     const info = checkpointDType(entry.dtypeEnum, name, where.path);
     const n = numElements(entry.shape) * (info.kind === 'complex' ? 2 : 1);
     if (info.kind === 'string' || !(target instanceof info.arrayType!) || target.length !== n) {
-      throw new BundleError('INVALID_ARGUMENT', `readInto needs a ${info.arrayType?.name ?? 'numeric array'} of ${n} elements`, where);
+      throw new BundleError(
+        'INVALID_ARGUMENT',
+        `readInto needs a ${info.arrayType?.name ?? 'numeric array'} of ${n} elements`,
+        where,
+      );
     }
     if (raw.proto.slices?.length) {
       target.set(this.get(name).data as never);
@@ -390,13 +411,23 @@ export class BundleReader {
    * Reads several tensors (default: all) with up to `concurrency` reads in flight; returns them by name. This is the
    * fastest way to restore a whole checkpoint.
    */
-  async getAll(names: readonly string[] = this.order, concurrency = 4): Promise<Map<string, Tensor>> {
+  async getAll(
+    names: readonly string[] = this.order,
+    options: number | { concurrency?: number; chunkBytes?: number } = {},
+  ): Promise<Map<string, Tensor>> {
+    const opts = typeof options === 'number' ? { concurrency: options } : options;
+    const concurrency = opts.concurrency ?? 4;
+    const chunkBytes = opts.chunkBytes ?? CHUNK;
     const out = new Map<string, Tensor>();
     const jobs: { name: string; job: ReadJob }[] = [];
     for (const name of names) {
       const raw = this.raw(name);
       if (raw.proto.slices?.length) out.set(name, this.get(name));
-      else jobs.push({ name, job: this.prepare(name, raw.proto, shapeOf(raw.proto.shape, { path: this.files.index.path, tensor: name })) });
+      else
+        jobs.push({
+          name,
+          job: this.prepare(name, raw.proto, shapeOf(raw.proto.shape, { path: this.files.index.path, tensor: name })),
+        });
     }
     // Chunks of every tensor in one queue. As chunks land, each tensor's crc is extended over the ones that are in
     // order, so checksumming overlaps the reads still in flight instead of following them.
@@ -406,7 +437,7 @@ export class BundleReader {
         out.set(name, job.tensor);
         continue;
       }
-      const parts = splitChunks(job.bytes.length);
+      const parts = splitChunks(job.bytes.length, chunkBytes);
       const landed = new Array<boolean>(parts.length).fill(false);
       let crcUpTo = 0;
       let crc = 0;
@@ -478,9 +509,10 @@ type ReadJob =
 /** Reads of at most 32 MiB, so one big tensor keeps several threads busy. */
 const CHUNK = 32 << 20;
 
-function splitChunks(length: number): [number, number][] {
+function splitChunks(length: number, chunk = CHUNK): [number, number][] {
   const parts: [number, number][] = [];
-  for (let a = 0; a < length; a += CHUNK) parts.push([a, Math.min(length, a + CHUNK)]);
+  const step = Math.max(1 << 16, chunk);
+  for (let a = 0; a < length; a += step) parts.push([a, Math.min(length, a + step)]);
   if (parts.length === 0) parts.push([0, 0]);
   return parts;
 }

@@ -126,7 +126,8 @@ export class BundleWriter {
    */
   async addAsync(name: string, tensor: Tensor): Promise<void> {
     this.checkOpen(name);
-    if (this.inFlight) throw new BundleError('INVALID_ARGUMENT', 'addAsync called before the previous one settled', { tensor: name });
+    if (this.inFlight)
+      throw new BundleError('INVALID_ARGUMENT', 'addAsync called before the previous one settled', { tensor: name });
     const info = validateTensor(name, tensor);
     if (info.kind === 'string' || name === '') {
       this.add(name, tensor);
@@ -134,7 +135,8 @@ export class BundleWriter {
     }
     const key = utf8.encode(name);
     const k = keyString(key);
-    if (this.entries.has(k)) throw new BundleError('DUPLICATE_KEY', 'tensor added twice', { path: this.prefix, tensor: name });
+    if (this.entries.has(k))
+      throw new BundleError('DUPLICATE_KEY', 'tensor added twice', { path: this.prefix, tensor: name });
     const offset = this.data.offset;
     const bytes = numericBytes(tensor.data as NumericData);
     this.inFlight = true;
@@ -152,7 +154,13 @@ export class BundleWriter {
         if (bytes.length === 0) break;
       }
       await queued;
-      const entry = { dtype: info.enumValue, shape: shapeProto(tensor.shape), offset, size: bytes.length, crc32c: maskCrc(crc) };
+      const entry = {
+        dtype: info.enumValue,
+        shape: shapeProto(tensor.shape),
+        offset,
+        size: bytes.length,
+        crc32c: maskCrc(crc),
+      };
       this.entries.set(k, entry as unknown as EntryProps);
       if (this.alignment > 1 && this.data.offset % this.alignment !== 0) {
         this.data.append(new Uint8Array(this.alignment - (this.data.offset % this.alignment)));
@@ -168,7 +176,8 @@ export class BundleWriter {
   /** Writes the index and renames both files into place. */
   finish(): void {
     this.checkOpen();
-    if (this.inFlight) throw new BundleError('INVALID_ARGUMENT', 'finish called while addAsync is in flight', { path: this.prefix });
+    if (this.inFlight)
+      throw new BundleError('INVALID_ARGUMENT', 'finish called while addAsync is in flight', { path: this.prefix });
     this.state = 'finished';
     this.data.close();
     const indexPath = indexFilename(this.prefix);

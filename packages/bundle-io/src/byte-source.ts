@@ -111,8 +111,16 @@ export function fileSource(path: string): ByteSource {
             return;
           }
           read(fd, target, done, Math.min(target.length - done, 0x40000000), offset + done, (err, n) => {
-            if (err) reject(new BundleError('IO', `cannot read ${path}: ${err.message}`, { path, offset: offset + done, cause: err }));
-            else if (n <= 0) reject(new BundleError('TRUNCATED', `file ended while reading at ${offset + done}`, { path, offset }));
+            if (err)
+              reject(
+                new BundleError('IO', `cannot read ${path}: ${err.message}`, {
+                  path,
+                  offset: offset + done,
+                  cause: err,
+                }),
+              );
+            else if (n <= 0)
+              reject(new BundleError('TRUNCATED', `file ended while reading at ${offset + done}`, { path, offset }));
             else {
               done += n;
               next();

@@ -6,7 +6,7 @@ import { isAbsolute, join } from 'node:path';
 import { type BundleEntry, BundleReader, type ReadOptions } from './bundle-reader.js';
 import { BundleError } from './errors.js';
 import { SafetensorsReader } from './safetensors.js';
-import type { SliceExtent, Tensor } from './tensor.js';
+import type { Tensor } from './tensor.js';
 import { V1Reader, v1Files } from './v1-reader.js';
 
 /** What every reader offers; ls/cat/verify/diff/convert work on this. */
@@ -95,6 +95,3 @@ function looksLikeSafetensors(path: string): boolean {
   const b = head(path, 'start', 9);
   return b.length === 9 && b[8] === 0x7b; // '{' right after the length
 }
-
-/** Stored slices, for readers that have them. */
-export type { SliceExtent };

@@ -55,7 +55,13 @@ export class FileSink {
         }
         write(fd, bytes, done, Math.min(bytes.length - done, WRITE_CHUNK), start + done, (err, n) => {
           if (err) {
-            reject(new BundleError('IO', `cannot write ${this.path}: ${err.message}`, { path: this.path, offset: start + done, cause: err }));
+            reject(
+              new BundleError('IO', `cannot write ${this.path}: ${err.message}`, {
+                path: this.path,
+                offset: start + done,
+                cause: err,
+              }),
+            );
             return;
           }
           done += n;
