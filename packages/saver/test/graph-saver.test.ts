@@ -4,7 +4,7 @@ import { Graph, GraphBuilder, parseMetaGraph, Session } from '@tensorgraft/graph
 import { latestCheckpoint } from '@tensorgraft/saver';
 import { GraphSaver } from '@tensorgraft/saver/graph';
 import { describe, expect, it } from 'vitest';
-import { fakeClock, tempDir } from './helpers.js';
+import { FIXTURES, fakeClock, readJson, tempDir } from './helpers.js';
 
 function build() {
   const graph = new Graph();
@@ -56,5 +56,41 @@ describe('GraphSaver (tf.compat.v1.train.Saver on a Graph)', () => {
     await expect(saver.restore(fresh, join(dir, 'model.ckpt-10'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
     session.close();
     fresh.close();
+  });
+});
+
+describe('GraphSaver.restore with a map (grafting a checkpoint into a scope)', () => {
+  it("puts TF-slim style vgg_16/ weights into the graph's base/ scope; unmapped variables keep their values", async () => {
+    const TF1 = readJson(join(FIXTURES, 'saver', 'tf1.json'));
+    const graph = new Graph();
+    const b = new GraphBuilder(graph);
+    const conv = b.nameScope('base', () =>
+      b.nameScope('conv1', () => [
+        b.variable('weights', [3, 3, 2, 4], { zeros: true }),
+        b.variable('biases', [4], { zeros: true }, { resource: true }),
+      ]),
+    );
+    const head = b.nameScope('head', () => b.variable('w', [4, 3], { constant: Array(12).fill(2) }));
+    const init = b.globalVariablesInitializer();
+    const saver = new GraphSaver(graph);
+    const session = new Session(graph, { backend: 'cpu' });
+    await session.run(init);
+    const report = (await saver.restore(session, join(FIXTURES, 'saver', TF1.prefix), {
+      map: { 'vgg_16/': 'base/' },
+    }))!;
+    expect(report.assignments).toEqual([
+      { variable: 'base/conv1/weights', key: 'vgg_16/conv1/weights' },
+      { variable: 'base/conv1/biases', key: 'vgg_16/conv1/biases' },
+    ]);
+    expect(report.skipped).toEqual(['head/w']);
+    expect(await read(session, conv[0]!.value)).toEqual(TF1.tensors['vgg_16/conv1/weights'].values.map(Math.fround));
+    expect(await read(session, conv[1]!.value)).toEqual([0.5, 0.5, 0.5, 0.5]);
+    expect(await read(session, head.value)).toEqual(Array(12).fill(2));
+    await expect(
+      saver.restore(session, join(FIXTURES, 'saver', TF1.prefix), { map: { 'vgg_16/fc8/': 'base/conv1/' } }),
+    ).rejects.toMatchObject({
+      code: 'MISSING_VARIABLE',
+    });
+    session.close();
   });
 });

@@ -19,7 +19,9 @@ import { checkParentDirectory } from '../checkpoint-io.js';
 import { CheckpointKeeper, type GlobalStep, type KeeperOptions } from '../checkpoint-keeper.js';
 import { SaverError } from '../errors.js';
 import { dirname } from '../paths.js';
+import type { RestoreOptions, RestoreReport } from '../saver.js';
 import { checkpointExists } from '../state-file.js';
+import { restoreGraphVariables } from './restore-variables.js';
 
 export interface GraphSaverOptions extends KeeperOptions {
   /** Use this SaverDef (e.g. from importMetaGraph) instead of adding a new save/restore subgraph. */
@@ -86,10 +88,22 @@ export class GraphSaver {
     return checkpoint;
   }
 
-  /** Runs the restore op (`save/restore_all`) with `prefix` fed. */
-  async restore(session: Session, prefix: string): Promise<void> {
-    if (!checkpointExists(prefix)) throw new SaverError('NOT_FOUND', `no checkpoint at ${prefix}`, { path: prefix });
-    await this.run(session, this.saverDef.restore_op_name ?? '', prefix);
+  /**
+   * Without options, runs the restore op (`save/restore_all`) with `prefix` fed, as TensorFlow's Saver.restore. With
+   * `map`, `variables` or `strict: false`, restores the graph's global variables by name instead (restore-plan.ts:
+   * `{'vgg_16/': 'base/'}` puts a checkpoint's vgg_16 scope into the graph's base scope), from any checkpoint kind,
+   * and returns the report.
+   */
+  async restore(session: Session, prefix: string, options?: RestoreOptions): Promise<RestoreReport | undefined> {
+    if (
+      options === undefined ||
+      (options.map === undefined && options.variables === undefined && options.strict !== false)
+    ) {
+      if (!checkpointExists(prefix)) throw new SaverError('NOT_FOUND', `no checkpoint at ${prefix}`, { path: prefix });
+      await this.run(session, this.saverDef.restore_op_name ?? '', prefix);
+      return undefined;
+    }
+    return restoreGraphVariables(this.graph, session, prefix, options);
   }
 
   private async run(session: Session, fetch: string, path: string): Promise<unknown> {
