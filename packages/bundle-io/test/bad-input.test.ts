@@ -215,3 +215,46 @@ describe('bad input gives typed errors with file, offset and tensor', () => {
     expect(maskCrc(crc32c(new Uint8Array(0)))).toBeTypeOf('number');
   });
 });
+
+describe('prefix-compressed keys cannot blow up memory', () => {
+  it('a block whose entries each repeat the whole previous key is refused before it allocates much', () => {
+    // A 4 KiB first key, then 20,000 entries that share all of the previous key and add one byte: ~5 bytes each on
+    // disk, but materialized keys would total ~120 MB.
+    const bytes: number[] = [0x00, 0x80, 0x20, 0x00, ...new Array<number>(4096).fill(0x61)];
+    const varint = (v: number): number[] => {
+      const out: number[] = [];
+      while (v >= 0x80) {
+        out.push((v & 0x7f) | 0x80);
+        v >>>= 7;
+      }
+      out.push(v);
+      return out;
+    };
+    for (let i = 0; i < 20000; i++) bytes.push(...varint(4096 + i), 0x01, 0x00, 0x62);
+    bytes.push(0, 0, 0, 0, 1, 0, 0, 0); // one restart at 0
+    const block = new Uint8Array(bytes);
+    const meta = new BlockBuilder(16).finish();
+    const index = new BlockBuilder(1);
+    const handle = [...varint(0), ...varint(block.length)];
+    index.add(new Uint8Array([0xff]), new Uint8Array(handle));
+    const indexBytes = index.finish();
+    const metaAt = block.length + 5;
+    const indexAt = metaAt + meta.length + 5;
+    const file = new Uint8Array(
+      Buffer.concat([
+        block,
+        blockTrailer(block, 0),
+        meta,
+        blockTrailer(meta, 0),
+        indexBytes,
+        blockTrailer(indexBytes, 0),
+        encodeFooter({ offset: metaAt, size: meta.length }, { offset: indexAt, size: indexBytes.length }),
+      ]),
+    );
+    const t = new TableReader(bytesSource(file, 'bomb.index'));
+    const e = error(() => [...t.entries()]);
+    expect(e.code).toBe('CORRUPT_TABLE');
+    expect(e.message).toMatch(/keys expand/);
+    expect(e.path).toBe('bomb.index');
+  });
+});

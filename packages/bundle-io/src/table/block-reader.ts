@@ -42,6 +42,10 @@ export function decodeBlock(block: Uint8Array, ctx: BlockContext): BlockEntry[] 
   const entries: BlockEntry[] = [];
   let at = 0;
   let prevKey: Uint8Array = new Uint8Array(0);
+  // Prefix compression lets a few bytes stand for a long key; a crafted block could make every entry repeat a huge
+  // prefix. Real keys (tensor names) expand a few times at most, so cap what the whole block may expand to.
+  let keyBytes = 0;
+  const keyBudget = 16 * block.length + 65536;
   while (at < limit) {
     const start = at;
     let shared: number;
@@ -52,6 +56,8 @@ export function decodeBlock(block: Uint8Array, ctx: BlockContext): BlockEntry[] 
     [valueLen, at] = varint32(block, at, limit, ctx);
     if (shared > prevKey.length) throw corrupt(`entry shares ${shared} bytes of a ${prevKey.length}-byte key`, start);
     if (at + nonShared + valueLen > limit) throw corrupt('block entry runs past the end of the block', start);
+    keyBytes += shared + nonShared;
+    if (keyBytes > keyBudget) throw corrupt(`block keys expand to more than ${keyBudget} bytes`, start);
     const key = new Uint8Array(shared + nonShared);
     key.set(prevKey.subarray(0, shared));
     key.set(block.subarray(at, at + nonShared), shared);
