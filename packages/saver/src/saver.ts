@@ -5,7 +5,6 @@
 // Save order (crash safety): data, then index (checkpoint-io.ts), then the meta graph, then deletions (index
 // first), then the state file. At every instant the state file names a checkpoint whose files are all complete.
 // TensorFlow writes the state file before deleting and the meta graph last; the files left are the same.
-import { readFileSync } from 'node:fs';
 import type { NumericData, Tensor } from '@tensorgraft/bundle-io';
 import { writeFileAtomic } from './atomic-write.js';
 import { metaGraphFilename } from './checkpoint-files.js';
@@ -279,13 +278,4 @@ export function throwIfIncomplete(plan: RestorePlan, prefix: string): void {
 /** Bytewise (UTF-8) order, as TensorFlow sorts saveables and the index sorts keys. */
 export function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
-/** Reads `<checkpoint>.meta` bytes, if present. */
-export function readMetaGraph(checkpoint: string): Uint8Array | undefined {
-  try {
-    return readFileSync(metaGraphFilename(checkpoint));
-  } catch {
-    return undefined;
-  }
 }
