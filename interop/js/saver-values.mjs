@@ -1,12 +1,13 @@
 // Live checks for @tensorgraft/saver (interop/tests/test_saver.py): name -> tensor maps.
-//   node saver-values.mjs save <prefix> <spec.json> [step]   saves the spec's tensors with a Saver, prints {path}
+//   node saver-values.mjs save <prefix> <spec.json> [step] [devices.json]   saves the spec's tensors with a Saver
+//                                                           (sharded by device when devices are given), prints {path}
 //   node saver-values.mjs restore <prefix> <spec.json> [map.json]  restores tensors of the spec's names/shapes/dtypes
 //                                                           (map: checkpoint name -> variable name), prints values
 // spec.json: {name: {dtype, shape, values}}; int64 values as decimal strings, strings as UTF-8 text.
 import { readFileSync } from 'node:fs';
 import { Saver } from '@tensorgraft/saver';
 
-const [cmd, prefix, specPath, extra] = process.argv.slice(2);
+const [cmd, prefix, specPath, extra, devicesPath] = process.argv.slice(2);
 const spec = JSON.parse(readFileSync(specPath, 'utf8'));
 const utf8 = new TextEncoder();
 
@@ -42,7 +43,9 @@ function json(t) {
 
 const vars = Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, tensor(v)]));
 if (cmd === 'save') {
-  const path = await new Saver(vars).save(prefix, extra === undefined ? {} : { globalStep: Number(extra) });
+  const devices = devicesPath === undefined ? undefined : JSON.parse(readFileSync(devicesPath, 'utf8'));
+  const saver = new Saver(vars, devices === undefined ? {} : { sharded: true, devices });
+  const path = await saver.save(prefix, extra === undefined ? {} : { globalStep: Number(extra) });
   console.log(JSON.stringify({ path }));
 } else if (cmd === 'restore') {
   const map = extra === undefined ? undefined : JSON.parse(readFileSync(extra, 'utf8'));

@@ -68,6 +68,18 @@ def test_tensorflow_restores_what_we_save(tmp):
         assert dtypes[name].name == t["dtype"]
 
 
+def test_tensorflow_restores_our_sharded_save(tmp):
+    devices = {name: f"/device:CPU:{i % 3}" for i, name in enumerate(sorted(SPEC))}
+    out = run_node_json("saver-values.mjs", "save", tmp / "model.ckpt", write_json(tmp / "spec.json", SPEC), 7,
+                        write_json(tmp / "devices.json", devices))
+    assert sorted(f for f in os.listdir(tmp) if ".data-" in f) == [f"model.ckpt-7.data-0000{i}-of-00003" for i in range(3)]
+    assert not os.path.exists(str(tmp / "model.ckpt-7_temp"))
+    reader = tf.train.load_checkpoint(out["path"])
+    expected = spec_values(SPEC)
+    for name, value in expected.items():
+        np.testing.assert_array_equal(reader.get_tensor(name), value, err_msg=name)
+
+
 def test_we_restore_what_tf1_saver_saves(tmp):
     expected = spec_values(SPEC)
     with tf.Graph().as_default():
