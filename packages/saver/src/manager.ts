@@ -3,7 +3,6 @@
 // picks up what an earlier run left in the directory, so restarting never leaks checkpoints. Adds what TensorFlow's
 // manager leaves to the caller: saving every S seconds and/or every K steps (saveIfDue) and keeping the best N by a
 // metric (remembered across restarts in `<directory>/<state file>.best.json`).
-import type { Tensor } from '@tensorgraft/bundle-io';
 import { type BestEntry, readBestList, writeBestList } from './best-list.js';
 import { removeCheckpoint, removeStaleTemps } from './checkpoint-files.js';
 import { checkParentDirectory, writeCheckpoint } from './checkpoint-io.js';
@@ -13,7 +12,6 @@ import { join } from './paths.js';
 import { ManagerRetention } from './retention.js';
 import { compareBytes, type RestoreOptions, type RestoreReport, Saver, type VarList } from './saver.js';
 import { checkpointExists, getCheckpointState, STATE_FILENAME, updateCheckpointState } from './state-file.js';
-import { toTensor } from './values.js';
 
 export interface CheckpointManagerOptions {
   /** Checkpoints to keep; undefined or null keeps all (TensorFlow requires the argument; default here 5). */
@@ -36,7 +34,8 @@ export class CheckpointManager {
   readonly maxToKeep: number | undefined;
   readonly keepCheckpointEveryNHours: number | undefined;
   readonly checkpointPrefix: string;
-  private readonly values: VarList;
+  /** Holds the values (never saves on its own: maxToKeep 0, no state file). */
+  private readonly saver: Saver;
   private readonly clock: Clock;
   private readonly retention: ManagerRetention;
   private readonly options: CheckpointManagerOptions;
@@ -51,7 +50,7 @@ export class CheckpointManager {
     if (max !== undefined && (!Number.isInteger(max) || max <= 0)) {
       throw new SaverError('INVALID_ARGUMENT', `maxToKeep must be a positive integer or null, got ${max}`);
     }
-    this.values = values;
+    this.saver = new Saver(values, { maxToKeep: 0, recover: false });
     this.directory = directory;
     this.maxToKeep = max;
     this.keepCheckpointEveryNHours = options.keepCheckpointEveryNHours;
@@ -87,12 +86,7 @@ export class CheckpointManager {
     this.counter += 1;
     const n = options.checkpointNumber ?? this.counter;
     const path = `${this.checkpointPrefix}-${n}`;
-    const values = new Saver(this.values, { maxToKeep: 0, recover: false });
-    writeCheckpoint(
-      path,
-      values.variableNames.map((name): [string, Tensor] => [name, toTensor(name, this.valueOf(name))]),
-      { durable: this.options.durable ?? false },
-    );
+    writeCheckpoint(path, this.saver.tensors(), { durable: this.options.durable ?? false });
     const now = this.clock();
     this.retention.record(path, now);
     this.latest = path;
@@ -127,17 +121,10 @@ export class CheckpointManager {
   /** Restores the latest checkpoint if there is one (returns its report), else runs `init` and returns undefined. */
   async restoreOrInitialize(init?: () => unknown, options: RestoreOptions = {}): Promise<RestoreReport | undefined> {
     if (this.latest && checkpointExists(this.latest)) {
-      return new Saver(this.values, { maxToKeep: 0, recover: false }).restore(this.latest, options);
+      return this.saver.restore(this.latest, options);
     }
     await init?.();
     return undefined;
-  }
-
-  private valueOf(name: string) {
-    const v = this.values;
-    if (v instanceof Map) return v.get(name)!;
-    if (Array.isArray(v)) return (v as { name: string }[]).find((x) => x.name === name)! as never;
-    return (v as Record<string, never>)[name]!;
   }
 
   private recordState(): void {

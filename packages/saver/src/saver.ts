@@ -124,6 +124,11 @@ export class Saver {
     return [...this.values.keys()].sort(compareBytes);
   }
 
+  /** The current values as tensors in that order (tfjs values are read now). */
+  tensors(): [string, Tensor][] {
+    return this.variableNames.map((n) => [n, toTensor(n, this.values.get(n)!)]);
+  }
+
   /** The checkpoints being tracked for deletion, oldest first (Saver.last_checkpoints). */
   get lastCheckpoints(): string[] {
     return this.keeper.lastCheckpoints;

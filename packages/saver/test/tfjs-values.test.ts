@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { Saver } from '@tensorgraft/saver';
+import { CheckpointManager, Saver } from '@tensorgraft/saver';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, readJson, tempDir } from './helpers.js';
 
@@ -80,6 +80,27 @@ describe('a LayersModel’s weights as a var list', () => {
     const b = make(2);
     const report = await new Saver(b.weights).restore(path);
     expect(report.assignments.map((x) => x.key)).toEqual(['fc/kernel', 'fc/bias']);
+    expect(Array.from(b.weights[0]!.read().dataSync())).toEqual(Array.from(a.weights[0]!.read().dataSync()));
+  });
+
+  it('a CheckpointManager over model.weights saves and restores them', async () => {
+    const make = (seed: number) =>
+      tf.sequential({
+        layers: [
+          tf.layers.dense({
+            inputShape: [2],
+            units: 2,
+            name: 'fc',
+            kernelInitializer: tf.initializers.glorotNormal({ seed }),
+          }),
+        ],
+      });
+    const dir = tempDir();
+    const a = make(3);
+    expect(await new CheckpointManager(a.weights, dir).save()).toBe(join(dir, 'ckpt-1'));
+    const b = make(4);
+    const report = await new CheckpointManager(b.weights, dir).restoreOrInitialize();
+    expect(report?.assignments.length).toBe(2);
     expect(Array.from(b.weights[0]!.read().dataSync())).toEqual(Array.from(a.weights[0]!.read().dataSync()));
   });
 });
