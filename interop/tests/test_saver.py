@@ -327,3 +327,21 @@ def test_our_manager_picks_up_a_tensorflow_manager_directory(tmp):
     np.testing.assert_array_equal(reader.get_tensor("w"), [9.0, 9.0, 9.0])
     state = tf.train.get_checkpoint_state(str(tmp))
     assert list(state.all_model_checkpoint_timestamps) == [T0 + 30, T0 + 100]
+
+
+def test_tensorflow_manager_picks_up_our_manager_directory(tmp):
+    out = run_node_json("saver-manager-save.mjs", tmp, 2, T0, 3)
+    assert out["checkpoints"] == [str(tmp / "ckpt-2"), str(tmp / "ckpt-3")]
+    clock = FakeClock(T0 + 100)
+    with mock.patch("time.time", clock):
+        ckpt = tf.train.Checkpoint(w=tf.Variable([0.0, 0.0, 0.0]))
+        manager = tf.train.CheckpointManager(ckpt, str(tmp), max_to_keep=2)
+        assert manager.checkpoints == out["checkpoints"]
+        assert manager.latest_checkpoint == str(tmp / "ckpt-3")
+        manager.save(checkpoint_number=4)
+    assert sorted(f for f in os.listdir(tmp) if f.endswith(".index")) == ["ckpt-3.index", "ckpt-4.index"]
+    state = tf.train.get_checkpoint_state(str(tmp))
+    assert list(state.all_model_checkpoint_timestamps) == [T0 + 30, T0 + 100]
+    # Our name-based checkpoint restores into TensorFlow's variable by name.
+    reader = tf.train.load_checkpoint(str(tmp / "ckpt-3"))
+    np.testing.assert_array_equal(reader.get_tensor("w"), [3.0, 3.0, 3.0])
