@@ -22,7 +22,8 @@ BroadcastGradientArgs Snapshot StaticRegexFullMatch Einsum UnsortedSegmentSum
 Softplus Elu LeakyRelu Selu SquaredDifference Reciprocal Sign Round Ceil Erf Sin Cos Log1p Expm1 ClipByValue GatherV2
 OneHot Split SplitV Cumsum TopKV2 DepthwiseConv2dNative FusedBatchNorm FusedBatchNormV3 ResizeBilinear
 ResizeNearestNeighbor LRN All Any MirrorPad PadV2 ReverseV2 BroadcastTo
-If StatelessIf PartitionedCall StatefulPartitionedCall While StatelessWhile""".split()
+If StatelessIf PartitionedCall StatefulPartitionedCall While StatelessWhile
+Switch Merge RefSwitch RefMerge""".split()
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 lines = [

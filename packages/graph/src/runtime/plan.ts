@@ -18,6 +18,10 @@ export interface PlanStep {
   release: number[];
   /** Run on the CPU backend (the active one lacks a kernel it needs). */
   cpu: boolean;
+  /** Steps this one has control inputs from (a dead one makes this one dead too). */
+  controlSteps: number[];
+  /** Merge forwards its first live input instead of dying with a dead one. */
+  merge: boolean;
 }
 
 export interface Plan {
@@ -28,6 +32,8 @@ export interface Plan {
   /** Slot per fetch; -1 for an op fetched as a target. */
   fetches: number[];
   graphVersion: number;
+  /** The plan has Switch ops, so dead tensors must be tracked. */
+  hasDeadFlow: boolean;
 }
 
 export function buildPlan(
@@ -115,8 +121,25 @@ export function buildPlan(
       inputs.push(s);
       lastUse.set(s, index);
     }
-    return { node, run: compile(node), inputs, outputs: [], release: [], cpu: cpuOps.has(node.op) };
+    return {
+      node,
+      run: compile(node),
+      inputs,
+      outputs: [],
+      release: [],
+      cpu: cpuOps.has(node.op),
+      controlSteps: [],
+      merge: node.op === 'Merge' || node.op === 'RefMerge',
+    };
   });
+  const stepIndex = new Map(nodes.map((n, i) => [n.name, i]));
+  for (const step of steps) {
+    for (const input of step.node.input) {
+      if (!input.startsWith('^')) continue;
+      const at = stepIndex.get(input.slice(1));
+      if (at !== undefined) step.controlSteps.push(at);
+    }
+  }
   const fetchSlots = fetches.map((f) => {
     const ref = parseInput(f);
     if (!f.includes(':')) return -1;
@@ -137,5 +160,6 @@ export function buildPlan(
     for (let k = 0; k <= max; k++) step.outputs[k] = slotOf.get(`${step.node.name}:${k}`) ?? -1;
   }
   for (const [slot, at] of lastUse) if (Number.isFinite(at)) steps[at]!.release.push(slot);
-  return { steps, slots, feeds, fetches: fetchSlots, graphVersion: graph.version };
+  const hasDeadFlow = nodes.some((n) => n.op === 'Switch' || n.op === 'RefSwitch');
+  return { steps, slots, feeds, fetches: fetchSlots, graphVersion: graph.version, hasDeadFlow };
 }

@@ -12,7 +12,7 @@ import { type FunctionBody, findFunction, functionBody } from './functions.js';
 import { KERNELS } from './kernels/index.js';
 import { buildPlan, type Plan } from './plan.js';
 import { requireTfjsDtype, tfjsDtype } from './tensor-proto.js';
-import { type CompileContext, isRef, type Step, type Value, VariableStore } from './values.js';
+import { type CompileContext, DEAD, isDead, isRef, isTensor, type Step, type Value, VariableStore } from './values.js';
 
 export type FeedValue = tf.Tensor | tf.TensorLike;
 export type Fetches = string | readonly string[] | Readonly<Record<string, string>>;
@@ -123,13 +123,13 @@ export class Session {
       t.id >= startId && !callerTensors.has(t) && !this.kept.has(t) && !this.variables.holds(t);
     const put = (slot: number, v: Value) => {
       values[slot] = v;
-      if (!isRef(v)) counts.set(v, (counts.get(v) ?? 0) + 1);
+      if (isTensor(v)) counts.set(v, (counts.get(v) ?? 0) + 1);
     };
     const returned = new Set<tf.Tensor>();
     const release = (slot: number) => {
       const v = values[slot];
       values[slot] = undefined;
-      if (v === undefined || isRef(v)) return;
+      if (v === undefined || !isTensor(v)) return;
       const c = (counts.get(v) ?? 1) - 1;
       if (c > 0) counts.set(v, c);
       else {
@@ -140,18 +140,26 @@ export class Session {
     try {
       for (const [key, value] of feeds) {
         const v = raw ? (value as Value) : this.feedTensor(key, value as FeedValue);
-        if (!isRef(v) && (raw || v === value)) callerTensors.add(v);
+        if (isTensor(v) && (raw || v === value)) callerTensors.add(v);
         put(plan.feeds.get(key)!, v);
       }
       const state = { vars: this.variables };
-      for (const step of plan.steps) {
+      const dead = plan.hasDeadFlow ? new Uint8Array(plan.steps.length) : undefined;
+      for (const [index, step] of plan.steps.entries()) {
         const inputs = step.inputs.map((s) => values[s]!);
-        const out = this.exec(step, inputs, state);
+        let out: Value[];
+        if (dead && !step.merge && (inputs.some(isDead) || step.controlSteps.some((c) => dead[c]))) {
+          // an op on the branch not taken: dead outputs, no kernel
+          dead[index] = 1;
+          out = step.outputs.map(() => DEAD);
+        } else {
+          out = this.exec(step, inputs, state);
+        }
         for (let k = 0; k < out.length; k++) {
           const slot = step.outputs[k] ?? -1;
           const v = out[k]!;
           if (slot >= 0) put(slot, v);
-          else if (!isRef(v) && !counts.has(v) && owned(v)) v.dispose();
+          else if (isTensor(v) && !counts.has(v) && owned(v)) v.dispose();
         }
         for (const s of step.release) release(s);
       }
@@ -160,6 +168,12 @@ export class Session {
         const v = values[slot];
         if (v === undefined) {
           throw new GraphError('NOT_FOUND', `fetch '${list[i]}' produced no value`, { node: list[i] });
+        }
+        if (isDead(v)) {
+          if (raw) return v;
+          throw new GraphError('KERNEL', `fetch '${list[i]}' is on a branch that was not taken (a dead tensor)`, {
+            node: list[i],
+          });
         }
         if (isRef(v)) {
           if (raw) return v;

@@ -15,10 +15,27 @@ export interface VarRef {
   readonly node: string;
 }
 
-export type Value = tf.Tensor | VarRef;
+/**
+ * The value of a tensor on the branch a Switch did not take (TensorFlow's "dead" tensors): ops fed one produce dead
+ * outputs without running, and Merge forwards its first live input.
+ */
+export interface Dead {
+  readonly kind: 'dead';
+}
+export const DEAD: Dead = Object.freeze({ kind: 'dead' as const });
+
+export type Value = tf.Tensor | VarRef | Dead;
 
 export function isRef(v: Value): v is VarRef {
-  return !(v instanceof tf.Tensor);
+  return !(v instanceof tf.Tensor) && v.kind !== 'dead';
+}
+
+export function isTensor(v: Value): v is tf.Tensor {
+  return v instanceof tf.Tensor;
+}
+
+export function isDead(v: Value): v is Dead {
+  return v === DEAD;
 }
 
 export class VariableStore {

@@ -32,7 +32,8 @@ export function attrsOf(node: NodeDef) {
 export function T(inputs: Value[], i: number, state: RunState, node: NodeDef): tf.Tensor {
   const v = inputs[i];
   if (v === undefined) throw new GraphError('KERNEL', `${node.op} is missing input ${i}`, { node: node.name });
-  if (!isRef(v)) return v;
+  if (v instanceof tf.Tensor) return v;
+  if (!isRef(v)) throw new GraphError('KERNEL', `input ${i} of ${node.op} is a dead tensor`, { node: node.name });
   if (v.kind === 'resource')
     throw new GraphError('KERNEL', `input ${i} of ${node.op} is a resource handle, not a tensor`, { node: node.name });
   return state.vars.read(v, node.name);

@@ -2,7 +2,7 @@
 // (TF2's tf.function calls in graphs), each running a FunctionDef from the graph's library in a child session.
 import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
-import { isRef, type KernelFactory, type Value } from '../values.js';
+import { isTensor, type KernelFactory, type Value } from '../values.js';
 import { T } from './common.js';
 
 function funcName(n: NodeDef, attr: string): string {
@@ -36,11 +36,11 @@ const whileKernel: KernelFactory = (n, ctx) => {
     // each iteration's values are released once the next ones exist, so memory stays at one iteration's worth
     const release = (old: Value[], keep: Value[]) => {
       if (!ours) return;
-      for (const v of old) if (!isRef(v) && !keep.includes(v)) v.dispose();
+      for (const v of old) if (isTensor(v) && !keep.includes(v)) v.dispose();
     };
     for (;;) {
       const [c] = condFn(vals);
-      if (c === undefined || isRef(c))
+      if (c === undefined || !isTensor(c))
         throw new GraphError('KERNEL', 'the loop condition gave no tensor', { node: n.name });
       const truth = c.rank === 0 ? Boolean(c.dataSync()[0]) : c.size > 0;
       c.dispose();

@@ -1,6 +1,7 @@
 // Op type → kernel factory, for every op this runtime runs.
 import type { KernelFactory } from '../values.js';
 import { arrayKernels } from './array.js';
+import { controlFlowKernels } from './control-flow.js';
 import { extraKernels } from './extra.js';
 import { functionalKernels } from './functional.js';
 import { mathKernels } from './math.js';
@@ -16,6 +17,7 @@ export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   ...miscKernels,
   ...extraKernels,
   ...functionalKernels,
+  ...controlFlowKernels,
 };
 
 export function supportedOps(): string[] {
