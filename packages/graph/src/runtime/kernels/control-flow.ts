@@ -12,7 +12,7 @@ const switchKernel: KernelFactory = (n) => (i, s) => {
   return pred.dataSync()[0] ? [DEAD, data] : [data, DEAD];
 };
 
-const mergeKernel: KernelFactory = (n) => (i) => {
+const mergeKernel: KernelFactory = () => (i) => {
   const k = i.findIndex((v) => !isDead(v));
   if (k < 0) return [DEAD, DEAD];
   return [i[k]!, tf.scalar(k, 'int32')];
