@@ -2,7 +2,7 @@
 import { GraphError } from '../../errors.js';
 import { tensorFromProto } from '../tensor-proto.js';
 import type { KernelFactory } from '../values.js';
-import { attrsOf, ints, read, scalarInt, stringBytes, T, tf } from './common.js';
+import { attrsOf, checkedSize, ints, read, scalarInt, stringBytes, T, tf } from './common.js';
 
 function shapeOut(dims: number[], dtype: string): tf.Tensor {
   return tf.tensor1d(dims, dtype === 'int32' ? 'int32' : 'float32');
@@ -41,7 +41,9 @@ export const arrayKernels: Record<string, KernelFactory> = {
   Fill: (n) => (i, s) => {
     const v = T(i, 1, s, n);
     const value = v.dataSync()[0] as number;
-    return [tf.fill(ints(T(i, 0, s, n)), value, v.dtype)];
+    const shape = ints(T(i, 0, s, n));
+    checkedSize(shape, n);
+    return [tf.fill(shape, value, v.dtype)];
   },
   ZerosLike: (n) => (i, s) => [tf.zerosLike(T(i, 0, s, n))],
   OnesLike: (n) => (i, s) => [tf.onesLike(T(i, 0, s, n))],
@@ -78,16 +80,31 @@ export const arrayKernels: Record<string, KernelFactory> = {
   },
   Slice: (n) => (i, s) => [tf.slice(T(i, 0, s, n), ints(T(i, 1, s, n)), ints(T(i, 2, s, n)))],
   Pad: (n) => (i, s) => {
+    const x = T(i, 0, s, n);
     const p = ints(T(i, 1, s, n));
     const pairs: [number, number][] = [];
     for (let k = 0; k < p.length; k += 2) pairs.push([p[k]!, p[k + 1]!]);
-    return [tf.pad(T(i, 0, s, n), pairs)];
+    checkedSize(
+      x.shape.map((d, k) => d + (pairs[k]?.[0] ?? 0) + (pairs[k]?.[1] ?? 0)),
+      n,
+    );
+    return [tf.pad(x, pairs)];
   },
-  Tile: (n) => (i, s) => [tf.tile(T(i, 0, s, n), ints(T(i, 1, s, n)))],
+  Tile: (n) => (i, s) => {
+    const x = T(i, 0, s, n);
+    const reps = ints(T(i, 1, s, n));
+    checkedSize(
+      x.shape.map((d, k) => d * (reps[k] ?? 1)),
+      n,
+    );
+    return [tf.tile(x, reps)];
+  },
   Range: (n) => {
     const dtype = attrsOf(n).tfType('Tidx');
     return (i, s) => {
       const [start, limit, delta] = [0, 1, 2].map((k) => T(i, k, s, n).dataSync()[0] as number);
+      if (!delta) throw new GraphError('KERNEL', 'Range needs a non-zero delta', { node: n.name });
+      checkedSize([Math.max(0, Math.ceil((limit! - start!) / delta))], n);
       return [tf.range(start!, limit!, delta!, dtype === 'int32' ? 'int32' : 'float32')];
     };
   },

@@ -65,3 +65,18 @@ export function stringBytes(t: tf.Tensor): Uint8Array[] {
   const raw = tf.engine().readSync(t.dataId) as unknown as (Uint8Array | string)[];
   return raw.map((b) => (typeof b === 'string' ? new TextEncoder().encode(b) : b));
 }
+
+/** Largest tensor a kernel may be asked to make from values it reads (a corrupt graph must not exhaust memory). */
+export const MAX_ELEMENTS = 1 << 28;
+
+/** The element count of `shape`, or a KERNEL error naming the node when it is negative or too large. */
+export function checkedSize(shape: readonly number[], node: NodeDef): number {
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0)
+      throw new GraphError('KERNEL', `invalid dimension ${d} in [${shape}]`, { node: node.name });
+    n *= d;
+  }
+  if (n > MAX_ELEMENTS) throw new GraphError('KERNEL', `a tensor of ${n} elements is too large`, { node: node.name });
+  return n;
+}

@@ -2,7 +2,7 @@
 // gathering and splitting, depthwise convolution, batch normalization, resizing, LRN, padding modes.
 import { GraphError } from '../../errors.js';
 import type { KernelFactory } from '../values.js';
-import { attrsOf, ints, T, tf } from './common.js';
+import { attrsOf, checkedSize, ints, T, tf } from './common.js';
 
 const unary =
   (fn: (x: tf.Tensor) => tf.Tensor): KernelFactory =>
@@ -52,6 +52,8 @@ export const extraKernels: Record<string, KernelFactory> = {
       const on = T(i, 2, s, n);
       const off = T(i, 3, s, n);
       const depth = ints(T(i, 1, s, n))[0]!;
+      const indices = T(i, 0, s, n);
+      checkedSize([...indices.shape, depth], n);
       // 0/1 in int32 then scaled: the wasm backend's OneHot gets float on/off values wrong
       const hot = tf.cast(tf.oneHot(tf.cast(T(i, 0, s, n), 'int32') as tf.Tensor1D, depth, 1, 0, 'int32'), on.dtype);
       return [tf.add(tf.mul(hot, tf.sub(on, off)), off)];
@@ -148,7 +150,11 @@ export const extraKernels: Record<string, KernelFactory> = {
   },
   PadV2: (n) => (i, s) => [tf.pad(T(i, 0, s, n), pairs(ints(T(i, 1, s, n))), scalar(T(i, 2, s, n)))],
   ReverseV2: (n) => (i, s) => [tf.reverse(T(i, 0, s, n), ints(T(i, 1, s, n)))],
-  BroadcastTo: (n) => (i, s) => [tf.broadcastTo(T(i, 0, s, n), ints(T(i, 1, s, n)))],
+  BroadcastTo: (n) => (i, s) => {
+    const shape = ints(T(i, 1, s, n));
+    checkedSize(shape, n);
+    return [tf.broadcastTo(T(i, 0, s, n), shape)];
+  },
 };
 
 function pairs(p: number[]): [number, number][] {

@@ -6,9 +6,14 @@ import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
 import { requireTfjsDtype } from '../tensor-proto.js';
 import type { KernelFactory } from '../values.js';
-import { attrsOf, ints, stringBytes, T, tf } from './common.js';
+import { attrsOf, checkedSize, ints, stringBytes, T, tf } from './common.js';
 
 const DEC = new TextDecoder();
+
+const sized = (shape: number[], n: NodeDef) => {
+  checkedSize(shape, n);
+  return shape;
+};
 const ENC = new TextEncoder();
 
 function strings(t: tf.Tensor): string[] {
@@ -114,15 +119,15 @@ export const miscKernels: Record<string, KernelFactory> = {
   RandomUniform: (n) => {
     const dtype = requireTfjsDtype(attrsOf(n).type('dtype'), n.name) as 'float32';
     const seed = seedOf(n);
-    return (i, s) => [tf.randomUniform(ints(T(i, 0, s, n)), 0, 1, dtype, seed)];
+    return (i, s) => [tf.randomUniform(sized(ints(T(i, 0, s, n)), n), 0, 1, dtype, seed)];
   },
   RandomStandardNormal: (n) => {
     const seed = seedOf(n);
-    return (i, s) => [tf.randomNormal(ints(T(i, 0, s, n)), 0, 1, 'float32', seed)];
+    return (i, s) => [tf.randomNormal(sized(ints(T(i, 0, s, n)), n), 0, 1, 'float32', seed)];
   },
   TruncatedNormal: (n) => {
     const seed = seedOf(n);
-    return (i, s) => [tf.truncatedNormal(ints(T(i, 0, s, n)), 0, 1, 'float32', seed)];
+    return (i, s) => [tf.truncatedNormal(sized(ints(T(i, 0, s, n)), n), 0, 1, 'float32', seed)];
   },
   StringJoin: (n) => {
     const sep = attrsOf(n).s('separator');
