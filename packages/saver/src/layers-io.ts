@@ -23,11 +23,11 @@ import type { LayerVariableLike } from './values.js';
 export interface WeightSpec {
   name: string;
   shape: number[];
-  dtype: string;
+  dtype: 'float32' | 'int32' | 'bool' | 'string' | 'complex64';
   quantization?: unknown;
 }
 
-/** tf.io.ModelArtifacts, the part used here. */
+/** tf.io.ModelArtifacts as model.save hands them over, the part used here (structurally compatible with tfjs's). */
 export interface ModelArtifacts {
   modelTopology?: unknown;
   weightSpecs?: WeightSpec[];
@@ -36,7 +36,30 @@ export interface ModelArtifacts {
   generatedBy?: string;
   convertedBy?: string | null;
   trainingConfig?: unknown;
-  [key: string]: unknown;
+}
+
+/** What load() gives tf.loadLayersModel (assignable to tfjs's ModelArtifacts); quantized weights are never saved. */
+export interface LoadedArtifacts {
+  modelTopology: object;
+  weightSpecs: Omit<WeightSpec, 'quantization'>[];
+  weightData: ArrayBuffer;
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+}
+
+/** A tf.io.IOHandler. */
+export interface TfCheckpointHandler {
+  save(artifacts: ModelArtifacts): Promise<{
+    modelArtifactsInfo: {
+      dateSaved: Date;
+      modelTopologyType: 'JSON';
+      modelTopologyBytes: number;
+      weightSpecsBytes: number;
+      weightDataBytes: number;
+    };
+  }>;
+  load(): Promise<LoadedArtifacts>;
 }
 
 export interface TfCheckpointOptions {
@@ -109,7 +132,7 @@ function resolvePrefix(prefixOrDir: string): string {
 }
 
 /** A tf.io.IOHandler saving to / loading from the TensorFlow checkpoint at `prefix` (or a directory's latest). */
-export function tfCheckpoint(prefix: string, options: TfCheckpointOptions = {}) {
+export function tfCheckpoint(prefix: string, options: TfCheckpointOptions = {}): TfCheckpointHandler {
   return {
     async save(artifacts: ModelArtifacts) {
       if (artifacts.modelTopology instanceof ArrayBuffer) {
@@ -164,7 +187,7 @@ export function tfCheckpoint(prefix: string, options: TfCheckpointOptions = {}) 
       };
     },
 
-    async load(): Promise<ModelArtifacts> {
+    async load(): Promise<LoadedArtifacts> {
       const p = resolvePrefix(prefix);
       let sidecar: Sidecar;
       try {
@@ -208,13 +231,12 @@ export function tfCheckpoint(prefix: string, options: TfCheckpointOptions = {}) 
         });
         const weightData = concat(parts.map((u) => u.slice().buffer as ArrayBuffer)).buffer as ArrayBuffer;
         return {
-          modelTopology: sidecar.modelTopology,
-          weightSpecs: specs,
+          modelTopology: (sidecar.modelTopology ?? {}) as object,
+          weightSpecs: specs.map(({ name, shape, dtype }) => ({ name, shape, dtype })),
           weightData,
           ...(sidecar.format === undefined ? {} : { format: sidecar.format }),
           ...(sidecar.generatedBy === undefined ? {} : { generatedBy: sidecar.generatedBy }),
           ...(sidecar.convertedBy === undefined ? {} : { convertedBy: sidecar.convertedBy }),
-          ...(sidecar.trainingConfig === undefined ? {} : { trainingConfig: sidecar.trainingConfig }),
         };
       } finally {
         ckpt.close();

@@ -22,7 +22,8 @@ export type SaveableValue = Tensor | TfjsTensorLike;
 /** A tfjs-layers LayerVariable (model.weights): named `<layer>/<weight>` like Keras, read() and write(). */
 export interface LayerVariableLike {
   readonly originalName: string;
-  readonly shape: number[];
+  /** tfjs-layers types it `(number | null)[]`; a weight's dims are always known. */
+  readonly shape: readonly (number | null)[];
   readonly dtype: string;
   read(): { dataSync(): ArrayLike<unknown> };
   write(value: unknown): unknown;
@@ -43,7 +44,7 @@ export function fromLayerVariable(w: LayerVariableLike): TfjsVariableLike {
   return {
     name: w.originalName,
     dtype: w.dtype,
-    shape: w.shape,
+    shape: w.shape.map((d) => d ?? 0),
     dataSync: () => w.read().dataSync(),
     assign: (v: unknown) => void w.write(v),
   };
