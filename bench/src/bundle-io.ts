@@ -41,6 +41,8 @@ const BYTES = TOTAL * 4;
 const SMALL = 'vgg_16/fc8/biases';
 const REPEATS = 3;
 const ONE_REPEATS = 21;
+/** Saves timed in one process; the parent runs REPEATS processes per side, alternating ours and TF's. */
+const SAVES_PER_PROCESS = 1;
 
 function vmKb(field: 'VmHWM' | 'VmRSS'): number {
   const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'));
@@ -84,7 +86,7 @@ async function childSave(prefix: string, useAsync: boolean): Promise<object> {
     return ms + nowMs() - t0;
   };
   const times: number[] = [];
-  for (let r = 0; r < REPEATS; r++) {
+  for (let r = 0; r < SAVES_PER_PROCESS; r++) {
     // Each run starts with no dirty pages left from the last (the kernel would otherwise throttle later writers).
     spawnSync('sync');
     times.push(await run(r, useAsync));
@@ -205,6 +207,16 @@ interface PhaseResult {
   syncMs?: number;
 }
 
+/** Median time and base memory of several runs, with the largest peak above base. */
+function summarize(rs: PhaseResult[]): PhaseResult {
+  const base = median(rs.map((x) => x.baseKb));
+  return {
+    ms: median(rs.map((x) => x.ms)),
+    baseKb: base,
+    hwmKb: Math.max(...rs.map((x) => x.hwmKb - x.baseKb)) + base,
+  };
+}
+
 function runChild(phase: string, prefix: string): PhaseResult {
   const r = spawnSync(process.execPath, ['--expose-gc', ...process.execArgv, process.argv[1]!, phase, prefix], {
     encoding: 'utf8',
@@ -236,9 +248,17 @@ else {
     console.log(
       `VGG-16: ${VGG16.length} tensors, ${TOTAL} float32 (${(BYTES / 2 ** 20).toFixed(1)} MiB), largest ${((LARGEST * 4) / 2 ** 20).toFixed(1)} MiB`,
     );
-    const oSave = runChild('child-save', oursPrefix);
-    const tSave = tf('save', tfPrefix, REPEATS);
-    const oSaveSync = runChild('child-save-sync', oursPrefix);
+    // Saves alternate ours / TF / ours-sync, one process per run, so bursts of load on the shared machine hit all
+    // alike (summarize takes medians, and the largest peak).
+    const saves: Record<'o' | 't' | 's', PhaseResult[]> = { o: [], t: [], s: [] };
+    for (let r = 0; r < REPEATS; r++) {
+      saves.o.push(runChild('child-save', oursPrefix));
+      saves.t.push(tf('save', tfPrefix, 1));
+      saves.s.push(runChild('child-save-sync', oursPrefix));
+    }
+    const oSave = summarize(saves.o);
+    const tSave = summarize(saves.t);
+    const oSaveSync = summarize(saves.s);
     // Both restore TensorFlow's file (the same bytes for both; warm in the page cache after the save).
     // Restores alternate ours / TF / ours-sync, one process per run, so load drifts hit all alike.
     const runs: Record<'o' | 's' | 't' | 'oi' | 'ti', PhaseResult[]> = { o: [], s: [], t: [], oi: [], ti: [] };
@@ -249,11 +269,6 @@ else {
       runs.oi.push(runChild('child-restore-into', tfPrefix));
       runs.ti.push(tf('restore-vars', tfPrefix, 1));
     }
-    const summarize = (rs: PhaseResult[]): PhaseResult => ({
-      ms: median(rs.map((x) => x.ms)),
-      baseKb: median(rs.map((x) => x.baseKb)),
-      hwmKb: Math.max(...rs.map((x) => x.hwmKb - x.baseKb)) + median(rs.map((x) => x.baseKb)),
-    });
     const oRestore = summarize(runs.o);
     const tRestore = summarize(runs.t);
     const oRestoreSync = summarize(runs.s);
@@ -318,7 +333,7 @@ else {
         `restore with get() ${mbps(oRestoreSync.ms).toFixed(0)} MiB/s`,
     );
     console.log(
-      `medians: save ${REPEATS} runs, restore ${REPEATS} runs, one tensor ${ONE_REPEATS} runs (open + get each time)`,
+      `medians: save ${REPEATS} runs and restore ${REPEATS} runs (one process each, ours and TF alternating), one tensor ${ONE_REPEATS} runs (open + get each time)`,
     );
     console.log(
       `one tensor: we read ${oOne.bytesRead} bytes (index ${indexSize} + tensor 4000), rchar ${oOne.rchar}; TF rchar ${tOne.rchar}`,
