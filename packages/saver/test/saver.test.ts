@@ -156,8 +156,7 @@ describe('saving', () => {
     expect(readFileSync(join(dir, 'checkpoint'), 'utf8')).toBe(
       'model_checkpoint_path: "model.ckpt-00000042"\nall_model_checkpoint_paths: "model.ckpt-00000042"\n',
     );
-    const moved = `${dir}-moved`;
-    mkdirSync(moved);
+    const moved = tempDir();
     for (const f of readdirSync(dir)) writeFileSync(join(moved, f), readFileSync(join(dir, f)));
     const back = { dtype: 'float32', shape: [2], data: new Float32Array(2) };
     await new Saver({ v: back }).restore(latestCheckpoint(moved)!);
