@@ -2,11 +2,11 @@
 // must name a complete checkpoint (or none, before the first save finished) that restores and verifies, and every
 // other checkpoint the state file lists must restore too, unless it was being deleted. The same directory is reused, so each new child also restarts
 // on what the previous one left.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { getCheckpointState, latestCheckpoint, Saver } from '@tensorgraft/saver';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
 
 const CHILD = join(import.meta.dirname, 'crash-child.mjs');
@@ -17,9 +17,19 @@ interface Child {
   run(delayMs: number): Promise<boolean>;
 }
 
+/** Every child not yet exited, killed after the test whatever its outcome. */
+const living = new Set<ChildProcess>();
+afterEach(async () => {
+  const exits = [...living].map((c) => new Promise((resolve) => c.once('exit', resolve)));
+  for (const c of living) c.kill('SIGKILL');
+  await Promise.all(exits);
+});
+
 /** Starts a child that imports everything and waits; run() lets it save and kills it `delayMs` later. */
 function startChild(dir: string): Child {
   const child = spawn(process.execPath, [CHILD, dir, '3'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  living.add(child);
+  child.on('exit', () => living.delete(child));
   let err = '';
   let out = '';
   child.stderr.on('data', (d) => (err += d));
