@@ -238,6 +238,10 @@ def test_v1_checkpoint_we_read(tmp):
     theirs = tf.train.load_checkpoint(prefix)
     for k, v in values.items():
         np.testing.assert_array_equal(theirs.get_tensor(k), v)
+    # V1 in, V2 out: TensorFlow reads the converted checkpoint, the partitioned variable whole.
+    v2 = str(tmp / "v2" / "model.ckpt")
+    assert run_cli("convert", prefix, v2).returncode == 0
+    assert tf_values(v2) == expect
 
 
 def test_verify_passes_on_tf_files_and_fails_on_damage(tmp):
