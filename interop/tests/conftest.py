@@ -51,3 +51,12 @@ def run_cli(*args, check=False, timeout=600):
 @pytest.fixture
 def tmp(tmp_path):
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def eager_mode_is_left_on(request):
+    """A test (or a module it imports) that turns eager execution off breaks every TF2 test after it; fail at the
+    culprit instead."""
+    import tensorflow as tf
+    yield
+    assert tf.executing_eagerly(), f"{request.node.nodeid} left TensorFlow in graph mode"
