@@ -3,6 +3,7 @@
 // `checkpoint` state file (its model_checkpoint_path, relative to the directory unless absolute).
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { ProtoError, parseText, tensorflow } from '@tensorgraft/proto';
 import { type BundleEntry, BundleReader, type ReadOptions } from './bundle-reader.js';
 import { BundleError } from './errors.js';
 import { SafetensorsReader } from './safetensors.js';
@@ -64,15 +65,22 @@ export function openCheckpoint(arg: string, options: ReadOptions = {}): Checkpoi
   return SafetensorsReader.open(r.path) as CheckpointReader;
 }
 
-/** The latest checkpoint named by `dir/checkpoint` (text CheckpointState: model_checkpoint_path: "..."). */
+/** The latest checkpoint named by `dir/checkpoint` (a text CheckpointState, parsed as TensorFlow's text_format does). */
 export function latestFromState(dir: string): string {
   const state = join(dir, 'checkpoint');
   if (!existsSync(state)) throw new BundleError('NOT_FOUND', 'directory has no checkpoint state file', { path: state });
-  const text = readFileSync(state, 'utf8');
-  const m = /^\s*model_checkpoint_path\s*:\s*"((?:[^"\\]|\\.)*)"/m.exec(text);
-  if (!m) throw new BundleError('CORRUPT_TABLE', 'checkpoint state file has no model_checkpoint_path', { path: state });
-  const p = JSON.parse(`"${m[1]}"`) as string;
-  return isAbsolute(p) ? p : join(dir, p);
+  let path: string | null | undefined;
+  try {
+    path = parseText(tensorflow.CheckpointState, readFileSync(state, 'utf8'), { path: state }).model_checkpoint_path;
+  } catch (err) {
+    if (!(err instanceof ProtoError)) throw err;
+    throw new BundleError('BAD_STATE_FILE', `checkpoint state file does not parse: ${err.message}`, {
+      path: state,
+      cause: err,
+    });
+  }
+  if (!path) throw new BundleError('BAD_STATE_FILE', 'checkpoint state file names no model_checkpoint_path', { path: state });
+  return isAbsolute(path) ? path : join(dir, path);
 }
 
 function head(path: string, at: 'start' | 'end', n: number): Buffer {

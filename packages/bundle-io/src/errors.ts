@@ -9,6 +9,7 @@ export type BundleErrorCode =
   | 'CORRUPT_ENTRY' // an index entry that contradicts itself (size vs dtype x shape, offset, shard id, slices)
   | 'CORRUPT_DATA' // tensor bytes that cannot be decoded (string lengths, V1 values)
   | 'DUPLICATE_KEY' // a key added twice or out of order
+  | 'BAD_STATE_FILE' // a `checkpoint` state file that does not parse or names no model path
   | 'UNSUPPORTED' // a dtype, version, compression or feature this package does not handle
   | 'INVALID_ARGUMENT' // the caller passed something inconsistent (shape vs data length, bad slice)
   | 'IO'; // the file system refused (permission, disk full)

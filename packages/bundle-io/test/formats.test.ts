@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import {
   BundleReader,
   bytesSource,
+  latestFromState,
   openCheckpoint,
   resolveCheckpoint,
   TableBuilder,
   TableReader,
 } from '@tensorgraft/bundle-io';
-import { crc32c, maskCrc } from '@tensorgraft/proto';
+import { crc32c, maskCrc, printText, tensorflow } from '@tensorgraft/proto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expected, fixture, tensorToJson } from './fixtures.js';
 
@@ -97,5 +98,29 @@ describe('resolveCheckpoint / openCheckpoint', () => {
     expect(r.names()).toEqual(Object.keys(exp.tensors).sort());
     r.close();
     expect(() => resolveCheckpoint(join(tmp, 'nothing-here'))).toThrow(/no checkpoint/);
+  });
+
+  it('reads the state file with the text format parser: quotes, apostrophes and UTF-8 in the path', () => {
+    const exp = expected('saver');
+    const dir = join(tmp, 'state-escapes');
+    const name = `bob's "best" mödel`;
+    mkdirSync(dir);
+    for (const suffix of ['.index', '.data-00000-of-00001']) {
+      cpSync(fixture('saver', exp.prefix + suffix), join(dir, name + suffix));
+    }
+    // printText writes what TensorFlow's text_format writes (\' and \" escapes), checked in @tensorgraft/proto
+    writeFileSync(join(dir, 'checkpoint'), printText(tensorflow.CheckpointState, { model_checkpoint_path: name }));
+    expect(readFileSync(join(dir, 'checkpoint'), 'utf8')).toContain("bob\\'s \\\"best\\\"");
+    expect(latestFromState(dir)).toBe(join(dir, name));
+    expect(openCheckpoint(dir).names()).toEqual(Object.keys(exp.tensors).sort());
+  });
+
+  it('names a state file that does not parse or has no model path (BAD_STATE_FILE)', () => {
+    const dir = join(tmp, 'state-bad');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'checkpoint'), 'model_checkpoint_path: "unterminated\n');
+    expect(() => latestFromState(dir)).toThrow(expect.objectContaining({ code: 'BAD_STATE_FILE', path: join(dir, 'checkpoint') }));
+    writeFileSync(join(dir, 'checkpoint'), 'all_model_checkpoint_paths: "a"\n');
+    expect(() => latestFromState(dir)).toThrow(/names no model_checkpoint_path/);
   });
 });
