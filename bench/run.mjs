@@ -18,7 +18,9 @@ if (unknown.length) {
 let failed = 0;
 for (const area of wanted.length ? wanted : all) {
   console.log(`\n## bench: ${area}`);
-  const r = spawnSync(join(here, 'node_modules', '.bin', 'tsx'), [join(here, 'src', `${area}.ts`)], { stdio: 'inherit' });
+  const r = spawnSync(join(here, 'node_modules', '.bin', 'tsx'), [join(here, 'src', `${area}.ts`)], {
+    stdio: 'inherit',
+  });
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

@@ -61,15 +61,20 @@ print(json.dumps(res))
 
 const dir = mkdtempSync(join(tmpdir(), 'tg-bench-proto-'));
 try {
-  const py = runPython<{ decode: number; encode: number; print: number; parse: number; bytes: number; text_bytes: number }>(
-    PY,
-    [dir, String(NODES), String(REPEATS)],
-  );
+  const py = runPython<{
+    decode: number;
+    encode: number;
+    print: number;
+    parse: number;
+    bytes: number;
+    text_bytes: number;
+  }>(PY, [dir, String(NODES), String(REPEATS)]);
   const binary = readFileSync(join(dir, 'g.pb'));
   const text = readFileSync(join(dir, 'g.pbtxt'), 'utf8');
   const graph = decodeMessage(tensorflow.GraphDef, binary);
   // Same output as Python, or the comparison means nothing.
-  if (Buffer.compare(Buffer.from(encodeMessage(tensorflow.GraphDef, graph)), binary) !== 0) throw new Error('encode differs from Python');
+  if (Buffer.compare(Buffer.from(encodeMessage(tensorflow.GraphDef, graph)), binary) !== 0)
+    throw new Error('encode differs from Python');
   if (printText(tensorflow.GraphDef, graph) !== text) throw new Error('printText differs from Python');
 
   const ours = {

@@ -1,2 +1,2 @@
-export { main, type Io } from './main.js';
-export { type Command, type CommandContext, type ParsedArgs, UsageError, InputProblem } from './command.js';
+export { type Command, type CommandContext, InputProblem, type ParsedArgs, UsageError } from './command.js';
+export { type Io, main } from './main.js';

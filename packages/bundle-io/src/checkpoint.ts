@@ -79,7 +79,8 @@ export function latestFromState(dir: string): string {
       cause: err,
     });
   }
-  if (!path) throw new BundleError('BAD_STATE_FILE', 'checkpoint state file names no model_checkpoint_path', { path: state });
+  if (!path)
+    throw new BundleError('BAD_STATE_FILE', 'checkpoint state file names no model_checkpoint_path', { path: state });
   return isAbsolute(path) ? path : join(dir, path);
 }
 

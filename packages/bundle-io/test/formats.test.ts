@@ -110,7 +110,7 @@ describe('resolveCheckpoint / openCheckpoint', () => {
     }
     // printText writes what TensorFlow's text_format writes (\' and \" escapes), checked in @tensorgraft/proto
     writeFileSync(join(dir, 'checkpoint'), printText(tensorflow.CheckpointState, { model_checkpoint_path: name }));
-    expect(readFileSync(join(dir, 'checkpoint'), 'utf8')).toContain("bob\\'s \\\"best\\\"");
+    expect(readFileSync(join(dir, 'checkpoint'), 'utf8')).toContain('bob\\\'s \\"best\\"');
     expect(latestFromState(dir)).toBe(join(dir, name));
     expect(openCheckpoint(dir).names()).toEqual(Object.keys(exp.tensors).sort());
   });
@@ -119,7 +119,9 @@ describe('resolveCheckpoint / openCheckpoint', () => {
     const dir = join(tmp, 'state-bad');
     mkdirSync(dir);
     writeFileSync(join(dir, 'checkpoint'), 'model_checkpoint_path: "unterminated\n');
-    expect(() => latestFromState(dir)).toThrow(expect.objectContaining({ code: 'BAD_STATE_FILE', path: join(dir, 'checkpoint') }));
+    expect(() => latestFromState(dir)).toThrow(
+      expect.objectContaining({ code: 'BAD_STATE_FILE', path: join(dir, 'checkpoint') }),
+    );
     writeFileSync(join(dir, 'checkpoint'), 'all_model_checkpoint_paths: "a"\n');
     expect(() => latestFromState(dir)).toThrow(/names no model_checkpoint_path/);
   });

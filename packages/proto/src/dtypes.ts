@@ -71,7 +71,13 @@ export interface DTypeInfo {
   readonly kind: ElementKind;
 }
 
-type Row = [name: string, enumName: keyof typeof DataType, itemSize: number, array: TypedArrayCtor | undefined, kind: ElementKind];
+type Row = [
+  name: string,
+  enumName: keyof typeof DataType,
+  itemSize: number,
+  array: TypedArrayCtor | undefined,
+  kind: ElementKind,
+];
 const ROWS: Row[] = [
   ['float32', 'DT_FLOAT', 4, Float32Array, 'float'],
   ['float64', 'DT_DOUBLE', 8, Float64Array, 'float'],

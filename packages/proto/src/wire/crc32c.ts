@@ -26,7 +26,14 @@ export const crc32cJs: Crc32cFn = (() => {
     tables.push(next);
   }
   const [T0, T1, T2, T3, T4, T5, T6, T7] = tables as [
-    Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
   ];
   return (input: Uint8Array, initialState = 0): number => {
     let crc = ~initialState >>> 0;
