@@ -1,0 +1,154 @@
+// saveMixed(): the mixed model as TensorFlow keeps one: `<prefix>.index` + `.data-00000-of-00001` with every variable
+// under its mixed name (the key TensorFlow's Saver uses: the variable's op name), then `<prefix>.meta`, the graph with
+// one tf.compat.v1 Saver subgraph over all variables (so import_meta_graph + Saver.restore work on it).
+// Values come either from the session (after training) or straight from each model's source checkpoint: those are
+// read by bundle-io and written back with the same dtype and bytes (no TensorFlow.js on the way, one tensor in memory
+// at a time). Each file is written under a temporary name and renamed, data and index before the meta graph.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type * as tf from '@tensorflow/tfjs-core';
+import { BundleWriter, type CheckpointReader, openCheckpoint, type Tensor } from '@tensorgraft/bundle-io';
+import { addSaverOps, exportMetaGraph, readAttr, type Session, serializeMetaGraph } from '@tensorgraft/graph';
+import { dtypeName, type tensorflow } from '@tensorgraft/proto';
+import { writeFileAtomic } from '@tensorgraft/saver';
+import { MixerError } from './errors.js';
+import type { Mixed } from './mixed.js';
+import { fromTfjs } from './tensor-convert.js';
+import { globalVariables, trainableVariables } from './trainable.js';
+
+export interface SaveMixedOptions {
+  /** Read variable values from this session (needed for variables without a source checkpoint). */
+  session?: Session;
+  /**
+   * Which variables are copied byte for byte from their model's checkpoint instead of read from the session:
+   * 'all' (the default without a session), 'frozen' (those not in trainable_variables: a frozen backbone is not
+   * read back out of TensorFlow.js; only right when nothing assigned them since restoreMixed), 'none' (the default
+   * with a session).
+   */
+  stream?: 'all' | 'frozen' | 'none';
+  /** Write `<prefix>.meta` (default true). */
+  writeMetaGraph?: boolean;
+}
+
+export interface SaveMixedReport {
+  prefix: string;
+  /** Checkpoint keys written, in order. */
+  keys: string[];
+  /** Variables copied from their source checkpoint. */
+  streamed: string[];
+  /** Variables read from the session. */
+  fromSession: string[];
+  /** Bytes of tensor data written. */
+  bytes: number;
+  /** The meta graph file, when written. */
+  metaGraph?: string;
+}
+
+/** The SaverDef of the mixed graph's Saver (added on first use, and again if variables were added since). */
+export function saverFor(mixed: Mixed): tensorflow.SaverDef {
+  const count = globalVariables(mixed.graph).size;
+  if (!mixed.saverDef || count !== mixed.saverVariableCount) {
+    mixed.saverDef = addSaverOps(mixed.graph);
+    mixed.saverVariableCount = count;
+  }
+  return mixed.saverDef;
+}
+
+const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+export async function saveMixed(
+  mixed: Mixed,
+  prefix: string,
+  options: SaveMixedOptions = {},
+): Promise<SaveMixedReport> {
+  const session = options.session;
+  const stream = options.stream ?? (session ? 'none' : 'all');
+  const vars = globalVariables(mixed.graph);
+  const trainable = new Set(trainableVariables(mixed.graph));
+  const saverDef = saverFor(mixed);
+
+  const plan = [...vars.keys()].sort(byBytes).map((variable) => {
+    const entry = mixed.restoreMap.get(variable);
+    const streamIt = entry !== undefined && (stream === 'all' || (stream === 'frozen' && !trainable.has(variable)));
+    if (!streamIt && !session) {
+      throw new MixerError('NO_VALUE', 'the variable has no source checkpoint: pass a session to save it', {
+        variable,
+      });
+    }
+    return { variable, entry: streamIt ? entry : undefined };
+  });
+
+  try {
+    mkdirSync(dirname(prefix), { recursive: true });
+  } catch (cause) {
+    throw new MixerError('IO', 'cannot create the output directory', { path: dirname(prefix), cause });
+  }
+  const readers = new Map<string, CheckpointReader>();
+  const writer = new BundleWriter(prefix);
+  const report: SaveMixedReport = { prefix, keys: [], streamed: [], fromSession: [], bytes: 0 };
+  try {
+    for (const { variable, entry } of plan) {
+      let tensor: Tensor;
+      if (entry) {
+        let reader = readers.get(entry.checkpoint);
+        if (!reader) {
+          reader = open(entry.checkpoint, entry.model);
+          readers.set(entry.checkpoint, reader);
+        }
+        tensor = readTensor(reader, entry.key, variable, entry.checkpoint, entry.model);
+        report.streamed.push(variable);
+      } else {
+        tensor = await sessionValue(session!, mixed, variable, vars.get(variable)!.snapshot_name ?? `${variable}:0`);
+        report.fromSession.push(variable);
+      }
+      writer.add(variable, tensor);
+      report.keys.push(variable);
+    }
+    report.bytes = writer.dataSize;
+    writer.finish();
+  } catch (cause) {
+    writer.abort();
+    if (cause instanceof MixerError) throw cause;
+    throw new MixerError('IO', 'cannot write the checkpoint', { path: prefix, cause });
+  } finally {
+    for (const r of readers.values()) r.close();
+  }
+  if (options.writeMetaGraph ?? true) {
+    const path = `${prefix}.meta`;
+    try {
+      writeFileAtomic(path, serializeMetaGraph(exportMetaGraph(mixed.graph, { saverDef })));
+    } catch (cause) {
+      throw new MixerError('IO', 'cannot write the meta graph', { path, cause });
+    }
+    report.metaGraph = path;
+  }
+  return report;
+}
+
+function open(path: string, model: string): CheckpointReader {
+  try {
+    return openCheckpoint(path);
+  } catch (cause) {
+    throw new MixerError('IO', 'cannot open the checkpoint', { model, path, cause });
+  }
+}
+
+function readTensor(reader: CheckpointReader, key: string, variable: string, path: string, model: string): Tensor {
+  try {
+    return reader.get(key);
+  } catch (cause) {
+    throw new MixerError('IO', `cannot read '${key}' from the checkpoint`, { model, variable, path, cause });
+  }
+}
+
+async function sessionValue(session: Session, mixed: Mixed, variable: string, snapshot: string): Promise<Tensor> {
+  const node = mixed.graph.requireNode(variable);
+  const dt = readAttr.type(node, 'dtype');
+  const dtype = dtypeName(dt > 100 ? dt - 100 : dt);
+  const value = (await session.run(snapshot)) as tf.Tensor;
+  try {
+    return fromTfjs(value, dtype, variable);
+  } finally {
+    value.dispose();
+  }
+}
