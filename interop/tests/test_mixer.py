@@ -8,7 +8,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from conftest import run_node_json
+from conftest import run_cli, run_node_json
 
 v1 = tf.compat.v1
 
@@ -111,3 +111,21 @@ def test_tensorflow_runs_and_restores_our_merge(tmp):
         assert len(backbone) == 4
         assert all(grad is None for grad in tf.gradients(loss, backbone))
         assert all(grad is not None for grad in tf.gradients(loss, v1.trainable_variables()))
+
+
+def test_tensorflow_restores_what_tensorgraft_merge_writes(tmp):
+    a, b = str(tmp / "a" / "model.ckpt"), str(tmp / "b" / "model.ckpt")
+    os.makedirs(tmp / "a")
+    os.makedirs(tmp / "b")
+    write_extractor(a)
+    write_head(b)
+    out = str(tmp / "cli" / "merged")
+    proc = run_cli("merge", "--model", f"features={a}.meta", "--model", f"classifier={b}",
+                   "--wire", "classifier/x:0=features/features:0", "-o", out, "--json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["tensors"] == 8
+    images = np.random.RandomState(1).uniform(-1, 1, [3, 16, 16, 3]).astype(np.float32)
+    want = run_meta(b, "probs:0", {"x:0": run_meta(a, "features:0", {"images:0": images})})
+    got = run_meta(out, "classifier/probs:0", {"features/images:0": images})
+    assert np.max(np.abs(got - want)) <= 1e-6

@@ -8,6 +8,7 @@ export function parseArgs(argv: readonly string[], command: Command): ParsedArgs
   const flags = new Set([...(command.flags ?? []), ...GLOBAL_FLAGS]);
   const positionals: string[] = [];
   const options = new Map<string, string | true>();
+  const repeated = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') {
@@ -21,6 +22,7 @@ export function parseArgs(argv: readonly string[], command: Command): ParsedArgs
         const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
         if (value === undefined) throw new UsageError(`${name} needs a value`);
         options.set(name, value);
+        repeated.set(name, [...(repeated.get(name) ?? []), value]);
       } else if (flags.has(name) && eq < 0) {
         options.set(name, true);
       } else {
@@ -30,7 +32,7 @@ export function parseArgs(argv: readonly string[], command: Command): ParsedArgs
     }
     positionals.push(arg);
   }
-  return { positionals, options };
+  return { positionals, options, repeated };
 }
 
 /** The positional at `index`, or a UsageError naming it. */
@@ -50,4 +52,9 @@ export function expectPositionals(args: ParsedArgs, max: number): void {
 export function stringOption(args: ParsedArgs, name: string): string | undefined {
   const v = args.options.get(name);
   return typeof v === 'string' ? v : undefined;
+}
+
+/** Every value given for a value option that may repeat, in order. */
+export function repeatedOption(args: ParsedArgs, name: string): string[] {
+  return args.repeated?.get(name) ?? [];
 }

@@ -16,6 +16,8 @@ export interface ParsedArgs {
   positionals: string[];
   /** `--flag value` and `--flag=value` options; boolean flags map to true. */
   options: Map<string, string | true>;
+  /** Every value of each value option, in order, for options that may repeat (`--model a --model b`). */
+  repeated?: Map<string, string[]>;
 }
 
 export interface CommandContext {

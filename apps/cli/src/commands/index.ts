@@ -6,6 +6,7 @@ import { diffCommand } from './diff.js';
 import { eventsCommand } from './events.js';
 import { graphCommand } from './graph.js';
 import { lsCommand } from './ls.js';
+import { mergeCommand } from './merge.js';
 import { verifyCommand } from './verify.js';
 
 export const commands: readonly Command[] = [
@@ -16,4 +17,5 @@ export const commands: readonly Command[] = [
   convertCommand,
   eventsCommand,
   graphCommand,
+  mergeCommand,
 ];
