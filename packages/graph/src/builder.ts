@@ -5,6 +5,7 @@ import { DataType, dtypeInfo, tensorflow } from '@tensorgraft/proto';
 import { type AttrValue, attr } from './attrs.js';
 import { GraphKeys } from './collections.js';
 import { GraphError } from './errors.js';
+import { type GradientsOptions, gradients } from './gradients/gradients.js';
 import type { Graph, NodeDef } from './graph.js';
 import { parseInput } from './names.js';
 import { outputTypes } from './ops/op-registry.js';
@@ -577,6 +578,25 @@ export class GraphBuilder {
           ops.map((o) => parseInput(o).node),
           () => this.graph.createOp('NoOp', [], {}, scope),
         ).name,
+    );
+  }
+
+  /**
+   * tf.compat.v1.gradients: d(sum of ys)/d(x) for each x, null where x does not reach a y. A variable stands for
+   * its variable tensor (`v:0`: the ref or the resource handle), as Python passes it.
+   */
+  gradients(
+    ys: Input | readonly Input[],
+    xs: Input | readonly Input[],
+    options: GradientsOptions = {},
+  ): (string | null)[] {
+    const list = (v: Input | readonly Input[]) => (Array.isArray(v) ? (v as readonly Input[]) : [v as Input]);
+    const name = (v: Input) => (typeof v === 'string' ? v : `${v.name}:0`);
+    return gradients(
+      this.graph,
+      list(ys).map((y) => (typeof y === 'string' ? y : y.value)),
+      list(xs).map(name),
+      options,
     );
   }
 

@@ -18,6 +18,14 @@ export {
 } from './builder.js';
 export { type CollectionItem, GraphKeys, VARIABLE_COLLECTIONS } from './collections.js';
 export { GraphError, type GraphErrorCode, type GraphErrorDetails } from './errors.js';
+export {
+  differentiableOpTypes,
+  Emitter,
+  type GradFn,
+  type GradientsOptions,
+  gradientFunction,
+  gradients,
+} from './gradients/index.js';
 export { Graph, type NodeDef, type NodeSpec } from './graph.js';
 export { type ExportOptions, graphFromGraphDef, graphToGraphDef, topoOrder, validateNodes } from './graph-def.js';
 export { type ImportGraphDefOptions, type ImportResult, importGraphDef, type Rename } from './import-graph-def.js';

@@ -1,0 +1,185 @@
+// Gradient functions of array ops, after python/ops/array_grad.py. Where TensorFlow returns IndexedSlices (GatherV2),
+// the gradient here is the dense tensor they stand for (UnsortedSegmentSum), which is what applying them computes.
+import { DataType } from '@tensorgraft/proto';
+import { attr, read } from '../attrs.js';
+import { GraphError } from '../errors.js';
+import type { NodeDef } from '../graph.js';
+import { opDefaults } from '../ops/op-registry.js';
+import type { Emitter } from './emitter.js';
+import { sub } from './math-grad.js';
+import type { GradFn } from './registry.js';
+
+const inputs = (op: NodeDef): string[] =>
+  op.input.filter((s) => !s.startsWith('^')).map((i) => (i.includes(':') ? i : `${i}:0`));
+const input = (op: NodeDef, k: number): string => inputs(op)[k]!;
+const output = (op: NodeDef, k = 0): string => `${op.name}:${k}`;
+
+/** array_grad._ReshapeToInput. */
+const reshapeToInput = (em: Emitter, op: NodeDef, g: string): string => em.reshape(g, em.shapeOf(input(op, 0)));
+
+const pass: GradFn = (_em, _op, [g]) => [g!];
+
+/** A zero gradient for each output that got none (as the gradient driver fills them). */
+function filled(em: Emitter, op: NodeDef, grads: readonly (string | null)[]): string[] {
+  return grads.map((g, k) => g ?? em.zerosLike(output(op, k)));
+}
+
+export const arrayGradients: Record<string, GradFn> = {
+  Identity: pass,
+  Snapshot: pass,
+  ReadVariableOp: pass,
+  PlaceholderWithDefault: pass,
+  IdentityN: (_em, _op, grads) => [...grads],
+  Reshape(em, op, [g]) {
+    const x = input(op, 0);
+    const s = em.shape(x);
+    if (s !== null && !s.every((d) => d >= 0)) {
+      const unknown = s.filter((d) => d < 0).length;
+      if (unknown === 1 && !s.includes(0))
+        return [em.reshape(g!, { value: s.map((d) => (d < 0 ? -1 : d)), shape: [s.length] }), null];
+    }
+    return [em.reshape(g!, em.shapeOf(x)), null];
+  },
+  Squeeze: (em, op, [g]) => [reshapeToInput(em, op, g!)],
+  ExpandDims: (em, op, [g]) => [reshapeToInput(em, op, g!), null],
+  Transpose(em, op, [g]) {
+    const inv = em.t('InvertPermutation', [input(op, 1)]);
+    return [em.t('Transpose', [g!, inv], {}, 'transpose'), null];
+  },
+  Pack(em, op, [g]) {
+    const d = opDefaults('Pack');
+    const n = read.i(op, 'N', d);
+    const u = em.op('Unpack', [g!], { num: attr.i(n), axis: attr.i(read.i(op, 'axis', d)) }, 'unstack');
+    return Array.from({ length: n }, (_, k) => `${u.name}:${k}`);
+  },
+  Unpack(em, op, grads) {
+    const axis = read.i(op, 'axis', opDefaults('Unpack'));
+    return [em.t('Pack', filled(em, op, grads), { axis: attr.i(axis) }, 'stack')];
+  },
+  ConcatV2(em, op, [g]) {
+    const all = inputs(op);
+    const values = all.slice(0, -1);
+    if (values.length === 1) return [g!, null];
+    const rank = em.rankOf(values[0]!);
+    const dim = em.t('FloorMod', [all[all.length - 1]!, rank], {}, 'mod');
+    const known = values.every((v) => em.fullyDefined(v));
+    const sizes = known
+      ? values.map((v) => em.shapeOf(v))
+      : (() => {
+          const sn = em.op('ShapeN', values, { out_type: attr.type(DataType.DT_INT32) });
+          return values.map((_, k) => `${sn.name}:${k}`);
+        })();
+    const offsets = em.op('ConcatOffset', [dim, ...sizes]);
+    return [...sizes.map((s, k) => em.t('Slice', [g!, `${offsets.name}:${k}`, s])), null];
+  },
+  Split(em, op, grads) {
+    return [null, em.t('ConcatV2', [...filled(em, op, grads), input(op, 0)], {}, 'concat')];
+  },
+  SplitV(em, op, grads) {
+    return [em.t('ConcatV2', [...filled(em, op, grads), input(op, 2)], {}, 'concat'), null, null];
+  },
+  ReverseV2: (em, op, [g]) => [em.t('ReverseV2', [g!, input(op, 1)]), null],
+  Fill: (em, _op, [g]) => [null, em.reduceSum(g!, allAxes(em, g!))],
+  BroadcastTo(em, op, [g]) {
+    const x = input(op, 0);
+    const xs = em.shapeOf(x);
+    const target = em.constInts(input(op, 1));
+    const bs = target ? em.constant(target, DataType.DT_INT32) : input(op, 1);
+    const bga = em.op('BroadcastGradientArgs', [bs, xs]);
+    return [em.reshape(em.reduceSum(g!, `${bga.name}:1`, true), xs), null];
+  },
+  Tile(em, op, [g]) {
+    // the gradient sums the tiles: reshape to [m0, d0, m1, d1, ...] and reduce the even axes
+    const x = input(op, 0);
+    const shape = em.shapeOf(x);
+    const stacked = em.t('Pack', [input(op, 1), shape], { axis: attr.i(1) }, 'stack');
+    const split = em.reshape(stacked, { value: [-1], shape: [1] });
+    const axes = em.t('Range', [{ value: 0 }, em.sizeOf(split), { value: 2 }], {}, 'range');
+    return [em.reduceSum(em.reshape(g!, split), axes), null];
+  },
+  Slice(em, op, [g]) {
+    const x = input(op, 0);
+    const begin = input(op, 1);
+    const rank = em.rankOf(x);
+    const sliceSize = em.shapeOf(output(op));
+    const shape = em.t('Pack', [rank, { value: 1 }], { axis: attr.i(0) }, 'stack');
+    const before = em.reshape(begin, shape);
+    const after = em.reshape(sub(em, sub(em, em.shapeOf(x), sliceSize), begin), shape);
+    const paddings = em.t('ConcatV2', [before, after, { value: 1 }], {}, 'concat');
+    return [em.t('Pad', [g!, paddings]), null, null];
+  },
+  StridedSlice(em, op, [g]) {
+    const [x, begin, end, strides] = inputs(op) as [string, string, string, string];
+    const d = opDefaults('StridedSlice');
+    const masks = ['begin_mask', 'end_mask', 'ellipsis_mask', 'new_axis_mask', 'shrink_axis_mask'];
+    const a: Record<string, ReturnType<typeof attr.i>> = {};
+    for (const m of masks) a[m] = attr.i(read.i(op, m, d));
+    const lit = (t: string) => {
+      const v = em.constInts(t);
+      return v ? { value: v, shape: [v.length] } : t;
+    };
+    return [em.t('StridedSliceGrad', [em.shapeOf(x), lit(begin), lit(end), lit(strides), g!], a), null, null, null];
+  },
+  Pad: padGrad,
+  PadV2: padGrad,
+  GatherV2(em, op, [g]) {
+    const [params, indices, axis] = inputs(op) as [string, string, string];
+    const ax = em.constInts(axis);
+    if (ax?.[0] !== 0 || read.i(op, 'batch_dims', opDefaults('GatherV2')) !== 0)
+      return [null, null, null].map((_, k) => (k === 0 ? gatherGradGeneral(em, op, g!) : null));
+    const paramsShape = em.colocate(params, () => em.shapeOf(params));
+    const size = em.t('ExpandDims', [em.sizeOf(indices), { value: 0, shape: [] }], {}, 'ExpandDims');
+    const tail = em.t(
+      'StridedSlice',
+      [paramsShape, { value: [1], shape: [1] }, { value: [0], shape: [1] }, { value: [1], shape: [1] }],
+      {
+        begin_mask: attr.i(0),
+        end_mask: attr.i(1),
+        ellipsis_mask: attr.i(0),
+        new_axis_mask: attr.i(0),
+        shrink_axis_mask: attr.i(0),
+      },
+      'strided_slice',
+    );
+    const valuesShape = em.t('ConcatV2', [size, tail, { value: 0 }], {}, 'concat');
+    const values = em.reshape(g!, valuesShape);
+    const idx = em.reshape(indices, size);
+    // IndexedSlices(values, idx, paramsShape) made dense
+    const n = em.t(
+      'StridedSlice',
+      [paramsShape, { value: [0], shape: [1] }, { value: [1], shape: [1] }, { value: [1], shape: [1] }],
+      {
+        begin_mask: attr.i(0),
+        end_mask: attr.i(0),
+        ellipsis_mask: attr.i(0),
+        new_axis_mask: attr.i(0),
+        shrink_axis_mask: attr.i(1),
+      },
+      'strided_slice',
+    );
+    return [em.t('UnsortedSegmentSum', [values, idx, n]), null, null];
+  },
+};
+
+function allAxes(em: Emitter, t: string): { value: number[]; shape: number[] } | string {
+  const s = em.shape(t);
+  if (s) return { value: s.map((_, i) => i), shape: [s.length] };
+  return em.t('Range', [{ value: 0 }, em.rankOf(t), { value: 1 }], {}, 'range');
+}
+
+function padGrad(em: Emitter, op: NodeDef, [g]: (string | null)[]): (string | null)[] {
+  const x = input(op, 0);
+  const a = input(op, 1);
+  const stacked = em.t('Pack', [em.rankOf(x), { value: 1 }], { axis: attr.i(0) }, 'stack');
+  const before = em.t('Slice', [a, { value: [0, 0], shape: [2] }, stacked]);
+  const begin = em.reshape(before, { value: [-1], shape: [1] });
+  const sizes = em.shapeOf(x);
+  const xg = em.t('Slice', [g!, begin, sizes]);
+  return op.input.filter((i) => !i.startsWith('^')).length === 3 ? [xg, null, null] : [xg, null];
+}
+
+function gatherGradGeneral(_em: Emitter, op: NodeDef, _g: string): never {
+  throw new GraphError('UNSUPPORTED_OP', 'the gradient of GatherV2 is supported on axis 0 with batch_dims 0 only', {
+    node: op.name,
+  });
+}

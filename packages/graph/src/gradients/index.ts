@@ -1,0 +1,3 @@
+export { type Arg, Emitter, type Literal } from './emitter.js';
+export { type GradientsOptions, gradients } from './gradients.js';
+export { differentiableOpTypes, type GradFn, gradientFunction } from './registry.js';

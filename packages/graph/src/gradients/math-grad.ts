@@ -1,0 +1,387 @@
+// Gradient functions of math ops, after python/ops/math_grad.py: the same ops, in the same order, with the names
+// Python's wrappers give them (`Mul` from math_ops.multiply, `mul` from the * operator, `truediv` from /, `Neg` from
+// unary minus), and the same static-shape shortcuts (a Const shape when fully known, no reduction when shapes match).
+import { DataType } from '@tensorgraft/proto';
+import { attr, read } from '../attrs.js';
+import type { NodeDef } from '../graph.js';
+import { opDefaults } from '../ops/op-registry.js';
+import type { Arg, Emitter } from './emitter.js';
+import type { GradFn } from './registry.js';
+
+const input = (op: NodeDef, k: number): string => {
+  const i = op.input.filter((s) => !s.startsWith('^'))[k]!;
+  return i.includes(':') ? i : `${i}:0`;
+};
+const output = (op: NodeDef, k = 0): string => `${op.name}:${k}`;
+
+// operators (python/ops/math_ops.py binary_op_wrapper): a scalar operand becomes a Const `x` or `y` in the op's scope
+export const mul = (em: Emitter, a: string | number, b: string | number, name = 'mul'): string =>
+  em.t('Mul', [lit(em, a, b), lit(em, b, a)], {}, name);
+export const add = (em: Emitter, a: string | number, b: string | number, name = 'add'): string =>
+  em.t('AddV2', [lit(em, a, b), lit(em, b, a)], {}, name);
+export const sub = (em: Emitter, a: string | number, b: string | number, name = 'sub'): string =>
+  em.t('Sub', [lit(em, a, b), lit(em, b, a)], {}, name);
+export const truediv = (em: Emitter, a: string, b: string, name = 'truediv'): string =>
+  em.t('RealDiv', [a, b], {}, name);
+export const neg = (em: Emitter, a: string, name = 'Neg'): string => em.t('Neg', [a], {}, name);
+
+function lit(em: Emitter, v: string | number, other: string | number): string | { value: number; dtype: number } {
+  if (typeof v === 'string') return v;
+  return { value: v, dtype: em.dtype(other as string) };
+}
+
+/** math_grad._ShapesFullySpecifiedAndEqual. */
+function shapesEqual(em: Emitter, x: string, y: string, grad: string): boolean {
+  const sx = em.fullyDefined(x);
+  const sy = em.shape(y);
+  const sg = em.shape(grad);
+  const same = (a: readonly number[] | null, b: readonly number[] | null) =>
+    a !== null && b !== null && a.length === b.length && a.every((d, i) => d === b[i]);
+  return sx !== null && same(sx, sy) && same(sx, sg);
+}
+
+/** math_grad._InferGradientReductionAxes on static shapes; null when a dim that matters is unknown. */
+function inferAxes(em: Emitter, x: string, y: string): [number[], number[]] | null {
+  const xs = em.shape(x);
+  const ys = em.shape(y);
+  if (!xs || !ys) return null;
+  const r = Math.max(xs.length, ys.length);
+  const xa: number[] = [];
+  const ya: number[] = [];
+  for (let a = 0; a < r; a++) {
+    const xd = a < r - xs.length ? 1 : xs[a - (r - xs.length)]!;
+    const yd = a < r - ys.length ? 1 : ys[a - (r - ys.length)]!;
+    if (xd === 1 && yd !== 1) xa.push(a);
+    else if (yd === 1 && xd !== 1) ya.push(a);
+    else if (xd < 0 || yd < 0) return null;
+  }
+  return [xa, ya];
+}
+
+/** math_grad._ReduceGradientArgs: sum each gradient over its broadcast axes and reshape it to its input's shape. */
+export function reduceGradientArgs(
+  em: Emitter,
+  x: string,
+  y: string,
+  gx: string | null,
+  gy: string | null,
+): [string | null, string | null] {
+  if (gx === null && gy === null) return [gx, gy];
+  const xShape = em.shapeOf(x);
+  const yShape = em.shapeOf(y);
+  const axes = inferAxes(em, x, y);
+  let xAxes: string | number[];
+  let yAxes: string | number[];
+  let xMust = true;
+  let yMust = true;
+  if (axes === null) {
+    const bga = em.op('BroadcastGradientArgs', [xShape, yShape]);
+    xAxes = `${bga.name}:0`;
+    yAxes = `${bga.name}:1`;
+  } else {
+    [xAxes, yAxes] = axes;
+    const xr = em.shape(x)!.length;
+    const yr = em.shape(y)!.length;
+    xMust = xAxes.length > 0 || xr < yr;
+    yMust = yAxes.length > 0 || yr < xr;
+  }
+  const reduce = (g: string | null, shape: string, ax: string | number[], must: boolean) => {
+    if (g === null || !must) return g;
+    const s = em.reduceSum(g, typeof ax === 'string' ? ax : { value: ax, shape: [ax.length] }, true);
+    return em.reshape(s, shape);
+  };
+  return [reduce(gx, xShape, xAxes, xMust), reduce(gy, yShape, yAxes, yMust)];
+}
+
+const withGrad = <T>(em: Emitter, g: string, fn: () => T): T => em.controlDependencies([g], fn);
+
+export const mathGradients: Record<string, GradFn> = {
+  AddN: (_em, op, [g]) => op.input.filter((i) => !i.startsWith('^')).map(() => g!),
+  Add: addGrad,
+  AddV2: addGrad,
+  Sub(em, op, [g]) {
+    const x = input(op, 0);
+    const y = input(op, 1);
+    if (shapesEqual(em, x, y, g!)) return [g!, neg(em, g!)];
+    return reduceGradientArgs(em, x, y, g!, neg(em, g!));
+  },
+  Mul(em, op, [g]) {
+    const x = input(op, 0);
+    const y = input(op, 1);
+    const d = em.dtype(g!);
+    if (shapesEqual(em, x, y, g!) && (d === DataType.DT_INT32 || d === DataType.DT_FLOAT))
+      return [em.t('Mul', [g!, y]), em.t('Mul', [g!, x])];
+    const gx = em.t('Mul', [g!, y]);
+    const gy = em.t('Mul', [x, g!]);
+    return reduceGradientArgs(em, x, y, gx, gy);
+  },
+  RealDiv: divGrad('RealDiv'),
+  Div: divGrad('RealDiv'),
+  Neg: (em, _op, [g]) => [neg(em, g!)],
+  Abs: (em, op, [g]) => [mul(em, g!, em.t('Sign', [input(op, 0)]))],
+  Sign: (em, op) => [em.zerosLike(input(op, 0))],
+  Reciprocal: (em, op, [g]) => [em.t('ReciprocalGrad', [output(op), g!])],
+  Square(em, op, [g]) {
+    const x = input(op, 0);
+    return withGrad(em, g!, () => {
+      const two = em.constant(2, em.dtype(x));
+      return [em.t('Mul', [g!, em.t('Mul', [x, two])])];
+    });
+  },
+  Sqrt: (em, op, [g]) => [em.t('SqrtGrad', [output(op), g!])],
+  Rsqrt: (em, op, [g]) => [em.t('RsqrtGrad', [output(op), g!])],
+  Exp: (em, op, [g]) => withGrad(em, g!, () => [mul(em, g!, output(op))]),
+  Expm1: (em, op, [g]) => withGrad(em, g!, () => [mul(em, g!, em.t('Exp', [input(op, 0)]))]),
+  Log: (em, op, [g]) => withGrad(em, g!, () => [mul(em, g!, em.t('Reciprocal', [input(op, 0)]))]),
+  Log1p: (em, op, [g]) => withGrad(em, g!, () => [mul(em, g!, em.t('Reciprocal', [add(em, 1, input(op, 0))]))]),
+  Tanh: (em, op, [g]) => withGrad(em, g!, () => [em.t('TanhGrad', [output(op), g!])]),
+  Sigmoid: (em, op, [g]) => withGrad(em, g!, () => [em.t('SigmoidGrad', [output(op), g!])]),
+  Sin: (em, op, [g]) => withGrad(em, g!, () => [mul(em, g!, em.t('Cos', [input(op, 0)]))]),
+  Cos: (em, op, [g]) => withGrad(em, g!, () => [mul(em, neg(em, g!), em.t('Sin', [input(op, 0)]))]),
+  Erf(em, op, [g]) {
+    const x = input(op, 0);
+    const c = em.constant(2 / Math.sqrt(Math.PI), em.dtype(g!));
+    return withGrad(em, g!, () => [mul(em, mul(em, g!, c), em.t('Exp', [neg(em, em.t('Square', [x]))]))]);
+  },
+  Pow(em, op, [g]) {
+    const x = input(op, 0);
+    const y = input(op, 1);
+    const gx = mul(em, mul(em, g!, y), em.t('Pow', [x, sub(em, y, 1)]));
+    const mask = em.t('Greater', [x, { value: 0, dtype: em.dtype(x) }], {}, 'Greater');
+    const safeX = em.t('SelectV2', [mask, x, em.t('OnesLike', [x], {}, 'ones_like')], {}, 'SelectV2');
+    const logX = em.t('SelectV2', [mask, em.t('Log', [safeX]), em.zerosLike(x)], {}, 'SelectV2');
+    const gy = mul(em, mul(em, g!, output(op)), logX);
+    return reduceGradientArgs(em, x, y, gx, gy);
+  },
+  Maximum: maxMinGrad('GreaterEqual'),
+  Minimum: maxMinGrad('LessEqual'),
+  SquaredDifference(em, op, [g]) {
+    const x = input(op, 0);
+    const y = input(op, 1);
+    const xg = withGrad(em, g!, () => mul(em, em.t('Mul', [{ value: 2, dtype: em.dtype(g!) }, g!]), sub(em, x, y)));
+    if (shapesEqual(em, x, y, g!)) return [xg, neg(em, xg)];
+    return reduceGradientArgs(em, x, y, xg, neg(em, xg));
+  },
+  Select(em, op, [g]) {
+    const c = input(op, 0);
+    const zeros = em.zerosLike(input(op, 1));
+    return [null, em.t('Select', [c, g!, zeros]), em.t('Select', [c, zeros, g!])];
+  },
+  SelectV2(em, op, [g]) {
+    const c = input(op, 0);
+    const z = output(op);
+    const zeros = em.scope('zeros', () => em.constant(0, em.dtype(g!), 'Const'));
+    const gx = em.t('SelectV2', [c, g!, zeros]);
+    const gy = em.t('SelectV2', [c, zeros, g!]);
+    return [
+      null,
+      reduceGradientArgs(em, input(op, 1), z, gx, null)[0],
+      reduceGradientArgs(em, input(op, 2), z, gy, null)[0],
+    ];
+  },
+  MatMul(em, op, [g]) {
+    const d = opDefaults('MatMul');
+    const ta = read.b(op, 'transpose_a', d);
+    const tb = read.b(op, 'transpose_b', d);
+    const a = input(op, 0);
+    const b = input(op, 1);
+    const mm = (p: string, q: string, tA: boolean, tB: boolean, which: 'grad_a' | 'grad_b') =>
+      em.t('MatMul', [p, q], { transpose_a: attr.b(tA), transpose_b: attr.b(tB), [which]: attr.b(true) });
+    if (!ta && !tb) return [mm(g!, b, false, true, 'grad_a'), mm(a, g!, true, false, 'grad_b')];
+    if (!ta && tb) return [mm(g!, b, false, false, 'grad_a'), mm(g!, a, true, false, 'grad_b')];
+    if (ta && !tb) return [mm(b, g!, false, true, 'grad_a'), mm(a, g!, false, false, 'grad_b')];
+    return [mm(b, g!, true, true, 'grad_a'), mm(g!, a, true, true, 'grad_b')];
+  },
+  Sum: (em, op, [g]) => [sumGrad(em, op, g!), null],
+  Mean(em, op, [g]) {
+    const sumG = sumGrad(em, op, g!);
+    const inS = em.fullyDefined(input(op, 0));
+    const outS = em.fullyDefined(output(op));
+    let factor: string;
+    if (inS && outS) {
+      const f = Math.floor(
+        inS.reduce((a, b) => a * b, 1) /
+          Math.max(
+            outS.reduce((a, b) => a * b, 1),
+            1,
+          ),
+      );
+      factor = em.constant(f, em.dtype(sumG));
+    } else {
+      const shape = em.shapeOf(input(op, 0));
+      const rank = em.sizeOf(shape);
+      const axes = em.cast(input(op, 1), DataType.DT_INT32);
+      const mod = em.t('FloorMod', [add(em, axes, rank), rank], {}, 'mod');
+      const gathered = em.t('GatherV2', [shape, mod, { value: 0 }], { batch_dims: attr.i(0) });
+      // reduce_prod with no axis: a Const range over the (known) rank, made before the Prod's scope
+      const all = em.constant([0], DataType.DT_INT32);
+      factor = em.t('Prod', [gathered, all], { keep_dims: attr.b(false) });
+      return [truediv(em, sumG, em.cast(factor, em.dtype(sumG))), null];
+    }
+    return [truediv(em, sumG, factor), null];
+  },
+  Max: minMaxGrad,
+  Min: minMaxGrad,
+  Cast(em, op, [g]) {
+    const floats: ReadonlySet<number> = new Set<number>([
+      DataType.DT_HALF,
+      DataType.DT_FLOAT,
+      DataType.DT_DOUBLE,
+      DataType.DT_BFLOAT16,
+    ]);
+    const src = read.type(op, 'SrcT');
+    const dst = read.type(op, 'DstT');
+    if (floats.has(src) && floats.has(dst)) return [em.cast(g!, src)];
+    return [null];
+  },
+  Cumsum(em, op, [g]) {
+    const d = opDefaults('Cumsum');
+    return [
+      em.t('Cumsum', [g!, input(op, 1)], {
+        exclusive: attr.b(read.b(op, 'exclusive', d)),
+        reverse: attr.b(!read.b(op, 'reverse', d)),
+      }),
+      null,
+    ];
+  },
+  FloorDiv: () => [null, null],
+  FloorMod(em, op, [g]) {
+    const x = input(op, 0);
+    const y = input(op, 1);
+    const f = em.t('FloorDiv', [x, y]);
+    return reduceGradientArgs(em, x, y, g!, mul(em, g!, em.t('Neg', [f])));
+  },
+  Floor: () => [null],
+  Ceil: () => [null],
+  Round: () => [null],
+  ArgMax: () => [null, null],
+  ArgMin: () => [null, null],
+  ClipByValue(em, op, [g]) {
+    const x = input(op, 0);
+    const lo = input(op, 1);
+    const hi = input(op, 2);
+    const zeros = em.zerosLike(g!);
+    const mask = em.t('LogicalOr', [em.t('Less', [x, lo]), em.t('Greater', [x, hi])]);
+    const xg = em.t('SelectV2', [mask, zeros, g!]);
+    return [xg, null, null];
+  },
+};
+
+function addGrad(em: Emitter, op: NodeDef, [g]: (string | null)[]): (string | null)[] {
+  const x = input(op, 0);
+  const y = input(op, 1);
+  if (shapesEqual(em, x, y, g!)) return [g!, g!];
+  return reduceGradientArgs(em, x, y, g!, g!);
+}
+
+function divGrad(type: string): GradFn {
+  return (em, op, [g]) => {
+    const x = input(op, 0);
+    const y = input(op, 1);
+    const gx = em.t(type, [g!, y]);
+    const gy = mul(em, g!, em.t(type, [em.t(type, [neg(em, x), y]), y]));
+    return reduceGradientArgs(em, x, y, gx, gy);
+  };
+}
+
+function maxMinGrad(selector: string): GradFn {
+  return (em, op, [g]) => {
+    const x = input(op, 0);
+    const y = input(op, 1);
+    const zeros = em.zerosLike(g!);
+    const mask = em.t(selector, [x, y]);
+    const gx = em.t('SelectV2', [mask, g!, zeros]);
+    const gy = em.t('SelectV2', [mask, zeros, g!]);
+    return reduceGradientArgs(em, x, y, gx, gy);
+  };
+}
+
+const reducedShapeCache = new WeakMap<object, Set<string>>();
+
+/** math_grad._SumGrad (also the first half of Mean's). */
+function sumGrad(em: Emitter, op: NodeDef, g: string): string {
+  const x = input(op, 0);
+  const inShape = em.shape(x);
+  const axesRaw = em.constInts(input(op, 1));
+  if (inShape !== null && axesRaw !== undefined) {
+    const rank = inShape.length;
+    const axes = axesRaw;
+    if (axes.length === rank && axes.every((a, i) => a === i)) {
+      const r = em.reshape(g, { value: new Array<number>(rank).fill(1), shape: [rank] });
+      const full = inShape.every((d) => d >= 0);
+      const s = full ? em.constant(inShape, DataType.DT_INT32) : em.shapeOf(x);
+      return em.t('Tile', [r, s]);
+    }
+    if (inShape.every((d) => d >= 0)) {
+      const ax = new Set(axes.map((a) => (a < 0 ? a + rank : a)));
+      const kept = inShape.map((d, i) => (ax.has(i) ? 1 : d));
+      const scale = inShape.map((d, i) => Math.floor(d / Math.max(kept[i]!, 1)));
+      // Graph._reduced_shape_cache: the first time a (shape, axes) pair is seen, TensorFlow evaluates
+      // _SafeShapeDiv with real (constant, unused) ops; later gradients reuse the cached numbers
+      const key = `${inShape.join(',')}|${axes.join(',')}`;
+      let seen = reducedShapeCache.get(em.graph);
+      if (!seen) reducedShapeCache.set(em.graph, (seen = new Set()));
+      if (!seen.has(key)) {
+        seen.add(key);
+        const i32 = DataType.DT_INT32;
+        const m = em.t(
+          'Maximum',
+          [
+            { value: kept, dtype: i32, shape: [rank] },
+            { value: 1, dtype: i32 },
+          ],
+          {},
+          'Maximum',
+        );
+        em.t('FloorDiv', [{ value: [...inShape], dtype: i32, shape: [rank] }, m], {}, 'floordiv');
+      }
+      const r = em.reshape(g, { value: kept, shape: [rank] });
+      return em.t('Tile', [r, { value: scale, shape: [rank] }]);
+    }
+  }
+  const shape = em.shapeOf(x);
+  let grad = g;
+  if (!read.b(op, 'keep_dims', opDefaults(op.op))) {
+    const kept = em.colocate(shape, () => reducedShape(em, shape, input(op, 1)));
+    grad = em.reshape(g, kept);
+  }
+  return em.t('BroadcastTo', [grad, shape]);
+}
+
+/** math_ops.reduced_shape: the input shape with reduced axes set to 1 (DynamicStitch of ranges and ones). */
+function reducedShape(em: Emitter, inputShape: string, axes: string): Arg {
+  // known shape and axes: a numpy value, which the consumer converts to a Const
+  const known = em.constInts(inputShape);
+  const ax0 = em.constInts(axes);
+  if (known && ax0) {
+    const v = [...known];
+    for (const a of ax0) v[a < 0 ? a + v.length : a] = 1;
+    return { value: v, shape: [v.length] };
+  }
+  const size = em.sizeOf(inputShape);
+  const ax = em.t('FloorMod', [add(em, axes, size), size], {}, 'mod');
+  const axesShape = em.shapeOf(ax);
+  const range = em.t('Range', [{ value: 0 }, size, { value: 1 }], {}, 'range');
+  // array_ops.ones(shape tensor): Fill(shape, Const 1) named `ones`
+  const ones = em.scope('ones', (scope) => {
+    const one = em.constant(1, DataType.DT_INT32);
+    return `${em.create('Fill', [axesShape, one], { T: attr.type(DataType.DT_INT32), index_type: attr.type(DataType.DT_INT32) }, scope).name}:0`;
+  });
+  return em.t('DynamicStitch', [range, ax, inputShape, ones], {});
+}
+
+function minMaxGrad(em: Emitter, op: NodeDef, [g]: (string | null)[]): (string | null)[] {
+  const x = input(op, 0);
+  const inputShape = em.shapeOf(x);
+  let y = output(op);
+  let grad = g!;
+  let kept: Arg;
+  if (!read.b(op, 'keep_dims', opDefaults(op.op))) {
+    kept = reducedShape(em, inputShape, input(op, 1));
+    y = em.reshape(y, kept);
+    grad = em.reshape(grad, kept);
+  } else kept = em.shapeOf(y);
+  const ind = em.cast(em.t('Equal', [y, x], { incompatible_shape_error: attr.b(true) }), em.dtype(grad));
+  const num = em.reshape(em.reduceSum(ind, input(op, 1)), kept);
+  return [mul(em, em.t('RealDiv', [ind, num], {}, 'truediv'), grad), null];
+}

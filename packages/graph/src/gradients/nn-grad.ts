@@ -1,0 +1,79 @@
+// Gradient functions of nn ops, after python/ops/nn_grad.py: the backprop kernels TensorFlow uses (ReluGrad,
+// BiasAddGrad, Conv2DBackpropInput/Filter, MaxPoolGrad, AvgPoolGrad...) with the forward op's attrs copied over.
+import { attr } from '../attrs.js';
+import type { NodeDef } from '../graph.js';
+import type { Emitter } from './emitter.js';
+import { mul, neg, sub } from './math-grad.js';
+import type { GradFn } from './registry.js';
+
+const input = (op: NodeDef, k: number): string => {
+  const i = op.input.filter((s) => !s.startsWith('^'))[k]!;
+  return i.includes(':') ? i : `${i}:0`;
+};
+const output = (op: NodeDef, k = 0): string => `${op.name}:${k}`;
+
+/** The forward op's attrs named, for a backprop op that takes the same ones. */
+function copy(op: NodeDef, names: readonly string[]): Record<string, NonNullable<NodeDef['attr'][string]>> {
+  const a: Record<string, NonNullable<NodeDef['attr'][string]>> = {};
+  for (const n of names) if (op.attr[n] !== undefined) a[n] = op.attr[n]!;
+  return a;
+}
+
+const activation =
+  (type: string, useInput = false): GradFn =>
+  (em, op, [g]) => [em.t(type, [g!, useInput ? input(op, 0) : output(op)])];
+
+/** nn_grad._BroadcastMul: expand_dims(vec, -1) * mat. */
+function broadcastMul(em: Emitter, vec: string, m: string): string {
+  const e = em.t('ExpandDims', [vec, { value: -1, shape: [] }], {}, 'ExpandDims');
+  return mul(em, e, m);
+}
+
+const CONV_ATTRS = ['strides', 'padding', 'explicit_paddings', 'use_cudnn_on_gpu', 'data_format', 'dilations'];
+const POOL_ATTRS = ['ksize', 'strides', 'padding', 'data_format'];
+
+export const nnGradients: Record<string, GradFn> = {
+  Relu: activation('ReluGrad'),
+  Relu6: activation('Relu6Grad'),
+  Elu: activation('EluGrad'),
+  Selu: activation('SeluGrad'),
+  LeakyRelu: (em, op, [g]) => [em.t('LeakyReluGrad', [g!, input(op, 0)], copy(op, ['alpha']))],
+  Softplus: (em, op, [g]) => [mul(em, g!, em.t('Sigmoid', [input(op, 0)]))],
+  Softmax(em, op, [g]) {
+    const y = output(op);
+    const s = em.reduceSum(mul(em, g!, y), { value: -1, shape: [] }, true);
+    return [mul(em, sub(em, g!, s), y)];
+  },
+  LogSoftmax(em, op, [g]) {
+    const softmax = em.t('Exp', [output(op)]);
+    return [sub(em, g!, mul(em, em.reduceSum(g!, { value: -1, shape: [] }, true), softmax))];
+  },
+  BiasAdd: (em, op, [g]) => [g!, em.t('BiasAddGrad', [g!], copy(op, ['data_format']))],
+  L2Loss: (em, op, [g]) => [mul(em, input(op, 0), g!)],
+  SoftmaxCrossEntropyWithLogits(em, op, [gl]) {
+    const grad = broadcastMul(em, gl!, output(op, 1));
+    return [grad, broadcastMul(em, gl!, neg(em, em.t('LogSoftmax', [input(op, 0)])))];
+  },
+  SparseSoftmaxCrossEntropyWithLogits(em, op, [gl]) {
+    return [broadcastMul(em, gl!, output(op, 1)), null];
+  },
+  Conv2D(em, op, [g]) {
+    const shapes = em.op('ShapeN', [input(op, 0), input(op, 1)], { out_type: attr.type(3) });
+    const a = copy(op, CONV_ATTRS);
+    return [
+      em.t('Conv2DBackpropInput', [`${shapes.name}:0`, input(op, 1), g!], a),
+      em.t('Conv2DBackpropFilter', [input(op, 0), `${shapes.name}:1`, g!], a),
+    ];
+  },
+  DepthwiseConv2dNative(em, op, [g]) {
+    const a = copy(op, ['strides', 'padding', 'explicit_paddings', 'data_format', 'dilations']);
+    return [
+      em.t('DepthwiseConv2dNativeBackpropInput', [em.shapeOf(input(op, 0)), input(op, 1), g!], a),
+      em.t('DepthwiseConv2dNativeBackpropFilter', [input(op, 0), em.shapeOf(input(op, 1)), g!], a),
+    ];
+  },
+  MaxPool: (em, op, [g]) => [
+    em.t('MaxPoolGrad', [input(op, 0), output(op), g!], copy(op, [...POOL_ATTRS, 'explicit_paddings'])),
+  ],
+  AvgPool: (em, op, [g]) => [em.t('AvgPoolGrad', [em.shapeOf(input(op, 0)), g!], copy(op, POOL_ATTRS))],
+};

@@ -1,0 +1,64 @@
+// Which op types have gradient functions, and which are not differentiable (their inputs get no gradient, as
+// ops.NotDifferentiable). An op type in neither list stops `gradients()` with an UNSUPPORTED_OP error naming it.
+import type { NodeDef } from '../graph.js';
+import { arrayGradients } from './array-grad.js';
+import type { Emitter } from './emitter.js';
+import { mathGradients } from './math-grad.js';
+import { nnGradients } from './nn-grad.js';
+
+/** Gradients of the op's data inputs (null: none) from the gradients of its outputs (null: none arrived). */
+export type GradFn = (em: Emitter, op: NodeDef, grads: (string | null)[]) => (string | null)[];
+
+/** ops.NotDifferentiable in TensorFlow's Python, for the op types this package knows. */
+const NOT_DIFFERENTIABLE = [
+  'StopGradient',
+  'Const',
+  'Shape',
+  'ShapeN',
+  'Size',
+  'Rank',
+  'ZerosLike',
+  'OnesLike',
+  'OneHot',
+  'BroadcastGradientArgs',
+  'ConcatOffset',
+  'InvertPermutation',
+  'Less',
+  'LessEqual',
+  'Greater',
+  'GreaterEqual',
+  'Equal',
+  'NotEqual',
+  'LogicalAnd',
+  'LogicalOr',
+  'LogicalNot',
+  'Range',
+  'RandomStandardNormal',
+  'RandomUniform',
+  'TruncatedNormal',
+  'VarIsInitializedOp',
+  'IsVariableInitialized',
+  'VarHandleOp',
+  'VariableV2',
+  'Placeholder',
+];
+
+const FUNCTIONS: ReadonlyMap<string, GradFn | null> = new Map<string, GradFn | null>([
+  ...NOT_DIFFERENTIABLE.map((t) => [t, null] as const),
+  ...Object.entries(mathGradients),
+  ...Object.entries(nnGradients),
+  ...Object.entries(arrayGradients),
+]);
+
+/** The gradient function of an op type: a function, null (not differentiable), or undefined (none defined). */
+export function gradientFunction(opType: string): GradFn | null | undefined {
+  return FUNCTIONS.get(opType);
+}
+
+/** Op types with a gradient function (sorted). */
+export function differentiableOpTypes(): string[] {
+  return [...FUNCTIONS]
+    .filter(([, f]) => f !== null)
+    .map(([t]) => t)
+    .sort();
+}

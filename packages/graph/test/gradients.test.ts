@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Graph, GraphBuilder, GraphError, gradients, graphFromGraphDef, parseGraphDef } from '@tensorgraft/graph';
+import { describe, expect, it } from 'vitest';
+import { REPO } from './helpers.js';
+
+const DIR = join(REPO, 'fixtures', 'gradients');
+
+interface Case {
+  ys: string[];
+  xs: string[];
+  stop_gradients: string[];
+  grad_names: (string | null)[];
+  nodes: [string, string, string[]][];
+}
+
+function load(name: string): { graph: Graph; fx: Case } {
+  const fx = JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8')) as Case;
+  const graph = graphFromGraphDef(parseGraphDef(new Uint8Array(readFileSync(join(DIR, `${name}.pb`)))));
+  return { graph, fx };
+}
+
+describe('gradients: the nodes tf.compat.v1.gradients adds', () => {
+  for (const name of ['mlp', 'cnn', 'stop_middle', 'stop_arg']) {
+    it(`${name}: same node names, op types and inputs, in TensorFlow's order`, () => {
+      const { graph, fx } = load(name);
+      const before = graph.nodes.length;
+      const result = gradients(graph, fx.ys, fx.xs, { stopGradients: fx.stop_gradients });
+      expect(result).toEqual(fx.grad_names);
+      const added = graph.nodes.slice(before).map((n) => [n.name, n.op, n.input]);
+      expect(added).toEqual(fx.nodes);
+    });
+  }
+});
+
+describe('gradients: blocking and errors', () => {
+  it('an x with no path to y gets null; StopGradient blocks', () => {
+    const b = new GraphBuilder(new Graph());
+    const x = b.placeholder('float32', [2], 'x');
+    const z = b.placeholder('float32', [2], 'z');
+    const y = b.reduceSum(b.add(b.square(x), b.stopGradient(b.exp(z))), [0]);
+    const [gx, gz, gu] = b.gradients(y, [x, z, b.placeholder('float32', [2], 'u')]);
+    expect(gx).toBe('gradients/Square_grad/Mul_1:0');
+    expect(gz).toBeNull();
+    expect(gu).toBeNull();
+  });
+
+  it('an op on the path without a gradient function is an UNSUPPORTED_OP error naming its type', () => {
+    const b = new GraphBuilder(new Graph());
+    const x = b.placeholder('float32', [2, 3], 'x');
+    const y = b.op(
+      'Einsum',
+      [x, x],
+      { equation: { s: new TextEncoder().encode('ij,ij->i') }, N: { i: 2 }, T: { type: 1 } } as never,
+      'e',
+    );
+    let err: unknown;
+    try {
+      b.gradients(`${y.name}:0`, [x]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(GraphError);
+    expect((err as GraphError).code).toBe('UNSUPPORTED_OP');
+    expect((err as GraphError).message).toContain('op type: Einsum');
+    expect((err as GraphError).node).toBe('e');
+  });
+});
