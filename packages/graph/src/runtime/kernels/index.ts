@@ -4,10 +4,12 @@ import { arrayKernels } from './array.js';
 import { controlFlowKernels } from './control-flow.js';
 import { extraKernels } from './extra.js';
 import { functionalKernels } from './functional.js';
+import { gradKernels } from './grad.js';
 import { mathKernels } from './math.js';
 import { miscKernels } from './misc.js';
 import { nnKernels } from './nn.js';
 import { stateKernels } from './state.js';
+import { trainingKernels } from './training.js';
 
 export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   ...stateKernels,
@@ -18,6 +20,8 @@ export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   ...extraKernels,
   ...functionalKernels,
   ...controlFlowKernels,
+  ...gradKernels,
+  ...trainingKernels,
 };
 
 export function supportedOps(): string[] {

@@ -1,0 +1,399 @@
+// The kernels TensorFlow's gradient graphs use: activation gradients (ReluGrad, TanhGrad, ...), convolution and
+// pooling backprops, BiasAddGrad, and the shape plumbing of tf.gradients (BroadcastGradientArgs, DynamicStitch,
+// InvertPermutation, ConcatOffset, StridedSliceGrad). Formulas follow TensorFlow's CPU kernels
+// (tensorflow/core/kernels/*_op.h, cwise_ops_gradients.h); fixtures/training/kernels.json holds TensorFlow's answers.
+// Conv2DBackpropFilter has no WebAssembly kernel and wasm's MaxPoolGrad is wrong for all-negative windows: both run on
+// the CPU backend through the executor's per-kernel fallback.
+import { GraphError } from '../../errors.js';
+import type { NodeDef } from '../../graph.js';
+import { refuseUnsoundKernel } from '../backend.js';
+import type { KernelFactory } from '../values.js';
+import { attrsOf, checkedSize, ints, T, tf } from './common.js';
+
+type ExplicitPad = [[number, number], [number, number], [number, number], [number, number]];
+type Pad = 'same' | 'valid' | ExplicitPad;
+
+/** The 2-D window attrs of a conv / pool node, read for NHWC (NCHW is refused: TensorFlow's CPU kernels refuse it). */
+function window2d(n: NodeDef, sizes: 'ksize' | null) {
+  const a = attrsOf(n);
+  const format = a.has('data_format') ? a.s('data_format') : 'NHWC';
+  if (format !== 'NHWC') {
+    throw new GraphError('BAD_ATTR', `${n.op} with data_format ${format} is not supported (NHWC only)`, {
+      node: n.name,
+    });
+  }
+  const st = a.listI('strides');
+  const dl = a.has('dilations') ? a.listI('dilations') : [1, 1, 1, 1];
+  const k = sizes ? a.listI(sizes) : [1, 1, 1, 1];
+  if (
+    st.length !== 4 ||
+    dl.length !== 4 ||
+    k.length !== 4 ||
+    st[0] !== 1 ||
+    st[3] !== 1 ||
+    dl[0] !== 1 ||
+    dl[3] !== 1
+  ) {
+    throw new GraphError('BAD_ATTR', `${n.op}: strides/dilations/ksize must have 4 entries with batch and depth 1`, {
+      node: n.name,
+    });
+  }
+  const p = a.s('padding');
+  let pad: Pad;
+  if (p === 'SAME') pad = 'same';
+  else if (p === 'VALID') pad = 'valid';
+  else if (p === 'EXPLICIT') {
+    const e = a.listI('explicit_paddings');
+    pad = [
+      [e[0]!, e[1]!],
+      [e[2]!, e[3]!],
+      [e[4]!, e[5]!],
+      [e[6]!, e[7]!],
+    ];
+  } else throw new GraphError('BAD_ATTR', `padding ${p} is not supported`, { node: n.name });
+  return {
+    strides: [st[1]!, st[2]!] as [number, number],
+    dilations: [dl[1]!, dl[2]!] as [number, number],
+    ksize: [k[1]!, k[2]!] as [number, number],
+    pad,
+  };
+}
+
+function shape4(t: tf.Tensor, n: NodeDef, what: string): [number, number, number, number] {
+  const s = ints(t);
+  if (s.length !== 4) throw new GraphError('KERNEL', `${what} must have 4 entries, got [${s}]`, { node: n.name });
+  checkedSize(s, n);
+  return s as [number, number, number, number];
+}
+
+/**
+ * A filter with zeros between its taps: a conv with dilation d equals a conv with this filter and dilation 1
+ * (TensorFlow.js's backprop kernels take no dilations).
+ */
+function dilateFilter(f: tf.Tensor4D, [dh, dw]: [number, number]): tf.Tensor4D {
+  if (dh === 1 && dw === 1) return f;
+  const [kh, kw, ci, co] = f.shape;
+  let g: tf.Tensor = f;
+  if (dh > 1) {
+    g = tf.pad(tf.reshape(g, [kh, 1, kw, ci, co]), [
+      [0, 0],
+      [0, dh - 1],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ]);
+    g = tf.slice(tf.reshape(g, [kh * dh, kw, ci, co]), [0, 0, 0, 0], [(kh - 1) * dh + 1, kw, ci, co]);
+  }
+  const h = g.shape[0]!;
+  if (dw > 1) {
+    g = tf.pad(tf.reshape(g, [h, kw, 1, ci, co]), [
+      [0, 0],
+      [0, 0],
+      [0, dw - 1],
+      [0, 0],
+      [0, 0],
+    ]);
+    g = tf.slice(tf.reshape(g, [h, kw * dw, ci, co]), [0, 0, 0, 0], [h, (kw - 1) * dw + 1, ci, co]);
+  }
+  return g as tf.Tensor4D;
+}
+
+/** The filter gradient of a dilated conv is every d-th tap of the dilated filter's gradient. */
+function undilate(g: tf.Tensor4D, [dh, dw]: [number, number]): tf.Tensor4D {
+  if (dh === 1 && dw === 1) return g;
+  return tf.stridedSlice(g, [0, 0, 0, 0], g.shape, [dh, dw, 1, 1]) as tf.Tensor4D;
+}
+
+function run(kernel: string, inputs: Record<string, tf.Tensor>, attrs: object): tf.Tensor {
+  return tf.engine().runKernel(kernel, inputs as never, attrs as never) as tf.Tensor;
+}
+
+const conv2dBackpropInput: KernelFactory = (n) => {
+  const w = window2d(n, null);
+  return (i, s) => {
+    const inputShape = shape4(T(i, 0, s, n), n, 'input_sizes');
+    const filter = dilateFilter(T(i, 1, s, n) as tf.Tensor4D, w.dilations);
+    const dy = T(i, 2, s, n);
+    return [
+      run('Conv2DBackpropInput', { dy, filter }, { strides: w.strides, pad: w.pad, dataFormat: 'NHWC', inputShape }),
+    ];
+  };
+};
+
+const conv2dBackpropFilter: KernelFactory = (n) => {
+  const w = window2d(n, null);
+  return (i, s) => {
+    const x = T(i, 0, s, n);
+    const [kh, kw, ci, co] = shape4(T(i, 1, s, n), n, 'filter_sizes');
+    const [dh, dw] = w.dilations;
+    const filterShape = [(kh - 1) * dh + 1, (kw - 1) * dw + 1, ci, co];
+    const dy = T(i, 2, s, n);
+    const g = run(
+      'Conv2DBackpropFilter',
+      { x, dy },
+      { strides: w.strides, pad: w.pad, dataFormat: 'NHWC', filterShape },
+    );
+    return [undilate(g as tf.Tensor4D, w.dilations)];
+  };
+};
+
+const maxPoolGrad: KernelFactory = (n) => {
+  const w = window2d(n, 'ksize');
+  return (i, s) => {
+    refuseUnsoundKernel('MaxPoolGrad');
+    return [
+      run(
+        'MaxPoolGrad',
+        { input: T(i, 0, s, n), output: T(i, 1, s, n), dy: T(i, 2, s, n) },
+        { filterSize: w.ksize, strides: w.strides, pad: w.pad },
+      ),
+    ];
+  };
+};
+
+/**
+ * TensorFlow divides each window's gradient by the number of input cells the window covers (padding excluded);
+ * TensorFlow.js's AvgPoolGrad divides by the full window size. Scaling dy by size/count first gives TensorFlow's result.
+ */
+const avgPoolGrad: KernelFactory = (n, ctx) => {
+  const w = window2d(n, 'ksize');
+  const counts = new Map<string, tf.Tensor>();
+  return (i, s) => {
+    const shape = shape4(T(i, 0, s, n), n, 'orig_input_shape');
+    const dy = T(i, 1, s, n);
+    const input = tf.zeros(shape);
+    let scaled = dy;
+    if (w.pad !== 'valid') {
+      const key = shape.join(',');
+      let c = counts.get(key);
+      if (!c) {
+        // windows that overlap padding cover fewer cells
+        c = ctx.keep(windowScale(shape, w.ksize, w.strides, w.pad));
+        counts.set(key, c);
+      }
+      scaled = tf.mul(dy, c);
+    }
+    return [run('AvgPoolGrad', { dy: scaled, input }, { filterSize: w.ksize, strides: w.strides, pad: w.pad })];
+  };
+};
+
+/** area / (cells of the input each output window covers), shaped [1, outH, outW, 1]. */
+function windowScale(
+  shape: readonly number[],
+  [kh, kw]: [number, number],
+  [sh, sw]: [number, number],
+  pad: Pad,
+): tf.Tensor {
+  const axis = (size: number, k: number, st: number, p: [number, number] | null) => {
+    let out: number;
+    let before: number;
+    if (p) {
+      out = Math.floor((size + p[0] + p[1] - k) / st) + 1;
+      before = p[0];
+    } else {
+      out = Math.ceil(size / st);
+      before = Math.floor(Math.max((out - 1) * st + k - size, 0) / 2);
+    }
+    const cover: number[] = [];
+    for (let o = 0; o < out; o++) {
+      const start = o * st - before;
+      cover.push(Math.min(start + k, size) - Math.max(start, 0));
+    }
+    return cover;
+  };
+  const explicit = Array.isArray(pad) ? pad : null;
+  const rows = axis(shape[1]!, kh, sh, explicit ? explicit[1] : null);
+  const cols = axis(shape[2]!, kw, sw, explicit ? explicit[2] : null);
+  const scale = new Float32Array(rows.length * cols.length);
+  for (let r = 0; r < rows.length; r++)
+    for (let c = 0; c < cols.length; c++) scale[r * cols.length + c] = (kh * kw) / Math.max(rows[r]! * cols[c]!, 1);
+  return tf.tensor4d(scale, [1, rows.length, cols.length, 1]);
+}
+
+/** BiasAddGrad: the sum over every axis but the channel axis. */
+const biasAddGrad: KernelFactory = (n) => {
+  const a = attrsOf(n);
+  const nchw = a.has('data_format') && a.s('data_format') === 'NCHW';
+  return (i, s) => {
+    const g = T(i, 0, s, n);
+    const channel = nchw && g.rank >= 3 ? 1 : g.rank - 1;
+    const axes = g.shape.map((_, k) => k).filter((k) => k !== channel);
+    return [axes.length ? tf.sum(g, axes) : g];
+  };
+};
+
+/**
+ * BroadcastGradientArgs (TensorFlow's BCast): the output axes each input must be summed over to undo broadcasting.
+ * Identical shapes need no reduction; otherwise every axis where an input (padded with leading 1s) has size 1.
+ */
+function broadcastGradientArgs(a: number[], b: number[], n: NodeDef): [number[], number[]] {
+  if (a.length === b.length && a.every((d, k) => d === b[k])) return [[], []];
+  const rank = Math.max(a.length, b.length);
+  const pa = [...new Array<number>(rank - a.length).fill(1), ...a];
+  const pb = [...new Array<number>(rank - b.length).fill(1), ...b];
+  const ra: number[] = [];
+  const rb: number[] = [];
+  for (let k = 0; k < rank; k++) {
+    const x = pa[k]!;
+    const y = pb[k]!;
+    if (x !== y && x !== 1 && y !== 1) {
+      throw new GraphError('KERNEL', `Incompatible shapes: [${a}] vs. [${b}]`, { node: n.name });
+    }
+    if (x === 1) ra.push(k);
+    if (y === 1) rb.push(k);
+  }
+  return [ra, rb];
+}
+
+/** DynamicStitch / ParallelDynamicStitch: merged[indices[m][i]] = data[m][i]; a later (m, i) wins. */
+const dynamicStitch: KernelFactory = (n) => {
+  const count = attrsOf(n).i('N');
+  return (i, s) => {
+    const idx = Array.from({ length: count }, (_, m) => T(i, m, s, n));
+    const data = Array.from({ length: count }, (_, m) => T(i, count + m, s, n));
+    const lists = idx.map((t) => ints(t));
+    let first = 0;
+    for (const l of lists)
+      for (const v of l) if (v < 0) throw new GraphError('KERNEL', `index ${v} is negative`, { node: n.name });
+    for (const l of lists) for (const v of l) first = Math.max(first, v + 1);
+    const inner = data[0]!.shape.slice(idx[0]!.rank);
+    const innerSize = inner.reduce((p, d) => p * d, 1);
+    for (let m = 0; m < count; m++) {
+      const want = [...idx[m]!.shape, ...inner];
+      if (data[m]!.rank !== want.length || data[m]!.shape.some((d, k) => d !== want[k])) {
+        throw new GraphError('KERNEL', `data[${m}] has shape [${data[m]!.shape}], expected [${want}]`, {
+          node: n.name,
+        });
+      }
+    }
+    checkedSize([first, ...inner], n);
+    const dtype = data[0]!.dtype;
+    const out = dtype === 'int32' ? new Int32Array(first * innerSize) : new Float32Array(first * innerSize);
+    for (let m = 0; m < count; m++) {
+      const src = data[m]!.dataSync() as Float32Array | Int32Array;
+      for (const [k, dst] of lists[m]!.entries())
+        out.set(src.subarray(k * innerSize, (k + 1) * innerSize), dst * innerSize);
+    }
+    return [tf.tensor(out, [first, ...inner], dtype)];
+  };
+};
+
+/** StridedSliceGrad: dy scattered into zeros of `shape` at the positions StridedSlice read. */
+const stridedSliceGrad: KernelFactory = (n) => {
+  const a = attrsOf(n);
+  const masks = ['begin_mask', 'end_mask', 'ellipsis_mask', 'new_axis_mask', 'shrink_axis_mask'].map((k) => a.i(k));
+  return (i, s) => {
+    const shape = ints(T(i, 0, s, n));
+    checkedSize(shape, n);
+    const dy = T(i, 4, s, n);
+    const info = tf.slice_util.sliceInfo(
+      shape,
+      ints(T(i, 1, s, n)),
+      ints(T(i, 2, s, n)),
+      ints(T(i, 3, s, n)),
+      masks[0]!,
+      masks[1]!,
+      masks[2]!,
+      masks[3]!,
+      masks[4]!,
+    );
+    const counts = shape.map((_, d) => {
+      const b = info.begin[d]!;
+      const e = info.end[d]!;
+      const st = info.strides[d]!;
+      return Math.max(0, Math.ceil((e - b) / st));
+    });
+    const total = counts.reduce((p, c) => p * c, 1);
+    if (total !== dy.size) {
+      throw new GraphError('KERNEL', `dy has ${dy.size} elements, the slice has ${total}`, { node: n.name });
+    }
+    const size = shape.reduce((p, d) => p * d, 1);
+    const out = dy.dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
+    const src = dy.dataSync() as Float32Array | Int32Array;
+    const strides = shape.map((_, d) => shape.slice(d + 1).reduce((p, x) => p * x, 1));
+    const pos = new Array<number>(shape.length).fill(0);
+    for (let k = 0; k < total; k++) {
+      let off = 0;
+      for (let d = 0; d < shape.length; d++) off += (info.begin[d]! + pos[d]! * info.strides[d]!) * strides[d]!;
+      out[off] = src[k]!;
+      for (let d = shape.length - 1; d >= 0; d--) {
+        if (++pos[d]! < counts[d]!) break;
+        pos[d] = 0;
+      }
+    }
+    return [tf.tensor(out, shape, dy.dtype)];
+  };
+};
+
+const SELU_SCALE = 1.0507009873554805;
+const SELU_SCALE_ALPHA = 1.7580993408473768;
+
+const g2 =
+  (fn: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): KernelFactory =>
+  (n) =>
+  (i, s) => [fn(T(i, 0, s, n), T(i, 1, s, n))];
+
+export const gradKernels: Record<string, KernelFactory> = {
+  // (gradients, features) or (gradients, outputs)
+  ReluGrad: g2((g, x) => tf.mul(g, tf.cast(tf.greater(x, 0), g.dtype))),
+  Relu6Grad: g2((g, x) => tf.mul(g, tf.cast(tf.logicalAnd(tf.greater(x, 0), tf.less(x, 6)), g.dtype))),
+  EluGrad: g2((g, y) => tf.where(tf.less(y, 0), tf.mul(g, tf.add(y, 1)), g)),
+  SeluGrad: g2((g, y) => tf.where(tf.less(y, 0), tf.mul(g, tf.add(y, SELU_SCALE_ALPHA)), tf.mul(g, SELU_SCALE))),
+  LeakyReluGrad: (n) => {
+    const alpha = attrsOf(n).f('alpha');
+    return (i, s) => {
+      const g = T(i, 0, s, n);
+      return [tf.where(tf.greater(T(i, 1, s, n), 0), g, tf.mul(g, alpha))];
+    };
+  },
+  SoftplusGrad: g2((g, x) => tf.div(g, tf.add(tf.exp(tf.neg(x)), 1))),
+  SoftsignGrad: g2((g, x) => tf.div(g, tf.square(tf.add(tf.abs(x), 1)))),
+  // (y, dy)
+  SigmoidGrad: g2((y, dy) => tf.mul(dy, tf.mul(y, tf.sub(1, y)))),
+  TanhGrad: g2((y, dy) => tf.mul(dy, tf.sub(1, tf.mul(y, y)))),
+  RsqrtGrad: g2((y, dy) => tf.mul(tf.mul(tf.mul(dy, y), tf.mul(y, y)), -0.5)),
+  SqrtGrad: g2((y, dy) => tf.div(tf.mul(dy, 0.5), y)),
+  ReciprocalGrad: g2((y, dy) => tf.mul(tf.neg(dy), tf.mul(y, y))),
+  InvGrad: g2((y, dy) => tf.mul(tf.neg(dy), tf.mul(y, y))),
+  Conv2DBackpropInput: conv2dBackpropInput,
+  Conv2DBackpropFilter: conv2dBackpropFilter,
+  MaxPoolGrad: maxPoolGrad,
+  AvgPoolGrad: avgPoolGrad,
+  BiasAddGrad: biasAddGrad,
+  BroadcastGradientArgs: (n) => (i, s) => {
+    const [ra, rb] = broadcastGradientArgs(ints(T(i, 0, s, n)), ints(T(i, 1, s, n)), n);
+    return [tf.tensor1d(ra, 'int32'), tf.tensor1d(rb, 'int32')];
+  },
+  DynamicStitch: dynamicStitch,
+  ParallelDynamicStitch: dynamicStitch,
+  InvertPermutation: (n) => (i, s) => {
+    const p = ints(T(i, 0, s, n));
+    const inv = new Int32Array(p.length).fill(-1);
+    p.forEach((d, k) => {
+      if (d < 0 || d >= p.length || inv[d] !== -1) {
+        throw new GraphError('KERNEL', `[${p}] is not a permutation`, { node: n.name });
+      }
+      inv[d] = k;
+    });
+    return [tf.tensor1d(inv, 'int32')];
+  },
+  PreventGradient: (n) => (i, s) => [T(i, 0, s, n)],
+  ConcatOffset: (n) => {
+    const count = attrsOf(n).i('N');
+    return (i, s) => {
+      const shapes = Array.from({ length: count }, (_, m) => ints(T(i, 1 + m, s, n)));
+      const rank = shapes[0]!.length;
+      let axis = ints(T(i, 0, s, n))[0]!;
+      if (axis < 0) axis += rank;
+      if (axis < 0 || axis >= rank) throw new GraphError('KERNEL', `concat_dim out of range`, { node: n.name });
+      let at = 0;
+      return shapes.map((shape) => {
+        const off = new Int32Array(rank);
+        off[axis] = at;
+        at += shape[axis]!;
+        return tf.tensor1d(off, 'int32');
+      });
+    };
+  },
+  StridedSliceGrad: stridedSliceGrad,
+};
