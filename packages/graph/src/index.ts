@@ -75,3 +75,21 @@ export { tensorFromProto, tensorProtoFrom, tfjsDtype } from './runtime/tensor-pr
 export { type Value, VariableStore, type VarRef } from './runtime/values.js';
 export { addSaverOps, type SaverGraphOptions } from './saver-graph.js';
 export { inferOutputShapes } from './shape-inference.js';
+export {
+  AdamOptimizer,
+  type AdamOptions,
+  type ApplyGradientsOptions,
+  type ComputeGradientsOptions,
+  type GateGradients,
+  type GradAndVar,
+  GradientDescentOptimizer,
+  type GradientDescentOptions,
+  getOrCreateGlobalStep,
+  type MinimizeOptions,
+  MomentumOptimizer,
+  type MomentumOptions,
+  Optimizer,
+  resolveVariable,
+  trainableVariables,
+  type VariableLike,
+} from './train/index.js';

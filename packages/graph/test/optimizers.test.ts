@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  AdamOptimizer,
+  GradientDescentOptimizer,
+  Graph,
+  GraphBuilder,
+  GraphError,
+  getOrCreateGlobalStep,
+  graphFromMetaGraph,
+  MomentumOptimizer,
+  type Optimizer,
+  parseMetaGraph,
+} from '@tensorgraft/graph';
+import { describe, expect, it } from 'vitest';
+import { REPO } from './helpers.js';
+
+const DIR = join(REPO, 'fixtures', 'gradients');
+
+interface MinimizeCase {
+  loss: string;
+  train_op: string;
+  nodes: [string, string, string[], string[]][];
+  train_op_collection: string[];
+  variables: string[];
+}
+
+const make: Record<string, (g: Graph) => Optimizer> = {
+  gradientdescent: (g) => new GradientDescentOptimizer(g, { learningRate: 0.1 }),
+  momentum: (g) => new MomentumOptimizer(g, { learningRate: 0.1, momentum: 0.9 }),
+  adam: (g) => new AdamOptimizer(g, { learningRate: 0.01 }),
+};
+
+const dec = new TextDecoder();
+
+describe("optimizers: minimize() adds TensorFlow's nodes to a TensorFlow-written graph", () => {
+  for (const kind of Object.keys(make))
+    for (const vars of ['ref', 'resource']) {
+      const name = `minimize_${kind}_${vars}`;
+      it(`${name}: names, op types, inputs and colocation equal TF's; train_op and variables collections`, () => {
+        const fx = JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8')) as MinimizeCase;
+        const graph = graphFromMetaGraph(parseMetaGraph(new Uint8Array(readFileSync(join(DIR, `${name}.meta`)))));
+        const before = graph.nodes.length;
+        const train = make[kind]!(graph).minimize(fx.loss, { globalStep: getOrCreateGlobalStep(graph) });
+        expect(train).toBe(fx.train_op);
+        const added = graph.nodes
+          .slice(before)
+          .map((n) => [n.name, n.op, n.input, (n.attr._class?.list?.s ?? []).map((b) => dec.decode(b))]);
+        expect(added).toEqual(fx.nodes);
+        const collection = graph.getCollection('train_op').map((i) => (i.kind === 'node' ? i.name : ''));
+        expect(collection).toEqual(fx.train_op_collection);
+        const variables = graph
+          .getCollection('variables')
+          .map((i) => (i.kind === 'variable' ? i.def.variable_name : ''));
+        expect(variables).toEqual(fx.variables);
+      });
+    }
+});
+
+describe('optimizers: errors and slots', () => {
+  it('a variable with no path to the loss gets no update op; no gradient at all is an error', () => {
+    const b = new GraphBuilder(new Graph());
+    const x = b.placeholder('float32', [2, 3], 'x');
+    const w = b.variable('w', [3, 1], { ones: true });
+    const unused = b.variable('unused', [1], { zeros: true });
+    const loss = b.reduceSum(b.matmul(x, w), [0, 1]);
+    const opt = new GradientDescentOptimizer(b, { learningRate: 0.5 });
+    opt.minimize(loss);
+    expect(b.graph.hasNode('GradientDescent/update_w/ApplyGradientDescent')).toBe(true);
+    expect(b.graph.nodes.some((n) => n.name.includes('update_unused'))).toBe(false);
+    let err: unknown;
+    try {
+      opt.minimize(b.reduceSum(x, [0, 1]), { varList: [unused] });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(GraphError);
+    expect((err as GraphError).message).toContain('no gradients provided for any variable');
+  });
+
+  it('Adam slots are variables in `variables`, saved and initialized like TF slots', () => {
+    const b = new GraphBuilder(new Graph());
+    const x = b.placeholder('float32', [2, 3], 'x');
+    const w = b.variable('w', [3, 1], { ones: true }, { resource: true });
+    const opt = new AdamOptimizer(b, { learningRate: 0.1 });
+    opt.minimize(b.reduceSum(b.matmul(x, w), [0, 1]));
+    expect(opt.getSlot(w, 'm')?.name).toBe('w/Adam');
+    expect(opt.getSlot(w, 'v')?.name).toBe('w/Adam_1');
+    expect(opt.betaPowers()?.map((p) => p.name)).toEqual(['beta1_power', 'beta2_power']);
+    const names = b.graph.getCollection('variables').map((i) => (i.kind === 'variable' ? i.def.variable_name : ''));
+    expect(names).toEqual(['w:0', 'beta1_power:0', 'beta2_power:0', 'w/Adam:0', 'w/Adam_1:0']);
+    expect(b.graph.getCollection('trainable_variables')).toHaveLength(1);
+  });
+});
