@@ -1,12 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Graph, GraphBuilder, GraphError, gradients, graphFromGraphDef, parseGraphDef } from '@tensorgraft/graph';
+import * as tf from '@tensorflow/tfjs-core';
+import { Graph, GraphBuilder, GraphError, gradients, graphFromGraphDef, parseGraphDef, Session } from '@tensorgraft/graph';
 import { describe, expect, it } from 'vitest';
 import { REPO } from './helpers.js';
 
 const DIR = join(REPO, 'fixtures', 'gradients');
 
+interface Arr {
+  shape: number[];
+  dtype: 'float32' | 'int32';
+  values: number[];
+}
+
 interface Case {
+  feeds: Record<string, Arr>;
+  grads: Record<string, Arr | null>;
   ys: string[];
   xs: string[];
   stop_gradients: string[];
@@ -29,6 +38,40 @@ describe('gradients: the nodes tf.compat.v1.gradients adds', () => {
       expect(result).toEqual(fx.grad_names);
       const added = graph.nodes.slice(before).map((n) => [n.name, n.op, n.input]);
       expect(added).toEqual(fx.nodes);
+    });
+  }
+});
+
+/** max |a - b| / max(1, |b|) over all elements */
+function relErr(a: ArrayLike<number>, b: readonly number[]): number {
+  let worst = 0;
+  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
+  return worst;
+}
+
+describe('gradients: values equal tf.gradients on the fixture graphs', () => {
+  for (const name of ['mlp', 'cnn', 'elementwise', 'shapes', 'stop_middle', 'stop_arg']) {
+    it(`${name}: every x's gradient (null where TF gives None)`, async () => {
+      const { graph, fx } = load(name);
+      const grads = gradients(graph, fx.ys, fx.xs, { stopGradients: fx.stop_gradients });
+      const session = new Session(graph);
+      const feeds: Record<string, tf.Tensor> = {};
+      for (const [k, v] of Object.entries(fx.feeds)) feeds[k] = tf.tensor(v.values, v.shape, v.dtype);
+      const fetch = grads.filter((g): g is string => g !== null);
+      const values = await session.run(fetch, feeds);
+      let k = 0;
+      fx.xs.forEach((x, i) => {
+        const want = fx.grads[x];
+        if (want === null || want === undefined) {
+          expect(grads[i], x).toBeNull();
+          return;
+        }
+        const got = values[k++]!;
+        expect(got.shape, x).toEqual(want.shape);
+        expect(relErr(got.dataSync(), want.values), x).toBeLessThan(1e-5);
+      });
+      for (const t of [...values, ...Object.values(feeds)]) t?.dispose();
+      session.close();
     });
   }
 });
