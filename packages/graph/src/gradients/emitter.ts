@@ -86,6 +86,10 @@ export class Emitter {
       return [x ? x.length : -1];
     }
     if (node && (node.op === 'Size' || node.op === 'Rank')) return [];
+    if (node && (node.op === 'SoftmaxCrossEntropyWithLogits' || node.op === 'SparseSoftmaxCrossEntropyWithLogits')) {
+      const logits = this.shape(node.input.filter((i) => !i.startsWith('^'))[0]!);
+      if (logits?.length === 2) return ref.index === 0 ? [logits[0]!] : logits;
+    }
     const inferred = this.inferred(ref.node, ref.index);
     const set = this.known.get(`${ref.node}:${ref.index}`);
     return set ? merge(inferred, set) : inferred;
@@ -198,9 +202,12 @@ export class Emitter {
       const a: Record<string, AttrValue> = { ...attrs };
       const names: string[] = [];
       const args = def.input_arg ?? [];
+      // list arguments (N tensors, or a type list) share what the single tensors leave
+      const lists = args.filter((a) => a.number_attr || a.type_list_attr).length;
+      const perList = lists ? (inputs.length - (args.length - lists)) / lists : 0;
       let k = 0;
       for (const arg of args) {
-        const count = arg.number_attr ? inputs.length - (args.length - 1) : arg.type_list_attr ? inputs.length - k : 1;
+        const count = arg.number_attr || arg.type_list_attr ? perList : 1;
         const group = inputs.slice(k, k + count);
         k += count;
         // the dtype: fixed, from an attr already given, or from the first tensor input of the group
