@@ -1,0 +1,32 @@
+// The closing summary: what was trained, the proof the backbone did not change, and where every file went.
+import { relative } from 'node:path';
+import type { DemoResult } from './demo.js';
+
+export function report(r: DemoResult): string {
+  const rel = (p: string) => {
+    const r = relative(process.cwd(), p);
+    return r === '' ? '.' : r.startsWith('..') ? p : r;
+  };
+  const t = r.seconds;
+  const lines = [
+    '',
+    `fine-tuned the head: loss ${r.firstLoss.toFixed(4)} -> ${r.lastLoss.toFixed(4)} (mean of the last steps), ` +
+      `train accuracy ${(r.accuracies.at(-1)! * 100).toFixed(0)}% at the last step, held-out accuracy ${(r.evalAccuracy * 100).toFixed(0)}%`,
+    `backbone unchanged: crc32c of its ${r.backbone.variables} variables ${r.backbone.checksumBefore} before, ${r.backbone.checksumAfter} after` +
+      (r.backbone.unchanged ? ' (identical)' : ' (CHANGED: this is a bug)'),
+    `VGG-16 weights: ${r.weights}`,
+    '',
+    'files:',
+    `  backbone checkpoint + meta graph  ${rel(r.vgg.prefix)}{.index,.meta}`,
+    `  head checkpoints (CheckpointManager, last 3)  ${r.checkpoints.map(rel).join(', ')}`,
+    `  merged model for TensorFlow       ${rel(r.final.prefix)}{.index,.data-00000-of-00001,.meta}`,
+    `  TensorBoard events                ${rel(r.eventFile)}`,
+    '',
+    `open TensorBoard:  tensorboard --logdir ${rel(`${r.out}/logs`)}`,
+    `load in Python:    saver = tf.compat.v1.train.import_meta_graph('${rel(r.final.metaGraph)}'); saver.restore(sess, '${rel(r.final.prefix)}')`,
+    `                   probs = sess.run('head/probs:0', {'backbone/inputs:0': images})`,
+    '',
+    `time: backbone ${t.vgg}s, load ${t.load}s, features ${t.features}s, training ${t.train}s, save ${t.save}s (backend ${r.backend})`,
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,110 @@
+// The demo end to end on tiny settings (a 1/16-width VGG-16 at 32x32): the backbone's checksum is unchanged, the
+// loss goes down, and every file it writes reads back with our own readers.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BundleReader } from '@tensorgraft/bundle-io';
+import { type DemoResult, parseOptions, runDemo } from '@tensorgraft/demo';
+import { eventValues, readEventFile } from '@tensorgraft/events-writer';
+import { parseMetaGraph } from '@tensorgraft/graph';
+import { getCheckpointState } from '@tensorgraft/saver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const out = mkdtempSync(join(tmpdir(), 'demo-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+const tiny = [
+  '--out',
+  out,
+  '--image-size',
+  '32',
+  '--vgg-width',
+  '0.0625',
+  '--steps',
+  '30',
+  '--batch',
+  '8',
+  '--train-images',
+  '16',
+  '--eval-images',
+  '8',
+  '--save-every',
+  '10',
+  '--seed',
+  '7',
+  '--lr',
+  '0.01',
+];
+let result: DemoResult;
+const lines: string[] = [];
+beforeAll(async () => {
+  result = await runDemo(parseOptions(tiny), (l) => lines.push(l));
+});
+
+describe('demo', () => {
+  it('says the weights are not ImageNet weights, and leaves the backbone unchanged', () => {
+    expect(result.weights).toBe('seeded He-normal (not ImageNet)');
+    expect(lines.join('\n')).toContain('NOT ImageNet weights');
+    expect(result.backbone.variables).toBe(32);
+    expect(result.backbone.checksumBefore).toMatch(/^[0-9a-f]{8}$/);
+    expect(result.backbone.checksumAfter).toBe(result.backbone.checksumBefore);
+    expect(result.head.trainable).toEqual([
+      'head/hidden/weights',
+      'head/hidden/biases',
+      'head/logits/weights',
+      'head/logits/biases',
+    ]);
+    expect(result.head.boundary).toEqual(['backbone/vgg_16/pool5/MaxPool:0 -> head/stop_gradient']);
+  });
+
+  it('fine-tunes the head: the loss goes down', () => {
+    expect(result.losses).toHaveLength(30);
+    expect(result.losses.every(Number.isFinite)).toBe(true);
+    expect(result.lastLoss).toBeLessThan(result.firstLoss * 0.8);
+  });
+
+  it('writes a merged checkpoint whose backbone is the VGG checkpoint byte for byte', () => {
+    const vgg = BundleReader.open(result.vgg.prefix);
+    const merged = BundleReader.open(result.final.prefix);
+    expect(vgg.names()).toHaveLength(32);
+    for (const name of vgg.names()) {
+      const a = vgg.entry(name);
+      const b = merged.entry(`backbone/${name}`);
+      expect([b.dtype, b.shape, b.crc32c]).toEqual([a.dtype, a.shape, a.crc32c]);
+    }
+    const head = merged.names().filter((n) => n.startsWith('head/'));
+    expect(head).toEqual(expect.arrayContaining(result.head.trainable));
+    merged.close();
+    vgg.close();
+    const meta = parseMetaGraph(readFileSync(result.final.metaGraph));
+    expect(meta.saver_def?.restore_op_name).toBe('save/restore_all');
+  });
+
+  it('keeps the last 3 head checkpoints with a CheckpointManager state file', () => {
+    const state = getCheckpointState(join(out, 'checkpoints'));
+    expect(state?.modelCheckpointPath).toBe(join(out, 'checkpoints', 'head-30'));
+    expect(state?.allModelCheckpointPaths).toEqual(
+      ['10', '20', '30'].map((s) => join(out, 'checkpoints', `head-${s}`)),
+    );
+    const r = BundleReader.open(join(out, 'checkpoints', 'head-30'));
+    expect(r.names()).toEqual(expect.arrayContaining(['head/hidden/weights', 'head/logits/biases']));
+    expect(r.names().some((n) => n.startsWith('backbone/'))).toBe(false);
+    r.close();
+  });
+
+  it('logs loss and accuracy per step, head weight histograms, sample images and the graph to TensorBoard', () => {
+    expect(existsSync(result.eventFile)).toBe(true);
+    const events = readEventFile(result.eventFile);
+    const values = events.events.flatMap((e) => eventValues(e.event));
+    const scalars = (tag: string) => values.filter((v) => v.tag === tag && v.kind === 'scalar');
+    expect(scalars('train/loss').map((v) => v.step)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    const losses = scalars('train/loss').map((v) => (v as { value: number }).value);
+    expect(losses.map((l, i) => Math.abs(l - result.losses[i]!) < 1e-6 * Math.max(1, l))).not.toContain(false);
+    expect(scalars('train/accuracy')).toHaveLength(30);
+    expect(scalars('eval/accuracy')).toHaveLength(1);
+    expect(values.filter((v) => v.tag === 'head/hidden/weights' && v.kind === 'histogram').map((v) => v.step)).toEqual([
+      10, 20, 30,
+    ]);
+    expect(values.some((v) => v.kind === 'image')).toBe(true);
+    expect(values.some((v) => v.kind === 'graph')).toBe(true);
+  });
+});

@@ -1,0 +1,54 @@
+"""Live check for apps/demo: the demo runs on tiny settings (a 1/16-width VGG-16 at 32x32, a few steps), then
+TensorFlow imports its final meta graph, restores its final checkpoint and gets the same head outputs for the demo's
+sample images; the backbone in that checkpoint is the demo's VGG checkpoint bit for bit, and TensorFlow's
+CheckpointManager view of the head checkpoints agrees."""
+import json
+import os
+import subprocess
+
+import numpy as np
+import tensorflow as tf
+
+from conftest import REPO
+
+v1 = tf.compat.v1
+
+
+def test_tensorflow_restores_the_demo_model(tmp):
+    out = tmp / "demo"
+    proc = subprocess.run(
+        ["node", os.path.join(REPO, "apps", "demo", "dist", "main.js"), "--out", str(out), "--image-size", "32",
+         "--vgg-width", "0.0625", "--steps", "12", "--batch", "4", "--train-images", "8", "--eval-images", "4",
+         "--save-every", "4", "--json"],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["backbone"]["unchanged"]
+
+    final = result["final"]["prefix"]
+    with open(result["final"]["sample"]) as f:
+        sample = json.load(f)
+    images = np.fromfile(os.path.join(os.path.dirname(final), sample["images"]), dtype="<f4").reshape(sample["shape"])
+    with tf.Graph().as_default():
+        saver = v1.train.import_meta_graph(final + ".meta")
+        with v1.Session() as sess:
+            saver.restore(sess, final)
+            probs = sess.run(sample["output"], {sample["input"]: images})
+    ours = np.array(sample["probs"], np.float32).reshape(probs.shape)
+    assert np.max(np.abs(probs - ours)) <= 1e-5, np.max(np.abs(probs - ours))
+
+    # the backbone in the final checkpoint is the VGG checkpoint, bit for bit; the head was trained
+    vgg = tf.train.load_checkpoint(result["vgg"]["prefix"])
+    merged = tf.train.load_checkpoint(final)
+    names = vgg.get_variable_to_shape_map()
+    assert len(names) == 32
+    for name in names:
+        assert merged.get_tensor("backbone/" + name).tobytes() == vgg.get_tensor(name).tobytes(), name
+    head = [n for n in merged.get_variable_to_shape_map() if n.startswith("head/")]
+    assert set(result["head"]["trainable"]) <= set(head)
+
+    # TensorFlow reads the CheckpointManager's state: the last three head checkpoints, the newest last
+    state = tf.train.get_checkpoint_state(str(out / "checkpoints"))
+    assert [os.path.basename(p) for p in state.all_model_checkpoint_paths] == ["head-4", "head-8", "head-12"]
+    last = tf.train.load_checkpoint(state.model_checkpoint_path)
+    assert np.array_equal(last.get_tensor("head/logits/weights"), merged.get_tensor("head/logits/weights"))
