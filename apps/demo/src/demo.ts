@@ -17,7 +17,7 @@ import type { Options } from './options.js';
 import { Progress } from './progress.js';
 import { Rng } from './rng.js';
 import { addTraining } from './train.js';
-import { type VggConfig, vggLayers, writeVgg16 } from './vgg16.js';
+import { type VggConfig, vggConfig, vggConfigFromCheckpoint, vggLayers, writeVgg16 } from './vgg16.js';
 
 export interface DemoResult {
   out: string;
@@ -53,8 +53,10 @@ export async function runDemo(o: Options, log: Log): Promise<DemoResult> {
   };
   const out = resolve(o.out);
   mkdirSync(out, { recursive: true });
-  const size = o['image-size'];
-  const cfg: VggConfig = { imageSize: size, width: o['vgg-width'], numClasses: 1000 };
+  const cfg: VggConfig = o.checkpoint
+    ? vggConfigFromCheckpoint(o.checkpoint)
+    : vggConfig(o['image-size'] ?? 224, o['vgg-width'] ?? 1);
+  const size = cfg.imageSize;
 
   // 1. the backbone, as a TensorFlow checkpoint + meta graph
   const vgg = writeVgg16(join(out, 'vgg_16'), cfg, o.seed, !o.checkpoint);
@@ -62,8 +64,8 @@ export async function runDemo(o: Options, log: Log): Promise<DemoResult> {
   const weights = o.checkpoint ? 'tf-slim checkpoint' : 'seeded He-normal (not ImageNet)';
   log(
     o.checkpoint
-      ? `VGG-16 graph (TF-slim layout) written to ${vgg.metaGraph}; weights from ${o.checkpoint}`
-      : `VGG-16 (TF-slim layout, ${(vgg.parameters / 1e6).toFixed(1)}M parameters) ${vgg.reused ? 'reused from' : 'saved to'} ${vgg.prefix}` +
+      ? `VGG-16 graph (TF-slim layout, ${millions(vgg.parameters)} parameters, ${size}x${size} input, shapes from the checkpoint) written to ${vgg.metaGraph}; weights from ${o.checkpoint}`
+      : `VGG-16 (TF-slim layout, ${millions(vgg.parameters)} parameters, ${size}x${size} input) ${vgg.reused ? 'reused from' : 'saved to'} ${vgg.prefix}` +
           `\n  NOTE: these are seeded He-initialised weights, NOT ImageNet weights (pass --checkpoint vgg_16.ckpt for those)`,
   );
   lap('vgg');
@@ -317,6 +319,8 @@ function accuracy(logits: ArrayLike<number>, labels: readonly number[], k: numbe
   });
   return right / labels.length;
 }
+
+const millions = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : `${n}`);
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 

@@ -11,7 +11,7 @@ async function main(argv: readonly string[]): Promise<number> {
     options = parseOptions(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`tensorgraft-demo: ${err.message}\n\n${USAGE}`);
+    process.stderr.write(`tensorgraft-demo: ${err.message}\n(tensorgraft-demo --help lists the options)\n`);
     return 2;
   }
   if (options.help) {

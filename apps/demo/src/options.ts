@@ -11,7 +11,13 @@ export const OptionsSchema = z
     steps: int(1, 100_000, 60),
     batch: int(1, 1024, 8),
     seed: int(0, 2 ** 31 - 1, 42),
-    'image-size': int(32, 448, 224).refine((v) => v % 32 === 0, 'must be a multiple of 32'),
+    'image-size': z.coerce
+      .number()
+      .int()
+      .min(32)
+      .max(448)
+      .refine((v) => v % 32 === 0, 'must be a multiple of 32')
+      .optional(),
     classes: int(2, 6, 4),
     'train-images': int(2, 10_000, 24),
     'eval-images': int(1, 10_000, 8),
@@ -19,13 +25,13 @@ export const OptionsSchema = z
     optimizer: z.enum(['adam', 'momentum']).default('adam'),
     lr: z.coerce.number().positive().max(10).default(0.01),
     'save-every': int(1, 100_000, 20),
-    'vgg-width': z.coerce.number().positive().max(1).default(1),
+    'vgg-width': z.coerce.number().positive().max(1).optional(),
     json: z.boolean().default(false),
     help: z.boolean().default(false),
   })
   .strict()
-  .refine((o) => !o.checkpoint || (o['image-size'] === 224 && o['vgg-width'] === 1), {
-    message: "TF-slim's vgg_16.ckpt needs --image-size 224 and --vgg-width 1",
+  .refine((o) => !o.checkpoint || (o['image-size'] === undefined && o['vgg-width'] === undefined), {
+    message: 'the architecture comes from the checkpoint: leave out --image-size and --vgg-width',
     path: ['checkpoint'],
   });
 
@@ -75,11 +81,12 @@ behind a stop-gradient boundary, fine-tunes the head on a seeded synthetic patte
 and TensorBoard logs. No network needed.
 
   --out DIR            output directory (default demo-out)
-  --checkpoint PATH    a TF-slim vgg_16.ckpt (else seeded He-initialised weights, NOT ImageNet weights)
+  --checkpoint PATH    a TF-slim vgg_16 checkpoint (V1 or V2; its shapes give the architecture), else seeded
+                       He-initialised weights are made: NOT ImageNet weights
   --steps N            training steps (default 60)
   --batch N            batch size (default 8)
   --seed N             seed for weights, data and batches (default 42)
-  --image-size N       input size, a multiple of 32 (default 224)
+  --image-size N       input size, a multiple of 32 (default 224; not with --checkpoint)
   --classes N          pattern classes, 2..6 (default 4)
   --train-images N     training images (default 24)
   --eval-images N      held-out images (default 8)
@@ -87,6 +94,7 @@ and TensorBoard logs. No network needed.
   --optimizer NAME     adam | momentum (default adam)
   --lr X               learning rate (default 0.01)
   --save-every N       checkpoint every N steps (default 20)
-  --vgg-width X        channel multiplier for a smaller VGG, 0 < X <= 1 (default 1; for quick tests)
+  --vgg-width X        channel multiplier for a smaller VGG, 0 < X <= 1 (default 1; for quick tests; not with
+                       --checkpoint)
   --json               print a JSON summary on stdout
 `;

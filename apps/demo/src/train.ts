@@ -45,20 +45,6 @@ export function addTraining(graph: Graph, o: TrainingOptions): Training {
         : new MomentumOptimizer(b, { learningRate: o.learningRate, momentum: 0.9 });
     // trainable_variables holds the head only (the mixer's freeze plan), so only the head is updated
     const trainOp = optimizer.minimize(loss, { globalStep: getOrCreateGlobalStep(graph) });
-    fixDynamicStitchN(graph);
     return { labels, logits: o.logits, loss, trainOp };
   });
-}
-
-/**
- * Workaround: the graph package's gradient emitter (at the time of writing) gives DynamicStitch (reduced_shape in
- * the Mean/Sum gradients) N = inputs - 1 instead of inputs / 2, as two input lists share the one length attr. The
- * data inputs are unambiguous, so N is set from them.
- */
-function fixDynamicStitchN(graph: Graph): void {
-  for (const n of graph.nodes) {
-    if (n.op !== 'DynamicStitch' && n.op !== 'ParallelDynamicStitch') continue;
-    const inputs = n.input.filter((i) => !i.startsWith('^')).length;
-    if (inputs % 2 === 0 && Number(n.attr.N?.i ?? 0) !== inputs / 2) n.attr.N = attr.i(inputs / 2);
-  }
 }

@@ -5,26 +5,51 @@
 // Without one, the weights are seeded He-normal draws (biases 0) written straight into a V2 checkpoint: NOT ImageNet.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BundleWriter } from '@tensorgraft/bundle-io';
+import { BundleWriter, openCheckpoint } from '@tensorgraft/bundle-io';
 import { addSaverOps, exportMetaGraph, Graph, GraphBuilder, serializeMetaGraph } from '@tensorgraft/graph';
 import { writeFileAtomic } from '@tensorgraft/saver';
 import { Rng } from './rng.js';
 
 export interface VggConfig {
-  /** Input height and width (a multiple of 32: pool5 is imageSize/32 wide). TF-slim's weights need 224. */
+  /** Input height and width (a multiple of 32: pool5 is imageSize/32 wide, and so is fc6's kernel). */
   imageSize: number;
-  /** Channel multiplier (1 = VGG-16; smaller only for quick tests). */
-  width: number;
+  /** Output channels of the five conv blocks (VGG-16: 64, 128, 256, 512, 512). */
+  channels: readonly [number, number, number, number, number];
+  /** fc6/fc7 width (VGG-16: 4096). */
+  fc: number;
   numClasses: number;
 }
 
-const BLOCKS = [
-  [64, 2],
-  [128, 2],
-  [256, 3],
-  [512, 3],
-  [512, 3],
-] as const;
+const REPEATS = [2, 2, 3, 3, 3] as const;
+const VGG16 = [64, 128, 256, 512, 512] as const;
+
+/** VGG-16 at `imageSize`, every width scaled by `width` (1: the real thing). */
+export function vggConfig(imageSize: number, width = 1, numClasses = 1000): VggConfig {
+  const ch = (n: number) => Math.max(1, Math.round(n * width));
+  return { imageSize, channels: VGG16.map(ch) as unknown as VggConfig['channels'], fc: ch(4096), numClasses };
+}
+
+/** The architecture a TF-slim vgg_16 checkpoint holds, read from its tensors' shapes. */
+export function vggConfigFromCheckpoint(path: string): VggConfig {
+  const r = openCheckpoint(path);
+  try {
+    const shape = (name: string) => {
+      if (!r.has(name)) throw new Error(`${path} is not a TF-slim vgg_16 checkpoint: it has no tensor '${name}'`);
+      return r.entry(name).shape;
+    };
+    const channels = REPEATS.map((_, b) => shape(`vgg_16/conv${b + 1}/conv${b + 1}_1/weights`)[3]!);
+    const fc6 = shape('vgg_16/fc6/weights');
+    const fc8 = shape('vgg_16/fc8/weights');
+    return {
+      imageSize: 32 * fc6[0]!,
+      channels: channels as unknown as VggConfig['channels'],
+      fc: fc6[3]!,
+      numClasses: fc8[3]!,
+    };
+  } finally {
+    r.close();
+  }
+}
 
 export interface VggLayer {
   scope: string;
@@ -34,20 +59,18 @@ export interface VggLayer {
 
 /** Every conv layer in order: scope (`conv3/conv3_2`, `fc6`) and kernel shape. */
 export function vggLayers(c: VggConfig): VggLayer[] {
-  const ch = (n: number) => Math.max(1, Math.round(n * c.width));
   const layers: VggLayer[] = [];
   let cin = 3;
-  BLOCKS.forEach(([cout, n], b) => {
+  REPEATS.forEach((n, b) => {
     for (let j = 1; j <= n; j++) {
-      layers.push({ scope: `conv${b + 1}/conv${b + 1}_${j}`, shape: [3, 3, cin, ch(cout)] });
-      cin = ch(cout);
+      layers.push({ scope: `conv${b + 1}/conv${b + 1}_${j}`, shape: [3, 3, cin, c.channels[b]!] });
+      cin = c.channels[b]!;
     }
   });
-  const fc = ch(4096);
   const k = c.imageSize / 32;
-  layers.push({ scope: 'fc6', shape: [k, k, cin, fc] });
-  layers.push({ scope: 'fc7', shape: [1, 1, fc, fc] });
-  layers.push({ scope: 'fc8', shape: [1, 1, fc, c.numClasses] });
+  layers.push({ scope: 'fc6', shape: [k, k, cin, c.fc] });
+  layers.push({ scope: 'fc7', shape: [1, 1, c.fc, c.fc] });
+  layers.push({ scope: 'fc8', shape: [1, 1, c.fc, c.numClasses] });
   return layers;
 }
 
@@ -77,7 +100,7 @@ export function buildVgg16(c: VggConfig): VggGraph {
   const logits = b.nameScope('vgg_16', () => {
     let h = input;
     let i = 0;
-    BLOCKS.forEach(([, n], blk) => {
+    REPEATS.forEach((n, blk) => {
       h = b.nameScope(`conv${blk + 1}`, () => {
         let x = h;
         for (let j = 0; j < n; j++) x = conv(x, layers[i++]!, 'SAME', true);
@@ -103,7 +126,7 @@ export interface VggFiles {
   reused: boolean;
 }
 
-/** Writes `<dir>/vgg_16.ckpt.meta` and, unless `weightsFrom` is given, a seeded He-normal `<dir>/vgg_16.ckpt`. */
+/** Writes `<dir>/vgg_16.ckpt.meta` and, with `withWeights`, a seeded He-normal `<dir>/vgg_16.ckpt`. */
 export function writeVgg16(dir: string, c: VggConfig, seed: number, withWeights: boolean): VggFiles {
   mkdirSync(dir, { recursive: true });
   const prefix = join(dir, 'vgg_16.ckpt');

@@ -2,11 +2,13 @@
 // loss goes down, and every file it writes reads back with our own readers.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BundleReader } from '@tensorgraft/bundle-io';
 import { type DemoResult, parseOptions, runDemo } from '@tensorgraft/demo';
 import { eventValues, readEventFile } from '@tensorgraft/events-writer';
 import { parseMetaGraph } from '@tensorgraft/graph';
+import { crc32c } from '@tensorgraft/proto';
 import { getCheckpointState } from '@tensorgraft/saver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -106,5 +108,54 @@ describe('demo', () => {
     ]);
     expect(values.some((v) => v.kind === 'image')).toBe(true);
     expect(values.some((v) => v.kind === 'graph')).toBe(true);
+  });
+});
+
+describe('demo with --checkpoint', () => {
+  it('reads the architecture from a TF-written TF-slim checkpoint and restores exactly its values', async () => {
+    const fixture = join(
+      dirname(fileURLToPath(import.meta.url)),
+      '..',
+      '..',
+      '..',
+      'fixtures',
+      'models',
+      'vgg16_small',
+      'model.ckpt',
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'demo-ck-'));
+    try {
+      const r = await runDemo(
+        parseOptions([
+          '--out',
+          dir,
+          '--checkpoint',
+          fixture,
+          '--steps',
+          '6',
+          '--train-images',
+          '8',
+          '--eval-images',
+          '4',
+        ]),
+        () => {},
+      );
+      expect(r.weights).toBe('tf-slim checkpoint');
+      // the checksum of the restored backbone is the checksum of TensorFlow's tensors, in the same order
+      const src = BundleReader.open(fixture);
+      let crc = 0;
+      for (const name of src
+        .names()
+        .filter((n) => n.startsWith('vgg_16/'))
+        .sort()) {
+        const d = src.get(name).data as Float32Array;
+        crc = crc32c(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), crc);
+      }
+      src.close();
+      expect(r.backbone.checksumBefore).toBe(crc.toString(16).padStart(8, '0'));
+      expect(r.backbone.unchanged).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
