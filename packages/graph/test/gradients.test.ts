@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { Graph, GraphBuilder, GraphError, gradients, graphFromGraphDef, parseGraphDef, Session } from '@tensorgraft/graph';
+import {
+  Graph,
+  GraphBuilder,
+  GraphError,
+  gradients,
+  graphFromGraphDef,
+  parseGraphDef,
+  Session,
+} from '@tensorgraft/graph';
 import { describe, expect, it } from 'vitest';
 import { REPO } from './helpers.js';
 

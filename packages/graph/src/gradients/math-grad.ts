@@ -320,7 +320,10 @@ function sumGrad(em: Emitter, op: NodeDef, g: string): string {
       // _SafeShapeDiv with real (constant, unused) ops; later gradients reuse the cached numbers
       const key = `${inShape.join(',')}|${axes.join(',')}`;
       let seen = reducedShapeCache.get(em.graph);
-      if (!seen) reducedShapeCache.set(em.graph, (seen = new Set()));
+      if (!seen) {
+        seen = new Set();
+        reducedShapeCache.set(em.graph, seen);
+      }
       if (!seen.has(key)) {
         seen.add(key);
         const i32 = DataType.DT_INT32;

@@ -144,7 +144,10 @@ export abstract class Optimizer {
   /** _zeros_slot: a zero variable `<var>/<optimizer name>` (made unique) colocated with the variable. */
   protected zerosSlot(v: BuiltVariable, slot: string): BuiltVariable {
     let named = this.slots.get(slot);
-    if (!named) this.slots.set(slot, (named = new Map()));
+    if (!named) {
+      named = new Map();
+      this.slots.set(slot, named);
+    }
     const have = named.get(v.name);
     if (have) return have;
     const s = createVariable(this.graph, {
