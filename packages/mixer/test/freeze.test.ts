@@ -1,7 +1,14 @@
 // Fine-tuning plans: frozen scopes leave trainable_variables and get StopGradient boundaries; outputs do not change.
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { exportMetaGraph, Graph, importMetaGraph, Session } from '@tensorgraft/graph';
+import {
+  exportMetaGraph,
+  GradientDescentOptimizer,
+  Graph,
+  GraphBuilder,
+  importMetaGraph,
+  Session,
+} from '@tensorgraft/graph';
 import { freeze, mix, restoreMixed, trainableVariables } from '@tensorgraft/mixer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ckpt, fixtureJson, type Io, meta, sidecar } from './helpers.js';
@@ -70,4 +77,48 @@ describe('freeze', () => {
     expect(() => freeze(mixed, { variables: ['head/nope'] })).toThrow(/not a variable/);
     void readFileSync;
   });
+});
+
+describe('freeze + minimize', () => {
+  async function values(session: Session, names: string[]): Promise<number[][]> {
+    const out: number[][] = [];
+    for (const n of names) {
+      const snap = mixedSnapshot(n);
+      const t = (await session.run(snap)) as tf.Tensor;
+      out.push(Array.from(await t.data()));
+      t.dispose();
+    }
+    return out;
+  }
+  // cnn variables are resource variables (read through Read/ReadVariableOp), mlp's are ref variables (read)
+  const mixedSnapshot = (n: string) => (n.startsWith('backbone/') ? `${n}/Read/ReadVariableOp:0` : `${n}/read:0`);
+
+  it.each([true, false])(
+    'a training step changes only the head when the backbone is frozen (frozen: %s)',
+    async (frozen) => {
+      const mixed = mixIt();
+      if (frozen) freeze(mixed, { scopes: ['backbone'] });
+      const b = new GraphBuilder(mixed.graph);
+      const loss = b.reduceMean(b.square('head/probs:0'), [0, 1]);
+      const train = new GradientDescentOptimizer(b, { learningRate: 0.5 }).minimize(loss);
+      const session = new Session(mixed.graph);
+      sessions.push(session);
+      await restoreMixed(session, mixed);
+      const backbone = Object.keys(cnnIo.variables).map((k) => `backbone/${k}`);
+      const head = Object.keys(mlpIo.variables).map((k) => `head/${k}`);
+      const [b0, h0] = [await values(session, backbone), await values(session, head)];
+      const x = tf.tensor(sidecar('cnn', cnnIo.inputs['images:0']!), cnnIo.inputs['images:0']!.shape);
+      await session.run(train, { 'backbone/images:0': x });
+      x.dispose();
+      const [b1, h1] = [await values(session, backbone), await values(session, head)];
+      expect(h1).not.toEqual(h0);
+      if (frozen) {
+        expect(b1).toEqual(b0);
+        // no gradient op reaches into the backbone
+        expect(mixed.graph.nodes.filter((n) => n.name.startsWith('gradients/backbone/'))).toEqual([]);
+      } else {
+        expect(b1).not.toEqual(b0);
+      }
+    },
+  );
 });

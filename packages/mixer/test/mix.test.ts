@@ -1,6 +1,6 @@
 // Two TensorFlow-written models (fixtures/models: a small CNN whose `mean:0` is [N, 8], an MLP whose `x:0` is
 // [N, 8]) mixed into one graph with the MLP wired to the CNN's features: names, restore map, values and outputs.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -160,5 +160,50 @@ describe('mix', () => {
       Array.from(sidecar('mlp', mlpIo.variables['dense/bias']!)),
     );
     r2.close();
+  });
+});
+
+describe('mix: more', () => {
+  it('two models with the same variable names are fine under different scopes', async () => {
+    const mixed = mix([
+      { scope: 'a', metaGraph: meta('mlp'), checkpoint: ckpt('mlp') },
+      { scope: 'b', metaGraph: meta('mlp'), checkpoint: ckpt('mlp') },
+    ]);
+    expect(mixed.restoreMap.get('a/dense/kernel')?.key).toBe('dense/kernel');
+    expect(mixed.restoreMap.get('b/dense/kernel')?.key).toBe('dense/kernel');
+    const prefix = join(tmp(), 'two');
+    const report = await saveMixed(mixed, prefix);
+    expect(report.keys.filter((k) => k.endsWith('/dense/kernel'))).toEqual(['a/dense/kernel', 'b/dense/kernel']);
+  });
+
+  it("keepSaver keeps a model's own save/restore subgraph, which still restores it", async () => {
+    const mixed = mix([{ scope: 'm', metaGraph: meta('mlp'), keepSaver: true }]);
+    expect(mixed.graph.hasNode('m/save/restore_all')).toBe(true);
+    const session = new Session(mixed.graph);
+    sessions.push(session);
+    await session.run('m/save/restore_all', { 'm/save/Const:0': ckpt('mlp') });
+    const v = (await session.run('m/dense/bias/read:0')) as tf.Tensor;
+    expect(Array.from(await v.data())).toEqual(Array.from(sidecar('mlp', mlpIo.variables['dense/bias']!)));
+    v.dispose();
+  });
+
+  it('a damaged checkpoint tensor stops restoreMixed with an IO error naming the variable', async () => {
+    const dir = tmp();
+    for (const ext of ['index', 'data-00000-of-00001'])
+      copyFileSync(`${ckpt('mlp')}.${ext}`, join(dir, `model.ckpt.${ext}`));
+    const data = join(dir, 'model.ckpt.data-00000-of-00001');
+    const bytes = readFileSync(data);
+    const entry = BundleReader.open(ckpt('mlp')).entry('dense_1/kernel');
+    bytes[entry.offset + 5] ^= 0xff;
+    writeFileSync(data, bytes);
+    const mixed = mix([{ scope: 'm', metaGraph: meta('mlp'), checkpoint: join(dir, 'model.ckpt') }]);
+    const session = new Session(mixed.graph);
+    sessions.push(session);
+    await expect(restoreMixed(session, mixed)).rejects.toMatchObject({
+      name: 'MixerError',
+      code: 'IO',
+      variable: 'm/dense_1/kernel',
+      model: 'm',
+    });
   });
 });
