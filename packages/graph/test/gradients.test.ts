@@ -38,7 +38,7 @@ function load(name: string): { graph: Graph; fx: Case } {
 }
 
 describe('gradients: the nodes tf.compat.v1.gradients adds', () => {
-  for (const name of ['mlp', 'cnn', 'stop_middle', 'stop_arg']) {
+  for (const name of ['mlp', 'cnn', 'elementwise', 'shapes', 'stop_middle', 'stop_arg']) {
     it(`${name}: same node names, op types and inputs, in TensorFlow's order`, () => {
       const { graph, fx } = load(name);
       const before = graph.nodes.length;
@@ -58,7 +58,7 @@ function relErr(a: ArrayLike<number>, b: readonly number[]): number {
 }
 
 describe('gradients: values equal tf.gradients on the fixture graphs', () => {
-  for (const name of ['mlp', 'cnn', 'elementwise', 'shapes', 'stop_middle', 'stop_arg']) {
+  for (const name of ['mlp', 'cnn', 'elementwise', 'shapes', 'gather', 'stop_middle', 'stop_arg']) {
     it(`${name}: every x's gradient (null where TF gives None)`, async () => {
       const { graph, fx } = load(name);
       const grads = gradients(graph, fx.ys, fx.xs, { stopGradients: fx.stop_gradients });

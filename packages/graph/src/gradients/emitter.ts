@@ -287,6 +287,34 @@ export class Emitter {
     return this.t('ZerosLike', [x], {}, name);
   }
 
+  /** array_ops.zeros_like (optimize=True): a Const `zeros_like` when the shape is fully known, else a ZerosLike op. */
+  zerosLikeOpt(x: string, name = 'zeros_like'): string {
+    const s = this.fullyDefined(x);
+    if (s) return this.constant(0, this.dtype(x), name, s);
+    return this.zerosLike(x, name);
+  }
+
+  /** array_ops.ones_like: Fill(shape, 1) named `ones_like`, its shape a `Shape/shape_as_tensor` Const when known. */
+  onesLike(x: string, name = 'ones_like'): string {
+    return this.scope(name, (scope) => {
+      const s = this.fullyDefined(x);
+      const shape = s
+        ? this.scope('Shape', () => this.constant(s, DataType.DT_INT32, 'shape_as_tensor'))
+        : this.t('Shape', [x], { out_type: attr.type(DataType.DT_INT32) }, 'Shape');
+      return this.fill(shape, 1, this.dtype(x), scope);
+    });
+  }
+
+  /** array_ops.zeros / ones with a shape tensor: Fill(shape, Const) named `name` (a scope string is taken as is). */
+  fill(shape: string, value: number, dtype: number, name: string): string {
+    return this.scope(name, (scope) => {
+      const v = this.constant(value, dtype);
+      return out(
+        this.create('Fill', [shape, v], { T: attr.type(dtype), index_type: attr.type(DataType.DT_INT32) }, scope),
+      );
+    });
+  }
+
   /** array_ops.identity. */
   identity(x: string, name?: string): string {
     return this.t('Identity', [x], {}, name);

@@ -119,7 +119,7 @@ export const mathGradients: Record<string, GradFn> = {
   Div: divGrad('RealDiv'),
   Neg: (em, _op, [g]) => [neg(em, g!)],
   Abs: (em, op, [g]) => [mul(em, g!, em.t('Sign', [input(op, 0)]))],
-  Sign: (em, op) => [em.zerosLike(input(op, 0))],
+  Sign: (em, op) => [em.zerosLikeOpt(input(op, 0))],
   Reciprocal: (em, op, [g]) => [em.t('ReciprocalGrad', [output(op), g!])],
   Square(em, op, [g]) {
     const x = input(op, 0);
@@ -148,8 +148,9 @@ export const mathGradients: Record<string, GradFn> = {
     const y = input(op, 1);
     const gx = mul(em, mul(em, g!, y), em.t('Pow', [x, sub(em, y, 1)]));
     const mask = em.t('Greater', [x, { value: 0, dtype: em.dtype(x) }], {}, 'Greater');
-    const safeX = em.t('SelectV2', [mask, x, em.t('OnesLike', [x], {}, 'ones_like')], {}, 'SelectV2');
-    const logX = em.t('SelectV2', [mask, em.t('Log', [safeX]), em.zerosLike(x)], {}, 'SelectV2');
+    // array_ops.where with x and y: the v1 Select op
+    const safeX = em.t('Select', [mask, x, em.onesLike(x)]);
+    const logX = em.t('Select', [mask, em.t('Log', [safeX]), em.zerosLikeOpt(x)]);
     const gy = mul(em, mul(em, g!, output(op)), logX);
     return reduceGradientArgs(em, x, y, gx, gy);
   },
@@ -158,19 +159,23 @@ export const mathGradients: Record<string, GradFn> = {
   SquaredDifference(em, op, [g]) {
     const x = input(op, 0);
     const y = input(op, 1);
-    const xg = withGrad(em, g!, () => mul(em, em.t('Mul', [{ value: 2, dtype: em.dtype(g!) }, g!]), sub(em, x, y)));
+    // math_ops.scalar_mul(2.0, grad): the scalar is a Const `scalar`, the product a `Mul`
+    const xg = withGrad(em, g!, () => {
+      const scaled = em.t('Mul', [em.constant(2, em.dtype(g!), 'scalar'), g!]);
+      return mul(em, scaled, sub(em, x, y));
+    });
     if (shapesEqual(em, x, y, g!)) return [xg, neg(em, xg)];
     return reduceGradientArgs(em, x, y, xg, neg(em, xg));
   },
   Select(em, op, [g]) {
     const c = input(op, 0);
-    const zeros = em.zerosLike(input(op, 1));
+    const zeros = em.zerosLikeOpt(input(op, 1));
     return [null, em.t('Select', [c, g!, zeros]), em.t('Select', [c, zeros, g!])];
   },
   SelectV2(em, op, [g]) {
     const c = input(op, 0);
     const z = output(op);
-    const zeros = em.scope('zeros', () => em.constant(0, em.dtype(g!), 'Const'));
+    const zeros = em.constant(0, em.dtype(g!), 'zeros');
     const gx = em.t('SelectV2', [c, g!, zeros]);
     const gy = em.t('SelectV2', [c, zeros, g!]);
     return [
@@ -257,13 +262,19 @@ export const mathGradients: Record<string, GradFn> = {
   ArgMax: () => [null, null],
   ArgMin: () => [null, null],
   ClipByValue(em, op, [g]) {
-    const x = input(op, 0);
-    const lo = input(op, 1);
-    const hi = input(op, 2);
-    const zeros = em.zerosLike(g!);
-    const mask = em.t('LogicalOr', [em.t('Less', [x, lo]), em.t('Greater', [x, hi])]);
-    const xg = em.t('SelectV2', [mask, zeros, g!]);
-    return [xg, null, null];
+    const [x, y, z] = [input(op, 0), input(op, 1), input(op, 2)];
+    const sx = em.shapeOf(x);
+    const sy = em.shapeOf(y);
+    const sz = em.shapeOf(z);
+    const zeros = em.fill(em.shapeOf(g!), 0, em.dtype(g!), 'zeros');
+    const xy = em.t('Less', [x, y]);
+    const xz = em.t('Greater', [x, z]);
+    const ry = `${em.op('BroadcastGradientArgs', [sx, sy]).name}:1`;
+    const rz = `${em.op('BroadcastGradientArgs', [sx, sz]).name}:1`;
+    const xg = em.t('Select', [em.t('LogicalOr', [xy, xz]), zeros, g!]);
+    const yg = em.t('Select', [xy, g!, zeros]);
+    const zg = em.t('Select', [xz, g!, zeros]);
+    return [xg, em.reshape(em.reduceSum(yg, ry), sy), em.reshape(em.reduceSum(zg, rz), sz)];
   },
 };
 
@@ -288,7 +299,7 @@ function maxMinGrad(selector: string): GradFn {
   return (em, op, [g]) => {
     const x = input(op, 0);
     const y = input(op, 1);
-    const zeros = em.zerosLike(g!);
+    const zeros = em.zerosLikeOpt(g!);
     const mask = em.t(selector, [x, y]);
     const gx = em.t('SelectV2', [mask, g!, zeros]);
     const gy = em.t('SelectV2', [mask, zeros, g!]);
