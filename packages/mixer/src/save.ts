@@ -2,14 +2,22 @@
 // under its mixed name (the key TensorFlow's Saver uses: the variable's op name), then `<prefix>.meta`, the graph with
 // one tf.compat.v1 Saver subgraph over all variables (so import_meta_graph + Saver.restore work on it).
 // Values come either from the session (after training) or straight from each model's source checkpoint: those are
-// read by bundle-io and written back with the same dtype and bytes (no TensorFlow.js on the way, one tensor in memory
-// at a time). Each file is written under a temporary name and renamed, data and index before the meta graph.
+// read by bundle-io (checksums verified) into one reused buffer and written back with the same dtype and bytes (no
+// TensorFlow.js on the way, one tensor in memory at a time). Each file is written under a temporary name and renamed, data and index before the meta graph.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
-import { BundleWriter, type CheckpointReader, openCheckpoint, type Tensor } from '@tensorgraft/bundle-io';
+import {
+  BundleReader,
+  BundleWriter,
+  type CheckpointReader,
+  type NumericData,
+  numElements,
+  openCheckpoint,
+  type Tensor,
+} from '@tensorgraft/bundle-io';
 import { addSaverOps, exportMetaGraph, readAttr, type Session, serializeMetaGraph } from '@tensorgraft/graph';
-import { dtypeName, type tensorflow } from '@tensorgraft/proto';
+import { dtypeInfo, dtypeName, type tensorflow } from '@tensorgraft/proto';
 import { writeFileAtomic } from '@tensorgraft/saver';
 import { MixerError } from './errors.js';
 import type { Mixed } from './mixed.js';
@@ -84,6 +92,7 @@ export async function saveMixed(
     throw new MixerError('IO', 'cannot create the output directory', { path: dirname(prefix), cause });
   }
   const readers = new Map<string, CheckpointReader>();
+  const scratch = new Scratch();
   const writer = new BundleWriter(prefix);
   const report: SaveMixedReport = { prefix, keys: [], streamed: [], fromSession: [], bytes: 0 };
   try {
@@ -95,7 +104,7 @@ export async function saveMixed(
           reader = open(entry.checkpoint, entry.model);
           readers.set(entry.checkpoint, reader);
         }
-        tensor = readTensor(reader, entry.key, variable, entry.checkpoint, entry.model);
+        tensor = readTensor(reader, entry.key, variable, entry.checkpoint, entry.model, scratch);
         report.streamed.push(variable);
       } else {
         tensor = await sessionValue(session!, mixed, variable, vars.get(variable)!.snapshot_name ?? `${variable}:0`);
@@ -133,8 +142,37 @@ function open(path: string, model: string): CheckpointReader {
   }
 }
 
-function readTensor(reader: CheckpointReader, key: string, variable: string, path: string, model: string): Tensor {
+/**
+ * One buffer reused for every streamed tensor: BundleWriter.add writes the bytes before it returns, so the next read
+ * may overwrite them; reading into memory already touched avoids a fresh allocation's page faults per tensor.
+ */
+class Scratch {
+  private buffer = new ArrayBuffer(0);
+
+  view(dtype: string, elements: number): NumericData | undefined {
+    const info = dtypeInfo(dtype);
+    if (!info.arrayType || info.kind === 'string') return undefined;
+    const n = elements * (info.kind === 'complex' ? 2 : 1);
+    const bytes = n * info.arrayType.BYTES_PER_ELEMENT;
+    if (this.buffer.byteLength < bytes) this.buffer = new ArrayBuffer(Math.max(bytes, this.buffer.byteLength * 2));
+    return new info.arrayType(this.buffer, 0, n) as NumericData;
+  }
+}
+
+function readTensor(
+  reader: CheckpointReader,
+  key: string,
+  variable: string,
+  path: string,
+  model: string,
+  scratch: Scratch,
+): Tensor {
   try {
+    if (reader instanceof BundleReader) {
+      const e = reader.entry(key);
+      const target = e.slices.length ? undefined : scratch.view(e.dtype, numElements(e.shape));
+      if (target) return { dtype: e.dtype, shape: e.shape, data: reader.readInto(key, target) };
+    }
     return reader.get(key);
   } catch (cause) {
     throw new MixerError('IO', `cannot read '${key}' from the checkpoint`, { model, variable, path, cause });
