@@ -52,3 +52,36 @@ def test_tensorflow_restores_the_demo_model(tmp):
     assert [os.path.basename(p) for p in state.all_model_checkpoint_paths] == ["head-4", "head-8", "head-12"]
     last = tf.train.load_checkpoint(state.model_checkpoint_path)
     assert np.array_equal(last.get_tensor("head/logits/weights"), merged.get_tensor("head/logits/weights"))
+
+
+def test_demo_on_a_tensorflow_written_v1_tf_slim_checkpoint(tmp):
+    """TF-slim's vgg_16.ckpt is a V1 checkpoint: TensorFlow writes one in that layout (small widths, 64x64), the demo
+    reads the architecture from it, fine-tunes a head on it, and the backbone in its final model equals TF's values."""
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "fixtures"))
+    import make_models  # noqa: E402
+
+    with tf.Graph().as_default():
+        v1.set_random_seed(3)
+        x = v1.placeholder(tf.float32, [None, 64, 64, 3], name="inputs")
+        make_models.vgg16_small(x)
+        saver = v1.train.Saver(write_version=v1.train.SaverDef.V1)
+        with v1.Session() as sess:
+            sess.run(v1.global_variables_initializer())
+            ckpt = saver.save(sess, str(tmp / "vgg_16.ckpt"), write_state=False, write_meta_graph=False)
+    assert os.path.isfile(ckpt) and not os.path.exists(ckpt + ".index")  # a V1 file, as TF-slim's
+
+    out = tmp / "demo"
+    proc = subprocess.run(
+        ["node", os.path.join(REPO, "apps", "demo", "dist", "main.js"), "--out", str(out), "--checkpoint", ckpt,
+         "--steps", "6", "--train-images", "8", "--eval-images", "4", "--json"],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["weights"] == "tf-slim checkpoint"
+    src = tf.train.load_checkpoint(ckpt)
+    merged = tf.train.load_checkpoint(result["final"]["prefix"])
+    names = [n for n in src.get_variable_to_shape_map() if n.startswith("vgg_16/")]
+    assert len(names) == 32
+    for name in names:
+        assert np.array_equal(merged.get_tensor("backbone/" + name), src.get_tensor(name)), name
