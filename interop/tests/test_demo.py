@@ -47,6 +47,18 @@ def test_tensorflow_restores_the_demo_model(tmp):
     head = [n for n in merged.get_variable_to_shape_map() if n.startswith("head/")]
     assert set(result["head"]["trainable"]) <= set(head)
 
+    # TensorFlow reads the event file: a loss and an accuracy per step, equal to what the demo reported
+    losses = {}
+    tags = set()
+    for event in v1.train.summary_iterator(result["eventFile"]):
+        for value in event.summary.value:
+            tags.add(value.tag)
+            if value.tag == "train/loss":
+                losses[event.step] = float(tf.make_ndarray(value.tensor))
+    assert sorted(losses) == list(range(1, 13))
+    assert np.allclose([losses[s] for s in range(1, 13)], result["losses"], rtol=1e-6)
+    assert {"train/accuracy", "eval/accuracy", "head/hidden/weights", "head/logits/weights", "about"} <= tags
+
     # TensorFlow reads the CheckpointManager's state: the last three head checkpoints, the newest last
     state = tf.train.get_checkpoint_state(str(out / "checkpoints"))
     assert [os.path.basename(p) for p in state.all_model_checkpoint_paths] == ["head-4", "head-8", "head-12"]

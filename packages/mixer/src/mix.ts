@@ -162,10 +162,11 @@ function checkWiring(
     }
     const dstNode = graph.node(dst.node);
     if (!dstNode || dst.index >= (outputCount(dstNode) ?? Number.POSITIVE_INFINITY)) {
-      throw new MixerError('UNMAPPED_INPUT', `wire target '${to}' is not a tensor of the mixed graph`, {
-        model,
-        node: to,
-      });
+      throw new MixerError(
+        'UNMAPPED_INPUT',
+        `wire target '${to}' is not a tensor of the mixed graph (models are mixed in order: wire to earlier ones)`,
+        { model, node: to },
+      );
     }
     const srcType = baseType(outputTypes(srcNode)?.[src.index]);
     const dstType = baseType(outputTypes(dstNode)?.[dst.index]);
