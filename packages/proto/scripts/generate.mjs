@@ -55,7 +55,45 @@ run(bin('pbjs'), [
   const code = readFileSync(staticPath, 'utf8');
   const intKeyLoop =
     /\$Object\.keys\((m\.\w+)\)(, i = 0; i < ks\.length; \+\+i\) \{\n\s*w\.uint32\(\/\* id \d+, wireType 2 =\*\/\d+\)\.fork\(\)\.uint32\(\/\* id 1, wireType 0 =\*\/8\)\.(?:u?int32|sint32|fixed32|sfixed32)\(ks\[i\]\))/g;
-  writeFileSync(staticPath, code.replace(intKeyLoop, '$$Object.keys($1).reverse()$2'));
+  writeFileSync(staticPath, speedUpDecoders(code.replace(intKeyLoop, '$$Object.keys($1).reverse()$2')));
+}
+
+// Decoding speed (a 50k-node GraphDef spent most of its time in garbage collection and in these spots); the decoded
+// objects are exactly what protobufjs builds.
+// - oneof members: protobufjs writes `m.value = "s"` after each member, a setter that `delete`s every other member
+//   (ten runtime calls per AttrValue). A message decode creates has no member set yet, so a local remembers which
+//   member this decode set and the setter runs only when a second member replaces it, or when decoding merges into a
+//   message passed in (`g`), which may hold a member already.
+// - strings: `$readString` (src/codec/read-string.ts) makes flat strings of short ASCII without intermediate garbage
+//   and keeps protobufjs's strict UTF-8 check for everything else.
+function speedUpDecoders(code) {
+  const decodeFn = /^( *)(\S+)\.decode = function \(r, l, z, q, g\) \{\n[\s\S]*?\n\1\};$/gm;
+  const withOneofs = code.replace(decodeFn, (fn) => {
+    const oneofs = new Set();
+    const body = fn.replace(/^( *)m\.(\w+) = "(\w+)";$/gm, (_, indent, oneof, member) => {
+      oneofs.add(oneof);
+      const seen = `o$${oneof}`;
+      return `${indent}if (${seen} !== "${member}") {\n${indent}    if (${seen} !== $undefined)\n${indent}        m.${oneof} = "${member}";\n${indent}    ${seen} = "${member}";\n${indent}}`;
+    });
+    if (oneofs.size === 0) return fn;
+    const init = [...oneofs].map((o) => `o$${o} = g ? "" : $undefined`).join(', ');
+    return body.replace(/^( *)(m = g \|\| new [\w.$]+\(\);)$/m, `$1$2\n$1var ${init};`);
+  });
+  const pushFirst = /^( *)if \(!\((m\.\w+) && \2\.length\)\)\n\1 {4}\2 = \[\];\n\1\2\.push\((.*)\);$/gm;
+  const withArrays = withOneofs.replace(
+    pushFirst,
+    '$1if ($2 && $2.length)\n$1    $2.push($3);\n$1else\n$1    $2 = [$3];',
+  );
+  const stringReads = withArrays.split('r.stringVerify()').length - 1;
+  const out = withArrays
+    .replaceAll('r.stringVerify()', '$readString(r)')
+    .replace(
+      'import $protobuf from "protobufjs/minimal.js";\n',
+      '$&import { readString as $readString } from "../codec/read-string.js";\n',
+    );
+  if (!out.includes('$readString }') || stringReads === 0 || !out.includes('var o$value = g ? "" : $undefined;'))
+    throw new Error('generate: the generated decoders no longer look as speedUpDecoders expects');
+  return out;
 }
 
 // Reflection descriptors (field numbers, names, types) for the text format.
