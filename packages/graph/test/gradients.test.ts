@@ -11,6 +11,7 @@ import {
   Session,
 } from '@tensorgraft/graph';
 import { describe, expect, it } from 'vitest';
+import { attrTexts } from './gradients-helpers.js';
 import { REPO } from './helpers.js';
 
 const DIR = join(REPO, 'fixtures', 'gradients');
@@ -29,6 +30,8 @@ interface Case {
   stop_gradients: string[];
   grad_names: (string | null)[];
   nodes: [string, string, string[]][];
+  /** Every attr of each added node in TensorFlow's text format. */
+  attrs: Record<string, string>[];
 }
 
 function load(name: string): { graph: Graph; fx: Case } {
@@ -38,7 +41,7 @@ function load(name: string): { graph: Graph; fx: Case } {
 }
 
 describe('gradients: the nodes tf.compat.v1.gradients adds', () => {
-  for (const name of ['mlp', 'cnn', 'elementwise', 'shapes', 'stop_middle', 'stop_arg']) {
+  for (const name of ['mlp', 'cnn', 'elementwise', 'shapes', 'more', 'stop_middle', 'stop_arg']) {
     it(`${name}: same node names, op types and inputs, in TensorFlow's order`, () => {
       const { graph, fx } = load(name);
       const before = graph.nodes.length;
@@ -46,6 +49,7 @@ describe('gradients: the nodes tf.compat.v1.gradients adds', () => {
       expect(result).toEqual(fx.grad_names);
       const added = graph.nodes.slice(before).map((n) => [n.name, n.op, n.input]);
       expect(added).toEqual(fx.nodes);
+      expect(graph.nodes.slice(before).map(attrTexts)).toEqual(fx.attrs);
     });
   }
 });
@@ -58,7 +62,7 @@ function relErr(a: ArrayLike<number>, b: readonly number[]): number {
 }
 
 describe('gradients: values equal tf.gradients on the fixture graphs', () => {
-  for (const name of ['mlp', 'cnn', 'elementwise', 'shapes', 'gather', 'stop_middle', 'stop_arg']) {
+  for (const name of ['mlp', 'cnn', 'elementwise', 'shapes', 'gather', 'more', 'stop_middle', 'stop_arg']) {
     it(`${name}: every x's gradient (null where TF gives None)`, async () => {
       const { graph, fx } = load(name);
       const grads = gradients(graph, fx.ys, fx.xs, { stopGradients: fx.stop_gradients });

@@ -13,6 +13,7 @@ import {
   parseMetaGraph,
 } from '@tensorgraft/graph';
 import { describe, expect, it } from 'vitest';
+import { attrTexts } from './gradients-helpers.js';
 import { REPO } from './helpers.js';
 
 const DIR = join(REPO, 'fixtures', 'gradients');
@@ -21,6 +22,7 @@ interface MinimizeCase {
   loss: string;
   train_op: string;
   nodes: [string, string, string[], string[]][];
+  attrs: Record<string, string>[];
   train_op_collection: string[];
   variables: string[];
 }
@@ -47,6 +49,7 @@ describe("optimizers: minimize() adds TensorFlow's nodes to a TensorFlow-written
           .slice(before)
           .map((n) => [n.name, n.op, n.input, (n.attr._class?.list?.s ?? []).map((b) => dec.decode(b))]);
         expect(added).toEqual(fx.nodes);
+        expect(graph.nodes.slice(before).map(attrTexts)).toEqual(fx.attrs);
         const collection = graph.getCollection('train_op').map((i) => (i.kind === 'node' ? i.name : ''));
         expect(collection).toEqual(fx.train_op_collection);
         const variables = graph

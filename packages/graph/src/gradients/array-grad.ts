@@ -30,6 +30,12 @@ export const arrayGradients: Record<string, GradFn> = {
   ReadVariableOp: pass,
   PlaceholderWithDefault: pass,
   IdentityN: (_em, _op, grads) => [...grads],
+  PreventGradient(_em, op) {
+    const message = op.attr.message?.s ? new TextDecoder().decode(op.attr.message.s) : '';
+    throw new GraphError('UNSUPPORTED_OP', `gradient explicitly disabled (PreventGradient): ${message}`, {
+      node: op.name,
+    });
+  },
   Reshape(em, op, [g]) {
     const x = input(op, 0);
     const s = em.shape(x);

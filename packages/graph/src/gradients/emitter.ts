@@ -86,6 +86,16 @@ export class Emitter {
       return [x ? x.length : -1];
     }
     if (node && (node.op === 'Size' || node.op === 'Rank')) return [];
+    if (node?.op === 'GatherV2') {
+      const [params, indices, axis] = node.input.filter((i) => !i.startsWith('^'));
+      const p = this.shape(params!);
+      const i = this.shape(indices!);
+      const a = this.constInts(axis!);
+      if (p && i && a?.length === 1 && !(node.attr.batch_dims?.i && Number(node.attr.batch_dims.i) !== 0)) {
+        const ax = a[0]! < 0 ? a[0]! + p.length : a[0]!;
+        return [...p.slice(0, ax), ...i, ...p.slice(ax + 1)];
+      }
+    }
     if (node && (node.op === 'SoftmaxCrossEntropyWithLogits' || node.op === 'SparseSoftmaxCrossEntropyWithLogits')) {
       const logits = this.shape(node.input.filter((i) => !i.startsWith('^'))[0]!);
       if (logits?.length === 2) return ref.index === 0 ? [logits[0]!] : logits;
@@ -295,13 +305,13 @@ export class Emitter {
   }
 
   /** array_ops.ones_like: Fill(shape, 1) named `ones_like`, its shape a `Shape/shape_as_tensor` Const when known. */
-  onesLike(x: string, name = 'ones_like'): string {
+  onesLike(x: string, name = 'ones_like', dtype?: number): string {
     return this.scope(name, (scope) => {
       const s = this.fullyDefined(x);
       const shape = s
         ? this.scope('Shape', () => this.constant(s, DataType.DT_INT32, 'shape_as_tensor'))
         : this.t('Shape', [x], { out_type: attr.type(DataType.DT_INT32) }, 'Shape');
-      return this.fill(shape, 1, this.dtype(x), scope);
+      return this.fill(shape, 1, dtype ?? this.dtype(x), scope);
     });
   }
 

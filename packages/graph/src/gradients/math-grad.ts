@@ -197,6 +197,85 @@ export const mathGradients: Record<string, GradFn> = {
     if (ta && !tb) return [mm(b, g!, false, true, 'grad_a'), mm(a, g!, false, false, 'grad_b')];
     return [mm(b, g!, true, true, 'grad_a'), mm(g!, a, true, true, 'grad_b')];
   },
+  BatchMatMulV2(em, op, [g]) {
+    const d = opDefaults('BatchMatMulV2');
+    const ax = read.b(op, 'adj_x', d);
+    const ay = read.b(op, 'adj_y', d);
+    const x = input(op, 0);
+    const y = input(op, 1);
+    // math_ops.matmul on rank > 2 tensors: BatchMatMulV2 named `MatMul`
+    const mm = (p: string, q: string, a: boolean, b: boolean, which: 'grad_x' | 'grad_y') =>
+      em.t('BatchMatMulV2', [p, q], { adj_x: attr.b(a), adj_y: attr.b(b), [which]: attr.b(true) }, 'MatMul');
+    let gx: string;
+    let gy: string;
+    if (!ax && !ay) [gx, gy] = [mm(g!, y, false, true, 'grad_x'), mm(x, g!, true, false, 'grad_y')];
+    else if (!ax) [gx, gy] = [mm(g!, y, false, false, 'grad_x'), mm(g!, x, true, false, 'grad_y')];
+    else if (!ay) [gx, gy] = [mm(y, g!, false, true, 'grad_x'), mm(x, g!, false, false, 'grad_y')];
+    else [gx, gy] = [mm(y, g!, true, true, 'grad_x'), mm(g!, x, true, true, 'grad_y')];
+    const sx = em.shape(x);
+    const sy = em.shape(y);
+    const batchX = sx?.slice(0, -2);
+    const batchY = sy?.slice(0, -2);
+    const mayHaveBatch = sx === null || sx.length > 2 || sy === null || sy.length > 2;
+    const match =
+      batchX !== undefined &&
+      batchY !== undefined &&
+      batchX.every((v) => v >= 0) &&
+      batchY.every((v) => v >= 0) &&
+      batchX.length === batchY.length &&
+      batchX.every((v, i) => v === batchY[i]);
+    if (!mayHaveBatch || match) return [gx, gy];
+    // broadcast batch dimensions: sum each gradient over the axes its input was broadcast along
+    const shx = em.shapeOf(x);
+    const shy = em.shapeOf(y);
+    const head = (t: string) =>
+      em.scope('strided_slice', (scope) => {
+        const i32 = DataType.DT_INT32;
+        const b = em.constant([0], i32, 'stack');
+        const e = em.constant([-2], i32, 'stack');
+        const st = em.constant([1], i32, 'stack');
+        const a = {
+          T: attr.type(i32),
+          Index: attr.type(i32),
+          begin_mask: attr.i(1),
+          end_mask: attr.i(0),
+          ellipsis_mask: attr.i(0),
+          new_axis_mask: attr.i(0),
+          shrink_axis_mask: attr.i(0),
+        };
+        return `${em.create('StridedSlice', [t, b, e, st], a, scope).name}:0`;
+      });
+    const bga = em.op('BroadcastGradientArgs', [head(shx), head(shy)]);
+    return [em.reshape(em.reduceSum(gx, `${bga.name}:0`), shx), em.reshape(em.reduceSum(gy, `${bga.name}:1`), shy)];
+  },
+  UnsortedSegmentSum(em, op, [g]) {
+    // _GatherDropNegatives: gather the gradient at each segment id, zero where the id is negative
+    const ids = input(op, 1);
+    const clipped = em.t('Maximum', [ids, em.zerosLikeOpt(ids)], {}, 'Maximum');
+    const gathered = em.t('GatherV2', [g!, clipped, { value: 0 }], { batch_dims: attr.i(0) });
+    const positive = em.t('GreaterEqual', [ids, { value: 0, dtype: em.dtype(ids) }]);
+    const posShape = em.shapeOf(positive);
+    const extra = em.t('Sub', [em.rankOf(gathered), em.rankOf(positive)], {}, 'sub');
+    const ones = em.fill(
+      em.t('Pack', [extra], { N: attr.i(1), axis: attr.i(0) }, 'ones/packed'),
+      1,
+      DataType.DT_INT32,
+      'ones',
+    );
+    const bshape = em.t('ConcatV2', [posShape, ones, { value: 0 }], {}, 'concat');
+    const reshaped = em.reshape(positive, bshape);
+    const mask = em.t('LogicalAnd', [reshaped, em.onesLike(gathered, 'ones_like', DataType.DT_BOOL)], {}, 'and');
+    return [em.t('SelectV2', [mask, gathered, em.zerosLikeOpt(gathered)]), null, null];
+  },
+  DynamicStitch(em, op, [g]) {
+    const all = op.input.filter((i) => !i.startsWith('^')).map((i) => (i.includes(':') ? i : `${i}:0`));
+    const n = all.length / 2;
+    const idx = all.slice(0, n).map((t) => em.cast(t, DataType.DT_INT32));
+    return [
+      ...idx.map(() => null),
+      ...idx.map((t) => em.t('GatherV2', [g!, t, { value: 0 }], { batch_dims: attr.i(0) })),
+    ];
+  },
   Sum: (em, op, [g]) => [sumGrad(em, op, g!), null],
   Mean(em, op, [g]) {
     const sumG = sumGrad(em, op, g!);
