@@ -28,6 +28,8 @@ interface Case {
   ys: string[];
   xs: string[];
   stop_gradients: string[];
+  colocate: boolean;
+  grad_ys: (string | null)[];
   grad_names: (string | null)[];
   nodes: [string, string, string[]][];
   /** Every attr of each added node in TensorFlow's text format. */
@@ -41,11 +43,25 @@ function load(name: string): { graph: Graph; fx: Case } {
 }
 
 describe('gradients: the nodes tf.compat.v1.gradients adds', () => {
-  for (const name of ['mlp', 'cnn', 'elementwise', 'shapes', 'more', 'stop_middle', 'stop_arg']) {
+  for (const name of [
+    'mlp',
+    'mlp_colocated',
+    'cnn',
+    'elementwise',
+    'shapes',
+    'more',
+    'grad_ys',
+    'stop_middle',
+    'stop_arg',
+  ]) {
     it(`${name}: same node names, op types and inputs, in TensorFlow's order`, () => {
       const { graph, fx } = load(name);
       const before = graph.nodes.length;
-      const result = gradients(graph, fx.ys, fx.xs, { stopGradients: fx.stop_gradients });
+      const result = gradients(graph, fx.ys, fx.xs, {
+        stopGradients: fx.stop_gradients,
+        colocateGradientsWithOps: fx.colocate,
+        gradYs: fx.grad_ys,
+      });
       expect(result).toEqual(fx.grad_names);
       const added = graph.nodes.slice(before).map((n) => [n.name, n.op, n.input]);
       expect(added).toEqual(fx.nodes);
@@ -62,10 +78,10 @@ function relErr(a: ArrayLike<number>, b: readonly number[]): number {
 }
 
 describe('gradients: values equal tf.gradients on the fixture graphs', () => {
-  for (const name of ['mlp', 'cnn', 'elementwise', 'shapes', 'gather', 'more', 'stop_middle', 'stop_arg']) {
+  for (const name of ['mlp', 'cnn', 'elementwise', 'shapes', 'gather', 'more', 'grad_ys', 'stop_middle', 'stop_arg']) {
     it(`${name}: every x's gradient (null where TF gives None)`, async () => {
       const { graph, fx } = load(name);
-      const grads = gradients(graph, fx.ys, fx.xs, { stopGradients: fx.stop_gradients });
+      const grads = gradients(graph, fx.ys, fx.xs, { stopGradients: fx.stop_gradients, gradYs: fx.grad_ys });
       const session = new Session(graph);
       const feeds: Record<string, tf.Tensor> = {};
       for (const [k, v] of Object.entries(fx.feeds)) feeds[k] = tf.tensor(v.values, v.shape, v.dtype);

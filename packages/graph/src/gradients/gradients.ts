@@ -73,8 +73,9 @@ export function gradients(
     graph.uniqueName('uid');
     const gradYs = ys.map((y, i) => {
       const given = options.gradYs?.[i];
-      if (given !== undefined && given !== null) return canonical(given);
       return maybeColocate(em.node(y), () => {
+        // a given gradient passes through an Identity `grad_ys_<i>`
+        if (given !== undefined && given !== null) return em.identity(canonical(given), `grad_ys_${i}`);
         // array_ops.ones(shape(y), name="grad_ys_i"): Fill(shape, Const 1)
         const s = em.shapeOf(y);
         return em.scope(`grad_ys_${i}`, (scope) => {
