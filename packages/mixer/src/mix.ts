@@ -37,6 +37,13 @@ export interface ModelSpec {
   graphDef?: GraphSource<tensorflow.GraphDef.$Properties>;
   /** Where its variables' values come from: a V2 prefix, a V1 file, `.safetensors`, or a directory. */
   checkpoint?: string;
+  /**
+   * Variables (the model's own names) or scopes (`vgg_16/fc8`) not to restore from the checkpoint: they keep their
+   * initializers (TF-slim's get_variables_to_restore(exclude=...), e.g. a classifier layer being replaced).
+   */
+  exclude?: readonly string[];
+  /** The checkpoint key of a variable (its own name in the model), when not what the model's Saver says. */
+  checkpointKey?: (variable: string) => string;
   /** The model's tensor (`x:0`) -> a tensor already in the mixed graph (`backbone/pool5:0`). */
   inputMap?: Readonly<Record<string, string>>;
   /** false: the model's variables are left out of `trainable_variables` (default true). */
@@ -261,9 +268,15 @@ function restoreEntries(
     throw new MixerError('IO', 'cannot open the checkpoint', { model, path, cause });
   }
   try {
-    return variables.map((variable) => {
+    const excluded = (own: string) =>
+      (spec.exclude ?? []).some((e) => {
+        const x = e.replace(/\/+$/, '');
+        return own === x || own.startsWith(`${x}/`);
+      });
+    return variables.flatMap((variable) => {
       const own = variable.slice(scope.length + 1);
-      const key = saver?.keys.get(own) ?? own;
+      if (excluded(own)) return [];
+      const key = spec.checkpointKey ? spec.checkpointKey(own) : (saver?.keys.get(own) ?? own);
       if (!reader.has(key)) {
         throw new MixerError('MISSING_IN_CHECKPOINT', `the checkpoint has no tensor '${key}'`, {
           model,
@@ -283,7 +296,7 @@ function restoreEntries(
           { model, variable, path },
         );
       }
-      return { variable, model, checkpoint: path, key, dtype, shape: [...entry.shape] };
+      return [{ variable, model, checkpoint: path, key, dtype, shape: [...entry.shape] }];
     });
   } finally {
     reader.close();

@@ -4,7 +4,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { BundleReader } from '@tensorgraft/bundle-io';
+import { BundleReader, BundleWriter } from '@tensorgraft/bundle-io';
 import { Graph, importMetaGraph, parseMetaGraph, Session } from '@tensorgraft/graph';
 import { mix, restoreMixed, saveMixed } from '@tensorgraft/mixer';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -205,5 +205,37 @@ describe('mix: more', () => {
       variable: 'm/dense_1/kernel',
       model: 'm',
     });
+  });
+});
+
+describe('mix: restore choices', () => {
+  it('exclude leaves variables (or scopes) to their initializers', async () => {
+    const mixed = mix([
+      { scope: 'b', metaGraph: meta('cnn'), checkpoint: ckpt('cnn'), exclude: ['fc', 'conv2/biases'] },
+    ]);
+    expect([...mixed.restoreMap.keys()].sort()).toEqual(['b/conv1/biases', 'b/conv1/weights', 'b/conv2/weights']);
+    const session = new Session(mixed.graph);
+    sessions.push(session);
+    const report = await restoreMixed(session, mixed);
+    expect(report.initialized.sort()).toEqual(['b/conv2/biases', 'b/fc/biases', 'b/fc/weights']);
+  });
+
+  it('checkpointKey finds variables saved under other names', async () => {
+    const dir = tmp();
+    const src = BundleReader.open(ckpt('mlp'));
+    const w = new BundleWriter(join(dir, 'renamed'));
+    for (const name of src.names()) w.add(`old_model/${name}`, src.get(name));
+    w.finish();
+    src.close();
+    const mixed = mix([
+      { scope: 'm', metaGraph: meta('mlp'), checkpoint: join(dir, 'renamed'), checkpointKey: (v) => `old_model/${v}` },
+    ]);
+    expect(mixed.restoreMap.get('m/dense/kernel')?.key).toBe('old_model/dense/kernel');
+    const session = new Session(mixed.graph);
+    sessions.push(session);
+    await restoreMixed(session, mixed);
+    const v = (await session.run('m/dense_2/kernel/read:0')) as tf.Tensor;
+    expect(Array.from(await v.data())).toEqual(Array.from(sidecar('mlp', mlpIo.variables['dense_2/kernel']!)));
+    v.dispose();
   });
 });
