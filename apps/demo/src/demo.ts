@@ -189,7 +189,12 @@ export async function runDemo(o: Options, log: Log): Promise<DemoResult> {
   const evalLogits = (await session.run(training.logits, { [POOL5]: evalFeatures })) as tf.Tensor;
   const evalAccuracy = accuracy(await evalLogits.data(), Array.from(evalSet.labels), o.classes);
   evalLogits.dispose();
-  writer.scalar('eval/accuracy', evalAccuracy, o.steps);
+  // the run's settings and its held-out accuracy, for TensorBoard's hparams dashboard (the metric is a scalar too)
+  writer.hparams(
+    { optimizer: o.optimizer, lr: o.lr, batch: o.batch, steps: o.steps, hidden: o.hidden, seed: o.seed, weights },
+    { 'eval/accuracy': evalAccuracy },
+    { step: o.steps },
+  );
   await writer.close();
   trainFeatures.dispose();
   evalFeatures.dispose();

@@ -108,6 +108,8 @@ describe('demo', () => {
     ]);
     expect(values.some((v) => v.kind === 'image')).toBe(true);
     expect(values.some((v) => v.kind === 'graph')).toBe(true);
+    const hp = values.find((v) => v.kind === 'hparams' && v.tag === '_hparams_/session_start_info');
+    expect(hp).toBeDefined();
   });
 });
 
