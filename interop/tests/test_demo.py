@@ -59,6 +59,17 @@ def test_tensorflow_restores_the_demo_model(tmp):
     assert np.allclose([losses[s] for s in range(1, 13)], result["losses"], rtol=1e-6)
     assert {"train/accuracy", "eval/accuracy", "head/hidden/weights", "head/logits/weights", "about"} <= tags
 
+    # TensorBoard's own loader sees the scalars, histograms, images and the graph
+    from tensorboard.backend.event_processing import event_accumulator
+    acc = event_accumulator.EventAccumulator(os.path.dirname(result["eventFile"]), size_guidance={"tensors": 0})
+    acc.Reload()
+    tags = acc.Tags()
+    assert {"train/loss", "train/accuracy", "head/hidden/weights"} <= set(tags["tensors"])
+    assert len(acc.Tensors("train/loss")) == 12
+    assert tags["graph"]
+    assert acc.Graph().node  # the merged graph, with both scopes
+    assert any(n.name.startswith("backbone/vgg_16/") for n in acc.Graph().node)
+
     # TensorFlow reads the CheckpointManager's state: the last three head checkpoints, the newest last
     state = tf.train.get_checkpoint_state(str(out / "checkpoints"))
     assert [os.path.basename(p) for p in state.all_model_checkpoint_paths] == ["head-4", "head-8", "head-12"]
