@@ -25,6 +25,8 @@ export {
   type GradientsOptions,
   gradientFunction,
   gradients,
+  type Literal,
+  registerGradient,
 } from './gradients/index.js';
 export { Graph, type NodeDef, type NodeSpec } from './graph.js';
 export { type ExportOptions, graphFromGraphDef, graphToGraphDef, topoOrder, validateNodes } from './graph-def.js';

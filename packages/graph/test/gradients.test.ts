@@ -8,6 +8,7 @@ import {
   gradients,
   graphFromGraphDef,
   parseGraphDef,
+  registerGradient,
   Session,
 } from '@tensorgraft/graph';
 import { describe, expect, it } from 'vitest';
@@ -105,6 +106,47 @@ describe('gradients: values equal tf.gradients on the fixture graphs', () => {
 });
 
 describe('gradients: blocking and errors', () => {
+  it('registerGradient adds a gradient function for an op type (and refuses to replace one silently)', async () => {
+    const b = new GraphBuilder(new Graph());
+    const x = b.placeholder('float32', [3], 'x');
+    const w = b.placeholder('float32', [3], 'w');
+    // Einsum has no built-in gradient here; for 'i,i->i' it is the element-wise product rule
+    registerGradient('Einsum', (em, op, [g]) => {
+      const [a, c] = op.input as [string, string];
+      return [em.t('Mul', [g!, c]), em.t('Mul', [a, g!])];
+    });
+    expect(() => registerGradient('Einsum', null)).toThrow(GraphError);
+    const e = b.op(
+      'Einsum',
+      [x, w],
+      { equation: { s: new TextEncoder().encode('i,i->i') }, N: { i: 2 }, T: { type: 1 } } as never,
+      'einsum',
+    );
+    const [gx, gw] = b.gradients(b.reduceSum(b.square(`${e.name}:0`), [0]), [x, w]);
+    expect(gx).toBe('gradients/einsum_grad/Mul:0');
+    const session = new Session(b.graph);
+    const xs = [-2, 0.5, 1];
+    const ws = [3, -1, 0.25];
+    const [gotX, gotW] = await session.run([gx!, gw!], { [x]: tf.tensor(xs), [w]: tf.tensor(ws) });
+    // d/dx sum((x w)^2) = 2 x w^2
+    expect(
+      relErr(
+        gotX!.dataSync(),
+        xs.map((v, i) => 2 * v * ws[i]! ** 2),
+      ),
+    ).toBeLessThan(1e-6);
+    expect(
+      relErr(
+        gotW!.dataSync(),
+        ws.map((v, i) => 2 * v * xs[i]! ** 2),
+      ),
+    ).toBeLessThan(1e-6);
+    gotX!.dispose();
+    gotW!.dispose();
+    registerGradient('Einsum', undefined, { replace: true });
+    session.close();
+  });
+
   it('an x with no path to y gets null; StopGradient blocks', () => {
     const b = new GraphBuilder(new Graph());
     const x = b.placeholder('float32', [2], 'x');

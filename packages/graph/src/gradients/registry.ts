@@ -1,5 +1,6 @@
 // Which op types have gradient functions, and which are not differentiable (their inputs get no gradient, as
 // ops.NotDifferentiable). An op type in neither list stops `gradients()` with an UNSUPPORTED_OP error naming it.
+import { GraphError } from '../errors.js';
 import type { NodeDef } from '../graph.js';
 import { arrayGradients } from './array-grad.js';
 import type { Emitter } from './emitter.js';
@@ -43,7 +44,7 @@ const NOT_DIFFERENTIABLE = [
   'Placeholder',
 ];
 
-const FUNCTIONS: ReadonlyMap<string, GradFn | null> = new Map<string, GradFn | null>([
+const FUNCTIONS = new Map<string, GradFn | null>([
   ...NOT_DIFFERENTIABLE.map((t) => [t, null] as const),
   ...Object.entries(mathGradients),
   ...Object.entries(nnGradients),
@@ -53,6 +54,23 @@ const FUNCTIONS: ReadonlyMap<string, GradFn | null> = new Map<string, GradFn | n
 /** The gradient function of an op type: a function, null (not differentiable), or undefined (none defined). */
 export function gradientFunction(opType: string): GradFn | null | undefined {
   return FUNCTIONS.get(opType);
+}
+
+/**
+ * tf.RegisterGradient / ops.NotDifferentiable: sets the gradient function of an op type (null: not differentiable).
+ * The function runs inside `gradients/<op>_grad/` and returns one gradient (or null) per data input. Replacing a
+ * built-in one is refused unless `replace` is set; `undefined` with `replace` removes the entry.
+ */
+export function registerGradient(
+  opType: string,
+  fn: GradFn | null | undefined,
+  options: { replace?: boolean } = {},
+): void {
+  if (FUNCTIONS.has(opType) && !options.replace)
+    throw new GraphError('INVALID_ARGUMENT', `op type ${opType} already has a gradient function`);
+  // undefined removes the entry: the op type has no gradient again
+  if (fn === undefined) FUNCTIONS.delete(opType);
+  else FUNCTIONS.set(opType, fn);
 }
 
 /** Op types with a gradient function (sorted). */
