@@ -101,9 +101,10 @@ export function gradients(
 
     // _MarkReachedOps: forward from xs through trainable outputs
     const reached = new Set<NodeDef>();
+    // queues are arrays read through a moving head (shift() would make big graphs quadratic)
     const fwd = [...fromOps];
-    while (fwd.length) {
-      const op = fwd.shift()!;
+    for (let head = 0; head < fwd.length; head++) {
+      const op = fwd[head]!;
       if (reached.has(op)) continue;
       reached.add(op);
       for (const c of consumers.get(op.name) ?? []) {
@@ -119,8 +120,8 @@ export function gradients(
     const between = new Set<NodeDef>();
     const betweenList: NodeDef[] = [];
     const back = [...toOps];
-    while (back.length) {
-      const op = back.shift()!;
+    for (let head = 0; head < back.length; head++) {
+      const op = back[head]!;
       if (!reached.has(op)) continue;
       between.add(op);
       betweenList.push(op);
@@ -167,8 +168,8 @@ export function gradients(
     for (const op of fromOps) if (dataInputs(op).every((i) => (pending.get(em.node(i)) ?? 0) === 0)) stopOps.add(op);
     for (const op of stopGradientOps) stopOps.add(op);
 
-    while (queue.length) {
-      const op = queue.shift()!;
+    for (let head = 0; head < queue.length; head++) {
+      const op = queue[head]!;
       maybeColocate(op, () => {
         const outGrads = aggregate(em, grads, op);
         const hasOutGrads = outGrads.some((g) => g !== null);

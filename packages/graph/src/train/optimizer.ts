@@ -12,6 +12,14 @@ import { gradients } from '../gradients/gradients.js';
 import type { Graph } from '../graph.js';
 import { createVariable, resolveVariable, trainableVariables, type VariableLike } from './variables.js';
 
+/** Optimizer._valid_dtypes: half, float, double, bfloat16. */
+const FLOAT_TYPES: ReadonlySet<number> = new Set<number>([
+  DataType.DT_HALF,
+  DataType.DT_FLOAT,
+  DataType.DT_DOUBLE,
+  DataType.DT_BFLOAT16,
+]);
+
 /** Optimizer.GATE_NONE / GATE_OP / GATE_GRAPH. */
 export type GateGradients = 0 | 1 | 2;
 
@@ -82,6 +90,11 @@ export abstract class Optimizer {
       );
     const em = this.em;
     const g = this.graph;
+    for (const [, v] of withGrad)
+      if (!FLOAT_TYPES.has(v.dtype))
+        throw new GraphError('INVALID_ARGUMENT', `variable ${v.name} is not a float variable (dtype ${v.dtype})`, {
+          node: v.name,
+        });
     this.createSlots(withGrad.map(([, v]) => v));
     const step = options.globalStep === undefined ? undefined : resolveVariable(g, options.globalStep);
     const opName = em.scope(options.name ?? this.name, (scope) => {
