@@ -10,7 +10,7 @@ export function report(r: DemoResult): string {
   const t = r.seconds;
   const lines = [
     '',
-    `fine-tuned the head: loss ${r.firstLoss.toFixed(4)} -> ${r.lastLoss.toFixed(4)} (mean of the last steps), ` +
+    `fine-tuned the head: loss ${fmtLoss(r.firstLoss)} -> ${fmtLoss(r.lastLoss)} (mean of the last steps), ` +
       `train accuracy ${(r.accuracies.at(-1)! * 100).toFixed(0)}% at the last step, held-out accuracy ${(r.evalAccuracy * 100).toFixed(0)}%`,
     `backbone unchanged: crc32c of its ${r.backbone.variables} variables ${r.backbone.checksumBefore} before, ${r.backbone.checksumAfter} after` +
       (r.backbone.unchanged ? ' (identical)' : ' (CHANGED: this is a bug)'),
@@ -30,3 +30,5 @@ export function report(r: DemoResult): string {
   ];
   return lines.join('\n');
 }
+
+const fmtLoss = (x: number) => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toFixed(4));
