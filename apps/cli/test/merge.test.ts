@@ -1,5 +1,5 @@
 // tensorgraft merge on TensorFlow-written models (fixtures/models: cnn whose mean:0 is [N, 8], mlp whose x:0 is [N, 8]).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +68,25 @@ describe('tensorgraft merge', () => {
     const meta = parseMetaGraph(readFileSync(`${out}.meta`));
     expect(meta.saver_def?.restore_op_name).toBe('save/restore_all');
     expect(meta.graph_def?.node?.some((n) => n.name === 'head/stop_gradient' && n.op === 'StopGradient')).toBe(true);
+  });
+
+  it('takes a directory with a checkpoint state file (its latest checkpoint) and lists the restore map', async () => {
+    const dir = join(tmp, 'mlp-dir');
+    mkdirSync(dir);
+    for (const ext of ['index', 'data-00000-of-00001', 'meta'])
+      copyFileSync(`${mlp}.${ext}`, join(dir, `model.ckpt-7.${ext}`));
+    writeFileSync(join(dir, 'checkpoint'), 'model_checkpoint_path: "model.ckpt-7"\n');
+    const r = await runCli('merge', '--model', `m=${dir}`, '-o', join(tmp, 'c', 'out'), '--json');
+    expect(r.stderr).toBe('');
+    const doc = JSON.parse(r.stdout) as {
+      restoreMap: Record<string, { model: string; checkpoint: string; key: string }>;
+    };
+    expect(doc.restoreMap['m/dense/kernel']).toEqual({
+      model: 'm',
+      checkpoint: join(dir, 'model.ckpt-7'),
+      key: 'dense/kernel',
+    });
+    expect(Object.keys(doc.restoreMap)).toHaveLength(6);
   });
 
   it('prints a human summary', async () => {

@@ -91,6 +91,9 @@ export const mergeCommand: Command = {
           tensors: report.keys.length,
           bytes: report.bytes,
           keys: report.keys,
+          restoreMap: Object.fromEntries(
+            [...mixed.restoreMap].map(([k, e]) => [k, { model: e.model, checkpoint: e.checkpoint, key: e.key }]),
+          ),
           models: summary,
           ...(plan ? { frozen: plan.frozen, trainable: plan.trainable, boundaries: plan.boundaries } : {}),
         })}\n`,
