@@ -179,3 +179,36 @@ describe('gradients: blocking and errors', () => {
     expect((err as GraphError).node).toBe('e');
   });
 });
+
+describe('gradients: damaged graphs', () => {
+  it('400 mutated fixture graphs: gradients() succeeds or throws a GraphError, nothing else', () => {
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const kinds = ['MatMul', 'Relu', 'Const', 'NoSuchOp', 'Sum', 'Reshape', 'Identity', 'AddN'];
+    let errors = 0;
+    for (let k = 0; k < 400; k++) {
+      const { graph, fx } = load(k % 2 ? 'mlp' : 'cnn');
+      const nodes = graph.nodes;
+      for (let m = 0; m < 3; m++) {
+        const n = nodes[rand(nodes.length)]!;
+        const what = rand(4);
+        if (what === 0) n.op = kinds[rand(kinds.length)]!;
+        else if (what === 1) {
+          const keys = Object.keys(n.attr);
+          if (keys.length) delete n.attr[keys[rand(keys.length)]!];
+        } else if (what === 2 && n.input.length) n.input[rand(n.input.length)] = nodes[rand(nodes.length)]!.name;
+        else if (n.input.length) n.input.pop();
+      }
+      try {
+        gradients(graph, fx.ys, fx.xs);
+      } catch (e) {
+        expect(e).toBeInstanceOf(GraphError);
+        errors++;
+      }
+    }
+    expect(errors).toBeGreaterThan(0);
+  });
+});

@@ -5,10 +5,11 @@
 // `gradients/<op>_grad/`. StopGradient and the xs' own producers (when nothing between feeds them), and the ops of
 // `stopGradients`, pass no gradient back. An x with no path to a y gets null (TensorFlow's None).
 import { DataType } from '@tensorgraft/proto';
+import { read } from '../attrs.js';
 import { GraphError } from '../errors.js';
 import type { Graph, NodeDef } from '../graph.js';
 import { parseInput } from '../names.js';
-import { outputTypes } from '../ops/op-registry.js';
+import { getOpDef, opDefaults, outputTypes } from '../ops/op-registry.js';
 import { Emitter, out } from './emitter.js';
 import { gradientFunction } from './registry.js';
 
@@ -191,8 +192,19 @@ export function gradients(
             if (g === null && trainableOutput(op, k) && outputTypes(op)?.[k] !== DataType.DT_RESOURCE)
               outGrads[k] = em.zerosLike(`${op.name}:${k}`);
           });
+          checkArity(op);
           inGrads = em.scope(`${op.name}_grad`, () => {
-            let g = fn(em, op, outGrads);
+            let g: (string | null)[];
+            try {
+              g = fn(em, op, outGrads);
+            } catch (e) {
+              if (e instanceof GraphError) throw e;
+              // a malformed node the checks above missed: report it, never crash
+              throw new GraphError('INVALID_ARGUMENT', `cannot build the gradient of ${op.op}: ${String(e)}`, {
+                node: op.name,
+                cause: e,
+              });
+            }
             if (g.length !== inputs.length)
               throw new GraphError(
                 'INVALID_ARGUMENT',
@@ -230,6 +242,22 @@ export function gradients(
       return list?.[0] ?? null;
     });
   });
+}
+
+/** The node has as many data inputs as its OpDef asks for (gradient functions index them). */
+function checkArity(op: NodeDef): void {
+  const def = getOpDef(op.op);
+  if (!def) return;
+  const defaults = opDefaults(op.op);
+  let want = 0;
+  for (const arg of def.input_arg ?? []) {
+    if (arg.number_attr) want += read.i(op, arg.number_attr, defaults);
+    else if (arg.type_list_attr) want += read.list(op, arg.type_list_attr, defaults).type?.length ?? 0;
+    else want += 1;
+  }
+  const got = dataInputs(op).length;
+  if (got !== want)
+    throw new GraphError('MISSING_INPUT', `${op.op} has ${got} inputs, its OpDef asks for ${want}`, { node: op.name });
 }
 
 /**
