@@ -194,7 +194,7 @@ describe('mix: more', () => {
     const data = join(dir, 'model.ckpt.data-00000-of-00001');
     const bytes = readFileSync(data);
     const entry = BundleReader.open(ckpt('mlp')).entry('dense_1/kernel');
-    bytes[entry.offset + 5] ^= 0xff;
+    bytes[entry.offset + 5] = (bytes[entry.offset + 5] ?? 0) ^ 0xff;
     writeFileSync(data, bytes);
     const mixed = mix([{ scope: 'm', metaGraph: meta('mlp'), checkpoint: join(dir, 'model.ckpt') }]);
     const session = new Session(mixed.graph);
