@@ -95,3 +95,39 @@ describe('optimizers: errors and slots', () => {
     expect(b.graph.getCollection('trainable_variables')).toHaveLength(1);
   });
 });
+
+describe('optimizers: damaged graphs', () => {
+  it('200 mutated TensorFlow-written graphs: minimize() succeeds or throws a GraphError, nothing else', () => {
+    let seed = 777;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const kinds = ['VariableV2', 'VarHandleOp', 'MatMul', 'Const', 'NoSuchOp', 'Identity'];
+    const names = ['minimize_adam_ref', 'minimize_momentum_resource'];
+    const bytes = names.map((n) => new Uint8Array(readFileSync(join(DIR, `${n}.meta`))));
+    let errors = 0;
+    for (let k = 0; k < 200; k++) {
+      const graph = graphFromMetaGraph(parseMetaGraph(bytes[k % 2]!));
+      const nodes = graph.nodes;
+      for (let m = 0; m < 2; m++) {
+        const n = nodes[rand(nodes.length)]!;
+        const what = rand(3);
+        if (what === 0) n.op = kinds[rand(kinds.length)]!;
+        else if (what === 1) {
+          const keys = Object.keys(n.attr);
+          if (keys.length) delete n.attr[keys[rand(keys.length)]!];
+        } else if (n.input.length) n.input[rand(n.input.length)] = nodes[rand(nodes.length)]!.name;
+      }
+      try {
+        new AdamOptimizer(graph, { learningRate: 0.1 }).minimize('loss:0', {
+          globalStep: getOrCreateGlobalStep(graph),
+        });
+      } catch (e) {
+        expect(e).toBeInstanceOf(GraphError);
+        errors++;
+      }
+    }
+    expect(errors).toBeGreaterThan(0);
+  });
+});
