@@ -15,7 +15,8 @@ from tensorflow.python.framework import op_def_registry  # noqa: E402
 OPS = """ReluGrad Relu6Grad EluGrad SeluGrad LeakyReluGrad SoftplusGrad SigmoidGrad TanhGrad SqrtGrad RsqrtGrad ReciprocalGrad
 BiasAddGrad Conv2DBackpropInput Conv2DBackpropFilter DepthwiseConv2dNativeBackpropInput DepthwiseConv2dNativeBackpropFilter
 MaxPoolGrad AvgPoolGrad InvertPermutation ConcatOffset DynamicStitch StridedSliceGrad PreventGradient
-ApplyGradientDescent ResourceApplyGradientDescent ApplyMomentum ResourceApplyMomentum ApplyAdam ResourceApplyAdam""".split()
+ApplyGradientDescent ResourceApplyGradientDescent ApplyMomentum ResourceApplyMomentum ApplyAdam ResourceApplyAdam
+LRNGrad ResizeBilinearGrad ResizeNearestNeighborGrad MirrorPadGrad FusedBatchNormGrad FusedBatchNormGradV3""".split()
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 known = set(re.findall(r"^  (\w+): '", open(os.path.join(HERE, "..", "src", "ops", "op-defs.generated.ts")).read(), re.M))

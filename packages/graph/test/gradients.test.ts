@@ -52,6 +52,7 @@ describe('gradients: the nodes tf.compat.v1.gradients adds', () => {
     'shapes',
     'more',
     'grad_ys',
+    'nn_more',
     'stop_middle',
     'stop_arg',
   ]) {

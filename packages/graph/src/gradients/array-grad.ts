@@ -84,6 +84,21 @@ export const arrayGradients: Record<string, GradFn> = {
   SplitV(em, op, grads) {
     return [em.t('ConcatV2', [...filled(em, op, grads), input(op, 2)], {}, 'concat'), null, null];
   },
+  MirrorPad: (em, op, [g]) => [em.t('MirrorPadGrad', [g!, input(op, 1)], { mode: op.attr.mode! }), null],
+  ResizeBilinear: (em, op, [g]) => [
+    em.t('ResizeBilinearGrad', [g!, input(op, 0)], resizeAttrs(op, 'ResizeBilinear')),
+    null,
+  ],
+  ResizeNearestNeighbor(em, op, [g]) {
+    // the image's static height and width when known (a Const `size` in the op's scope), else Shape[1:3]
+    const s = em.shape(input(op, 0));
+    const hw = s?.slice(1, 3);
+    const size =
+      hw && hw.length === 2 && hw.every((v) => v >= 0)
+        ? { value: hw, shape: [2] }
+        : pySlice(em, em.shapeOf(input(op, 0)), [1], [3], [1], {});
+    return [em.t('ResizeNearestNeighborGrad', [g!, size], resizeAttrs(op, 'ResizeNearestNeighbor')), null];
+  },
   ReverseV2: (em, op, [g]) => [em.t('ReverseV2', [g!, input(op, 1)]), null],
   Fill: (em, _op, [g]) => [null, em.reduceSum(g!, allAxes(em, g!))],
   BroadcastTo(em, op, [g]) {
@@ -212,4 +227,12 @@ function gatherGradGeneral(_em: Emitter, op: NodeDef, _g: string): never {
   throw new GraphError('UNSUPPORTED_OP', 'the gradient of GatherV2 is supported on axis 0 with batch_dims 0 only', {
     node: op.name,
   });
+}
+
+function resizeAttrs(op: NodeDef, type: string): Record<string, ReturnType<typeof attr.b>> {
+  const d = opDefaults(type);
+  return {
+    align_corners: attr.b(read.b(op, 'align_corners', d)),
+    half_pixel_centers: attr.b(read.b(op, 'half_pixel_centers', d)),
+  };
 }

@@ -1,7 +1,9 @@
 // Gradient functions of nn ops, after python/ops/nn_grad.py: the backprop kernels TensorFlow uses (ReluGrad,
 // BiasAddGrad, Conv2DBackpropInput/Filter, MaxPoolGrad, AvgPoolGrad...) with the forward op's attrs copied over.
-import { attr } from '../attrs.js';
+import { attr, read } from '../attrs.js';
+import { GraphError } from '../errors.js';
 import type { NodeDef } from '../graph.js';
+import { opDefaults } from '../ops/op-registry.js';
 import type { Emitter } from './emitter.js';
 import { mul, neg, sub } from './math-grad.js';
 import type { GradFn } from './registry.js';
@@ -75,5 +77,35 @@ export const nnGradients: Record<string, GradFn> = {
   MaxPool: (em, op, [g]) => [
     em.t('MaxPoolGrad', [input(op, 0), output(op), g!], copy(op, [...POOL_ATTRS, 'explicit_paddings'])),
   ],
+  LRN: (em, op, [g]) => [
+    em.t('LRNGrad', [g!, input(op, 0), output(op)], copy(op, ['depth_radius', 'bias', 'alpha', 'beta'])),
+  ],
+  FusedBatchNorm: (em, op, grads) => fusedBatchNormGrad(em, op, grads, 'FusedBatchNormGrad'),
+  FusedBatchNormV3: (em, op, grads) => fusedBatchNormGrad(em, op, grads, 'FusedBatchNormGradV3'),
   AvgPool: (em, op, [g]) => [em.t('AvgPoolGrad', [em.shapeOf(input(op, 0)), g!], copy(op, POOL_ATTRS))],
 };
+
+/** nn_grad._BaseFusedBatchNormGrad: one FusedBatchNormGrad(V3) op; inference mode uses the population statistics. */
+function fusedBatchNormGrad(
+  em: Emitter,
+  op: NodeDef,
+  grads: (string | null)[],
+  type: 'FusedBatchNormGrad' | 'FusedBatchNormGradV3',
+): (string | null)[] {
+  const d = opDefaults(op.op);
+  const training = read.b(op, 'is_training', d);
+  const format = read.s(op, 'data_format', d);
+  if (format !== 'NHWC')
+    throw new GraphError('UNSUPPORTED_OP', `the gradient of ${op.op} is supported for NHWC only (got ${format})`, {
+      node: op.name,
+    });
+  const a = {
+    epsilon: op.attr.epsilon ?? attr.f(read.f(op, 'epsilon', d)),
+    data_format: attr.s('NHWC'),
+    is_training: attr.b(training),
+  };
+  const reserve = training ? [output(op, 3), output(op, 4)] : [input(op, 3), input(op, 4)];
+  const v3 = type === 'FusedBatchNormGradV3' ? [output(op, 5)] : [];
+  const g = em.op(type, [grads[0]!, input(op, 0), input(op, 1), ...reserve, ...v3], a);
+  return [`${g.name}:0`, `${g.name}:1`, `${g.name}:2`, null, null];
+}
