@@ -4,15 +4,24 @@
 // 2. a new head over frozen VGG-16 features (pool5 [N,7,7,512] fed in; flatten, dense 256 + relu, dense 10, softmax
 //    xent, Momentum), the fine-tuning step of DESIGN.md's story; its graph is written by TensorFlow in this run.
 // tfjs's autodiff cannot run the CNN on the WebAssembly backend (no Conv2DBackpropFilter kernel there), so for the CNN
-// ours on wasm (with that kernel falling back to the CPU backend) is compared with tfjs on the CPU backend, and both are
-// also compared on the CPU backend. TensorFlow (Python, CPU) runs the same train ops for scale.
+// ours on wasm (our im2col Conv2DBackpropFilter; wasm's unsound MaxPoolGrad on the CPU backend) is compared with tfjs on
+// the CPU backend, and both are also compared on the CPU backend. TensorFlow (Python, CPU) runs the same train ops for scale.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs's autodiff needs its gradient functions registered (the tfjs union package does this on import)
 import '@tensorflow/tfjs';
-import { type BackendName, Graph, importMetaGraph, initBackend, parseMetaGraph, Session } from '@tensorgraft/graph';
+import {
+  type BackendName,
+  Graph,
+  importGraphDef,
+  importMetaGraph,
+  initBackend,
+  parseGraphDef,
+  parseMetaGraph,
+  Session,
+} from '@tensorgraft/graph';
 import { median, REPO, runPython } from './_harness.js';
 
 const REPEATS = Number(process.env.REPEATS ?? 15);
@@ -135,10 +144,12 @@ async function benchCnn(batch: number): Promise<void> {
   }
 }
 
-/** What the fallback costs: the CNN's two Conv2DBackpropFilter calls on the CPU backend, inputs living on wasm. */
-async function fallbackShare(batch: number): Promise<void> {
-  await tf.setBackend('wasm');
-  const shapes: [number[], number[], number[]][] = [
+/**
+ * Conv2DBackpropFilter, the kernel wasm lacks, for the CNN's two convolutions: ours (im2col + matMul on wasm) against
+ * tfjs's CPU kernel called with the inputs on wasm (what a per-kernel CPU fallback costs: data moved, then the loop).
+ */
+async function filterGrad(batch: number): Promise<void> {
+  const cases: [number[], number[], number[]][] = [
     [
       [batch, 8, 8, 1],
       [batch, 8, 8, 4],
@@ -150,28 +161,50 @@ async function fallbackShare(batch: number): Promise<void> {
       [3, 3, 4, 8],
     ],
   ];
-  const ins = shapes.map(([xs, dys]) => [tf.randomUniform(xs), tf.randomUniform(dys)] as const);
-  const run = () => {
-    for (const [k, [x, dy]] of ins.entries()) {
-      // fresh wasm tensors each time, as the executor sees them (tfjs moves a tensor's data once, then it stays put)
-      const xw = tf.clone(x);
-      const dyw = tf.clone(dy);
+  const float = 'attr { key: "dtype" value { type: DT_FLOAT } }';
+  const text = cases
+    .map(
+      ([, , fs], k) =>
+        `node { name: "x${k}" op: "Placeholder" ${float} }\n` +
+        `node { name: "dy${k}" op: "Placeholder" ${float} }\n` +
+        `node { name: "sizes${k}" op: "Const" attr { key: "dtype" value { type: DT_INT32 } } attr { key: "value" value { tensor { dtype: DT_INT32 tensor_shape { dim { size: 4 } } ${fs.map((d) => `int_val: ${d}`).join(' ')} } } } }\n` +
+        `node { name: "g${k}" op: "Conv2DBackpropFilter" input: "x${k}" input: "sizes${k}" input: "dy${k}" attr { key: "T" value { type: DT_FLOAT } } attr { key: "strides" value { list { i: [1, 1, 1, 1] } } } attr { key: "padding" value { s: "SAME" } } }\n`,
+    )
+    .join('');
+  const graph = new Graph();
+  importGraphDef(graph, parseGraphDef(text, { format: 'text' }), { prefix: '' });
+  await tf.setBackend('wasm');
+  const feeds: Record<string, tf.Tensor> = {};
+  for (const [k, [xs, dys]] of cases.entries()) {
+    feeds[`x${k}:0`] = tf.keep(tf.randomUniform(xs));
+    feeds[`dy${k}:0`] = tf.keep(tf.randomUniform(dys));
+  }
+  const session = new Session(graph, { backend: 'wasm' });
+  await session.ready();
+  const fetches = cases.map((_, k) => `g${k}:0`);
+  const ours = () => {
+    for (const t of session.runSync(fetches, feeds)) t?.dispose();
+  };
+  const cpu = () => {
+    for (const [k, [, , fs]] of cases.entries()) {
+      // fresh wasm tensors each time, as the executor would hand them over (tfjs moves a tensor's data once)
+      const xw = tf.clone(feeds[`x${k}:0`]!);
+      const dyw = tf.clone(feeds[`dy${k}:0`]!);
       tf.setBackend('cpu');
       const g = tf.engine().runKernel('Conv2DBackpropFilter', { x: xw, dy: dyw }, {
         strides: [1, 1],
         pad: 'same',
         dataFormat: 'NHWC',
-        filterShape: shapes[k]![2]!,
+        filterShape: fs,
       } as never) as tf.Tensor;
       tf.setBackend('wasm');
       tf.dispose([g, xw, dyw]);
     }
   };
-  const t = await interleaved(run, run);
-  console.log(
-    `  the 2 Conv2DBackpropFilter calls on CPU (batch ${batch}, data moved from wasm): ${t[0].toFixed(2)} ms per step`,
-  );
-  for (const [x, dy] of ins) tf.dispose([x, dy]);
+  const [mo, mc] = await interleaved(ours, cpu);
+  report(`  the CNN's 2 Conv2DBackpropFilter, batch ${batch}: wasm im2col`, mo, mc, 'CPU fallback');
+  session.close();
+  tf.dispose(Object.values(feeds));
 }
 
 // --------------------------------------------------------------------------------- VGG-16 head over frozen features
@@ -282,7 +315,7 @@ async function benchHead(batch: number): Promise<void> {
 
 for (const batch of [8, 64]) {
   await benchCnn(batch);
-  await fallbackShare(batch);
+  await filterGrad(batch);
   const py = runPython<{ median: number }>(CNN_PY, [CNN_DIR, String(REPEATS), String(batch)]);
   console.log(`  for scale, TensorFlow 2.21 (Python, CPU) runs the same CNN step in ${py.median.toFixed(2)} ms`);
 }

@@ -90,7 +90,9 @@ export function outputTypes(node: NodeDefLike): number[] | undefined {
 
 /** Is the op stateful (variables, random, save/restore)? Unknown ops count as stateful. */
 export function isStateful(op: string): boolean {
-  return getOpDef(op)?.is_stateful ?? true;
+  const def = getOpDef(op);
+  // is_stateful is absent (not false) in OpDefs of stateless ops
+  return def ? def.is_stateful === true : true;
 }
 
 /** The sorted OpList of the ops a graph uses, as meta_graph.stripped_op_list_for_graph writes it. */

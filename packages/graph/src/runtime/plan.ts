@@ -4,6 +4,7 @@ import { GraphError } from '../errors.js';
 import type { Graph, NodeDef } from '../graph.js';
 import { topoOrder } from '../graph-def.js';
 import { parseInput } from '../names.js';
+import { getOpDef, isStateful } from '../ops/op-registry.js';
 import { KERNELS } from './kernels/index.js';
 import type { Step } from './values.js';
 
@@ -50,31 +51,22 @@ export function buildPlan(
       throw new GraphError('NOT_FOUND', `feed '${key}' names no node in the graph`, { node: ref.node });
   }
   // prune: walk back from the fetches, stopping at fed tensors
-  const needed = new Set<string>();
-  const stack: string[] = [];
+  const roots: string[] = [];
   for (const f of fetches) {
     const ref = parseInput(f);
     const node = graph.node(ref.node);
     if (!node) throw new GraphError('NOT_FOUND', `fetch '${f}' names no node in the graph`, { node: ref.node });
     if (ref.index >= 0 && f.includes(':') && fed.has(`${ref.node}:${ref.index}`)) continue;
-    if (!needed.has(ref.node)) {
-      needed.add(ref.node);
-      stack.push(ref.node);
-    }
+    roots.push(ref.node);
   }
-  while (stack.length) {
-    const node = graph.node(stack.pop()!)!;
-    for (const input of node.input) {
-      const ref = parseInput(input, node.name);
-      if (ref.index >= 0 && fed.has(`${ref.node}:${ref.index}`)) continue;
-      if (!graph.hasNode(ref.node)) {
-        throw new GraphError('MISSING_INPUT', `input '${input}' names a node that does not exist`, { node: node.name });
-      }
-      if (!needed.has(ref.node)) {
-        needed.add(ref.node);
-        stack.push(ref.node);
-      }
-    }
+  let needed = reach(graph, roots, fed, () => true);
+  // A pure computation that only a control input asks for has no effect a run can see: tf.gradients' tuple() makes
+  // every gradient op a control input of the others (group_deps), so a train op would otherwise also compute the
+  // gradients of its inputs (a dense layer's dX over its features). Those are dropped unless something they depend on
+  // writes state or checks values. Graphs with Switch keep every control input (they carry dead-branch flow).
+  if (![...needed].some((n) => SWITCH.has(graph.node(n)!.op))) {
+    const effect = effects(graph, needed, fed);
+    needed = reach(graph, roots, fed, (name) => effect.has(name));
   }
   const nodes = topoOrder(graph.nodes.filter((n) => needed.has(n.name)));
 
@@ -162,4 +154,80 @@ export function buildPlan(
   for (const [slot, at] of lastUse) if (Number.isFinite(at)) steps[at]!.release.push(slot);
   const hasDeadFlow = nodes.some((n) => n.op === 'Switch' || n.op === 'RefSwitch');
   return { steps, slots, feeds, fetches: fetchSlots, graphVersion: graph.version, hasDeadFlow };
+}
+
+const SWITCH = new Set(['Switch', 'RefSwitch']);
+/** Stateful in their OpDef, but a run that does not use their output cannot see that they ran. */
+const READ_ONLY = new Set([
+  'ReadVariableOp',
+  'VarHandleOp',
+  'VariableV2',
+  'VarIsInitializedOp',
+  'IsVariableInitialized',
+  'RandomUniform',
+  'RandomUniformInt',
+  'RandomStandardNormal',
+  'TruncatedNormal',
+]);
+/** Not stateful in their OpDef, but their point is the error they may raise. */
+const CHECKS = new Set(['CheckNumerics', 'CheckNumericsV2', 'Assert', 'EnsureShape']);
+
+/** The nodes the roots need: data inputs always, control inputs when `followControl(name)` says so. */
+function reach(
+  graph: Graph,
+  roots: readonly string[],
+  fed: ReadonlySet<string>,
+  followControl: (name: string) => boolean,
+): Set<string> {
+  const needed = new Set<string>();
+  const stack: string[] = [];
+  for (const r of roots) {
+    if (!needed.has(r)) {
+      needed.add(r);
+      stack.push(r);
+    }
+  }
+  while (stack.length) {
+    const node = graph.node(stack.pop()!)!;
+    for (const input of node.input) {
+      const ref = parseInput(input, node.name);
+      if (ref.index >= 0 && fed.has(`${ref.node}:${ref.index}`)) continue;
+      if (!graph.hasNode(ref.node)) {
+        throw new GraphError('MISSING_INPUT', `input '${input}' names a node that does not exist`, { node: node.name });
+      }
+      if (ref.index < 0 && !followControl(ref.node)) continue;
+      if (!needed.has(ref.node)) {
+        needed.add(ref.node);
+        stack.push(ref.node);
+      }
+    }
+  }
+  return needed;
+}
+
+/** The nodes among `needed` that have an effect or depend (data or control) on one that has. */
+function effects(graph: Graph, needed: ReadonlySet<string>, fed: ReadonlySet<string>): Set<string> {
+  const own = (node: NodeDef) => {
+    if (CHECKS.has(node.op)) return true;
+    if (READ_ONLY.has(node.op)) return false;
+    const def = getOpDef(node.op);
+    // a ref input is written through (Assign, ApplyGradientDescent); unknown ops count as effects
+    return !def || isStateful(node.op) || (def.input_arg ?? []).some((a) => a.is_ref);
+  };
+  const out = new Set<string>();
+  for (const node of topoOrder(graph.nodes.filter((n) => needed.has(n.name)))) {
+    if (own(node)) {
+      out.add(node.name);
+      continue;
+    }
+    for (const input of node.input) {
+      const ref = parseInput(input, node.name);
+      if (ref.index >= 0 && fed.has(`${ref.node}:${ref.index}`)) continue;
+      if (out.has(ref.node)) {
+        out.add(node.name);
+        break;
+      }
+    }
+  }
+  return out;
 }

@@ -80,6 +80,21 @@ export class VariableStore {
     return stored;
   }
 
+  /**
+   * Stores `value` itself, no copy: for kernels handing over a tensor they just computed and nobody else holds (an
+   * optimizer's new value). Shapes are the caller's to check.
+   */
+  adopt(ref: VarRef, value: tf.Tensor): void {
+    const old = this.values.get(ref.key);
+    if (old === value) return;
+    this.values.set(ref.key, tf.keep(value));
+    this.held.add(value);
+    if (old) {
+      this.held.delete(old);
+      old.dispose();
+    }
+  }
+
   holds(t: tf.Tensor): boolean {
     return this.held.has(t);
   }

@@ -2,8 +2,8 @@
 // pooling backprops, BiasAddGrad, and the shape plumbing of tf.gradients (BroadcastGradientArgs, DynamicStitch,
 // InvertPermutation, ConcatOffset, StridedSliceGrad). Formulas follow TensorFlow's CPU kernels
 // (tensorflow/core/kernels/*_op.h, cwise_ops_gradients.h); fixtures/training/kernels.json holds TensorFlow's answers.
-// Conv2DBackpropFilter has no WebAssembly kernel and wasm's MaxPoolGrad is wrong for all-negative windows: both run on
-// the CPU backend through the executor's per-kernel fallback.
+// Conv2DBackpropFilter is im2col + matMul (the WebAssembly backend has no kernel for it); wasm's MaxPoolGrad is wrong
+// for all-negative windows, so it runs on the CPU backend through the executor's per-kernel fallback.
 import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
 import { refuseUnsoundKernel } from '../backend.js';
@@ -120,14 +120,89 @@ const conv2dBackpropInput: KernelFactory = (n) => {
   };
 };
 
+/** Patch matrices are built a few images at a time, each at most this many elements (64 MB of float32). */
+const IM2COL_CHUNK = 1 << 24;
+
+/**
+ * Conv2DBackpropFilter as im2col + one matMul: dW[(i,j,c), o] = sum over (n, y, x) of
+ * xpad[n, y*sh + i*dh, x*sw + j*dw, c] * dy[n, y, x, o]. The patch matrix [n*outH*outW, kh*kw*C] is the kh*kw strided
+ * slices of the padded input side by side, so the backend's matMul does the work: the WebAssembly backend has no
+ * Conv2DBackpropFilter kernel, and the CPU backend's is a plain loop several times slower than its matMul.
+ */
+function filterGradIm2col(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  [kh, kw, ci, co]: [number, number, number, number],
+  w: ReturnType<typeof window2d>,
+  n: NodeDef,
+): tf.Tensor {
+  const [batch, h, wd, c] = x.shape;
+  const [, oh, ow, oc] = dy.shape;
+  if (c !== ci || oc !== co || dy.shape[0] !== batch) {
+    throw new GraphError(
+      'KERNEL',
+      `input [${x.shape}], filter_sizes [${kh},${kw},${ci},${co}] and out_backprop [${dy.shape}] disagree`,
+      { node: n.name },
+    );
+  }
+  const [sh, sw] = w.strides;
+  const [dh, dw] = w.dilations;
+  const before = (size: number, out: number, k: number, s: number, d: number, axis: 1 | 2): [number, number] => {
+    if (Array.isArray(w.pad)) return w.pad[axis];
+    if (w.pad === 'valid') return [0, 0];
+    const total = Math.max((out - 1) * s + (k - 1) * d + 1 - size, 0);
+    return [Math.floor(total / 2), total - Math.floor(total / 2)];
+  };
+  const pt = before(h, oh, kh, sh, dh, 1);
+  const pl = before(wd, ow, kw, sw, dw, 2);
+  const xp = pt[0] || pt[1] || pl[0] || pl[1] ? tf.pad(x, [[0, 0], pt, pl, [0, 0]]) : x;
+  // the padded input must cover every window TensorFlow's kernel reads
+  if ((oh - 1) * sh + (kh - 1) * dh + 1 > xp.shape[1]! || (ow - 1) * sw + (kw - 1) * dw + 1 > xp.shape[2]!) {
+    throw new GraphError(
+      'KERNEL',
+      `out_backprop [${dy.shape}] does not fit input [${x.shape}] with these strides and padding`,
+      { node: n.name },
+    );
+  }
+  const per = Math.max(1, Math.floor(IM2COL_CHUNK / Math.max(oh * ow * kh * kw * c, 1)));
+  let acc: tf.Tensor | undefined;
+  for (let b0 = 0; b0 < batch; b0 += per) {
+    const nb = Math.min(per, batch - b0);
+    const cols: tf.Tensor[] = [];
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        const begin = [b0, i * dh, j * dw, 0];
+        cols.push(
+          sh === 1 && sw === 1
+            ? tf.slice(xp, begin, [nb, oh, ow, c])
+            : tf.stridedSlice(
+                xp,
+                begin,
+                [b0 + nb, i * dh + (oh - 1) * sh + 1, j * dw + (ow - 1) * sw + 1, c],
+                [1, sh, sw, 1],
+              ),
+        );
+      }
+    }
+    const patches = tf.reshape(cols.length === 1 ? cols[0]! : tf.concat(cols, 3), [nb * oh * ow, kh * kw * c]);
+    const g = tf.reshape(nb === batch ? dy : tf.slice(dy, [b0, 0, 0, 0], [nb, oh, ow, co]), [nb * oh * ow, co]);
+    const part = tf.matMul(patches, g, true, false);
+    acc = acc ? tf.add(acc, part) : part;
+  }
+  return tf.reshape(acc ?? tf.zeros([kh * kw * c, co]), [kh, kw, ci, co]);
+}
+
 const conv2dBackpropFilter: KernelFactory = (n) => {
   const w = window2d(n, null);
   return (i, s) => {
-    const x = T(i, 0, s, n);
-    const [kh, kw, ci, co] = shape4(T(i, 1, s, n), n, 'filter_sizes');
+    const x = T(i, 0, s, n) as tf.Tensor4D;
+    const sizes = shape4(T(i, 1, s, n), n, 'filter_sizes');
+    const dy = T(i, 2, s, n) as tf.Tensor4D;
+    if (tf.getBackend() !== 'tensorflow') return [filterGradIm2col(x, dy, sizes, w, n)];
+    // tfjs-node: TensorFlow's own kernel (no dilations in tfjs's attrs: a dilated filter's gradient, every d-th tap)
+    const [kh, kw, ci, co] = sizes;
     const [dh, dw] = w.dilations;
     const filterShape = [(kh - 1) * dh + 1, (kw - 1) * dw + 1, ci, co];
-    const dy = T(i, 2, s, n);
     const g = run(
       'Conv2DBackpropFilter',
       { x, dy },

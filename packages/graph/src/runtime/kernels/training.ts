@@ -55,8 +55,9 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-function store(s: RunState, n: NodeDef, slot: Slot, value: tf.Tensor): void {
-  s.vars.assign(slot.ref, value, false, n.name);
+/** The new value is this kernel's own fresh tensor: the store takes it as it is (no copy of a large variable). */
+function store(s: RunState, _n: NodeDef, slot: Slot, value: tf.Tensor): void {
+  s.vars.adopt(slot.ref, value);
 }
 
 /** var -= alpha * delta */
