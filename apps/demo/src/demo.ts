@@ -6,11 +6,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { BundleReader, type Tensor } from '@tensorgraft/bundle-io';
 import { SummaryWriter } from '@tensorgraft/events-writer';
-import { graphToGraphDef, Session } from '@tensorgraft/graph';
-import { freeze, type Mixed, mix, restoreMixed, saveMixed } from '@tensorgraft/mixer';
-import { crc32c } from '@tensorgraft/proto';
-import { CheckpointManager } from '@tensorgraft/saver';
+import { graphToGraphDef, readAttr, Session } from '@tensorgraft/graph';
+import { freeze, fromTfjs, type Mixed, mix, restoreMixed, saveMixed, toTfjs } from '@tensorgraft/mixer';
+import { crc32c, dtypeName } from '@tensorgraft/proto';
+import { CheckpointManager, checkpointExists, getCheckpointState } from '@tensorgraft/saver';
 import { type Dataset, imageBytes, makeDataset } from './dataset.js';
 import { buildHead } from './head.js';
 import type { Options } from './options.js';
@@ -126,18 +127,27 @@ export async function runDemo(o: Options, log: Log): Promise<DemoResult> {
     });
   }
   const headVars = [...globalNames(mixed)].filter((n) => !n.startsWith('backbone/'));
-  const held = new Map(
-    headVars.map((n) => [n, { dtype: 'float32', shape: [] as number[], data: new Float32Array(0) }]),
-  );
+  const held = new Map<string, Tensor>();
   const managerDir = join(out, 'checkpoints');
   mkdirSync(managerDir, { recursive: true });
   let manager: CheckpointManager | undefined;
+  let first = 1;
+  if (o.resume) {
+    const from = await resumeHead(session, managerDir, headVars);
+    const gs = (await session.run(snapshotOf(mixed, 'global_step'))) as tf.Tensor;
+    first = Number((await gs.data())[0]) + 1;
+    gs.dispose();
+    log(
+      from ? `resumed the head from ${from} (step ${first - 1})` : `nothing to resume in ${managerDir}: starting fresh`,
+    );
+  }
   const rng = new Rng(o.seed + 3);
   let order: number[] = [];
   const losses: number[] = [];
   const accuracies: number[] = [];
   const bar = new Progress('fine-tuning', o.steps);
-  for (let step = 1; step <= o.steps; step++) {
+  const last = first + o.steps - 1;
+  for (let step = first; step <= last; step++) {
     const idx: number[] = [];
     while (idx.length < Math.min(o.batch, train.count)) {
       if (!order.length) order = rng.shuffle([...Array(train.count).keys()]);
@@ -163,7 +173,7 @@ export async function runDemo(o: Options, log: Log): Promise<DemoResult> {
     accuracies.push(acc);
     writer.scalar('train/loss', lossValue, step);
     writer.scalar('train/accuracy', acc, step);
-    if (step % o['save-every'] === 0 || step === o.steps) {
+    if (step % o['save-every'] === 0 || step === last) {
       for (const name of ['head/hidden/weights', 'head/logits/weights']) {
         const v = (await session.run(`${name}/read:0`)) as tf.Tensor;
         writer.histogram(name, await v.data(), step);
@@ -173,14 +183,14 @@ export async function runDemo(o: Options, log: Log): Promise<DemoResult> {
       // values are copied into the tensors the manager holds (it reads them when it saves)
       for (const name of headVars) {
         const v = await tensorValue(session, mixed, name);
-        const h = held.get(name)!;
-        if (h.data.length === v.data.length) h.data.set(v.data);
+        const h = held.get(name);
+        if (h) (h.data as Float32Array).set(v.data as Float32Array);
         else held.set(name, v);
       }
       manager ??= new CheckpointManager(held, managerDir, { maxToKeep: 3, checkpointName: 'head' });
       await manager.saveIfDue(step, { force: true });
     }
-    bar.update(step, `loss ${lossValue.toFixed(4)} acc ${acc.toFixed(2)}`);
+    bar.update(step - first + 1, `loss ${lossValue.toFixed(4)} acc ${acc.toFixed(2)}`);
   }
   bar.done();
   lap('train');
@@ -193,7 +203,7 @@ export async function runDemo(o: Options, log: Log): Promise<DemoResult> {
   writer.hparams(
     { optimizer: o.optimizer, lr: o.lr, batch: o.batch, steps: o.steps, hidden: o.hidden, seed: o.seed, weights },
     { 'eval/accuracy': evalAccuracy },
-    { step: o.steps },
+    { step: last },
   );
   await writer.close();
   trainFeatures.dispose();
@@ -252,12 +262,33 @@ function snapshotOf(mixed: Mixed, variable: string): string {
   return `${variable}:0`;
 }
 
-async function tensorValue(session: Session, mixed: Mixed, variable: string) {
+/** A variable's value as a checkpoint tensor of its own dtype (global_step stays int64). */
+async function tensorValue(session: Session, mixed: Mixed, variable: string): Promise<Tensor> {
   const v = (await session.run(snapshotOf(mixed, variable))) as tf.Tensor;
-  const data = Float32Array.from((await v.data()) as Float32Array);
-  const shape = [...v.shape];
-  v.dispose();
-  return { dtype: 'float32', shape, data };
+  const dt = readAttr.type(mixed.graph.requireNode(variable), 'dtype');
+  try {
+    return fromTfjs(v, dtypeName(dt > 100 ? dt - 100 : dt), variable);
+  } finally {
+    v.dispose();
+  }
+}
+
+/** --resume: the head (and its optimizer state, global step) from the newest CheckpointManager checkpoint. */
+async function resumeHead(session: Session, dir: string, names: readonly string[]): Promise<string | undefined> {
+  const latest = getCheckpointState(dir)?.modelCheckpointPath;
+  if (!latest || !checkpointExists(latest)) return undefined;
+  const r = BundleReader.open(latest);
+  try {
+    for (const name of names) {
+      if (!r.has(name)) continue;
+      const t = toTfjs(r.get(name), name);
+      session.assignVariable(name, t);
+      t.dispose();
+    }
+  } finally {
+    r.close();
+  }
+  return latest;
 }
 
 /** crc32c over every variable's bytes, in name order: equal before and after means nothing changed. */

@@ -26,6 +26,7 @@ export const OptionsSchema = z
     lr: z.coerce.number().positive().max(10).default(0.01),
     'save-every': int(1, 100_000, 20),
     'vgg-width': z.coerce.number().positive().max(1).optional(),
+    resume: z.boolean().default(false),
     json: z.boolean().default(false),
     help: z.boolean().default(false),
   })
@@ -41,7 +42,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-const BOOLEAN = new Set(['json', 'help']);
+const BOOLEAN = new Set(['json', 'help', 'resume']);
 
 export function parseOptions(argv: readonly string[]): Options {
   const raw: Record<string, unknown> = {};
@@ -96,5 +97,6 @@ and TensorBoard logs. No network needed.
   --save-every N       checkpoint every N steps (default 20)
   --vgg-width X        channel multiplier for a smaller VGG, 0 < X <= 1 (default 1; for quick tests; not with
                        --checkpoint)
+  --resume             continue from the newest head checkpoint in <out>/checkpoints (steps count on)
   --json               print a JSON summary on stdout
 `;

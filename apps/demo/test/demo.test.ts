@@ -113,6 +113,23 @@ describe('demo', () => {
   });
 });
 
+describe('demo --resume', () => {
+  it('continues from the newest head checkpoint: steps count on, the loss starts where it ended', async () => {
+    const again = await runDemo(parseOptions([...tiny, '--steps', '10', '--resume']), () => {});
+    expect(again.losses).toHaveLength(10);
+    expect(again.losses[0]!).toBeLessThan(result.firstLoss * 0.5);
+    expect(again.backbone.checksumBefore).toBe(result.backbone.checksumBefore);
+    const state = getCheckpointState(join(out, 'checkpoints'));
+    expect(state?.allModelCheckpointPaths).toEqual(
+      ['20', '30', '40'].map((s) => join(out, 'checkpoints', `head-${s}`)),
+    );
+    const r = BundleReader.open(join(out, 'checkpoints', 'head-40'));
+    const step = r.get('global_step');
+    expect([step.dtype, Array.from(step.data as BigInt64Array)]).toEqual(['int64', [40n]]);
+    r.close();
+  });
+});
+
 describe('demo with --checkpoint', () => {
   it('reads the architecture from a TF-written TF-slim checkpoint and restores exactly its values', async () => {
     const fixture = join(

@@ -6,4 +6,5 @@ export { type RestoreMixedOptions, type RestoreMixedReport, restoreMixed } from 
 export { type SaveMixedOptions, type SaveMixedReport, saveMixed, saverFor } from './save.js';
 export { type GraphSource, loadGraphDef, loadMetaGraph } from './source-model.js';
 export { readSourceSaver, type SourceSaver } from './source-saver.js';
+export { fromTfjs, toTfjs } from './tensor-convert.js';
 export { globalVariables, markNotTrainable, trainableVariables } from './trainable.js';
