@@ -16,7 +16,8 @@ OPS = """ReluGrad Relu6Grad EluGrad SeluGrad LeakyReluGrad SoftplusGrad SigmoidG
 BiasAddGrad Conv2DBackpropInput Conv2DBackpropFilter DepthwiseConv2dNativeBackpropInput DepthwiseConv2dNativeBackpropFilter
 MaxPoolGrad AvgPoolGrad InvertPermutation ConcatOffset DynamicStitch StridedSliceGrad PreventGradient
 ApplyGradientDescent ResourceApplyGradientDescent ApplyMomentum ResourceApplyMomentum ApplyAdam ResourceApplyAdam
-LRNGrad ResizeBilinearGrad ResizeNearestNeighborGrad MirrorPadGrad FusedBatchNormGrad FusedBatchNormGradV3""".split()
+LRNGrad ResizeBilinearGrad ResizeNearestNeighborGrad MirrorPadGrad FusedBatchNormGrad FusedBatchNormGradV3
+ListDiff Cumprod ScatterNd""".split()
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 known = set(re.findall(r"^  (\w+): '", open(os.path.join(HERE, "..", "src", "ops", "op-defs.generated.ts")).read(), re.M))

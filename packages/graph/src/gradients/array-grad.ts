@@ -96,7 +96,7 @@ export const arrayGradients: Record<string, GradFn> = {
     const size =
       hw && hw.length === 2 && hw.every((v) => v >= 0)
         ? { value: hw, shape: [2] }
-        : pySlice(em, em.shapeOf(input(op, 0)), [1], [3], [1], {});
+        : em.pySlice(em.shapeOf(input(op, 0)), [1], [3], [1], {});
     return [em.t('ResizeNearestNeighborGrad', [g!, size], resizeAttrs(op, 'ResizeNearestNeighbor')), null];
   },
   ReverseV2: (em, op, [g]) => [em.t('ReverseV2', [g!, input(op, 1)]), null],
@@ -114,7 +114,7 @@ export const arrayGradients: Record<string, GradFn> = {
     const x = input(op, 0);
     const multiples = input(op, 1);
     const shape = em.shapeOf(x);
-    const stacked = pack(em, [multiples, shape]);
+    const stacked = em.pack([multiples, shape]);
     const t = em.scope('transpose', (scope) => {
       const perm = em.constant([1, 0], DataType.DT_INT32, 'perm');
       return `${em.create('Transpose', [stacked, perm], { T: attr.type(DataType.DT_INT32), Tperm: attr.type(DataType.DT_INT32) }, scope).name}:0`;
@@ -130,7 +130,7 @@ export const arrayGradients: Record<string, GradFn> = {
     const begin = input(op, 1);
     const rank = em.rankOf(x);
     const sliceSize = em.shapeOf(output(op));
-    const shape = pack(em, [rank, 1]);
+    const shape = em.pack([rank, 1]);
     const before = em.reshape(begin, shape);
     const after = em.reshape(sub(em, sub(em, em.shapeOf(x), sliceSize), begin), shape);
     const paddings = em.t('ConcatV2', [before, after, { value: 1 }], {}, 'concat');
@@ -159,52 +159,15 @@ export const arrayGradients: Record<string, GradFn> = {
       return [null, null, null].map((_, k) => (k === 0 ? gatherGradGeneral(em, op, g!) : null));
     const paramsShape = em.colocate(params, () => em.shapeOf(params));
     const size = em.t('ExpandDims', [em.sizeOf(indices), { value: 0, shape: [] }], {}, 'ExpandDims');
-    const tail = pySlice(em, paramsShape, [1], [0], [1], { end_mask: 1 });
+    const tail = em.pySlice(paramsShape, [1], [0], [1], { end_mask: 1 });
     const valuesShape = em.t('ConcatV2', [size, tail, { value: 0 }], {}, 'concat');
     const values = em.reshape(g!, valuesShape);
     const idx = em.reshape(indices, size);
     // IndexedSlices(values, idx, paramsShape) made dense
-    const n = pySlice(em, paramsShape, [0], [1], [1], { shrink_axis_mask: 1 });
+    const n = em.pySlice(paramsShape, [0], [1], [1], { shrink_axis_mask: 1 });
     return [em.t('UnsortedSegmentSum', [values, idx, n]), null, null];
   },
 };
-
-/** array_ops.stack of tensors and Python ints: the ints become Consts named by their index in a `stack` scope. */
-function pack(em: Emitter, items: readonly (string | number)[]): string {
-  return em.scope('stack', (scope) => {
-    const t = items.find((i): i is string => typeof i === 'string');
-    const d = t === undefined ? DataType.DT_INT32 : em.dtype(t);
-    const ins = items.map((v, i) => (typeof v === 'string' ? v : em.constant(v, d, String(i))));
-    return `${em.create('Pack', ins, { N: attr.i(ins.length), T: attr.type(d), axis: attr.i(0) }, scope).name}:0`;
-  });
-}
-
-/** Python's tensor[...] (array_ops._slice_helper): Consts `stack`, `stack_1`, `stack_2` in a `strided_slice` scope. */
-function pySlice(
-  em: Emitter,
-  t: string,
-  begin: number[],
-  end: number[],
-  strides: number[],
-  masks: { end_mask?: number; shrink_axis_mask?: number },
-): string {
-  return em.scope('strided_slice', (scope) => {
-    const i32 = DataType.DT_INT32;
-    const b = em.constant(begin, i32, 'stack');
-    const e = em.constant(end, i32, 'stack');
-    const s = em.constant(strides, i32, 'stack');
-    const a = {
-      T: attr.type(em.dtype(t)),
-      Index: attr.type(i32),
-      begin_mask: attr.i(0),
-      end_mask: attr.i(masks.end_mask ?? 0),
-      ellipsis_mask: attr.i(0),
-      new_axis_mask: attr.i(0),
-      shrink_axis_mask: attr.i(masks.shrink_axis_mask ?? 0),
-    };
-    return `${em.create('StridedSlice', [t, b, e, s], a, scope).name}:0`;
-  });
-}
 
 function allAxes(em: Emitter, t: string): { value: number[]; shape: number[] } | string {
   const s = em.shape(t);
@@ -215,7 +178,7 @@ function allAxes(em: Emitter, t: string): { value: number[]; shape: number[] } |
 function padGrad(em: Emitter, op: NodeDef, [g]: (string | null)[]): (string | null)[] {
   const x = input(op, 0);
   const a = input(op, 1);
-  const stacked = pack(em, [em.rankOf(x), 1]);
+  const stacked = em.pack([em.rankOf(x), 1]);
   const before = em.t('Slice', [a, { value: [0, 0], shape: [2] }, stacked]);
   const begin = em.reshape(before, { value: [-1], shape: [1] });
   const sizes = em.shapeOf(x);

@@ -325,6 +325,42 @@ export class Emitter {
     });
   }
 
+  /** array_ops.stack of tensors and Python ints: the ints become Consts named by their index in the `name` scope. */
+  pack(items: readonly (string | number)[], name = 'stack', dtype?: number): string {
+    return this.scope(name, (scope) => {
+      const t = items.find((i): i is string => typeof i === 'string');
+      const d = dtype ?? (t === undefined ? DataType.DT_INT32 : this.dtype(t));
+      const ins = items.map((v, i) => (typeof v === 'string' ? v : this.constant(v, d, String(i))));
+      return out(this.create('Pack', ins, { N: attr.i(ins.length), T: attr.type(d), axis: attr.i(0) }, scope));
+    });
+  }
+
+  /** Python's tensor[...] (array_ops._slice_helper): Consts `stack`, `stack_1`, `stack_2` in a `strided_slice` scope. */
+  pySlice(
+    t: string,
+    begin: readonly number[],
+    end: readonly number[],
+    strides: readonly number[],
+    masks: { begin_mask?: number; end_mask?: number; shrink_axis_mask?: number } = {},
+  ): string {
+    return this.scope('strided_slice', (scope) => {
+      const i32 = DataType.DT_INT32;
+      const b = this.constant(begin, i32, 'stack');
+      const e = this.constant(end, i32, 'stack');
+      const s = this.constant(strides, i32, 'stack');
+      const a = {
+        T: attr.type(this.dtype(t)),
+        Index: attr.type(i32),
+        begin_mask: attr.i(masks.begin_mask ?? 0),
+        end_mask: attr.i(masks.end_mask ?? 0),
+        ellipsis_mask: attr.i(0),
+        new_axis_mask: attr.i(0),
+        shrink_axis_mask: attr.i(masks.shrink_axis_mask ?? 0),
+      };
+      return out(this.create('StridedSlice', [t, b, e, s], a, scope));
+    });
+  }
+
   /** array_ops.identity. */
   identity(x: string, name?: string): string {
     return this.t('Identity', [x], {}, name);

@@ -5,7 +5,7 @@ import { DataType } from '@tensorgraft/proto';
 import { attr, read } from '../attrs.js';
 import type { NodeDef } from '../graph.js';
 import { opDefaults } from '../ops/op-registry.js';
-import type { Arg, Emitter } from './emitter.js';
+import { type Arg, type Emitter, out } from './emitter.js';
 import type { GradFn } from './registry.js';
 
 const input = (op: NodeDef, k: number): string => {
@@ -228,23 +228,7 @@ export const mathGradients: Record<string, GradFn> = {
     // broadcast batch dimensions: sum each gradient over the axes its input was broadcast along
     const shx = em.shapeOf(x);
     const shy = em.shapeOf(y);
-    const head = (t: string) =>
-      em.scope('strided_slice', (scope) => {
-        const i32 = DataType.DT_INT32;
-        const b = em.constant([0], i32, 'stack');
-        const e = em.constant([-2], i32, 'stack');
-        const st = em.constant([1], i32, 'stack');
-        const a = {
-          T: attr.type(i32),
-          Index: attr.type(i32),
-          begin_mask: attr.i(1),
-          end_mask: attr.i(0),
-          ellipsis_mask: attr.i(0),
-          new_axis_mask: attr.i(0),
-          shrink_axis_mask: attr.i(0),
-        };
-        return `${em.create('StridedSlice', [t, b, e, st], a, scope).name}:0`;
-      });
+    const head = (t: string) => em.pySlice(t, [0], [-2], [1], { begin_mask: 1 });
     const bga = em.op('BroadcastGradientArgs', [head(shx), head(shy)]);
     return [em.reshape(em.reduceSum(gx, `${bga.name}:0`), shx), em.reshape(em.reduceSum(gy, `${bga.name}:1`), shy)];
   },
@@ -303,6 +287,44 @@ export const mathGradients: Record<string, GradFn> = {
       return [truediv(em, sumG, em.cast(factor, em.dtype(sumG))), null];
     }
     return [truediv(em, sumG, factor), null];
+  },
+  Prod(em, op, [g]) {
+    // math_grad._ProdGrad: products of everything before and after each element along the reduced axes (two
+    // exclusive cumprods), so zeros in the input need no division
+    const x = input(op, 0);
+    const axes = input(op, 1);
+    const i32 = DataType.DT_INT32;
+    const inputShape = em.shapeOf(x);
+    const flatAxes = em.reshape(axes, { value: [-1], shape: [1] });
+    let grad = g!;
+    if (!read.b(op, 'keep_dims', opDefaults('Prod'))) grad = em.reshape(grad, reducedShape(em, inputShape, axes));
+    grad = em.t('BroadcastTo', [grad, inputShape]);
+    const [perm, reducedNum, otherNum] = em.graph.withDevice('/device:CPU:0', () => {
+      const rank = em.rankOf(x);
+      const reduced = em.t('FloorMod', [add(em, em.cast(flatAxes, i32), rank), rank], {}, 'mod');
+      const idx = em.t('Range', [{ value: 0 }, rank, { value: 1 }], {}, 'range');
+      const other = `${em.op('ListDiff', [idx, reduced], { out_idx: attr.type(i32) }).name}:0`;
+      const p = em.t('ConcatV2', [reduced, other, { value: 0 }], {}, 'concat');
+      const prodOf = (t: string) => {
+        const gathered = em.t('GatherV2', [inputShape, t, { value: 0 }], { batch_dims: attr.i(0) });
+        return em.t('Prod', [gathered, em.constant([0], i32)], { keep_dims: attr.b(false) });
+      };
+      return [p, prodOf(reduced), prodOf(other)];
+    });
+    const permuted = em.t('Transpose', [x, perm], {}, 'transpose');
+    const permutedShape = em.shapeOf(permuted);
+    // reshape(permuted, (reduced_num, other_num)): the pair is packed as `shape` inside the Reshape's scope
+    const reshaped = em.scope('Reshape', (scope) => {
+      const shape2 = em.pack([reducedNum, otherNum], 'shape');
+      return out(
+        em.create('Reshape', [permuted, shape2], { T: attr.type(em.dtype(permuted)), Tshape: attr.type(i32) }, scope),
+      );
+    });
+    const cumprod = (reverse: boolean) =>
+      em.t('Cumprod', [reshaped, { value: 0, shape: [] }], { exclusive: attr.b(true), reverse: attr.b(reverse) });
+    const y = em.reshape(mul(em, cumprod(false), cumprod(true)), permutedShape);
+    const back = em.t('Transpose', [y, em.t('InvertPermutation', [perm])], {}, 'transpose');
+    return [em.reshape(mul(em, grad, back), inputShape), null];
   },
   Max: minMaxGrad,
   Min: minMaxGrad,

@@ -1,11 +1,12 @@
 // Gradient functions of nn ops, after python/ops/nn_grad.py: the backprop kernels TensorFlow uses (ReluGrad,
 // BiasAddGrad, Conv2DBackpropInput/Filter, MaxPoolGrad, AvgPoolGrad...) with the forward op's attrs copied over.
+import { DataType } from '@tensorgraft/proto';
 import { attr, read } from '../attrs.js';
 import { GraphError } from '../errors.js';
 import type { NodeDef } from '../graph.js';
 import { opDefaults } from '../ops/op-registry.js';
 import type { Emitter } from './emitter.js';
-import { mul, neg, sub } from './math-grad.js';
+import { add, mul, neg, sub } from './math-grad.js';
 import type { GradFn } from './registry.js';
 
 const input = (op: NodeDef, k: number): string => {
@@ -82,6 +83,34 @@ export const nnGradients: Record<string, GradFn> = {
   ],
   FusedBatchNorm: (em, op, grads) => fusedBatchNormGrad(em, op, grads, 'FusedBatchNormGrad'),
   FusedBatchNormV3: (em, op, grads) => fusedBatchNormGrad(em, op, grads, 'FusedBatchNormGradV3'),
+  TopKV2(em, op, [g]) {
+    // nn_grad._TopKGrad: scatter the gradient of the values back to the positions the indices name
+    const i32 = DataType.DT_INT32;
+    const i64 = DataType.DT_INT64;
+    const inShape = em.shapeOf(input(op, 0));
+    const indShape = em.shapeOf(output(op, 1));
+    const last = (shape: string) =>
+      em.t('GatherV2', [em.cast(shape, i64), sub(em, em.sizeOf(shape), 1), { value: 0 }], { batch_dims: attr.i(0) });
+    const indLast = last(indShape);
+    const ind2d = em.reshape(output(op, 1), em.pack([-1, indLast]));
+    const inLast = last(inShape);
+    const outer = em.pySlice(em.shapeOf(ind2d), [0], [1], [1], { shrink_axis_mask: 1 });
+    const offsets = em.t(
+      'Range',
+      [{ value: 0, dtype: i64 }, mul(em, em.cast(outer, i64), inLast), inLast],
+      {},
+      'range',
+    );
+    const col = em.cast(em.t('ExpandDims', [offsets, { value: -1, shape: [] }]), i32);
+    const ind = em.reshape(add(em, ind2d, col), { value: [-1], shape: [1] });
+    const total = em.t('Prod', [inShape, em.constant([0], i32)], { keep_dims: attr.b(false) });
+    const scattered = em.t('ScatterNd', [
+      em.t('ExpandDims', [ind, { value: -1, shape: [] }]),
+      em.reshape(g!, { value: [-1], shape: [1] }),
+      em.t('Pack', [total], { axis: attr.i(0) }, 'ScatterNd/shape'),
+    ]);
+    return [em.reshape(scattered, inShape), em.constant(0, i32, 'zeros')];
+  },
   AvgPool: (em, op, [g]) => [em.t('AvgPoolGrad', [em.shapeOf(input(op, 0)), g!], copy(op, POOL_ATTRS))],
 };
 
