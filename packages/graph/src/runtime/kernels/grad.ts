@@ -125,9 +125,9 @@ const IM2COL_CHUNK = 1 << 24;
 
 /**
  * Conv2DBackpropFilter as im2col + one matMul: dW[(i,j,c), o] = sum over (n, y, x) of
- * xpad[n, y*sh + i*dh, x*sw + j*dw, c] * dy[n, y, x, o]. The patch matrix [n*outH*outW, kh*kw*C] is the kh*kw strided
- * slices of the padded input side by side, so the backend's matMul does the work: the WebAssembly backend has no
- * Conv2DBackpropFilter kernel, and the CPU backend's is a plain loop several times slower than its matMul.
+ * xpad[n, y*sh + i*dh, x*sw + j*dw, c] * dy[n, y, x, o]. The patch matrix [n*outH*outW, kh*kw*C] (zeros where a window
+ * reads padding) is filled from the input's values, and the backend's matMul does the arithmetic: the WebAssembly
+ * backend has no Conv2DBackpropFilter kernel, and the CPU backend's is a plain loop several times slower.
  */
 function filterGradIm2col(
   x: tf.Tensor4D,
@@ -155,36 +155,40 @@ function filterGradIm2col(
   };
   const pt = before(h, oh, kh, sh, dh, 1);
   const pl = before(wd, ow, kw, sw, dw, 2);
-  const xp = pt[0] || pt[1] || pl[0] || pl[1] ? tf.pad(x, [[0, 0], pt, pl, [0, 0]]) : x;
   // the padded input must cover every window TensorFlow's kernel reads
-  if ((oh - 1) * sh + (kh - 1) * dh + 1 > xp.shape[1]! || (ow - 1) * sw + (kw - 1) * dw + 1 > xp.shape[2]!) {
+  if ((oh - 1) * sh + (kh - 1) * dh + 1 > h + pt[0] + pt[1] || (ow - 1) * sw + (kw - 1) * dw + 1 > wd + pl[0] + pl[1]) {
     throw new GraphError(
       'KERNEL',
       `out_backprop [${dy.shape}] does not fit input [${x.shape}] with these strides and padding`,
       { node: n.name },
     );
   }
-  const per = Math.max(1, Math.floor(IM2COL_CHUNK / Math.max(oh * ow * kh * kw * c, 1)));
+  const xs = x.dataSync() as Float32Array;
+  const k = kh * kw * c;
+  const per = Math.max(1, Math.floor(IM2COL_CHUNK / Math.max(oh * ow * k, 1)));
   let acc: tf.Tensor | undefined;
   for (let b0 = 0; b0 < batch; b0 += per) {
     const nb = Math.min(per, batch - b0);
-    const cols: tf.Tensor[] = [];
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        const begin = [b0, i * dh, j * dw, 0];
-        cols.push(
-          sh === 1 && sw === 1
-            ? tf.slice(xp, begin, [nb, oh, ow, c])
-            : tf.stridedSlice(
-                xp,
-                begin,
-                [b0 + nb, i * dh + (oh - 1) * sh + 1, j * dw + (ow - 1) * sw + 1, c],
-                [1, sh, sw, 1],
-              ),
-        );
+    // patches built with typed-array copies: tfjs's slice/concat cost more than the arithmetic at these sizes
+    const cols = new Float32Array(nb * oh * ow * k);
+    let row = 0;
+    for (let b = b0; b < b0 + nb; b++) {
+      for (let y = 0; y < oh; y++) {
+        for (let xo = 0; xo < ow; xo++, row++) {
+          for (let i = 0; i < kh; i++) {
+            const iy = y * sh + i * dh - pt[0];
+            if (iy < 0 || iy >= h) continue;
+            for (let j = 0; j < kw; j++) {
+              const ix = xo * sw + j * dw - pl[0];
+              if (ix < 0 || ix >= wd) continue;
+              const from = ((b * h + iy) * wd + ix) * c;
+              cols.set(xs.subarray(from, from + c), row * k + (i * kw + j) * c);
+            }
+          }
+        }
       }
     }
-    const patches = tf.reshape(cols.length === 1 ? cols[0]! : tf.concat(cols, 3), [nb * oh * ow, kh * kw * c]);
+    const patches = tf.tensor2d(cols, [nb * oh * ow, k]);
     const g = tf.reshape(nb === batch ? dy : tf.slice(dy, [b0, 0, 0, 0], [nb, oh, ow, co]), [nb * oh * ow, co]);
     const part = tf.matMul(patches, g, true, false);
     acc = acc ? tf.add(acc, part) : part;
