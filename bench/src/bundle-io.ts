@@ -4,9 +4,9 @@
 // its fastest path), measured in the same run on the same machine. Each phase runs in its own child process so its
 // peak memory (VmHWM for us, ru_maxrss for Python) is its own. Files go under /tmp and are deleted.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { BundleReader, BundleWriter } from '@tensorgraft/bundle-io';
 import { median, printTable, runPython } from './_harness.js';
 
@@ -53,6 +53,13 @@ function rchar(): number {
 }
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
+/** Removes `prefix`'s index and data files, if any. */
+function removeCheckpoint(prefix: string): void {
+  const dir = dirname(prefix);
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) if (f.startsWith(`${basename(prefix)}.`)) rmSync(join(dir, f), { force: true });
+}
+
 /** xorshift32 values in [-1, 1): random, cheap, deterministic. */
 function fillRandom(a: Float32Array, seed: number): void {
   let x = seed | 1;
@@ -87,7 +94,11 @@ async function childSave(prefix: string, useAsync: boolean): Promise<object> {
   };
   const times: number[] = [];
   for (let r = 0; r < SAVES_PER_PROCESS; r++) {
-    // Each run starts with no dirty pages left from the last (the kernel would otherwise throttle later writers).
+    // Each run saves to a fresh prefix (the last run's files removed, untimed, as on TF's side): renaming over a
+    // previous 528 MiB data file would charge the save with freeing that file's blocks (ext4 with online discard here:
+    // ~0.4 s), which is not saving work. And each run starts with no dirty pages left from the last (the kernel would
+    // otherwise throttle later writers).
+    removeCheckpoint(prefix);
     spawnSync('sync');
     times.push(await run(r, useAsync));
   }
@@ -146,7 +157,7 @@ function childOne(prefix: string): object {
 // ---- TensorFlow's phases ----
 
 const PY = `
-import json, os, resource, statistics, sys, time
+import glob, json, os, resource, statistics, sys, time
 import numpy as np
 import tensorflow as tf
 phase, prefix, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -164,7 +175,10 @@ if phase == 'save':
     tensors = [tf.constant(rng.uniform(-1, 1, size=s).astype(np.float32)) for _, s in spec]
     times = []
     for _ in range(repeats):
-        os.sync()  # as on our side: no dirty pages left from the last run
+        # As on our side: a fresh prefix (the last run's files removed, untimed) and no dirty pages left from it.
+        for f in glob.glob(glob.escape(prefix) + '.*'):
+            os.remove(f)
+        os.sync()
         t0 = time.perf_counter()
         tf.raw_ops.SaveV2(prefix=prefix, tensor_names=names, shape_and_slices=[''] * len(names), tensors=tensors)
         times.append((time.perf_counter() - t0) * 1000)

@@ -36,7 +36,13 @@ export interface BundleWriterOptions {
 }
 
 const utf8 = new TextEncoder();
-const ASYNC_PIECE = 4 << 20;
+/**
+ * addAsync: bytes per write() handed to the thread pool, and how many such writes may be queued at once. 1 MiB pieces
+ * fit in a core's L2 cache, so the pool's write and this thread's crc read each piece from cache rather than from
+ * memory (measured here: 8 MiB pieces took ~40% more CPU time for the same save).
+ */
+const ASYNC_PIECE = 1 << 20;
+const ASYNC_IN_FLIGHT = 2;
 
 function keyString(key: Uint8Array): string {
   return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
@@ -141,19 +147,21 @@ export class BundleWriter {
     const bytes = numericBytes(tensor.data as NumericData);
     this.inFlight = true;
     try {
-      // 4 MiB pieces: while the thread pool writes one (with the next queued behind it), this thread extends the crc
-      // over it.
+      // The thread pool writes each piece (one write() call, at most ASYNC_IN_FLIGHT queued, so the kernel always
+      // has the next one) while this thread extends the crc over it, reading the same bytes at about the same time.
       let crc = 0;
-      let queued: Promise<void> | undefined;
+      const pending: Promise<void>[] = [];
       for (let a = 0; a < bytes.length || a === 0; a += ASYNC_PIECE) {
         const part = bytes.subarray(a, Math.min(bytes.length, a + ASYNC_PIECE));
         const written = this.data.appendAsync(part);
+        // Handled here so a failure while an earlier piece is awaited is not an unhandled rejection; awaited below.
+        written.catch(() => {});
+        pending.push(written);
         crc = crc32c(part, crc);
-        if (queued) await queued;
-        queued = written;
+        if (pending.length >= ASYNC_IN_FLIGHT) await pending.shift();
         if (bytes.length === 0) break;
       }
-      await queued;
+      for (const written of pending) await written;
       const entry = {
         dtype: info.enumValue,
         shape: shapeProto(tensor.shape),
@@ -226,9 +234,7 @@ export class BundleWriter {
       this.data.append(enc.bytes);
       crc = enc.crc;
     } else {
-      const bytes = numericBytes(tensor.data as NumericData);
-      crc = crc32c(bytes);
-      this.data.append(bytes);
+      crc = this.data.appendWithCrc(numericBytes(tensor.data as NumericData), 0);
     }
     const size = this.data.offset - offset;
     const entry = {

@@ -1,6 +1,7 @@
 // Writes to a file through a descriptor at a running offset (always positioned, so sync appends and async writes
 // in flight can mix); used for data shards and tables.
 import { closeSync, fsyncSync, openSync, write, writeSync } from 'node:fs';
+import { crc32c } from '@tensorgraft/proto';
 import { BundleError } from './errors.js';
 
 /** Bytes per write() call. */
@@ -19,13 +20,27 @@ export class FileSink {
   }
 
   append(bytes: Uint8Array): void {
+    this.write(bytes, false, 0);
+  }
+
+  /**
+   * append(), extending `crc` (crc32c) over each 1 MiB chunk just before that chunk is written: the chunk is read
+   * from memory once, for the checksum, and the kernel's copy finds it in the CPU cache. Returns the extended crc.
+   */
+  appendWithCrc(bytes: Uint8Array, crc: number): number {
+    return this.write(bytes, true, crc);
+  }
+
+  private write(bytes: Uint8Array, withCrc: boolean, crc: number): number {
     if (this.fd === undefined) throw new BundleError('IO', 'write after close', { path: this.path });
     let done = 0;
     try {
       // 1 MiB writes: measured here to be as fast as one huge write() and steadier under load (the kernel takes the
       // page-cache and dirty-page work in small steps).
       while (done < bytes.length) {
-        done += writeSync(this.fd, bytes, done, Math.min(bytes.length - done, WRITE_CHUNK), this.offset + done);
+        const end = Math.min(bytes.length, done + WRITE_CHUNK);
+        if (withCrc) crc = crc32c(bytes.subarray(done, end), crc);
+        while (done < end) done += writeSync(this.fd, bytes, done, end - done, this.offset + done);
       }
     } catch (err) {
       throw new BundleError('IO', `cannot write ${this.path}: ${(err as Error).message}`, {
@@ -35,11 +50,13 @@ export class FileSink {
       });
     }
     this.offset += bytes.length;
+    return crc;
   }
 
   /**
-   * Reserves the next bytes.length bytes and writes them off the main thread (libuv's thread pool); the promise
-   * settles when they are written. `bytes` must not change until then.
+   * Reserves the next bytes.length bytes and writes them off the main thread (libuv's thread pool) in one write()
+   * (continued only if the kernel writes less), so the pool thread never waits for this thread between chunks; the
+   * promise settles when they are written. `bytes` must not change until then.
    */
   appendAsync(bytes: Uint8Array): Promise<void> {
     const fd = this.fd;
@@ -53,7 +70,7 @@ export class FileSink {
           resolve();
           return;
         }
-        write(fd, bytes, done, Math.min(bytes.length - done, WRITE_CHUNK), start + done, (err, n) => {
+        write(fd, bytes, done, bytes.length - done, start + done, (err, n) => {
           if (err) {
             reject(
               new BundleError('IO', `cannot write ${this.path}: ${err.message}`, {

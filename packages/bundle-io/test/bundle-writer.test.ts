@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BundleError, BundleReader, BundleWriter, mergeBundles } from '@tensorgraft/bundle-io';
+import { crc32c, maskCrc } from '@tensorgraft/proto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expected, fixture, type JsonTensor, parseShapeAndSlice, tensorFromJson, tensorToJson } from './fixtures.js';
 
@@ -48,6 +49,32 @@ describe('BundleWriter', () => {
     w.finish();
     same(`${prefix}.index`, fixture('dtypes', 'model.ckpt.index'));
     same(`${prefix}.data-00000-of-00001`, fixture('dtypes', 'model.ckpt.data-00000-of-00001'));
+  });
+
+  it('add and addAsync agree on tensors spanning many write chunks (crc extended chunk by chunk)', async () => {
+    // Sizes around the 1 MiB write chunk: just under, exactly, just over, and several MiB with an odd tail.
+    const tensors = [(1 << 20) - 1, 1 << 20, (1 << 20) + 1, (5 << 20) + 3].map((n, i) => {
+      const data = new Uint8Array(n);
+      for (let j = 0; j < n; j += 7) data[j] = (j * 31 + i) & 0xff;
+      return [`t${i}`, { dtype: 'uint8', shape: [n], data }] as const;
+    });
+    const sync = new BundleWriter(join(tmp, 'chunks-sync', 'ckpt'));
+    const async = new BundleWriter(join(tmp, 'chunks-async', 'ckpt'));
+    for (const [name, t] of tensors) {
+      sync.add(name, t);
+      await async.addAsync(name, t);
+    }
+    sync.finish();
+    async.finish();
+    for (const suffix of ['.index', '.data-00000-of-00001'])
+      same(join(tmp, 'chunks-sync', `ckpt${suffix}`), join(tmp, 'chunks-async', `ckpt${suffix}`));
+    // The stored crc is the one-shot crc32c of each tensor's bytes.
+    const r = BundleReader.open(join(tmp, 'chunks-async', 'ckpt'));
+    for (const [name, t] of tensors) {
+      expect(r.entry(name).crc32c).toBe(maskCrc(crc32c(t.data)));
+      expect(Buffer.from(r.get(name).data as Uint8Array).equals(Buffer.from(t.data))).toBe(true);
+    }
+    r.close();
   });
 
   it('reads back what it wrote: every dtype, scalars, empty tensors', () => {
