@@ -80,7 +80,18 @@ function relErr(a: ArrayLike<number>, b: readonly number[]): number {
 }
 
 describe('gradients: values equal tf.gradients on the fixture graphs', () => {
-  for (const name of ['mlp', 'cnn', 'elementwise', 'shapes', 'gather', 'more', 'grad_ys', 'stop_middle', 'stop_arg']) {
+  for (const name of [
+    'mlp',
+    'cnn',
+    'elementwise',
+    'shapes',
+    'gather',
+    'more',
+    'einsum',
+    'grad_ys',
+    'stop_middle',
+    'stop_arg',
+  ]) {
     it(`${name}: every x's gradient (null where TF gives None)`, async () => {
       const { graph, fx } = load(name);
       const grads = gradients(graph, fx.ys, fx.xs, { stopGradients: fx.stop_gradients, gradYs: fx.grad_ys });
@@ -109,42 +120,40 @@ describe('gradients: values equal tf.gradients on the fixture graphs', () => {
 describe('gradients: blocking and errors', () => {
   it('registerGradient adds a gradient function for an op type (and refuses to replace one silently)', async () => {
     const b = new GraphBuilder(new Graph());
-    const x = b.placeholder('float32', [3], 'x');
-    const w = b.placeholder('float32', [3], 'w');
-    // Einsum has no built-in gradient here; for 'i,i->i' it is the element-wise product rule
-    registerGradient('Einsum', (em, op, [g]) => {
-      const [a, c] = op.input as [string, string];
-      return [em.t('Mul', [g!, c]), em.t('Mul', [a, g!])];
+    const y = b.placeholder('float32', [3], 'y');
+    const dy = b.placeholder('float32', [3], 'dy');
+    // SigmoidGrad(y, dy) = dy * y * (1 - y) has no built-in gradient (no second derivatives): give it one
+    registerGradient('SigmoidGrad', (em, op, [g]) => {
+      const [yy, d] = op.input as [string, string];
+      const oneMinus = em.t('Sub', [{ value: 1, dtype: 1 }, yy], {}, 'sub');
+      const wrtY = em.t('Mul', [em.t('Mul', [g!, d]), em.t('Sub', [oneMinus, yy], {}, 'sub')]);
+      return [wrtY, em.t('Mul', [g!, em.t('Mul', [yy, oneMinus])])];
     });
-    expect(() => registerGradient('Einsum', null)).toThrow(GraphError);
-    const e = b.op(
-      'Einsum',
-      [x, w],
-      { equation: { s: new TextEncoder().encode('i,i->i') }, N: { i: 2 }, T: { type: 1 } } as never,
-      'einsum',
-    );
-    const [gx, gw] = b.gradients(b.reduceSum(b.square(`${e.name}:0`), [0]), [x, w]);
-    expect(gx).toBe('gradients/einsum_grad/Mul:0');
+    expect(() => registerGradient('SigmoidGrad', null)).toThrow(GraphError);
+    const s = b.op('SigmoidGrad', [y, dy], { T: { type: 1 } } as never, 'sg');
+    const [gy, gdy] = b.gradients(b.reduceSum(b.square(`${s.name}:0`), [0]), [y, dy]);
+    expect(gy).toBe('gradients/sg_grad/Mul_1:0');
     const session = new Session(b.graph);
-    const xs = [-2, 0.5, 1];
-    const ws = [3, -1, 0.25];
-    const [gotX, gotW] = await session.run([gx!, gw!], { [x]: tf.tensor(xs), [w]: tf.tensor(ws) });
-    // d/dx sum((x w)^2) = 2 x w^2
+    const ys = [0.2, 0.5, 0.9];
+    const ds = [1, -2, 0.5];
+    const [gotY, gotD] = await session.run([gy!, gdy!], { [y]: tf.tensor(ys), [dy]: tf.tensor(ds) });
+    // f = (d y (1 - y))^2: df/dy = 2 f' d (1 - 2y), df/dd = 2 f' y (1 - y), f' = d y (1 - y)
+    const f = ys.map((v, i) => ds[i]! * v * (1 - v));
     expect(
       relErr(
-        gotX!.dataSync(),
-        xs.map((v, i) => 2 * v * ws[i]! ** 2),
+        gotY!.dataSync(),
+        ys.map((v, i) => 2 * f[i]! * ds[i]! * (1 - 2 * v)),
       ),
     ).toBeLessThan(1e-6);
     expect(
       relErr(
-        gotW!.dataSync(),
-        ws.map((v, i) => 2 * v * xs[i]! ** 2),
+        gotD!.dataSync(),
+        ys.map((v, i) => 2 * f[i]! * v * (1 - v)),
       ),
     ).toBeLessThan(1e-6);
-    gotX!.dispose();
-    gotW!.dispose();
-    registerGradient('Einsum', undefined, { replace: true });
+    gotY!.dispose();
+    gotD!.dispose();
+    registerGradient('SigmoidGrad', undefined, { replace: true });
     session.close();
   });
 
@@ -162,12 +171,7 @@ describe('gradients: blocking and errors', () => {
   it('an op on the path without a gradient function is an UNSUPPORTED_OP error naming its type', () => {
     const b = new GraphBuilder(new Graph());
     const x = b.placeholder('float32', [2, 3], 'x');
-    const y = b.op(
-      'Einsum',
-      [x, x],
-      { equation: { s: new TextEncoder().encode('ij,ij->i') }, N: { i: 2 }, T: { type: 1 } } as never,
-      'e',
-    );
+    const y = b.op('TanhGrad', [x, x], { T: { type: 1 } } as never, 'e');
     let err: unknown;
     try {
       b.gradients(`${y.name}:0`, [x]);
@@ -176,7 +180,7 @@ describe('gradients: blocking and errors', () => {
     }
     expect(err).toBeInstanceOf(GraphError);
     expect((err as GraphError).code).toBe('UNSUPPORTED_OP');
-    expect((err as GraphError).message).toContain('op type: Einsum');
+    expect((err as GraphError).message).toContain('op type: TanhGrad');
     expect((err as GraphError).node).toBe('e');
   });
 });

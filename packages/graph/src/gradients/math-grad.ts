@@ -3,6 +3,7 @@
 // unary minus), and the same static-shape shortcuts (a Const shape when fully known, no reduction when shapes match).
 import { DataType } from '@tensorgraft/proto';
 import { attr, read } from '../attrs.js';
+import { GraphError } from '../errors.js';
 import type { NodeDef } from '../graph.js';
 import { opDefaults } from '../ops/op-registry.js';
 import { type Arg, type Emitter, out } from './emitter.js';
@@ -326,6 +327,7 @@ export const mathGradients: Record<string, GradFn> = {
     const back = em.t('Transpose', [y, em.t('InvertPermutation', [perm])], {}, 'transpose');
     return [em.reshape(mul(em, grad, back), inputShape), null];
   },
+  Einsum: einsumGrad,
   Max: minMaxGrad,
   Min: minMaxGrad,
   Cast(em, op, [g]) {
@@ -499,4 +501,62 @@ function minMaxGrad(em: Emitter, op: NodeDef, [g]: (string | null)[]): (string |
   const ind = em.cast(em.t('Equal', [y, x], { incompatible_shape_error: attr.b(true) }), em.dtype(grad));
   const num = em.reshape(em.reduceSum(ind, input(op, 1)), kept);
   return [mul(em, em.t('RealDiv', [ind, num], {}, 'truediv'), grad), null];
+}
+
+/**
+ * linalg_grad._EinsumGrad for one or two operands without an ellipsis: the gradient of an operand is the einsum of the
+ * output gradient with the other operand into that operand's labels; labels only that operand has (summed away) are
+ * broadcast back (_GetGradReduced).
+ */
+function einsumGrad(em: Emitter, op: NodeDef, [g]: (string | null)[]): (string | null)[] {
+  const equation = read.s(op, 'equation', opDefaults('Einsum'));
+  const [ins, outSubs = ''] = equation.split('->');
+  const subs = (ins ?? '').split(',');
+  if (equation.includes('...') || !equation.includes('->') || subs.length > 2)
+    throw new GraphError(
+      'UNSUPPORTED_OP',
+      `the gradient of Einsum '${equation}' is supported for one or two operands without an ellipsis`,
+      { node: op.name },
+    );
+  const einsum = (inputs: string[], eq: string) =>
+    em.t('Einsum', inputs, { equation: attr.s(eq), N: attr.i(inputs.length) });
+  const reducedGrad = (grad: string, gradSubs: string, inSubs: string, x: string, reduced: string[]): string => {
+    const inputShape = em.shapeOf(x);
+    const repeated = new Set(inSubs).size + new Set(gradSubs).size < inSubs.length + gradSubs.length;
+    const kept = [...inSubs].filter((l) => !reduced.includes(l)).join('');
+    const axes = reduced.map((l) => inSubs.indexOf(l));
+    if (!repeated && kept === gradSubs) {
+      const r = reducedShape(em, inputShape, em.constant(axes, DataType.DT_INT32));
+      return em.t('BroadcastTo', [em.reshape(grad, r), inputShape]);
+    }
+    const dims = em.pack(axes.map((a) => em.pySlice(inputShape, [a], [a + 1], [1], { shrink_axis_mask: 1 })));
+    const gradShape = em.shapeOf(grad);
+    const withReduced = em.t('ConcatV2', [dims, gradShape, { value: 0 }], {}, 'concat');
+    const ones = em.constant(new Array<number>(reduced.length).fill(1), DataType.DT_INT32, 'ones');
+    const shape1 = em.t('ConcatV2', [ones, gradShape, { value: 0 }], {}, 'concat');
+    const b = em.t('BroadcastTo', [em.reshape(grad, shape1), withReduced]);
+    return einsum([b], `${reduced.join('')}${gradSubs}->${inSubs}`);
+  };
+  const x = input(op, 0);
+  if (subs.length === 1) {
+    const inSubs = subs[0]!;
+    const reduced = [...new Set(inSubs)].filter((l) => !outSubs.includes(l));
+    if (!reduced.length) return [einsum([g!], `${outSubs}->${inSubs}`)];
+    return [reducedGrad(g!, outSubs, inSubs, x, reduced)];
+  }
+  const y = input(op, 1);
+  const wrt = (self: string, selfSubs: string, other: string, otherSubs: string): string => {
+    const reduced = [...new Set(selfSubs)].filter((l) => !(outSubs + otherSubs).includes(l));
+    const left = [...selfSubs].filter((l) => !reduced.includes(l)).join('');
+    // labels only the other operand has are summed out of it first (TensorFlow.js's einsum cannot sum an axis of
+    // one operand that the output and the other operand lack); the product is the same
+    const only = [...otherSubs].filter((l) => !outSubs.includes(l) && !left.includes(l));
+    if (only.length) {
+      other = em.reduceSum(other, { value: only.map((l) => otherSubs.indexOf(l)), shape: [only.length] });
+      otherSubs = [...otherSubs].filter((l) => !only.includes(l)).join('');
+    }
+    const grad = einsum([g!, other], `${outSubs},${otherSubs}->${left}`);
+    return reduced.length ? reducedGrad(grad, left, selfSubs, self, reduced) : grad;
+  };
+  return [wrt(x, subs[0]!, y, subs[1]!), wrt(y, subs[1]!, x, subs[0]!)];
 }
