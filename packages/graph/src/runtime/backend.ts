@@ -89,22 +89,5 @@ export function onCpu<T>(fn: () => T): T {
 }
 
 export function isMissingKernel(err: unknown): boolean {
-  return (
-    err instanceof Error &&
-    /not registered for backend|not yet implemented|gives wrong results on backend/.test(err.message)
-  );
-}
-
-/**
- * Kernels a backend has but computes wrongly; the executor runs them on the CPU backend as if they were missing.
- * wasm 4.22.0 MaxPoolGrad (and MaxPoolWithArgmax) lose the gradient of windows whose inputs are all negative.
- */
-const UNSOUND: Readonly<Record<string, ReadonlySet<string>>> = { wasm: new Set(['MaxPoolGrad']) };
-
-/** Throws the executor's missing-kernel signal when the active backend computes `kernelName` wrongly. */
-export function refuseUnsoundKernel(kernelName: string): void {
-  const backend = tf.getBackend();
-  if (UNSOUND[backend]?.has(kernelName)) {
-    throw new Error(`Kernel '${kernelName}' gives wrong results on backend '${backend}'`);
-  }
+  return err instanceof Error && /not registered for backend|not yet implemented/.test(err.message);
 }

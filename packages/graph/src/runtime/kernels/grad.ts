@@ -2,11 +2,10 @@
 // pooling backprops, BiasAddGrad, and the shape plumbing of tf.gradients (BroadcastGradientArgs, DynamicStitch,
 // InvertPermutation, ConcatOffset, StridedSliceGrad). Formulas follow TensorFlow's CPU kernels
 // (tensorflow/core/kernels/*_op.h, cwise_ops_gradients.h); fixtures/training/kernels.json holds TensorFlow's answers.
-// Conv2DBackpropFilter is im2col + matMul (the WebAssembly backend has no kernel for it); wasm's MaxPoolGrad is wrong
-// for all-negative windows, so it runs on the CPU backend through the executor's per-kernel fallback.
+// Conv2DBackpropFilter is im2col + matMul (the WebAssembly backend has no kernel for it) and MaxPoolGrad a typed-array
+// loop (wasm's is wrong for all-negative windows): the kernels of a CNN's training step all run on the active backend.
 import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
-import { refuseUnsoundKernel } from '../backend.js';
 import type { KernelFactory } from '../values.js';
 import { attrsOf, checkedSize, ints, T, tf } from './common.js';
 
@@ -216,17 +215,61 @@ const conv2dBackpropFilter: KernelFactory = (n) => {
   };
 };
 
+/**
+ * MaxPoolGrad as TensorFlow's CPU kernel computes it: each window's gradient goes to the first position (row-major in
+ * the window, padding skipped) holding the window's maximum. Written over typed arrays: wasm's MaxPoolGrad loses the
+ * gradient of windows whose inputs are all negative (tfjs-backend-wasm 4.22.0), and the CPU backend's is slow.
+ */
 const maxPoolGrad: KernelFactory = (n) => {
   const w = window2d(n, 'ksize');
   return (i, s) => {
-    refuseUnsoundKernel('MaxPoolGrad');
-    return [
-      run(
-        'MaxPoolGrad',
-        { input: T(i, 0, s, n), output: T(i, 1, s, n), dy: T(i, 2, s, n) },
-        { filterSize: w.ksize, strides: w.strides, pad: w.pad },
-      ),
-    ];
+    const x = T(i, 0, s, n);
+    const dy = T(i, 2, s, n);
+    if (x.rank !== 4 || dy.rank !== 4 || dy.shape[0] !== x.shape[0] || dy.shape[3] !== x.shape[3]) {
+      throw new GraphError('KERNEL', `orig_input [${x.shape}] and grad [${dy.shape}] do not fit`, { node: n.name });
+    }
+    const [batch, h, wd, c] = x.shape as [number, number, number, number];
+    const [, oh, ow] = dy.shape as [number, number, number, number];
+    const [kh, kw] = w.ksize;
+    const [sh, sw] = w.strides;
+    let pt: number;
+    let pl: number;
+    if (Array.isArray(w.pad)) [pt, pl] = [w.pad[1][0], w.pad[2][0]];
+    else if (w.pad === 'valid') [pt, pl] = [0, 0];
+    else {
+      pt = Math.floor(Math.max((oh - 1) * sh + kh - h, 0) / 2);
+      pl = Math.floor(Math.max((ow - 1) * sw + kw - wd, 0) / 2);
+    }
+    const xs = x.dataSync() as Float32Array;
+    const gs = dy.dataSync() as Float32Array;
+    const dx = new Float32Array(x.size);
+    for (let b = 0; b < batch; b++) {
+      for (let y = 0; y < oh; y++) {
+        const y0 = Math.max(y * sh - pt, 0);
+        const y1 = Math.min(y * sh - pt + kh, h);
+        for (let xo = 0; xo < ow; xo++) {
+          const x0 = Math.max(xo * sw - pl, 0);
+          const x1 = Math.min(xo * sw - pl + kw, wd);
+          const g = ((b * oh + y) * ow + xo) * c;
+          for (let ch = 0; ch < c; ch++) {
+            let best = -1;
+            let max = Number.NEGATIVE_INFINITY;
+            for (let iy = y0; iy < y1; iy++) {
+              for (let ix = x0; ix < x1; ix++) {
+                const at = ((b * h + iy) * wd + ix) * c + ch;
+                const v = xs[at]!;
+                if (best < 0 || v > max) {
+                  max = v;
+                  best = at;
+                }
+              }
+            }
+            if (best >= 0) dx[best] = dx[best]! + gs[g + ch]!;
+          }
+        }
+      }
+    }
+    return [tf.tensor(dx, x.shape, 'float32')];
   };
 };
 
