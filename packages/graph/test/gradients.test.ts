@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  attr,
   Graph,
   GraphBuilder,
   GraphError,
+  gradientFunction,
   gradients,
   graphFromGraphDef,
   parseGraphDef,
@@ -53,6 +55,7 @@ describe('gradients: the nodes tf.compat.v1.gradients adds', () => {
     'more',
     'grad_ys',
     'nn_more',
+    'second_order',
     'stop_middle',
     'stop_arg',
   ]) {
@@ -88,6 +91,7 @@ describe('gradients: values equal tf.gradients on the fixture graphs', () => {
     'gather',
     'more',
     'einsum',
+    'second_order',
     'grad_ys',
     'stop_middle',
     'stop_arg',
@@ -122,14 +126,19 @@ describe('gradients: blocking and errors', () => {
     const b = new GraphBuilder(new Graph());
     const y = b.placeholder('float32', [3], 'y');
     const dy = b.placeholder('float32', [3], 'dy');
-    // SigmoidGrad(y, dy) = dy * y * (1 - y) has no built-in gradient (no second derivatives): give it one
-    registerGradient('SigmoidGrad', (em, op, [g]) => {
-      const [yy, d] = op.input as [string, string];
-      const oneMinus = em.t('Sub', [{ value: 1, dtype: 1 }, yy], {}, 'sub');
-      const wrtY = em.t('Mul', [em.t('Mul', [g!, d]), em.t('Sub', [oneMinus, yy], {}, 'sub')]);
-      return [wrtY, em.t('Mul', [g!, em.t('Mul', [yy, oneMinus])])];
-    });
+    // replace SigmoidGrad's (y, dy) -> dy * y * (1 - y) built-in gradient with one written here
+    const builtIn = gradientFunction('SigmoidGrad');
     expect(() => registerGradient('SigmoidGrad', null)).toThrow(GraphError);
+    registerGradient(
+      'SigmoidGrad',
+      (em, op, [g]) => {
+        const [yy, d] = op.input as [string, string];
+        const oneMinus = em.t('Sub', [{ value: 1, dtype: 1 }, yy], {}, 'sub');
+        const wrtY = em.t('Mul', [em.t('Mul', [g!, d]), em.t('Sub', [oneMinus, yy], {}, 'sub')]);
+        return [wrtY, em.t('Mul', [g!, em.t('Mul', [yy, oneMinus])])];
+      },
+      { replace: true },
+    );
     const s = b.op('SigmoidGrad', [y, dy], { T: { type: 1 } } as never, 'sg');
     const [gy, gdy] = b.gradients(b.reduceSum(b.square(`${s.name}:0`), [0]), [y, dy]);
     expect(gy).toBe('gradients/sg_grad/Mul_1:0');
@@ -153,7 +162,7 @@ describe('gradients: blocking and errors', () => {
     ).toBeLessThan(1e-6);
     gotY!.dispose();
     gotD!.dispose();
-    registerGradient('SigmoidGrad', undefined, { replace: true });
+    registerGradient('SigmoidGrad', builtIn, { replace: true });
     session.close();
   });
 
@@ -171,7 +180,12 @@ describe('gradients: blocking and errors', () => {
   it('an op on the path without a gradient function is an UNSUPPORTED_OP error naming its type', () => {
     const b = new GraphBuilder(new Graph());
     const x = b.placeholder('float32', [2, 3], 'x');
-    const y = b.op('TanhGrad', [x, x], { T: { type: 1 } } as never, 'e');
+    const y = b.op(
+      'MaxPoolGrad',
+      [x, x, x],
+      { T: { type: 1 }, ksize: attr.listI([1, 1, 1, 1]), strides: attr.listI([1, 1, 1, 1]), padding: attr.s('VALID') },
+      'e',
+    );
     let err: unknown;
     try {
       b.gradients(`${y.name}:0`, [x]);
@@ -180,7 +194,7 @@ describe('gradients: blocking and errors', () => {
     }
     expect(err).toBeInstanceOf(GraphError);
     expect((err as GraphError).code).toBe('UNSUPPORTED_OP');
-    expect((err as GraphError).message).toContain('op type: TanhGrad');
+    expect((err as GraphError).message).toContain('op type: MaxPoolGrad');
     expect((err as GraphError).node).toBe('e');
   });
 });

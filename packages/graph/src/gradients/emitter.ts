@@ -86,6 +86,30 @@ export class Emitter {
       return [x ? x.length : -1];
     }
     if (node && (node.op === 'Size' || node.op === 'Rank')) return [];
+    if (node?.op === 'AddN') {
+      // every input has the output's shape: merge what is known of each (gradients carry set shapes)
+      let m: ShapeLike = null;
+      for (const i of node.input) if (!i.startsWith('^')) m = merge(m, this.shape(i));
+      const set = this.known.get(`${ref.node}:${ref.index}`);
+      return set ? merge(m, set) : m;
+    }
+    if (node?.op === 'StridedSlice') {
+      // a slice of a vector with constant bounds (Python's shape[:-1] and the like)
+      const [x, b, e, st] = node.input.filter((i) => !i.startsWith('^'));
+      const xs = this.shape(x!);
+      const [bv, ev, sv] = [this.constInts(b!), this.constInts(e!), this.constInts(st!)];
+      const mask = (k: string) => Number(node.attr[k]?.i ?? 0);
+      if (xs?.length === 1 && xs[0]! >= 0 && bv?.length === 1 && ev?.length === 1 && sv?.[0] === 1) {
+        if (mask('ellipsis_mask') === 0 && mask('new_axis_mask') === 0) {
+          if (mask('shrink_axis_mask') & 1) return [];
+          const n = xs[0]!;
+          const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + n : v, 0), n);
+          const lo = mask('begin_mask') & 1 ? 0 : clamp(bv[0]!);
+          const hi = mask('end_mask') & 1 ? n : clamp(ev[0]!);
+          return [Math.max(hi - lo, 0)];
+        }
+      }
+    }
     if (node?.op === 'GatherV2') {
       const [params, indices, axis] = node.input.filter((i) => !i.startsWith('^'));
       const p = this.shape(params!);
@@ -231,8 +255,12 @@ export class Emitter {
           const lit = group[0] as Literal | undefined;
           d = lit?.dtype ?? DataType.DT_INT32;
         }
-        const tensors = group.map((g) =>
-          typeof g === 'string' ? g : this.constant(g.value, g.dtype ?? d!, arg.name ?? 'Const', g.shape),
+        // a literal in a list argument is named `<arg>_<i>` (ops.internal_convert_n_to_tensor)
+        const isList = Boolean(arg.number_attr || arg.type_list_attr);
+        const tensors = group.map((g, i) =>
+          typeof g === 'string'
+            ? g
+            : this.constant(g.value, g.dtype ?? d!, isList ? `${arg.name}_${i}` : (arg.name ?? 'Const'), g.shape),
         );
         names.push(...tensors);
         if (arg.type_attr && a[arg.type_attr] === undefined) a[arg.type_attr] = attr.type(d);

@@ -328,6 +328,37 @@ export const mathGradients: Record<string, GradFn> = {
     return [em.reshape(mul(em, grad, back), inputShape), null];
   },
   Einsum: einsumGrad,
+  // second derivatives: the gradients of the backprop ops the first gradient made
+  TanhGrad: (em, op, [g]) =>
+    withGrad(em, g!, () => {
+      const [a, b] = [input(op, 0), input(op, 1)];
+      return [mul(em, mul(em, mul(em, g!, -2), b), a), em.t('TanhGrad', [a, g!])];
+    }),
+  SigmoidGrad: (em, op, [g]) =>
+    withGrad(em, g!, () => {
+      const [a, b] = [input(op, 0), input(op, 1)];
+      const gb = mul(em, g!, b);
+      return [sub(em, gb, mul(em, mul(em, 2, gb), a)), em.t('SigmoidGrad', [a, g!])];
+    }),
+  SqrtGrad(em, op, [g]) {
+    const a = input(op, 0);
+    const y = output(op);
+    return withGrad(em, g!, () => {
+      const ga = truediv(em, g!, a);
+      return [mul(em, neg(em, ga), y), mul(em, 0.5, ga)];
+    });
+  },
+  RsqrtGrad: (em, op, [g]) =>
+    withGrad(em, g!, () => {
+      const [a, b] = [input(op, 0), input(op, 1)];
+      const gradA = mul(em, mul(em, mul(em, -1.5, g!), b), em.t('Square', [a]));
+      return [gradA, em.t('RsqrtGrad', [a, g!])];
+    }),
+  ReciprocalGrad: (em, op, [g]) =>
+    withGrad(em, g!, () => {
+      const [a, b] = [input(op, 0), input(op, 1)];
+      return [mul(em, mul(em, mul(em, g!, -2), b), a), em.t('ReciprocalGrad', [a, g!])];
+    }),
   Max: minMaxGrad,
   Min: minMaxGrad,
   Cast(em, op, [g]) {
