@@ -10,7 +10,7 @@ import { GraphError } from '../errors.js';
 import type { Graph, NodeDef } from '../graph.js';
 import { parseInput } from '../names.js';
 import { getOpDef, opDefaults, outputTypes } from '../ops/op-registry.js';
-import { Emitter, out } from './emitter.js';
+import { Emitter } from './emitter.js';
 import { gradientFunction } from './registry.js';
 
 export interface GradientsOptions {
@@ -66,6 +66,8 @@ export function gradients(
   ys = ys.map(canonical);
   xs = xs.map(canonical);
   for (const t of [...ys, ...xs, ...(options.stopGradients ?? [])]) graph.requireNode(t);
+  if (options.gradYs?.length && options.gradYs.length !== ys.length)
+    throw new GraphError('INVALID_ARGUMENT', `${options.gradYs.length} gradYs given for ${ys.length} ys`);
   const colocate = options.colocateGradientsWithOps ?? false;
   const maybeColocate = <T>(op: NodeDef, fn: () => T): T => (colocate ? em.colocate(op.name, fn) : fn());
 
@@ -78,11 +80,7 @@ export function gradients(
         // a given gradient passes through an Identity `grad_ys_<i>`
         if (given !== undefined && given !== null) return em.identity(canonical(given), `grad_ys_${i}`);
         // array_ops.ones(shape(y), name="grad_ys_i"): Fill(shape, Const 1)
-        const s = em.shapeOf(y);
-        return em.scope(`grad_ys_${i}`, (scope) => {
-          const one = em.constant(1, em.dtype(y));
-          return out(em.create('Fill', [s, one], { T: { type: em.dtype(y) }, index_type: { type: 3 } }, scope));
-        });
+        return em.fill(em.shapeOf(y), 1, em.dtype(y), `grad_ys_${i}`);
       });
     });
 
