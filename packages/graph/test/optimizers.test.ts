@@ -60,6 +60,34 @@ describe("optimizers: minimize() adds TensorFlow's nodes to a TensorFlow-written
     }
 });
 
+describe('optimizers: gating, no global_step, a given name', () => {
+  for (const [name, make2, options] of [
+    [
+      'minimize_gate_graph',
+      (g: Graph) => new GradientDescentOptimizer(g, { learningRate: 0.1 }),
+      { gateGradients: 2 as const },
+    ],
+    [
+      'minimize_gate_none',
+      (g: Graph) => new MomentumOptimizer(g, { learningRate: 0.1, momentum: 0.9 }),
+      { gateGradients: 0 as const, name: 'train', globalStep: 'global_step' },
+    ],
+  ] as const) {
+    it(`${name}: nodes and attrs equal TF's`, () => {
+      const fx = JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8')) as MinimizeCase;
+      const graph = graphFromMetaGraph(parseMetaGraph(new Uint8Array(readFileSync(join(DIR, `${name}.meta`)))));
+      const before = graph.nodes.length;
+      const train = make2(graph).minimize(fx.loss, options);
+      expect(train).toBe(fx.train_op);
+      const added = graph.nodes
+        .slice(before)
+        .map((n) => [n.name, n.op, n.input, (n.attr._class?.list?.s ?? []).map((b) => dec.decode(b))]);
+      expect(added).toEqual(fx.nodes);
+      expect(graph.nodes.slice(before).map(attrTexts)).toEqual(fx.attrs);
+    });
+  }
+});
+
 describe('optimizers: errors and slots', () => {
   it('a variable with no path to the loss gets no update op; no gradient at all is an error', () => {
     const b = new GraphBuilder(new Graph());
