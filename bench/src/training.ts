@@ -4,8 +4,8 @@
 // 2. a new head over frozen VGG-16 features (pool5 [N,7,7,512] fed in; flatten, dense 256 + relu, dense 10, softmax
 //    xent, Momentum), the fine-tuning step of DESIGN.md's story; its graph is written by TensorFlow in this run.
 // tfjs's autodiff cannot run the CNN on the WebAssembly backend (no Conv2DBackpropFilter kernel there), so for the CNN
-// ours on wasm (our im2col Conv2DBackpropFilter; wasm's unsound MaxPoolGrad on the CPU backend) is compared with tfjs on
-// the CPU backend, and both are also compared on the CPU backend. TensorFlow (Python, CPU) runs the same train ops for scale.
+// ours on wasm (every kernel there: our im2col Conv2DBackpropFilter and MaxPoolGrad) is compared with tfjs on the CPU
+// backend, and both are also compared on the CPU backend. TensorFlow (Python, CPU) runs the same train ops for scale.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,7 +137,8 @@ async function benchCnn(batch: number): Promise<void> {
     await tf.setBackend(oursOn);
     const [mo, ma] = await interleaved(ours, anchor);
     report(`small CNN step, batch ${batch}: ours on ${oursOn}, tfjs on ${tfjsOn}`, mo, ma, `tfjs-${tfjsOn}`);
-    if (oursOn === 'wasm') console.log(`  ours ran on the CPU backend: ${session.cpuFallbackOps.join(', ')}`);
+    if (oursOn === 'wasm')
+      console.log(`  ops of ours that ran on the CPU backend: [${session.cpuFallbackOps.join(', ')}]`);
     session.close();
     hand.dispose();
     tf.dispose([x, y, xh, yh]);
