@@ -72,6 +72,11 @@ describe('optimizers: gating, no global_step, a given name', () => {
       (g: Graph) => new MomentumOptimizer(g, { learningRate: 0.1, momentum: 0.9 }),
       { gateGradients: 0 as const, name: 'train', globalStep: 'global_step' },
     ],
+    [
+      'minimize_ref_step',
+      (g: Graph) => new GradientDescentOptimizer(g, { learningRate: 0.1 }),
+      { globalStep: 'global_step' },
+    ],
   ] as const) {
     it(`${name}: nodes and attrs equal TF's`, () => {
       const fx = JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8')) as MinimizeCase;

@@ -105,13 +105,17 @@ export abstract class Optimizer {
       const finished = this.finish(updates, 'update');
       return em.controlDependencies([finished], () =>
         em.colocate(step.name, () => {
-          const one = em.constant(1, step.dtype);
           if (step.resource)
-            return em.create('AssignAddVariableOp', [`${step.name}:0`, one], { dtype: attr.type(step.dtype) }, scope)
-              .name;
+            return em.create(
+              'AssignAddVariableOp',
+              [`${step.name}:0`, em.constant(1, step.dtype)],
+              { dtype: attr.type(step.dtype) },
+              scope,
+            ).name;
+          // state_ops.assign_add(ref, 1): the literal becomes a Const `value` in the op's scope
           return em.create(
             'AssignAdd',
-            [`${step.name}:0`, one],
+            [`${step.name}:0`, em.constant(1, step.dtype, 'value')],
             { T: attr.type(step.dtype), use_locking: attr.b(false) },
             scope,
           ).name;
