@@ -6,13 +6,9 @@ import { GraphError } from '../errors.js';
 import type { NodeDef } from '../graph.js';
 import { opDefaults } from '../ops/op-registry.js';
 import type { Emitter } from './emitter.js';
-import { sub } from './math-grad.js';
+import { input, inputs, output } from './node-io.js';
+import { sub } from './operators.js';
 import type { GradFn } from './registry.js';
-
-const inputs = (op: NodeDef): string[] =>
-  op.input.filter((s) => !s.startsWith('^')).map((i) => (i.includes(':') ? i : `${i}:0`));
-const input = (op: NodeDef, k: number): string => inputs(op)[k]!;
-const output = (op: NodeDef, k = 0): string => `${op.name}:${k}`;
 
 /** array_grad._ReshapeToInput. */
 const reshapeToInput = (em: Emitter, op: NodeDef, g: string): string => em.reshape(g, em.shapeOf(input(op, 0)));
@@ -25,6 +21,34 @@ function filled(em: Emitter, op: NodeDef, grads: readonly (string | null)[]): st
 }
 
 export const arrayGradients: Record<string, GradFn> = {
+  UnsortedSegmentSum(em, op, [g]) {
+    // _GatherDropNegatives: gather the gradient at each segment id, zero where the id is negative
+    const ids = input(op, 1);
+    const clipped = em.t('Maximum', [ids, em.zerosLikeOpt(ids)], {}, 'Maximum');
+    const gathered = em.t('GatherV2', [g!, clipped, { value: 0 }], { batch_dims: attr.i(0) });
+    const positive = em.t('GreaterEqual', [ids, { value: 0, dtype: em.dtype(ids) }]);
+    const posShape = em.shapeOf(positive);
+    const extra = em.t('Sub', [em.rankOf(gathered), em.rankOf(positive)], {}, 'sub');
+    const ones = em.fill(
+      em.t('Pack', [extra], { N: attr.i(1), axis: attr.i(0) }, 'ones/packed'),
+      1,
+      DataType.DT_INT32,
+      'ones',
+    );
+    const bshape = em.t('ConcatV2', [posShape, ones, { value: 0 }], {}, 'concat');
+    const reshaped = em.reshape(positive, bshape);
+    const mask = em.t('LogicalAnd', [reshaped, em.onesLike(gathered, 'ones_like', DataType.DT_BOOL)], {}, 'and');
+    return [em.t('SelectV2', [mask, gathered, em.zerosLikeOpt(gathered)]), null, null];
+  },
+  DynamicStitch(em, op, [g]) {
+    const all = op.input.filter((i) => !i.startsWith('^')).map((i) => (i.includes(':') ? i : `${i}:0`));
+    const n = all.length / 2;
+    const idx = all.slice(0, n).map((t) => em.cast(t, DataType.DT_INT32));
+    return [
+      ...idx.map(() => null),
+      ...idx.map((t) => em.t('GatherV2', [g!, t, { value: 0 }], { batch_dims: attr.i(0) })),
+    ];
+  },
   Identity: pass,
   Snapshot: pass,
   ReadVariableOp: pass,

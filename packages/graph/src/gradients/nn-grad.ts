@@ -6,14 +6,9 @@ import { GraphError } from '../errors.js';
 import type { NodeDef } from '../graph.js';
 import { opDefaults } from '../ops/op-registry.js';
 import type { Emitter } from './emitter.js';
-import { add, mul, neg, sub } from './math-grad.js';
+import { input, output } from './node-io.js';
+import { add, mul, neg, sub } from './operators.js';
 import type { GradFn } from './registry.js';
-
-const input = (op: NodeDef, k: number): string => {
-  const i = op.input.filter((s) => !s.startsWith('^'))[k]!;
-  return i.includes(':') ? i : `${i}:0`;
-};
-const output = (op: NodeDef, k = 0): string => `${op.name}:${k}`;
 
 /** The forward op's attrs named, for a backprop op that takes the same ones. */
 function copy(op: NodeDef, names: readonly string[]): Record<string, NonNullable<NodeDef['attr'][string]>> {
@@ -111,57 +106,6 @@ export const nnGradients: Record<string, GradFn> = {
     ]);
     return [em.reshape(scattered, inShape), em.constant(0, i32, 'zeros')];
   },
-  // second derivatives: the gradients of the backprop ops the first gradient made
-  ReluGrad: (em, op, [g]) => [em.t('ReluGrad', [g!, input(op, 1)]), em.zerosLikeOpt(input(op, 1))],
-  Relu6Grad: (em, op, [g]) => [em.t('Relu6Grad', [g!, input(op, 1)]), em.zerosLikeOpt(input(op, 1))],
-  LeakyReluGrad: (em, op, [g]) => [
-    em.t('LeakyReluGrad', [g!, input(op, 1)], copy(op, ['alpha'])),
-    em.zerosLikeOpt(input(op, 1)),
-  ],
-  EluGrad: eluGradGrad('EluGrad'),
-  SeluGrad: eluGradGrad('SeluGrad'),
-  SoftplusGrad(em, op, [g]) {
-    const [dy, x] = [input(op, 0), input(op, 1)];
-    return em.controlDependencies([g!], () => {
-      const ddy = em.t('SoftplusGrad', [g!, x]);
-      const denom = add(em, add(em, em.t('Exp', [neg(em, x)]), 2), em.t('Exp', [x]));
-      return [ddy, em.t('RealDiv', [mul(em, g!, dy), denom], {}, 'truediv')];
-    });
-  },
-  BiasAddGrad(em, op, [g]) {
-    if (read.s(op, 'data_format', opDefaults('BiasAddGrad')) !== 'NHWC')
-      throw new GraphError('UNSUPPORTED_OP', 'the gradient of BiasAddGrad is supported for NHWC only', {
-        node: op.name,
-      });
-    const shape = em.shapeOf(input(op, 0));
-    const biasShape = em.shapeOf(g!);
-    const head = em.pySlice(shape, [0], [-1], [1], { begin_mask: 1 });
-    const expanded = em.t('ConcatV2', [em.onesLike(head), biasShape, { value: 0 }], {}, 'concat');
-    const mults = em.t(
-      'ConcatV2',
-      [em.pySlice(shape, [0], [-1], [1], { begin_mask: 1 }), { value: [1], shape: [1] }, { value: 0 }],
-      {},
-      'concat',
-    );
-    return [em.t('Tile', [em.reshape(g!, expanded), mults])];
-  },
-  AvgPoolGrad: (em, op, [g]) => [em.t('StopGradient', [input(op, 0)]), em.t('AvgPool', [g!], copy(op, POOL_ATTRS))],
-  Conv2DBackpropInput(em, op, [g]) {
-    const a = copy(op, CONV_ATTRS);
-    return [
-      null,
-      em.t('Conv2DBackpropFilter', [g!, em.shapeOf(input(op, 1)), input(op, 2)], a),
-      em.t('Conv2D', [g!, input(op, 1)], a),
-    ];
-  },
-  Conv2DBackpropFilter(em, op, [g]) {
-    const a = copy(op, CONV_ATTRS);
-    return [
-      em.t('Conv2DBackpropInput', [em.shapeOf(input(op, 0)), g!, input(op, 2)], a),
-      null,
-      em.t('Conv2D', [input(op, 0), g!], a),
-    ];
-  },
   AvgPool: (em, op, [g]) => [em.t('AvgPoolGrad', [em.shapeOf(input(op, 0)), g!], copy(op, POOL_ATTRS))],
 };
 
@@ -188,13 +132,4 @@ function fusedBatchNormGrad(
   const v3 = type === 'FusedBatchNormGradV3' ? [output(op, 5)] : [];
   const g = em.op(type, [grads[0]!, input(op, 0), input(op, 1), ...reserve, ...v3], a);
   return [`${g.name}:0`, `${g.name}:1`, `${g.name}:2`, null, null];
-}
-
-function eluGradGrad(type: 'EluGrad' | 'SeluGrad'): GradFn {
-  return (em, op, [g]) => {
-    const y = input(op, 1);
-    const first = em.t(type, [g!, y]);
-    const negative = em.t('Less', [y, { value: 0, dtype: em.dtype(y) }], {}, 'Less');
-    return [first, em.t('Select', [negative, mul(em, g!, input(op, 0)), em.zerosLikeOpt(y)])];
-  };
 }

@@ -4,8 +4,11 @@ import { GraphError } from '../errors.js';
 import type { NodeDef } from '../graph.js';
 import { arrayGradients } from './array-grad.js';
 import type { Emitter } from './emitter.js';
+import { linalgGradients } from './linalg-grad.js';
 import { mathGradients } from './math-grad.js';
 import { nnGradients } from './nn-grad.js';
+import { reductionGradients } from './reduction-grad.js';
+import { secondOrderGradients } from './second-order-grad.js';
 
 /** Gradients of the op's data inputs (null: none) from the gradients of its outputs (null: none arrived). */
 export type GradFn = (em: Emitter, op: NodeDef, grads: (string | null)[]) => (string | null)[];
@@ -47,6 +50,9 @@ const NOT_DIFFERENTIABLE = [
 const FUNCTIONS = new Map<string, GradFn | null>([
   ...NOT_DIFFERENTIABLE.map((t) => [t, null] as const),
   ...Object.entries(mathGradients),
+  ...Object.entries(reductionGradients),
+  ...Object.entries(linalgGradients),
+  ...Object.entries(secondOrderGradients),
   ...Object.entries(nnGradients),
   ...Object.entries(arrayGradients),
 ]);

@@ -1,0 +1,7 @@
+// A node's data inputs and outputs as tensor names (`name:k`), for gradient functions.
+import type { NodeDef } from '../graph.js';
+
+export const inputs = (op: NodeDef): string[] =>
+  op.input.filter((s) => !s.startsWith('^')).map((i) => (i.includes(':') ? i : `${i}:0`));
+export const input = (op: NodeDef, k: number): string => inputs(op)[k]!;
+export const output = (op: NodeDef, k = 0): string => `${op.name}:${k}`;
