@@ -7,7 +7,7 @@
 import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
 import type { KernelFactory } from '../values.js';
-import { attrsOf, checkedSize, ints, T, tf } from './common.js';
+import { attrsOf, checkedSize, ints, MAX_ELEMENTS, T, tf } from './common.js';
 
 type ExplicitPad = [[number, number], [number, number], [number, number], [number, number]];
 type Pad = 'same' | 'valid' | ExplicitPad;
@@ -36,6 +36,9 @@ function window2d(n: NodeDef, sizes: 'ksize' | null) {
     throw new GraphError('BAD_ATTR', `${n.op}: strides/dilations/ksize must have 4 entries with batch and depth 1`, {
       node: n.name,
     });
+  }
+  if ([...st, ...dl, ...k].some((v) => !Number.isInteger(v) || v < 1)) {
+    throw new GraphError('BAD_ATTR', `${n.op}: strides, dilations and ksize must be positive`, { node: n.name });
   }
   const p = a.s('padding');
   let pad: Pad;
@@ -162,8 +165,11 @@ function filterGradIm2col(
       { node: n.name },
     );
   }
-  const xs = x.dataSync() as Float32Array;
   const k = kh * kw * c;
+  if (oh * ow * k > MAX_ELEMENTS) {
+    throw new GraphError('KERNEL', `the patch matrix of one image (${oh}x${ow}x${k}) is too large`, { node: n.name });
+  }
+  const xs = x.dataSync() as Float32Array;
   const per = Math.max(1, Math.floor(IM2COL_CHUNK / Math.max(oh * ow * k, 1)));
   let acc: tf.Tensor | undefined;
   for (let b0 = 0; b0 < batch; b0 += per) {
@@ -232,14 +238,7 @@ const maxPoolGrad: KernelFactory = (n) => {
     const [, oh, ow] = dy.shape as [number, number, number, number];
     const [kh, kw] = w.ksize;
     const [sh, sw] = w.strides;
-    let pt: number;
-    let pl: number;
-    if (Array.isArray(w.pad)) [pt, pl] = [w.pad[1][0], w.pad[2][0]];
-    else if (w.pad === 'valid') [pt, pl] = [0, 0];
-    else {
-      pt = Math.floor(Math.max((oh - 1) * sh + kh - h, 0) / 2);
-      pl = Math.floor(Math.max((ow - 1) * sw + kw - wd, 0) / 2);
-    }
+    const [pt, pl] = poolPads(w, h, wd, oh, ow);
     const xs = x.dataSync() as Float32Array;
     const gs = dy.dataSync() as Float32Array;
     const dx = new Float32Array(x.size);
@@ -274,62 +273,55 @@ const maxPoolGrad: KernelFactory = (n) => {
 };
 
 /**
- * TensorFlow divides each window's gradient by the number of input cells the window covers (padding excluded);
- * TensorFlow.js's AvgPoolGrad divides by the full window size. Scaling dy by size/count first gives TensorFlow's result.
+ * AvgPoolGrad as TensorFlow's CPU kernel computes it: each window's gradient is spread evenly over the input cells
+ * it covers, padding excluded (TensorFlow.js's divides by the full window size at padded edges).
  */
-const avgPoolGrad: KernelFactory = (n, ctx) => {
+const avgPoolGrad: KernelFactory = (n) => {
   const w = window2d(n, 'ksize');
-  const counts = new Map<string, tf.Tensor>();
   return (i, s) => {
-    const shape = shape4(T(i, 0, s, n), n, 'orig_input_shape');
+    const [batch, h, wd, c] = shape4(T(i, 0, s, n), n, 'orig_input_shape');
     const dy = T(i, 1, s, n);
-    const input = tf.zeros(shape);
-    let scaled = dy;
-    if (w.pad !== 'valid') {
-      const key = shape.join(',');
-      let c = counts.get(key);
-      if (!c) {
-        // windows that overlap padding cover fewer cells
-        c = ctx.keep(windowScale(shape, w.ksize, w.strides, w.pad));
-        counts.set(key, c);
-      }
-      scaled = tf.mul(dy, c);
+    const [kh, kw] = w.ksize;
+    const [sh, sw] = w.strides;
+    const [oh, ow] = [dy.shape[1]!, dy.shape[2]!];
+    if (dy.rank !== 4 || dy.shape[0] !== batch || dy.shape[3] !== c) {
+      throw new GraphError('KERNEL', `grad [${dy.shape}] does not fit orig_input_shape [${batch},${h},${wd},${c}]`, {
+        node: n.name,
+      });
     }
-    return [run('AvgPoolGrad', { dy: scaled, input }, { filterSize: w.ksize, strides: w.strides, pad: w.pad })];
+    const [pt, pl] = poolPads(w, h, wd, oh, ow);
+    const gs = dy.dataSync() as Float32Array;
+    const dx = new Float32Array(batch * h * wd * c);
+    for (let b = 0; b < batch; b++) {
+      for (let y = 0; y < oh; y++) {
+        const y0 = Math.max(y * sh - pt, 0);
+        const y1 = Math.min(y * sh - pt + kh, h);
+        for (let xo = 0; xo < ow; xo++) {
+          const x0 = Math.max(xo * sw - pl, 0);
+          const x1 = Math.min(xo * sw - pl + kw, wd);
+          const cells = (y1 - y0) * (x1 - x0);
+          if (cells <= 0) continue;
+          const g = ((b * oh + y) * ow + xo) * c;
+          for (let iy = y0; iy < y1; iy++) {
+            for (let ix = x0; ix < x1; ix++) {
+              const at = ((b * h + iy) * wd + ix) * c;
+              for (let ch = 0; ch < c; ch++) dx[at + ch] = dx[at + ch]! + gs[g + ch]! / cells;
+            }
+          }
+        }
+      }
+    }
+    return [tf.tensor(dx, [batch, h, wd, c], 'float32')];
   };
 };
 
-/** area / (cells of the input each output window covers), shaped [1, outH, outW, 1]. */
-function windowScale(
-  shape: readonly number[],
-  [kh, kw]: [number, number],
-  [sh, sw]: [number, number],
-  pad: Pad,
-): tf.Tensor {
-  const axis = (size: number, k: number, st: number, p: [number, number] | null) => {
-    let out: number;
-    let before: number;
-    if (p) {
-      out = Math.floor((size + p[0] + p[1] - k) / st) + 1;
-      before = p[0];
-    } else {
-      out = Math.ceil(size / st);
-      before = Math.floor(Math.max((out - 1) * st + k - size, 0) / 2);
-    }
-    const cover: number[] = [];
-    for (let o = 0; o < out; o++) {
-      const start = o * st - before;
-      cover.push(Math.min(start + k, size) - Math.max(start, 0));
-    }
-    return cover;
-  };
-  const explicit = Array.isArray(pad) ? pad : null;
-  const rows = axis(shape[1]!, kh, sh, explicit ? explicit[1] : null);
-  const cols = axis(shape[2]!, kw, sw, explicit ? explicit[2] : null);
-  const scale = new Float32Array(rows.length * cols.length);
-  for (let r = 0; r < rows.length; r++)
-    for (let c = 0; c < cols.length; c++) scale[r * cols.length + c] = (kh * kw) / Math.max(rows[r]! * cols[c]!, 1);
-  return tf.tensor4d(scale, [1, rows.length, cols.length, 1]);
+/** The top and left padding of a pool window (TensorFlow's SAME puts the odd cell at the bottom / right). */
+function poolPads(w: ReturnType<typeof window2d>, h: number, wd: number, oh: number, ow: number): [number, number] {
+  if (Array.isArray(w.pad)) return [w.pad[1][0], w.pad[2][0]];
+  if (w.pad === 'valid') return [0, 0];
+  const [kh, kw] = w.ksize;
+  const [sh, sw] = w.strides;
+  return [Math.floor(Math.max((oh - 1) * sh + kh - h, 0) / 2), Math.floor(Math.max((ow - 1) * sw + kw - wd, 0) / 2)];
 }
 
 /** BiasAddGrad: the sum over every axis but the channel axis. */
