@@ -88,3 +88,31 @@ describe('optimizer apply kernels match TensorFlow', () => {
     s.close();
   });
 });
+
+describe('a value read before an update keeps the value it read', () => {
+  it('ReadVariableOp before ResourceApplyGradientDescent, used after it: the old value, as TensorFlow gives', async () => {
+    // TensorFlow 2.21 runs this graph to later = [2, 4] and v = [-9, -8]
+    const F = 'attr { key: "dtype" value { type: DT_FLOAT } }';
+    const text = `
+      node { name: "v" op: "VarHandleOp" ${F} attr { key: "shape" value { shape { dim { size: 2 } } } } attr { key: "shared_name" value { s: "v" } } }
+      node { name: "c" op: "Const" ${F} attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape { dim { size: 2 } } float_val: 1 float_val: 2 } } } }
+      node { name: "init" op: "AssignVariableOp" input: "v" input: "c" ${F} }
+      node { name: "read" op: "ReadVariableOp" input: "v" ${F} }
+      node { name: "lr" op: "Const" input: "^read" ${F} attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape {} float_val: 1 } } } }
+      node { name: "g" op: "Const" input: "^read" ${F} attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape { dim { size: 2 } } float_val: 10 } } } }
+      node { name: "apply" op: "ResourceApplyGradientDescent" input: "v" input: "lr" input: "g" attr { key: "T" value { type: DT_FLOAT } } }
+      node { name: "two" op: "Const" input: "^apply" ${F} attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape {} float_val: 2 } } } }
+      node { name: "later" op: "Mul" input: "read" input: "two" attr { key: "T" value { type: DT_FLOAT } } }
+      node { name: "read_after" op: "ReadVariableOp" input: "v" ${F} }`;
+    const g = new Graph();
+    importGraphDef(g, parseGraphDef(text, { format: 'text' }), { prefix: '' });
+    const s = new Session(g);
+    await s.run('init');
+    const later = (await s.run('later:0'))!;
+    expect(Array.from(later.dataSync())).toEqual([2, 4]);
+    const v = (await s.run('read_after:0'))!;
+    expect(Array.from(v.dataSync())).toEqual([-9, -8]);
+    tf.dispose([later, v]);
+    s.close();
+  });
+});

@@ -196,6 +196,9 @@ export class Session {
     } finally {
       // whatever is still held (all of it after a failed run) is released; returned tensors are kept
       for (let s = 0; s < plan.slots; s++) if (values[s] !== undefined) release(s);
+      // variable values replaced during the run are freed once nothing of the run can read them (function bodies
+      // share the store: the outermost run frees); one handed back as a fetch is the caller's now
+      if (this.ownsVariables) this.variables.releaseRetired(returned);
     }
   }
 

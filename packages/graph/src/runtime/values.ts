@@ -41,6 +41,11 @@ export function isDead(v: Value): v is Dead {
 export class VariableStore {
   private readonly values = new Map<string, tf.Tensor>();
   private readonly held = new Set<tf.Tensor>();
+  /**
+   * Values replaced during a run: a ReadVariableOp's output is the stored tensor itself, and an op later in the same
+   * run may still use it (TensorFlow's copy-on-write gives it the old value), so they are freed when the run ends.
+   */
+  private readonly retired: tf.Tensor[] = [];
 
   has(key: string): boolean {
     return this.values.has(key);
@@ -73,10 +78,7 @@ export class VariableStore {
     const stored = tf.keep(tf.clone(value));
     this.values.set(ref.key, stored);
     this.held.add(stored);
-    if (old) {
-      this.held.delete(old);
-      old.dispose();
-    }
+    if (old) this.retire(old);
     return stored;
   }
 
@@ -89,10 +91,17 @@ export class VariableStore {
     if (old === value) return;
     this.values.set(ref.key, tf.keep(value));
     this.held.add(value);
-    if (old) {
-      this.held.delete(old);
-      old.dispose();
-    }
+    if (old) this.retire(old);
+  }
+
+  private retire(old: tf.Tensor): void {
+    this.held.delete(old);
+    this.retired.push(old);
+  }
+
+  /** Frees the values replaced since the last call (the session calls it when a run ends), except `keep`'s. */
+  releaseRetired(keep?: ReadonlySet<tf.Tensor>): void {
+    for (const t of this.retired.splice(0)) if (!keep?.has(t)) t.dispose();
   }
 
   holds(t: tf.Tensor): boolean {
@@ -104,6 +113,7 @@ export class VariableStore {
   }
 
   dispose(): void {
+    this.releaseRetired();
     for (const t of this.values.values()) t.dispose();
     this.values.clear();
     this.held.clear();
