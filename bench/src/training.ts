@@ -28,12 +28,16 @@ const REPEATS = Number(process.env.REPEATS ?? 15);
 const CNN_DIR = join(REPO, 'fixtures', 'training', 'cnn');
 
 await initBackend('wasm');
+registerTfjsWasmFilterGrad();
 console.log(`tfjs-core ${tf.version_core}, repeats ${REPEATS} (medians, ours and tfjs interleaved ABBA)`);
 
-/** Times `a` and `b` alternately (ABBA) after a warm-up of each; returns their median milliseconds. */
+/** Times `a` and `b` alternately (ABBA) after 5 warm-up runs of each; returns their median milliseconds. */
 async function interleaved(a: () => void, b: () => void): Promise<[number, number]> {
-  a();
-  b();
+  // warm-up: the first runs of either side pay for JIT compilation and first allocations
+  for (let i = 0; i < 5; i++) {
+    a();
+    b();
+  }
   const ta: number[] = [];
   const tb: number[] = [];
   for (let i = 0; i < REPEATS; i++) {
@@ -57,6 +61,61 @@ function report(what: string, ours: number, anchor: number, anchorName: string):
 }
 
 // ------------------------------------------------------------------------------------------------ the small CNN
+
+/**
+ * For the anchor only: tfjs's wasm backend has no Conv2DBackpropFilter, so its autodiff cannot train a CNN there. This
+ * registers a plain JS one (direct loops over the input and dy) so tfjs-on-wasm can be measured too; our Session never
+ * calls tfjs's Conv2DBackpropFilter on wasm (it has its own im2col kernel).
+ */
+function registerTfjsWasmFilterGrad(): void {
+  tf.registerKernel({
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+      const { strides, pad, filterShape } = attrs as unknown as {
+        strides: [number, number];
+        pad: 'same' | 'valid';
+        filterShape: [number, number, number, number];
+      };
+      const info = tf.backend_util.computeConv2DInfo(
+        x.shape as [number, number, number, number],
+        filterShape,
+        strides,
+        1,
+        pad,
+      );
+      const b = backend as unknown as {
+        readSync(id: object): Float32Array;
+        makeOutput(shape: number[], dtype: string, offset?: number, values?: Float32Array): tf.TensorInfo;
+      };
+      const xv = b.readSync(x.dataId);
+      const gv = b.readSync(dy.dataId);
+      const [kh, kw, ci, co] = filterShape;
+      const { batchSize, inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth } = info;
+      const dw = new Float32Array(kh * kw * ci * co);
+      for (let n = 0; n < batchSize; n++)
+        for (let oy = 0; oy < outHeight; oy++)
+          for (let ox = 0; ox < outWidth; ox++) {
+            const g = ((n * outHeight + oy) * outWidth + ox) * co;
+            for (let i = 0; i < kh; i++) {
+              const iy = oy * strideHeight + i - info.padInfo.top;
+              if (iy < 0 || iy >= inHeight) continue;
+              for (let j = 0; j < kw; j++) {
+                const ix = ox * strideWidth + j - info.padInfo.left;
+                if (ix < 0 || ix >= inWidth) continue;
+                for (let c = 0; c < ci; c++) {
+                  const v = xv[((n * inHeight + iy) * inWidth + ix) * ci + c]!;
+                  const at = ((i * kw + j) * ci + c) * co;
+                  for (let o = 0; o < co; o++) dw[at + o] = dw[at + o]! + v * gv[g + o]!;
+                }
+              }
+            }
+          }
+      return b.makeOutput(filterShape, 'float32', undefined, dw);
+    },
+  });
+}
 
 function oneHot(n: number, seed: number): tf.Tensor {
   return tf.tidy(() =>
@@ -114,6 +173,7 @@ function cnnTfjs() {
 
 async function benchCnn(batch: number): Promise<void> {
   for (const [oursOn, tfjsOn] of [
+    ['wasm', 'wasm'],
     ['wasm', 'cpu'],
     ['cpu', 'cpu'],
   ] as [BackendName, BackendName][]) {
@@ -136,7 +196,8 @@ async function benchCnn(batch: number): Promise<void> {
     };
     await tf.setBackend(oursOn);
     const [mo, ma] = await interleaved(ours, anchor);
-    report(`small CNN step, batch ${batch}: ours on ${oursOn}, tfjs on ${tfjsOn}`, mo, ma, `tfjs-${tfjsOn}`);
+    const note = tfjsOn === 'wasm' ? ' (+JS filter grad)' : '';
+    report(`small CNN step, batch ${batch}: ours on ${oursOn}, tfjs on ${tfjsOn}${note}`, mo, ma, `tfjs-${tfjsOn}`);
     if (oursOn === 'wasm')
       console.log(`  ops of ours that ran on the CPU backend: [${session.cpuFallbackOps.join(', ')}]`);
     session.close();

@@ -187,7 +187,10 @@ function filterGradIm2col(
               const ix = xo * sw + j * dw - pl[0];
               if (ix < 0 || ix >= wd) continue;
               const from = ((b * h + iy) * wd + ix) * c;
-              cols.set(xs.subarray(from, from + c), row * k + (i * kw + j) * c);
+              const to = row * k + (i * kw + j) * c;
+              // a few channels: element copies beat creating a subarray view per window cell
+              if (c < 16) for (let ch = 0; ch < c; ch++) cols[to + ch] = xs[from + ch]!;
+              else cols.set(xs.subarray(from, from + c), to);
             }
           }
         }
