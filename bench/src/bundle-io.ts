@@ -40,8 +40,10 @@ const LARGEST = Math.max(...VGG16.map(([, s]) => numel(s)));
 const BYTES = TOTAL * 4;
 const SMALL = 'vgg_16/fc8/biases';
 const REPEATS = 3;
+/** Saves swing most with the shared machine's load (other writers, page-cache work): more runs for their medians. */
+const SAVE_REPEATS = 5;
 const ONE_REPEATS = 21;
-/** Saves timed in one process; the parent runs REPEATS processes per side, alternating ours and TF's. */
+/** Saves timed in one process; the parent runs SAVE_REPEATS processes per side, alternating ours and TF's. */
 const SAVES_PER_PROCESS = 1;
 
 function vmKb(field: 'VmHWM' | 'VmRSS'): number {
@@ -265,7 +267,7 @@ else {
     // Saves alternate ours / TF / ours-sync, one process per run, so bursts of load on the shared machine hit all
     // alike (summarize takes medians, and the largest peak).
     const saves: Record<'o' | 't' | 's', PhaseResult[]> = { o: [], t: [], s: [] };
-    for (let r = 0; r < REPEATS; r++) {
+    for (let r = 0; r < SAVE_REPEATS; r++) {
       saves.o.push(runChild('child-save', oursPrefix));
       saves.t.push(tf('save', tfPrefix, 1));
       saves.s.push(runChild('child-save-sync', oursPrefix));
@@ -347,7 +349,7 @@ else {
         `restore with get() ${mbps(oRestoreSync.ms).toFixed(0)} MiB/s`,
     );
     console.log(
-      `medians: save ${REPEATS} runs and restore ${REPEATS} runs (one process each, ours and TF alternating), one tensor ${ONE_REPEATS} runs (open + get each time)`,
+      `medians: save ${SAVE_REPEATS} runs and restore ${REPEATS} runs (one process each, ours and TF alternating), one tensor ${ONE_REPEATS} runs (open + get each time)`,
     );
     console.log(
       `one tensor: we read ${oOne.bytesRead} bytes (index ${indexSize} + tensor 4000), rchar ${oOne.rchar}; TF rchar ${tOne.rchar}`,

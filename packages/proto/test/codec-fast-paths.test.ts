@@ -1,7 +1,8 @@
-// The generated decoders are post-processed for speed (scripts/generate.mjs: oneof members, strings, first elements
-// of repeated fields). Oracle: protobufjs's own reflection decoder built from the same .proto files at run time,
-// which the post-processing never touches. Both must build objects with the same own properties and values, and fail
-// on the same inputs, over the TensorFlow fixtures, hand-made edge cases and seeded mutations.
+// The generated code is post-processed for speed (scripts/generate.mjs: oneof members, strings, first elements of
+// repeated fields; src/codec/) and encodeMessage reuses its writer. Oracle: protobufjs's own reflection decoder and
+// encoder built from the same .proto files at run time, which the post-processing never touches. Both must build
+// objects with the same own properties and values, fail on the same inputs, and encode the same bytes, over the
+// TensorFlow fixtures, hand-made edge cases and seeded mutations.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeMessage, encodeMessage, ProtoError, tensorflow } from '@tensorgraft/proto';
@@ -54,9 +55,30 @@ function oracle(typeName: string, bytes: Uint8Array): Outcome {
     return { ok: false };
   }
 }
-function expectSame(typeName: string, bytes: Uint8Array): Outcome {
+function typeOf(typeName: string): Parameters<typeof encodeMessage>[0] {
+  return typeName.split('.').reduce<unknown>((ns, part) => (ns as Record<string, unknown>)[part], {
+    tensorflow,
+  }) as Parameters<typeof encodeMessage>[0];
+}
+/**
+ * Decodes with both and compares; then re-encodes what we decoded and compares with `reencode`: 'oracle' (the
+ * oracle's encoding of its own decoding; not for messages with integer-keyed maps, which our encoder writes in
+ * TensorFlow's descending key order) or 'input' (the bytes themselves, for TensorFlow's canonical files).
+ */
+function expectSame(typeName: string, bytes: Uint8Array, reencode: 'oracle' | 'input' = 'oracle'): Outcome {
   const got = ours(typeName, bytes);
   expect(got).toEqual(oracle(typeName, bytes));
+  if (got.ok) {
+    let want = bytes;
+    if (reencode === 'oracle') {
+      const reader = protobuf.Reader.create(bytes);
+      reader.discardUnknown = false;
+      const type = oracleRoot.lookupType(typeName);
+      want = type.encode(type.decode(reader)).finish();
+    }
+    const encoded = encodeMessage(typeOf(typeName), decodeMessage(typeOf(typeName), bytes));
+    expect(Buffer.from(encoded).equals(Buffer.from(want))).toBe(true);
+  }
   return got;
 }
 
@@ -80,8 +102,8 @@ const u8 = (...parts: number[][]): Uint8Array => new Uint8Array(parts.flat());
 describe('post-processed decoders agree with protobufjs reflection', () => {
   it('on every fixture GraphDef and MetaGraphDef', () => {
     for (const m of MODELS) {
-      expect(expectSame('tensorflow.GraphDef', bytesOf(join(GRAPHS, `${m}.pb`))).ok).toBe(true);
-      expect(expectSame('tensorflow.MetaGraphDef', bytesOf(join(GRAPHS, `${m}.meta`))).ok).toBe(true);
+      expect(expectSame('tensorflow.GraphDef', bytesOf(join(GRAPHS, `${m}.pb`)), 'input').ok).toBe(true);
+      expect(expectSame('tensorflow.MetaGraphDef', bytesOf(join(GRAPHS, `${m}.meta`)), 'input').ok).toBe(true);
     }
   });
 
@@ -149,6 +171,49 @@ describe('post-processed decoders agree with protobufjs reflection', () => {
     expect(decoded.node.map((n) => n.name)).toEqual(names);
     expect(decoded.node.map((n) => n.input[0])).toEqual(names);
     expect(Buffer.from(encodeMessage(tensorflow.GraphDef, decoded))).toEqual(Buffer.from(graph));
+  });
+
+  it('encodes strings of every kind, and keeps encoding right after a failed or a large encode', () => {
+    const strings = [
+      '',
+      'a',
+      'é',
+      'ascii then é',
+      '日本語',
+      'x'.repeat(127),
+      'y'.repeat(128),
+      'z'.repeat(1000),
+      '\u0000\u007f',
+    ];
+    for (const s of strings) {
+      const node = tensorflow.NodeDef.create({
+        name: s,
+        op: s,
+        input: [s, s],
+        attr: { [s]: { s: new Uint8Array([1]) } },
+      });
+      const bytes = encodeMessage(tensorflow.NodeDef, node);
+      const type = oracleRoot.lookupType('tensorflow.NodeDef');
+      expect(Buffer.from(bytes).equals(Buffer.from(type.encode(type.fromObject(node)).finish()))).toBe(true);
+      const back = decodeMessage(tensorflow.NodeDef, bytes);
+      expect([back.name, back.op, back.input, Object.keys(back.attr)]).toEqual([s, s, [s, s], [s]]);
+    }
+    // A lone surrogate is not ASCII: protobufjs's own path writes it (as U+FFFD's bytes), as before.
+    const lone = encodeMessage(tensorflow.NodeDef, tensorflow.NodeDef.create({ name: 'a\ud800b' }));
+    expect(Buffer.from(lone)).toEqual(Buffer.from(tensorflow.NodeDef.encode({ name: 'a\ud800b' }).finish()));
+    // An encode that throws half-way must not leave the shared writer behind in a bad state.
+    const bad = { name: 'n', attr: { T: { list: { shape: [null] } } } };
+    expect(() => encodeMessage(tensorflow.NodeDef, bad as unknown as tensorflow.NodeDef)).toThrow();
+    const small = tensorflow.NodeDef.create({ name: 'after', op: 'Op' });
+    expect(decodeMessage(tensorflow.NodeDef, encodeMessage(tensorflow.NodeDef, small))).toEqual(small);
+    // A message bigger than the kept writer, then small ones again.
+    const big = tensorflow.GraphDef.create({
+      node: Array.from({ length: 100_000 }, (_, i) => ({ name: `node_${i}_${'p'.repeat(80)}`, op: 'NoOp' })),
+    });
+    const bigBytes = encodeMessage(tensorflow.GraphDef, big);
+    expect(bigBytes.length).toBeGreaterThan(8 << 20);
+    expect(decodeMessage(tensorflow.GraphDef, bigBytes).node[99_999]?.name).toBe(big.node[99_999]?.name);
+    expect(decodeMessage(tensorflow.NodeDef, encodeMessage(tensorflow.NodeDef, small))).toEqual(small);
   });
 
   it('on 20k seeded mutations of fixture nodes and attrs', () => {
