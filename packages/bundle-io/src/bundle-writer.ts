@@ -147,17 +147,18 @@ export class BundleWriter {
     const bytes = numericBytes(tensor.data as NumericData);
     this.inFlight = true;
     try {
-      // The thread pool writes each piece (one write() call, at most ASYNC_IN_FLIGHT queued, so the kernel always
-      // has the next one) while this thread extends the crc over it, reading the same bytes at about the same time.
+      // This thread extends the crc over each piece, which brings it into the (shared) cache, then hands it to the
+      // thread pool to write (one write() call, at most ASYNC_IN_FLIGHT queued, so the kernel always has the next
+      // one) and goes on to the next piece's crc while the kernel copies this one.
       let crc = 0;
       const pending: Promise<void>[] = [];
       for (let a = 0; a < bytes.length || a === 0; a += ASYNC_PIECE) {
         const part = bytes.subarray(a, Math.min(bytes.length, a + ASYNC_PIECE));
+        crc = crc32c(part, crc);
         const written = this.data.appendAsync(part);
         // Handled here so a failure while an earlier piece is awaited is not an unhandled rejection; awaited below.
         written.catch(() => {});
         pending.push(written);
-        crc = crc32c(part, crc);
         if (pending.length >= ASYNC_IN_FLIGHT) await pending.shift();
         if (bytes.length === 0) break;
       }
