@@ -5,6 +5,7 @@ import { controlFlowKernels } from './control-flow.js';
 import { extraKernels } from './extra.js';
 import { functionalKernels } from './functional.js';
 import { gradKernels } from './grad.js';
+import { gradExtraKernels } from './grad-extra.js';
 import { mathKernels } from './math.js';
 import { miscKernels } from './misc.js';
 import { nnKernels } from './nn.js';
@@ -21,6 +22,7 @@ export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   ...functionalKernels,
   ...controlFlowKernels,
   ...gradKernels,
+  ...gradExtraKernels,
   ...trainingKernels,
 };
 
