@@ -76,10 +76,34 @@ export function backendHas(kernelName: string): boolean {
   return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
 }
 
-/** Runs `fn` on the CPU backend (already initialized), then switches back. */
+interface EngineInternals {
+  backendName: string;
+  backendInstance: unknown;
+  registry: Record<string, unknown>;
+}
+
+/**
+ * Runs `fn` on the CPU backend (already initialized), then switches back. tf.setBackend re-runs the setup of every
+ * kernel of the backend it switches to (the WebAssembly backend's ~180 cwraps, milliseconds, and cold code after), so
+ * the switch sets the engine's active backend directly when tfjs-core's engine looks as expected (4.x); the backends
+ * stay initialized, so nothing needs setting up again.
+ */
 export function onCpu<T>(fn: () => T): T {
   const back = tf.getBackend();
   if (back === 'cpu') return fn();
+  const engine = tf.engine() as unknown as EngineInternals;
+  const cpu = engine.registry?.cpu;
+  const current = engine.backendInstance;
+  if (cpu && current && engine.registry[back] === current) {
+    engine.backendName = 'cpu';
+    engine.backendInstance = cpu;
+    try {
+      return fn();
+    } finally {
+      engine.backendName = back;
+      engine.backendInstance = current;
+    }
+  }
   void tf.setBackend('cpu');
   try {
     return fn();
