@@ -145,6 +145,30 @@ describe('running', () => {
     s.close();
   });
 
+  it('UnsortedSegmentSum: a hostile num_segments or an id out of range is a KERNEL error, not a huge allocation', async () => {
+    const g = new Graph();
+    const b = new GraphBuilder(g);
+    const data = b.constant([1, 2, 3, 4, 5, 6], { shape: [3, 2], name: 'data' });
+    const ids = b.constant([0, 2, 0], { dtype: 'int32', name: 'ids' });
+    const types = { T: attr.type(1), Tindices: attr.type(3), Tnumsegments: attr.type(3) };
+    const segments = (n: number, name: string) =>
+      `${b.op('UnsortedSegmentSum', [data, ids, b.constant(n, { dtype: 'int32', name: `${name}_n` })], types, name).name}:0`;
+    const ok = segments(3, 'sum_ok');
+    const huge = segments(2 ** 31 - 1, 'sum_huge');
+    const small = segments(2, 'sum_small');
+    const s = new Session(g, { backend: 'cpu' });
+    const t = (await s.run(ok)) as tf.Tensor;
+    // TensorFlow: rows 0 and 2 go to segment 0, row 1 to segment 2, segment 1 stays zero
+    expect(Array.from(t.dataSync())).toEqual([6, 8, 0, 0, 3, 4]);
+    t.dispose();
+    await expect(s.run(huge)).rejects.toMatchObject({ code: 'KERNEL', node: 'sum_huge' });
+    await expect(s.run(small)).rejects.toMatchObject({
+      code: 'KERNEL',
+      message: expect.stringContaining('out of range'),
+    });
+    s.close();
+  });
+
   it('reading an uninitialized resource variable', async () => {
     const g = new Graph();
     const b = new GraphBuilder(g);

@@ -2,7 +2,7 @@
 import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
 import type { KernelFactory } from '../values.js';
-import { attrsOf, ints, T, tf } from './common.js';
+import { attrsOf, checkedSize, ints, T, tf } from './common.js';
 
 const unary =
   (fn: (x: tf.Tensor) => tf.Tensor): KernelFactory =>
@@ -92,9 +92,31 @@ export const mathKernels: Record<string, KernelFactory> = {
     const equation = attrsOf(n).s('equation');
     return (i, s) => [tf.einsum(equation, ...i.map((_, k) => T(i, k, s, n)))];
   },
-  UnsortedSegmentSum: (n) => (i, s) => [
-    tf.unsortedSegmentSum(T(i, 0, s, n), tf.cast(T(i, 1, s, n), 'int32') as tf.Tensor1D, ints(T(i, 2, s, n))[0]!),
-  ],
+  UnsortedSegmentSum: (n) => (i, s) => {
+    const data = T(i, 0, s, n);
+    const ids = T(i, 1, s, n);
+    const count = ints(T(i, 2, s, n));
+    // TensorFlow's checks, before anything is allocated: a hostile num_segments must not exhaust memory
+    const numSegments = count.length === 1 ? count[0]! : Number.NaN;
+    if (!Number.isInteger(numSegments) || numSegments < 0)
+      throw new GraphError('KERNEL', `num_segments must be one non-negative integer, got [${count}]`, { node: n.name });
+    if (ids.rank > data.rank || ids.shape.some((d, k) => d !== data.shape[k]))
+      throw new GraphError('KERNEL', `segment_ids shape [${ids.shape}] is not a prefix of data shape [${data.shape}]`, {
+        node: n.name,
+      });
+    const inner = data.shape.slice(ids.rank);
+    checkedSize([numSegments, ...inner], n);
+    const idValues = ids.dataSync();
+    for (let k = 0; k < idValues.length; k++) {
+      if (idValues[k]! >= numSegments)
+        throw new GraphError('KERNEL', `segment_ids[${k}] = ${idValues[k]} is out of range [0, ${numSegments})`, {
+          node: n.name,
+        });
+    }
+    const flatIds = tf.cast(tf.reshape(ids, [-1]), 'int32') as tf.Tensor1D;
+    const flatData = ids.rank === 1 ? data : tf.reshape(data, [flatIds.shape[0], ...inner]);
+    return [tf.unsortedSegmentSum(flatData, flatIds, numSegments)];
+  },
   Cast: (n) => {
     const dst = attrsOf(n).tfType('DstT');
     return (i, s) => {
