@@ -72,6 +72,11 @@ export {
   strippedOpList,
 } from './ops/op-registry.js';
 export { type BackendName, initBackend } from './runtime/backend.js';
+export {
+  type CheckpointTensorContext,
+  tensorFromCheckpoint,
+  tensorToCheckpoint,
+} from './runtime/checkpoint-tensors.js';
 export { type FeedValue, type Fetches, type FetchResult, Session, type SessionOptions } from './runtime/session.js';
 export { tensorFromProto, tensorProtoFrom, tfjsDtype } from './runtime/tensor-proto.js';
 export { type Value, VariableStore, type VarRef } from './runtime/values.js';

@@ -1,9 +1,10 @@
 // Random numbers, strings, and the checkpoint kernels (SaveV2, RestoreV2, MergeV2Checkpoints, ShardedFilename), which
 // read and write TensorFlow's TensorBundle V2 files through @tensorgraft/bundle-io.
-import { BundleReader, type Tensor as BundleTensor, BundleWriter, mergeBundles } from '@tensorgraft/bundle-io';
-import { bits16ToFloat32, dtypeName, float32ToBits16 } from '@tensorgraft/proto';
+import { BundleReader, BundleWriter, mergeBundles } from '@tensorgraft/bundle-io';
+import { dtypeName } from '@tensorgraft/proto';
 import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
+import { tensorFromCheckpoint, tensorToCheckpoint } from '../checkpoint-tensors.js';
 import { requireTfjsDtype } from '../tensor-proto.js';
 import type { KernelFactory } from '../values.js';
 import { attrsOf, checkedSize, ints, stringBytes, T, tf } from './common.js';
@@ -29,90 +30,6 @@ function seedOf(n: NodeDef): number | undefined {
 
 function fail(n: NodeDef, message: string, cause?: unknown): GraphError {
   return new GraphError('KERNEL', message, { node: n.name, cause });
-}
-
-/** A checkpoint tensor as a tfjs tensor (float types → float32, integer types → int32). */
-function fromBundle(t: BundleTensor, n: NodeDef, name: string): tf.Tensor {
-  const d = t.data;
-  switch (t.dtype) {
-    case 'string':
-      return tf.tensor(d as Uint8Array[], t.shape, 'string');
-    case 'float32':
-      return tf.tensor(d as Float32Array, t.shape, 'float32');
-    case 'float64':
-      return tf.tensor(Float32Array.from(d as Float64Array), t.shape, 'float32');
-    case 'float16':
-    case 'bfloat16':
-      return tf.tensor(bits16ToFloat32(d as Uint16Array, t.dtype), t.shape, 'float32');
-    case 'bool':
-      return tf.tensor(d as Uint8Array, t.shape, 'bool');
-    case 'int64':
-    case 'uint64': {
-      const big = d as BigInt64Array;
-      const out = new Int32Array(big.length);
-      for (let i = 0; i < big.length; i++) {
-        const v = big[i]!;
-        if (v > 2147483647n || v < -2147483648n)
-          throw fail(n, `${name}: int64 value ${v} does not fit TensorFlow.js int32`);
-        out[i] = Number(v);
-      }
-      return tf.tensor(out, t.shape, 'int32');
-    }
-    case 'int32':
-    case 'int16':
-    case 'int8':
-    case 'uint8':
-    case 'uint16':
-    case 'uint32':
-      return tf.tensor(Int32Array.from(d as Int32Array), t.shape, 'int32');
-    default:
-      throw new GraphError('UNKNOWN_DTYPE', `${name}: checkpoint dtype ${t.dtype} has no TensorFlow.js equivalent`, {
-        node: n.name,
-      });
-  }
-}
-
-/** A tfjs tensor as a checkpoint tensor of TensorFlow dtype `dt`. */
-function toBundle(x: tf.Tensor, dt: number, n: NodeDef): BundleTensor {
-  const name = dtypeName(dt);
-  const v = x.dataSync() as unknown;
-  let data: BundleTensor['data'];
-  switch (name) {
-    case 'string':
-      data = stringBytes(x);
-      break;
-    case 'float32':
-      data = Float32Array.from(v as Float32Array);
-      break;
-    case 'float64':
-      data = Float64Array.from(v as Float32Array);
-      break;
-    case 'float16':
-    case 'bfloat16':
-      data = float32ToBits16(v as Float32Array, name);
-      break;
-    case 'bool':
-      data = Uint8Array.from(v as Uint8Array);
-      break;
-    case 'int64':
-      data = BigInt64Array.from(v as Int32Array, (e) => BigInt(e));
-      break;
-    case 'int32':
-      data = Int32Array.from(v as Int32Array);
-      break;
-    case 'int16':
-      data = Int16Array.from(v as Int32Array);
-      break;
-    case 'int8':
-      data = Int8Array.from(v as Int32Array);
-      break;
-    case 'uint8':
-      data = Uint8Array.from(v as Int32Array);
-      break;
-    default:
-      throw new GraphError('UNKNOWN_DTYPE', `SaveV2 cannot write dtype ${name}`, { node: n.name });
-  }
-  return { dtype: name, shape: [...x.shape], data } as BundleTensor;
 }
 
 export const miscKernels: Record<string, KernelFactory> = {
@@ -180,7 +97,8 @@ export const miscKernels: Record<string, KernelFactory> = {
         throw fail(n, 'SaveV2 of partitioned variables (non-empty shape_and_slices) is not supported');
       const writer = new BundleWriter(prefix);
       try {
-        for (const [k, name] of names.entries()) writer.add(name, toBundle(T(i, 3 + k, s, n), dtypes[k]!, n));
+        for (const [k, name] of names.entries())
+          writer.add(name, tensorToCheckpoint(T(i, 3 + k, s, n), dtypes[k]!, { node: n.name, name }));
         writer.finish();
       } catch (err) {
         writer.abort();
@@ -212,7 +130,7 @@ export const miscKernels: Record<string, KernelFactory> = {
           const t = reader.get(name);
           const want = dtypeName(dtypes[k]!);
           if (t.dtype !== want) throw fail(n, `${name} is ${t.dtype} in the checkpoint, the graph expects ${want}`);
-          return fromBundle(t, n, name);
+          return tensorFromCheckpoint(t, { node: n.name, name });
         });
       } finally {
         reader.close();
