@@ -22,7 +22,8 @@ export function report(r: DemoResult): string {
     `  merged model for TensorFlow       ${rel(r.final.prefix)}{.index,.data-00000-of-00001,.meta}`,
     `  TensorBoard events                ${rel(r.eventFile)}`,
     '',
-    `open TensorBoard:  tensorboard --logdir ${rel(`${r.out}/logs`)}`,
+    `open TensorBoard:  tensorboard --logdir ${rel(`${r.out}/logs`)}` +
+      "   (this repository's set-up installs it: interop/.venv/bin/tensorboard)",
     `load in Python:    saver = tf.compat.v1.train.import_meta_graph('${rel(r.final.metaGraph)}'); saver.restore(sess, '${rel(r.final.prefix)}')`,
     `                   probs = sess.run('head/probs:0', {'backbone/inputs:0': images})`,
     '',
