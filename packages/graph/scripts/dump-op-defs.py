@@ -23,7 +23,13 @@ Softplus Elu LeakyRelu Selu SquaredDifference Reciprocal Sign Round Ceil Erf Sin
 OneHot Split SplitV Cumsum TopKV2 DepthwiseConv2dNative FusedBatchNorm FusedBatchNormV3 ResizeBilinear
 ResizeNearestNeighbor LRN All Any MirrorPad PadV2 ReverseV2 BroadcastTo
 If StatelessIf PartitionedCall StatefulPartitionedCall While StatelessWhile
-Switch Merge RefSwitch RefMerge""".split()
+Switch Merge RefSwitch RefMerge
+ReluGrad Relu6Grad EluGrad SeluGrad LeakyReluGrad SoftplusGrad SigmoidGrad TanhGrad SqrtGrad RsqrtGrad ReciprocalGrad
+BiasAddGrad Conv2DBackpropInput Conv2DBackpropFilter DepthwiseConv2dNativeBackpropInput
+DepthwiseConv2dNativeBackpropFilter MaxPoolGrad AvgPoolGrad InvertPermutation ConcatOffset DynamicStitch
+StridedSliceGrad PreventGradient ApplyGradientDescent ResourceApplyGradientDescent ApplyMomentum
+ResourceApplyMomentum ApplyAdam ResourceApplyAdam LRNGrad ResizeBilinearGrad ResizeNearestNeighborGrad MirrorPadGrad
+FusedBatchNormGrad FusedBatchNormGradV3 ListDiff Cumprod ScatterNd""".split()
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 lines = [

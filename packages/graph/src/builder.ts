@@ -10,6 +10,7 @@ import type { Graph, NodeDef } from './graph.js';
 import { parseInput } from './names.js';
 import { outputTypes } from './ops/op-registry.js';
 import { tensorProtoFrom } from './runtime/tensor-proto.js';
+import { createVariableNodes } from './variable-ops.js';
 
 export type DTypeLike = number | string;
 
@@ -162,9 +163,7 @@ export class GraphBuilder {
       // the initial value, colocated with the variable (which does not exist yet, so the class is written by hand)
       const cls = { _class: attr.listS([`loc:@${full}`]) };
       const initValue = this.graph.withNameScope('Initializer', () => this.initialValue(init, shape, d, cls));
-      const value: string = resource
-        ? this.resourceVariable(full, shape, d, initValue, cls)
-        : this.refVariable(full, shape, d, initValue, cls);
+      const value = createVariableNodes(this.graph, { full, shape, dtype: d, resource, initValue, cls });
       const v: BuiltVariable = {
         name: full,
         value,
@@ -259,63 +258,6 @@ export class GraphBuilder {
       const mul = withClass(this.graph.createOp('Mul', [out(r), out(sd)], { T: attr.type(d) }, 'mul'));
       return out(withClass(this.graph.createOp('AddV2', [out(mul), out(m)], { T: attr.type(d) }, scope)));
     });
-  }
-
-  private refVariable(
-    full: string,
-    shape: readonly number[],
-    d: number,
-    initValue: string,
-    cls: Record<string, AttrValue>,
-  ): string {
-    const v = this.graph.createOp(
-      'VariableV2',
-      [],
-      { shape: attr.shape(shape), dtype: attr.type(d), container: attr.s(''), shared_name: attr.s(''), ...cls },
-      `${full}/`,
-    );
-    this.graph.createOp(
-      'Assign',
-      [out(v), initValue],
-      { T: attr.type(d), validate_shape: attr.b(true), use_locking: attr.b(true), ...cls },
-      'Assign',
-    );
-    return out(this.graph.createOp('Identity', [out(v)], { T: attr.type(d), ...cls }, 'read'));
-  }
-
-  private resourceVariable(
-    full: string,
-    shape: readonly number[],
-    d: number,
-    initValue: string,
-    cls: Record<string, AttrValue>,
-  ): string {
-    const h = this.graph.createOp(
-      'VarHandleOp',
-      [],
-      {
-        shape: attr.shape(shape),
-        dtype: attr.type(d),
-        container: attr.s(''),
-        shared_name: attr.s(full),
-        debug_name: attr.s(`${full}/`),
-        allowed_devices: attr.listS([]),
-        ...cls,
-      },
-      `${full}/`,
-    );
-    this.graph.withNameScope('IsInitialized', () =>
-      this.graph.createOp('VarIsInitializedOp', [out(h)], {}, 'VarIsInitializedOp'),
-    );
-    this.graph.createOp(
-      'AssignVariableOp',
-      [out(h), initValue],
-      { dtype: attr.type(d), validate_shape: attr.b(false) },
-      'Assign',
-    );
-    return this.graph.withNameScope('Read', () =>
-      out(this.graph.createOp('ReadVariableOp', [out(h)], { dtype: attr.type(d) }, 'ReadVariableOp')),
-    );
   }
 
   /** tf.compat.v1.global_variables_initializer: a NoOp `init` depending on every variable's Assign. */

@@ -12,7 +12,6 @@ import { parseInput } from '../names.js';
 import { getOpDef, outputTypes } from '../ops/op-registry.js';
 import { tensorProtoFrom } from '../runtime/tensor-proto.js';
 import { inferOutputShapes } from '../shape-inference.js';
-import { registerGradientOpDefs } from './op-defs.js';
 
 /** A literal input: converted to a Const (int32 unless `dtype` says otherwise, float if it must match a float). */
 export interface Literal {
@@ -52,7 +51,6 @@ export class Emitter {
 
   constructor(graph: Graph) {
     this.graph = graph;
-    registerGradientOpDefs();
   }
 
   /** Tensor.set_shape: merges `shape` into what is known of `t`. */

@@ -9,6 +9,7 @@ import { GraphError } from '../errors.js';
 import type { Graph, NodeDef } from '../graph.js';
 import { parseInput } from '../names.js';
 import { tensorProtoFrom } from '../runtime/tensor-proto.js';
+import { createVariableNodes } from '../variable-ops.js';
 
 const out = (n: NodeDef, k = 0) => `${n.name}:${k}`;
 
@@ -77,55 +78,15 @@ export function createVariable(graph: Graph, spec: NewVariable): BuiltVariable {
         const makeInit = () =>
           graph.createOp('Const', [], { dtype: attr.type(d), value: attr.tensor(proto), ...cls }, initLeaf);
         const init = out(initScope ? graph.withNameScope(initScope, makeInit) : makeInit());
-        let value: string;
-        if (spec.resource) {
-          const h = graph.createOp(
-            'VarHandleOp',
-            [],
-            {
-              shape: attr.shape(spec.shape),
-              dtype: attr.type(d),
-              container: attr.s(''),
-              shared_name: attr.s(full),
-              debug_name: attr.s(`${full}/`),
-              allowed_devices: attr.listS([]),
-              ...cls,
-            },
-            `${full}/`,
-          );
-          graph.withNameScope('IsInitialized', () =>
-            graph.createOp('VarIsInitializedOp', [out(h)], cls, 'VarIsInitializedOp'),
-          );
-          graph.createOp(
-            'AssignVariableOp',
-            [out(h), init],
-            { dtype: attr.type(d), validate_shape: attr.b(false) },
-            'Assign',
-          );
-          value = graph.withNameScope('Read', () =>
-            out(graph.createOp('ReadVariableOp', [out(h)], { dtype: attr.type(d), ...cls }, 'ReadVariableOp')),
-          );
-        } else {
-          const v = graph.createOp(
-            'VariableV2',
-            [],
-            {
-              shape: attr.shape(spec.shape),
-              dtype: attr.type(d),
-              container: attr.s(''),
-              shared_name: attr.s(''),
-              ...cls,
-            },
-            `${full}/`,
-          );
-          graph.createOp(
-            'Assign',
-            [out(v), init],
-            { T: attr.type(d), validate_shape: attr.b(true), use_locking: attr.b(true), ...cls },
-            'Assign',
-          );
-          value = out(graph.createOp('Identity', [out(v)], { T: attr.type(d), ...cls }, 'read'));
-        }
+        const value = createVariableNodes(graph, {
+          full,
+          shape: spec.shape,
+          dtype: d,
+          resource: spec.resource,
+          initValue: init,
+          cls,
+          colocateReads: true,
+        });
         const built: BuiltVariable = {
           name: full,
           value,
