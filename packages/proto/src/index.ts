@@ -18,4 +18,6 @@ export {
   parseText,
   printText,
 } from './text/index.js';
+export type { ElementView, MessageView, ViewField } from './view/types.js';
+export { decodeView, isMessageView, toMessage, viewBytes, viewTypeName } from './view/view.js';
 export * from './wire/index.js';

@@ -3,6 +3,8 @@
 import protobuf from 'protobufjs/minimal.js';
 import { ProtoError } from './errors.js';
 import { tensorboard, tensorflow } from './gen/messages.js';
+import type { MessageView } from './view/types.js';
+import { isMessageView, toMessage, viewBytes, viewTypeName } from './view/view.js';
 
 export { tensorboard, tensorflow };
 
@@ -63,7 +65,12 @@ let scratch: protobuf.Writer | undefined;
 const SCRATCH_MAX = 8 << 20;
 
 /** Encodes `message` as `type` (fields in number order, unknown fields re-emitted last). */
-export function encodeMessage<T>(type: MessageType<T>, message: T): Uint8Array {
+export function encodeMessage<T>(type: MessageType<T>, message: T | MessageView<T>): Uint8Array {
+  // A view is never changed, so its bytes are its encoding (a copy: the caller owns the result).
+  if (isMessageView(message)) {
+    if (viewTypeName(message) === typeNameOf(type)) return viewBytes(message).slice();
+    message = toMessage(message as MessageView<T>);
+  }
   const writer = scratch ?? protobuf.Writer.create();
   scratch = undefined;
   // finish() copies the bytes out, so the writer can be reused; every fork is closed, so reset() rewinds to 0.

@@ -26,8 +26,13 @@ export function readString(r: protobuf.Reader): string {
   // Same error text as protobufjs, so decodeMessage reports it as TRUNCATED.
   if (end > r.len) throw RangeError(`index out of range: ${start} + ${length} > ${r.len}`);
   r.pos = end;
+  return stringAt(r.buf, start, end);
+}
+
+/** The UTF-8 string in `buf[start, end)`; throws on invalid UTF-8 (decode views read through here too). */
+export function stringAt(buf: Uint8Array, start: number, end: number): string {
+  const length = end - start;
   if (length === 0) return '';
-  const buf = r.buf;
   if (length <= SHORT && latin1Slice !== undefined) {
     let bits = 0;
     let hash = length;

@@ -73,6 +73,7 @@ function entryType(field: TextField): TextType {
       mapKey: undefined,
       explicit: false,
       oneofSiblings: undefined,
+      oneof: undefined,
       message: undefined,
       enumType: undefined,
     };
@@ -83,6 +84,7 @@ function entryType(field: TextField): TextType {
       repeated: false,
       mapKey: undefined,
       oneofSiblings: undefined,
+      oneof: undefined,
     };
     t = {
       fullName: `${field.name} entry`,
@@ -93,6 +95,7 @@ function entryType(field: TextField): TextType {
       ]),
       ctor: Object as unknown as new () => Msg,
       isAny: false,
+      checksUtf8: true,
     };
     entryTypes.set(field, t);
   }

@@ -9,6 +9,8 @@
 //   - google.protobuf.Any holding a known type prints expanded: `[type.googleapis.com/tensorflow.X] { ... }`.
 import { ProtoError } from '../errors.js';
 import { type MessageType, typeNameOf } from '../messages.js';
+import type { MessageView } from '../view/types.js';
+import { isMessageView, toMessage } from '../view/view.js';
 import { escapeBytes, escapeString } from './escape.js';
 import { formatDouble, formatFloat } from './float-format.js';
 import { type TextField, type TextType, textTypeByName } from './schema.js';
@@ -24,7 +26,13 @@ const utf8 = new TextEncoder();
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /** `message` (of the generated class `type`, e.g. tensorflow.GraphDef) in the text format. */
-export function printText<T>(type: MessageType<T>, message: T, options: PrintTextOptions = {}): string {
+export function printText<T>(
+  type: MessageType<T>,
+  message: T | MessageView<T>,
+  options: PrintTextOptions = {},
+): string {
+  // The printer asks which fields are set (own properties): a view answers that once made an ordinary object.
+  if (isMessageView(message)) message = toMessage(message as MessageView<T>);
   const typeName = typeNameOf(type as MessageType<unknown>);
   const textType = textTypeByName(typeName);
   if (!textType) throw new ProtoError('UNSUPPORTED', `no text format schema for ${typeName}`, { type: typeName });

@@ -46,6 +46,8 @@ export interface TextField {
   readonly explicit: boolean;
   /** Real (not synthetic) oneof this field belongs to: its other members, which setting this field clears. */
   readonly oneofSiblings: readonly string[] | undefined;
+  /** The oneof this field is in, real or proto3 `optional`'s synthetic `_<field>` (protobufjs's getter of it). */
+  readonly oneof: string | undefined;
   message: TextType | undefined;
   enumType: TextEnum | undefined;
 }
@@ -58,6 +60,8 @@ export interface TextType {
   /** The generated class (decode gives its instances; the parser builds them too). */
   readonly ctor: new () => Record<string, unknown>;
   readonly isAny: boolean;
+  /** proto3 string fields must hold valid UTF-8 (decoders check it); proto2 ones are read as they are. */
+  readonly checksUtf8: boolean;
 }
 
 interface JsonField {
@@ -134,8 +138,10 @@ class Registry {
   private addType(fullName: string, node: JsonType, edition: string, ctor: unknown): void {
     if (typeof ctor !== 'function') return; // a schema type without a generated class cannot be built
     const siblings = new Map<string, string[]>();
+    const oneofOf = new Map<string, string>();
     for (const [oneofName, oneof] of Object.entries(node.oneofs ?? {})) {
       const members = oneof.oneof;
+      for (const m of members) oneofOf.set(m, oneofName);
       // protobufjs models proto3 `optional` as a one-member oneof named `_<field>`: presence only, no siblings.
       if (members.length === 1 && oneofName === `_${members[0]}`) continue;
       for (const m of members)
@@ -157,6 +163,7 @@ class Registry {
         mapKey,
         explicit: edition === 'proto2' || f.options?.proto3_optional === true || oneofSiblings !== undefined,
         oneofSiblings,
+        oneof: oneofOf.get(name),
         message: undefined,
         enumType: undefined,
       };
@@ -170,6 +177,7 @@ class Registry {
       byName: new Map(fields.map((f) => [f.name, f])),
       ctor: ctor as new () => Record<string, unknown>,
       isAny: fullName === 'google.protobuf.Any',
+      checksUtf8: edition !== 'proto2',
     });
   }
 

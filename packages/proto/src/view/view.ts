@@ -1,0 +1,136 @@
+// Decode views: a checked, read-only window on a message's bytes that builds each nested object only when it is read.
+// Python's protobuf (upb) works this way: parsing checks everything and keeps the bytes; objects appear on access.
+// A view's getters return what decodeMessage's object holds for the same bytes; a view is never mutated, so encoding
+// one gives back its bytes, and toMessage() turns one into the ordinary generated object.
+import { ProtoError } from '../errors.js';
+import { type DecodeOptions, decodeMessage, type MessageOf, type MessageType, typeNameOf } from '../messages.js';
+import { readLevel, setViewSource } from './materialize.js';
+import { scanMessage, WireFault } from './scan.js';
+import type { MessageView } from './types.js';
+import { type WireType, wireTypeByName } from './wire-schema.js';
+
+/** Fields every view class shares; the per-type getters read `$values`, filled on the first read. */
+class ViewBase {
+  $values: unknown[] | undefined = undefined;
+  constructor(
+    readonly $buf: Uint8Array,
+    readonly $start: number,
+    readonly $end: number,
+  ) {}
+}
+
+interface ViewClass {
+  new (buf: Uint8Array, start: number, end: number): ViewBase;
+}
+
+const typeOfClass = new WeakMap<object, WireType>();
+
+function makeView(type: WireType, buf: Uint8Array, start: number, end: number): ViewBase {
+  return new ((type.viewClass as ViewClass | undefined) ?? classOf(type))(buf, start, end);
+}
+
+function valuesOf(view: ViewBase, type: WireType): unknown[] {
+  const values = readLevel(type, view.$buf, view.$start, view.$end, makeView);
+  view.$values = values;
+  return values;
+}
+
+/** One class per message type, with a getter per field (and per oneof), so reads stay monomorphic. */
+function classOf(type: WireType): ViewClass {
+  const ViewOfType = class extends ViewBase {};
+  Object.defineProperty(ViewOfType, 'name', { value: `${type.fullName}View` });
+  const proto = ViewOfType.prototype as unknown as Record<string, unknown>;
+  const defaults = type.ctor.prototype as Record<string, unknown>;
+  for (const field of type.fields) {
+    const slot = field.slot;
+    // Absent fields read as protobufjs's prototype defaults: '', 0, a zero Long, null, a frozen empty list or map.
+    const fallback = defaults[field.name];
+    Object.defineProperty(proto, field.name, {
+      get(this: ViewBase) {
+        const value = (this.$values ?? valuesOf(this, type))[slot];
+        return value === undefined ? fallback : value;
+      },
+      enumerable: true,
+    });
+  }
+  for (const oneof of type.oneofs) {
+    Object.defineProperty(proto, oneof.name, {
+      get(this: ViewBase) {
+        return (this.$values ?? valuesOf(this, type))[oneof.slot];
+      },
+      enumerable: true,
+    });
+  }
+  Object.defineProperty(proto, '$unknowns', {
+    get(this: ViewBase) {
+      return (this.$values ?? valuesOf(this, type))[type.slots - 1];
+    },
+  });
+  Object.defineProperty(proto, 'toJSON', {
+    value(this: ViewBase) {
+      return (toMessage(this as unknown as MessageView<unknown>) as { toJSON(): unknown }).toJSON();
+    },
+  });
+  type.viewClass = ViewOfType;
+  typeOfClass.set(ViewOfType.prototype, type);
+  return ViewOfType;
+}
+
+function bytesOf(view: ViewBase): Uint8Array {
+  return view.$buf.subarray(view.$start, view.$end);
+}
+setViewSource((view) => bytesOf(view as ViewBase));
+
+function wireTypeOf(type: MessageType<unknown>): WireType {
+  const name = typeNameOf(type);
+  const wire = wireTypeByName(name);
+  if (!wire) throw new ProtoError('UNSUPPORTED', `no schema for ${name}`, { type: name });
+  return wire;
+}
+
+/**
+ * Checks `bytes` as a `type` and returns a read-only view of it: the whole input is checked now (malformed input
+ * throws ProtoError with the offset, exactly where decodeMessage would fail), nested objects are built when first read.
+ * The view keeps `bytes` and reads from it: do not change them while the view is in use.
+ */
+export function decodeView<C extends MessageType<unknown>>(
+  type: C,
+  bytes: Uint8Array,
+  options: DecodeOptions = {},
+): MessageView<MessageOf<C>> {
+  const wire = wireTypeOf(type);
+  // One plain Uint8Array type in the read loops (a Buffer is a subclass: a second shape slows every byte read).
+  const plain = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  try {
+    scanMessage(wire, plain, 0, plain.length);
+  } catch (err) {
+    if (!(err instanceof WireFault)) throw err;
+    throw new ProtoError(err.code, `cannot decode ${wire.fullName}: ${err.reason}`, {
+      path: options.path,
+      offset: err.offset,
+      type: wire.fullName,
+    });
+  }
+  return makeView(wire, plain, 0, plain.length) as unknown as MessageView<MessageOf<C>>;
+}
+
+/** True for the views decodeView returns (and the nested views read from them). */
+export function isMessageView(value: unknown): value is MessageView<unknown> {
+  return value instanceof ViewBase;
+}
+
+/** The encoded bytes a view reads (a window on the input, not a copy). */
+export function viewBytes(view: MessageView<unknown>): Uint8Array {
+  return bytesOf(view as unknown as ViewBase);
+}
+
+/** The full name of a view's message type, e.g. `tensorflow.NodeDef`. */
+export function viewTypeName(view: MessageView<unknown>): string {
+  return (typeOfClass.get(Object.getPrototypeOf(view)) as WireType).fullName;
+}
+
+/** The ordinary generated object (as decodeMessage gives) for a view: every field decoded, mutable, independent. */
+export function toMessage<T>(view: MessageView<T>): T {
+  const type = typeOfClass.get(Object.getPrototypeOf(view)) as WireType;
+  return decodeMessage(type.ctor as unknown as MessageType<T>, viewBytes(view as MessageView<unknown>)) as T;
+}
