@@ -47,7 +47,7 @@ let high = 0;
 
 /** The values of `type`'s fields in `bytes[start, end)`, by slot; undefined where a field is absent. */
 export function readLevel(type: WireType, bytes: Uint8Array, start: number, end: number, make: MakeView): unknown[] {
-  const values = new Array<unknown>(type.slots).fill(undefined);
+  const values = new Array<unknown>(type.slots);
   buf = bytes;
   pos = start;
   try {
@@ -78,7 +78,15 @@ function readField(type: WireType, field: WireField, wire: number, values: unkno
   }
   if (field.oneofSlot >= 0) claimOneof(type, field, values);
   if (kind === MAP) {
-    readEntry(field, values, make);
+    // Only located here: the map object is built when the field is first read (see readMap).
+    const stop = lengthEnd();
+    let entries = values[slot] as MapEntries | undefined;
+    if (entries === undefined) {
+      entries = new MapEntries(buf);
+      values[slot] = entries;
+    }
+    entries.ranges.push(pos, stop);
+    pos = stop;
     return true;
   }
   if (kind === MESSAGE) {
@@ -128,8 +136,30 @@ export function setViewSource(fn: (view: unknown) => Uint8Array): void {
   viewSource = fn;
 }
 
-function readEntry(field: WireField, values: unknown[], make: MakeView): void {
-  const stop = lengthEnd();
+/** Where a map field's entries are, until the field is read. */
+export class MapEntries {
+  /** Start and end of each entry's bytes, in wire order. */
+  readonly ranges: number[] = [];
+  constructor(readonly bytes: Uint8Array) {}
+}
+
+/** Builds a map field's object from its entries: keys in order of first appearance, the last value of each. */
+export function readMap(field: WireField, entries: MapEntries, make: MakeView): Record<string, unknown> {
+  const map: Record<string, unknown> = {};
+  buf = entries.bytes;
+  try {
+    const ranges = entries.ranges;
+    for (let i = 0; i < ranges.length; i += 2) {
+      pos = ranges[i] as number;
+      readEntry(field, map, ranges[i + 1] as number, make);
+    }
+  } finally {
+    buf = EMPTY;
+  }
+  return map;
+}
+
+function readEntry(field: WireField, map: Record<string, unknown>, stop: number, make: MakeView): void {
   const keyField = field.mapKey as WireField;
   const valueField = field.mapValue as WireField;
   let key: unknown = keyField.kind === STRING || keyField.kind === LAX_STRING ? '' : 0;
@@ -148,11 +178,6 @@ function readEntry(field: WireField, values: unknown[], make: MakeView): void {
     } else value = readScalar(known.kind);
   }
   pos = stop;
-  let map = values[field.slot] as Record<string, unknown> | undefined;
-  if (map === undefined) {
-    map = {};
-    values[field.slot] = map;
-  }
   const name = String(key);
   value ??= valueField.kind === MESSAGE ? make(valueField.message as WireType, buf, 0, 0) : defaultOf(valueField);
   // A key named __proto__ must become a property, not the object's prototype.

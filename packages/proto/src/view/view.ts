@@ -4,10 +4,10 @@
 // one gives back its bytes, and toMessage() turns one into the ordinary generated object.
 import { ProtoError } from '../errors.js';
 import { type DecodeOptions, decodeMessage, type MessageOf, type MessageType, typeNameOf } from '../messages.js';
-import { readLevel, setViewSource } from './materialize.js';
+import { MapEntries, readLevel, readMap, setViewSource } from './materialize.js';
 import { scanMessage, WireFault } from './scan.js';
 import type { MessageView } from './types.js';
-import { type WireType, wireTypeByName } from './wire-schema.js';
+import { MAP, type WireType, wireTypeByName } from './wire-schema.js';
 
 /** Fields every view class shares; the per-type getters read `$values`, filled on the first read. */
 class ViewBase {
@@ -45,13 +45,21 @@ function classOf(type: WireType): ViewClass {
     const slot = field.slot;
     // Absent fields read as protobufjs's prototype defaults: '', 0, a zero Long, null, a frozen empty list or map.
     const fallback = defaults[field.name];
-    Object.defineProperty(proto, field.name, {
-      get(this: ViewBase) {
-        const value = (this.$values ?? valuesOf(this, type))[slot];
-        return value === undefined ? fallback : value;
-      },
-      enumerable: true,
-    });
+    const get =
+      field.kind === MAP
+        ? function (this: ViewBase) {
+            const values = this.$values ?? valuesOf(this, type);
+            const value = values[slot];
+            if (!(value instanceof MapEntries)) return value === undefined ? fallback : value;
+            const map = readMap(field, value, makeView);
+            values[slot] = map;
+            return map;
+          }
+        : function (this: ViewBase) {
+            const value = (this.$values ?? valuesOf(this, type))[slot];
+            return value === undefined ? fallback : value;
+          };
+    Object.defineProperty(proto, field.name, { get, enumerable: true });
   }
   for (const oneof of type.oneofs) {
     Object.defineProperty(proto, oneof.name, {
