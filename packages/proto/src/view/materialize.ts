@@ -78,15 +78,9 @@ function readField(type: WireType, field: WireField, wire: number, values: unkno
   }
   if (field.oneofSlot >= 0) claimOneof(type, field, values);
   if (kind === MAP) {
-    // Only located here: the map object is built when the field is first read (see readMap).
-    const stop = lengthEnd();
-    let entries = values[slot] as MapEntries | undefined;
-    if (entries === undefined) {
-      entries = new MapEntries(buf);
-      values[slot] = entries;
-    }
-    entries.ranges.push(pos, stop);
-    pos = stop;
+    // Only noted here: the map object is built when the field is first read (see readMap).
+    pos = lengthEnd();
+    values[slot] = MAP_UNREAD;
     return true;
   }
   if (kind === MESSAGE) {
@@ -136,22 +130,30 @@ export function setViewSource(fn: (view: unknown) => Uint8Array): void {
   viewSource = fn;
 }
 
-/** Where a map field's entries are, until the field is read. */
-export class MapEntries {
-  /** Start and end of each entry's bytes, in wire order. */
-  readonly ranges: number[] = [];
-  constructor(readonly bytes: Uint8Array) {}
-}
+/** A map field's value until it is read: its entries are found again in the message's bytes then. */
+export const MAP_UNREAD: unique symbol = Symbol('map not read yet');
 
-/** Builds a map field's object from its entries: keys in order of first appearance, the last value of each. */
-export function readMap(field: WireField, entries: MapEntries, make: MakeView): Record<string, unknown> {
+/**
+ * Builds map `field` of the message in `bytes[start, end)`: keys in order of first appearance, the last value of
+ * each. Walks the message's fields again (cheap: everything else is skipped by length) rather than keeping where
+ * the entries were for every message read.
+ */
+export function readMap(
+  field: WireField,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  make: MakeView,
+): Record<string, unknown> {
   const map: Record<string, unknown> = {};
-  buf = entries.bytes;
+  const entryTag = (field.id << 3) | 2;
+  buf = bytes;
+  pos = start;
   try {
-    const ranges = entries.ranges;
-    for (let i = 0; i < ranges.length; i += 2) {
-      pos = ranges[i] as number;
-      readEntry(field, map, ranges[i + 1] as number, make);
+    while (pos < end) {
+      const tag = readUint32();
+      if (tag === entryTag) readEntry(field, map, lengthEnd(), make);
+      else skip(tag & 7, end);
     }
   } finally {
     buf = EMPTY;

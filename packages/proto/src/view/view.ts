@@ -4,7 +4,7 @@
 // one gives back its bytes, and toMessage() turns one into the ordinary generated object.
 import { ProtoError } from '../errors.js';
 import { type DecodeOptions, decodeMessage, type MessageOf, type MessageType, typeNameOf } from '../messages.js';
-import { MapEntries, readLevel, readMap, setViewSource } from './materialize.js';
+import { MAP_UNREAD, readLevel, readMap, setViewSource } from './materialize.js';
 import { scanMessage, WireFault } from './scan.js';
 import type { MessageView } from './types.js';
 import { MAP, type WireType, wireTypeByName } from './wire-schema.js';
@@ -50,8 +50,8 @@ function classOf(type: WireType): ViewClass {
         ? function (this: ViewBase) {
             const values = this.$values ?? valuesOf(this, type);
             const value = values[slot];
-            if (!(value instanceof MapEntries)) return value === undefined ? fallback : value;
-            const map = readMap(field, value, makeView);
+            if (value !== MAP_UNREAD) return value === undefined ? fallback : value;
+            const map = readMap(field, this.$buf, this.$start, this.$end, makeView);
             values[slot] = map;
             return map;
           }
