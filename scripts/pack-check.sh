@@ -32,6 +32,18 @@ npm install --no-fund --no-audit --loglevel=error "$work"/tarballs/*.tgz typescr
   echo "};"
   echo "for (const [name, count] of Object.entries(loaded)) if (count === 0) throw new Error(name + ' exports nothing');"
   echo "console.log(JSON.stringify(loaded));"
+  # The typed API as a user's code sees it through the published .d.ts: a decode view's fields.
+  cat <<'TS'
+import { decodeView, encodeMessage, tensorflow } from '@tensorgraft/proto';
+const graphBytes = encodeMessage(
+  tensorflow.GraphDef,
+  tensorflow.GraphDef.create({ node: [{ name: 'a', op: 'Const', attr: { T: { type: tensorflow.DataType.DT_FLOAT } } }] }),
+);
+const graphView = decodeView(tensorflow.GraphDef, graphBytes);
+const nodeName: string = graphView.node[0].name;
+const nodeType: tensorflow.DataType = graphView.node[0].attr.T.type;
+if (nodeName !== 'a' || nodeType !== tensorflow.DataType.DT_FLOAT) throw new Error('decodeView read wrong values');
+TS
 } > check.ts
 cat > tsconfig.json <<'JSON'
 { "compilerOptions": { "target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext", "strict": true,

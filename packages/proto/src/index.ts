@@ -18,6 +18,6 @@ export {
   parseText,
   printText,
 } from './text/index.js';
-export type { ElementView, MessageView, ViewField } from './view/types.js';
+export type { AnyMessageView, ElementView, MessageView, ViewField, ViewOf } from './view/types.js';
 export { decodeView, isMessageView, toMessage, viewBytes, viewTypeName } from './view/view.js';
 export * from './wire/index.js';

@@ -3,7 +3,7 @@
 import protobuf from 'protobufjs/minimal.js';
 import { ProtoError } from './errors.js';
 import { tensorboard, tensorflow } from './gen/messages.js';
-import type { MessageView } from './view/types.js';
+import type { AnyMessageView, MessageView } from './view/types.js';
 import { isMessageView, toMessage, viewBytes, viewTypeName } from './view/view.js';
 
 export { tensorboard, tensorflow };
@@ -65,7 +65,7 @@ let scratch: protobuf.Writer | undefined;
 const SCRATCH_MAX = 8 << 20;
 
 /** Encodes `message` as `type` (fields in number order, unknown fields re-emitted last). */
-export function encodeMessage<T>(type: MessageType<T>, message: T | MessageView<T>): Uint8Array {
+export function encodeMessage<T>(type: MessageType<T>, message: T | AnyMessageView): Uint8Array {
   // A view is never changed, so its bytes are its encoding (a copy: the caller owns the result).
   if (isMessageView(message)) {
     if (viewTypeName(message) === typeNameOf(type)) return viewBytes(message).slice();

@@ -9,7 +9,7 @@
 //   - google.protobuf.Any holding a known type prints expanded: `[type.googleapis.com/tensorflow.X] { ... }`.
 import { ProtoError } from '../errors.js';
 import { type MessageType, typeNameOf } from '../messages.js';
-import type { MessageView } from '../view/types.js';
+import type { AnyMessageView, MessageView } from '../view/types.js';
 import { isMessageView, toMessage } from '../view/view.js';
 import { escapeBytes, escapeString } from './escape.js';
 import { formatDouble, formatFloat } from './float-format.js';
@@ -28,7 +28,7 @@ const hasOwn = Object.prototype.hasOwnProperty;
 /** `message` (of the generated class `type`, e.g. tensorflow.GraphDef) in the text format. */
 export function printText<T>(
   type: MessageType<T>,
-  message: T | MessageView<T>,
+  message: T | AnyMessageView,
   options: PrintTextOptions = {},
 ): string {
   // The printer asks which fields are set (own properties): a view answers that once made an ordinary object.

@@ -3,6 +3,17 @@ import type Long from 'long';
 
 type Scalar = string | number | boolean | Long | Uint8Array;
 
+/** Marks view types (type-level only: no such property exists at run time). */
+declare const VIEW: unique symbol;
+
+/** Any decode view, whatever its message type. */
+export interface AnyMessageView {
+  readonly [VIEW]: true;
+}
+
+/** The view type decodeView gives for a generated class C (e.g. typeof tensorflow.GraphDef). */
+export type ViewOf<C> = C extends abstract new (...args: never[]) => infer I ? MessageView<I> : never;
+
 /** A field's type as a view returns it. */
 export type ViewField<V> = [NonNullable<V>] extends [never]
   ? V
@@ -29,4 +40,4 @@ export type MessageView<T> = {
     : T[K] extends (...args: never[]) => unknown
       ? never
       : K]-?: ViewField<T[K]>;
-} & { readonly $unknowns?: readonly Uint8Array[] };
+} & AnyMessageView & { readonly $unknowns?: readonly Uint8Array[] };

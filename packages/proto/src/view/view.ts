@@ -3,10 +3,10 @@
 // A view's getters return what decodeMessage's object holds for the same bytes; a view is never mutated, so encoding
 // one gives back its bytes, and toMessage() turns one into the ordinary generated object.
 import { ProtoError } from '../errors.js';
-import { type DecodeOptions, decodeMessage, type MessageOf, type MessageType, typeNameOf } from '../messages.js';
+import { type DecodeOptions, decodeMessage, type MessageType, typeNameOf } from '../messages.js';
 import { MAP_UNREAD, readLevel, readMap, setViewSource } from './materialize.js';
 import { scanMessage, WireFault } from './scan.js';
-import type { MessageView } from './types.js';
+import type { AnyMessageView, MessageView, ViewOf } from './types.js';
 import { MAP, type WireType, wireTypeByName } from './wire-schema.js';
 
 /** Fields every view class shares; the per-type getters read `$values`, filled on the first read. */
@@ -76,7 +76,7 @@ function classOf(type: WireType): ViewClass {
   });
   Object.defineProperty(proto, 'toJSON', {
     value(this: ViewBase) {
-      return (toMessage(this as unknown as MessageView<unknown>) as { toJSON(): unknown }).toJSON();
+      return (toMessage(this as unknown as MessageView<{ toJSON(): unknown }>) as { toJSON(): unknown }).toJSON();
     },
   });
   type.viewClass = ViewOfType;
@@ -105,7 +105,7 @@ export function decodeView<C extends MessageType<unknown>>(
   type: C,
   bytes: Uint8Array,
   options: DecodeOptions = {},
-): MessageView<MessageOf<C>> {
+): ViewOf<C> {
   const wire = wireTypeOf(type);
   // One plain Uint8Array type in the read loops (a Buffer is a subclass: a second shape slows every byte read).
   const plain = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -119,26 +119,26 @@ export function decodeView<C extends MessageType<unknown>>(
       type: wire.fullName,
     });
   }
-  return makeView(wire, plain, 0, plain.length) as unknown as MessageView<MessageOf<C>>;
+  return makeView(wire, plain, 0, plain.length) as unknown as ViewOf<C>;
 }
 
 /** True for the views decodeView returns (and the nested views read from them). */
-export function isMessageView(value: unknown): value is MessageView<unknown> {
+export function isMessageView(value: unknown): value is AnyMessageView {
   return value instanceof ViewBase;
 }
 
 /** The encoded bytes a view reads (a window on the input, not a copy). */
-export function viewBytes(view: MessageView<unknown>): Uint8Array {
+export function viewBytes(view: AnyMessageView): Uint8Array {
   return bytesOf(view as unknown as ViewBase);
 }
 
 /** The full name of a view's message type, e.g. `tensorflow.NodeDef`. */
-export function viewTypeName(view: MessageView<unknown>): string {
+export function viewTypeName(view: AnyMessageView): string {
   return (typeOfClass.get(Object.getPrototypeOf(view)) as WireType).fullName;
 }
 
 /** The ordinary generated object (as decodeMessage gives) for a view: every field decoded, mutable, independent. */
 export function toMessage<T>(view: MessageView<T>): T {
   const type = typeOfClass.get(Object.getPrototypeOf(view)) as WireType;
-  return decodeMessage(type.ctor as unknown as MessageType<T>, viewBytes(view as MessageView<unknown>)) as T;
+  return decodeMessage(type.ctor as unknown as MessageType<T>, viewBytes(view)) as T;
 }
