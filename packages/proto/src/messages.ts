@@ -1,6 +1,7 @@
 // The generated TensorFlow and TensorBoard message classes (protobufjs static code, fields in TensorFlow's own
 // snake_case names), plus decoding that turns protobufjs's exceptions into ProtoError with the byte offset.
 import protobuf from 'protobufjs/minimal.js';
+import { encodeGenerated } from './encode.js';
 import { ProtoError } from './errors.js';
 import { tensorboard, tensorflow } from './gen/messages.js';
 
@@ -54,20 +55,8 @@ export function decodeMessage<C extends MessageType<unknown>>(
   }
 }
 
-/**
- * One writer kept between calls, so its buffer is not grown again from 128 bytes (a new, page-faulting allocation at
- * each doubling) for every message. Kept only after messages up to SCRATCH_MAX bytes, so at most ~2x that stays
- * allocated; a call that throws, or one made while another is encoding, uses a writer of its own.
- */
-let scratch: protobuf.Writer | undefined;
-const SCRATCH_MAX = 8 << 20;
-
 /** Encodes `message` as `type` (fields in number order, unknown fields re-emitted last). */
 export function encodeMessage<T>(type: MessageType<T>, message: T): Uint8Array {
-  const writer = scratch ?? protobuf.Writer.create();
-  scratch = undefined;
-  // finish() copies the bytes out, so the writer can be reused; every fork is closed, so reset() rewinds to 0.
-  const bytes = type.encode(message, writer).finish();
-  if (bytes.length <= SCRATCH_MAX) scratch = writer.reset();
-  return bytes;
+  // Our generated classes have encoders of their own (src/encode.ts); another class uses its protobufjs encode.
+  return encodeGenerated(type, message) ?? type.encode(message).finish();
 }
