@@ -238,9 +238,25 @@ export function string(w: BackwardWriter, tag: number, s: string): void {
   if (w.pos < n + 10) w.grow(n + 10);
   const buf = w.buf;
   const at = w.pos - n;
-  for (let i = 0; i < n; i++) {
+  // Four characters a step (one check for all four). Nothing is committed until `pos` moves, so the UTF-8 path can
+  // start over when a character is not ASCII.
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const a = s.charCodeAt(i);
+    const b = s.charCodeAt(i + 1);
+    const c = s.charCodeAt(i + 2);
+    const d = s.charCodeAt(i + 3);
+    if ((a | b | c | d) >= 0x80) {
+      utf8String(w, tag, s);
+      return;
+    }
+    buf[at + i] = a;
+    buf[at + i + 1] = b;
+    buf[at + i + 2] = c;
+    buf[at + i + 3] = d;
+  }
+  for (; i < n; i++) {
     const c = s.charCodeAt(i);
-    // Nothing is committed until `pos` moves, so the UTF-8 path can start over.
     if (c >= 0x80) {
       utf8String(w, tag, s);
       return;
