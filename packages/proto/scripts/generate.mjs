@@ -5,6 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+import { encodersDts, generateEncoders } from './gen-encoders.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = join(here, '..');
@@ -108,6 +110,15 @@ function speedUpDecoders(code) {
   )
     throw new Error('generate: the generated code no longer looks as speedUpDecoders expects');
   return out;
+}
+
+// encodeMessage's encoders, from the same .proto files as the static code (scripts/gen-encoders.mjs).
+{
+  const root = new protobuf.Root();
+  root.resolvePath = (_origin, target) => (target.startsWith('/') ? target : join(protoRoot, target));
+  root.loadSync(files, { keepCase: true });
+  writeFileSync(join(out, 'encoders.js'), generateEncoders(root));
+  writeFileSync(join(out, 'encoders.d.ts'), encodersDts);
 }
 
 // Reflection descriptors (field numbers, names, types) for the text format.

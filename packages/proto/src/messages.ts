@@ -1,6 +1,7 @@
 // The generated TensorFlow and TensorBoard message classes (protobufjs static code, fields in TensorFlow's own
 // snake_case names), plus decoding that turns protobufjs's exceptions into ProtoError with the byte offset.
 import protobuf from 'protobufjs/minimal.js';
+import { encodeGenerated } from './encode.js';
 import { ProtoError } from './errors.js';
 import { tensorboard, tensorflow } from './gen/messages.js';
 import type { AnyMessageView, MessageView } from './view/types.js';
@@ -56,14 +57,6 @@ export function decodeMessage<C extends MessageType<unknown>>(
   }
 }
 
-/**
- * One writer kept between calls, so its buffer is not grown again from 128 bytes (a new, page-faulting allocation at
- * each doubling) for every message. Kept only after messages up to SCRATCH_MAX bytes, so at most ~2x that stays
- * allocated; a call that throws, or one made while another is encoding, uses a writer of its own.
- */
-let scratch: protobuf.Writer | undefined;
-const SCRATCH_MAX = 8 << 20;
-
 /** Encodes `message` as `type` (fields in number order, unknown fields re-emitted last). */
 export function encodeMessage<T>(type: MessageType<T>, message: T | AnyMessageView): Uint8Array {
   // A view is never changed, so its bytes are its encoding (a copy: the caller owns the result).
@@ -71,10 +64,6 @@ export function encodeMessage<T>(type: MessageType<T>, message: T | AnyMessageVi
     if (viewTypeName(message) === typeNameOf(type)) return viewBytes(message).slice();
     message = toMessage(message as MessageView<T>);
   }
-  const writer = scratch ?? protobuf.Writer.create();
-  scratch = undefined;
-  // finish() copies the bytes out, so the writer can be reused; every fork is closed, so reset() rewinds to 0.
-  const bytes = type.encode(message, writer).finish();
-  if (bytes.length <= SCRATCH_MAX) scratch = writer.reset();
-  return bytes;
+  // Our generated classes have encoders of their own (src/encode.ts); another class uses its protobufjs encode.
+  return encodeGenerated(type, message) ?? type.encode(message).finish();
 }

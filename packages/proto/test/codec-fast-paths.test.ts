@@ -3,25 +3,12 @@
 // encoder built from the same .proto files at run time, which the post-processing never touches. Both must build
 // objects with the same own properties and values, fail on the same inputs, and encode the same bytes, over the
 // TensorFlow fixtures, hand-made edge cases and seeded mutations.
-import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeMessage, encodeMessage, ProtoError, tensorflow } from '@tensorgraft/proto';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { bytesOf, FIXTURES, GRAPHS, MODELS } from './fixtures.js';
-
-const PROTO_ROOT = join(FIXTURES, '..', 'proto');
-function listProtos(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return listProtos(path);
-    return name.endsWith('.proto') ? [path] : [];
-  });
-}
-const oracleRoot = new protobuf.Root();
-oracleRoot.resolvePath = (_origin, target) => (target.startsWith('/') ? target : join(PROTO_ROOT, target));
-oracleRoot.loadSync(listProtos(PROTO_ROOT), { keepCase: true });
-oracleRoot.resolveAll();
+import { bytesOf, GRAPHS, MODELS } from './fixtures.js';
+import { oracleRoot } from './oracle.js';
 
 /** Own enumerable properties, recursively, with Longs and bytes spelled out: what a caller can observe. */
 function observe(value: unknown): unknown {
