@@ -18,8 +18,10 @@ if (unknown.length) {
 let failed = 0;
 for (const area of wanted.length ? wanted : all) {
   console.log(`\n## bench: ${area}`);
+  // --expose-gc: benches may collect garbage between timings (outside them), so one timing does not pay for another's.
   const r = spawnSync(join(here, 'node_modules', '.bin', 'tsx'), [join(here, 'src', `${area}.ts`)], {
     stdio: 'inherit',
+    env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc`.trim() },
   });
   if (r.status !== 0) failed++;
 }
