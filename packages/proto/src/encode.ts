@@ -10,14 +10,6 @@ import { encoders } from './gen/encoders.js';
  */
 let scratch: BackwardWriter | undefined;
 const SCRATCH_MAX = 16 << 20;
-/**
- * Outputs from this size up that fill at least 3/4 of the writer's buffer are returned as a view of that buffer
- * instead of a copy (copying megabytes costs more than the page faults of a fresh buffer), and the writer is dropped.
- * The view keeps at most 4/3 of its length allocated.
- */
-const HANDOVER_MIN = 1 << 20;
-/** Size of the last output handed over: the next large encode starts with room for it plus 1/8. */
-let lastHandover = 0;
 
 /** `message` encoded with the generated encoder for `type`, or undefined when `type` is not a generated class. */
 export function encodeGenerated(type: unknown, message: unknown): Uint8Array | undefined {
@@ -25,14 +17,10 @@ export function encodeGenerated(type: unknown, message: unknown): Uint8Array | u
   if (encode === undefined) return undefined;
   let writer = scratch;
   scratch = undefined;
-  if (writer === undefined) writer = new BackwardWriter(lastHandover ? lastHandover + (lastHandover >> 3) : 1024);
+  if (writer === undefined) writer = new BackwardWriter();
   writer.reset();
   encode(message, writer, 0);
-  const size = writer.buf.length - writer.pos;
-  if (size >= HANDOVER_MIN && size * 4 >= writer.buf.length * 3) {
-    lastHandover = size;
-    return writer.buf.subarray(writer.pos);
-  }
+  // Always a copy: a caller may keep it while later encodes reuse the writer.
   const bytes = writer.finish();
   if (writer.buf.length <= SCRATCH_MAX) scratch = writer;
   return bytes;

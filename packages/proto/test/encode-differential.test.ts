@@ -322,12 +322,12 @@ describe('encodeMessage equals protobufjs', () => {
     expect(encoded).toBeGreaterThan(5000);
   });
 
-  it('keeps encoding right after a failed, a large and a handed-over encode', () => {
+  it('keeps encoding right after a failed and a large encode; every result is a copy of its own', () => {
     const small = tensorflow.NodeDef.create({ name: 'after', op: 'Op' });
     const want = hex(tensorflow.NodeDef.encode(small).finish());
     expect(() => encodeMessage(tensorflow.NodeDef, { attr: { a: { list: { shape: [null] } } } } as never)).toThrow();
     expect(hex(encodeMessage(tensorflow.NodeDef, small))).toBe(want);
-    // 3 MB (handed over without a copy), then the same again, then 40 MB (past the kept writer), then small.
+    // 3 MB, then the same again, then 40 MB (past the kept writer), then small.
     const node = (n: number) =>
       Array.from({ length: n }, (_, i) => ({ name: `node_${i}_${'p'.repeat(80)}`, op: 'NoOp' }));
     for (const graph of [{ node: node(30_000) }, { node: node(30_000) }, { node: node(400_000) }]) {
@@ -335,8 +335,9 @@ describe('encodeMessage equals protobufjs', () => {
       const kept = hex(bytes);
       expect(kept).toBe(hex(tensorflow.GraphDef.encode(graph).finish()));
       expect(hex(encodeMessage(tensorflow.NodeDef, small))).toBe(want);
-      // A result handed over earlier is not overwritten by later encodes.
+      // An earlier result is not overwritten by later encodes; a large one has a buffer of its own.
       expect(hex(bytes)).toBe(kept);
+      expect([bytes.byteOffset, bytes.buffer.byteLength]).toEqual([0, bytes.length]);
     }
   });
 });
