@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeMessage, decodeView, encodeMessage, parseText, printText, tensorflow } from '@tensorgraft/proto';
 import { median, printTable, type Row, runPython, timeMedian } from './_harness.js';
+import { HandEncoder } from './_proto-floor.js';
 
 const NODES = 50_000;
 const REPEATS = 7;
@@ -111,6 +112,9 @@ try {
   if (Buffer.compare(Buffer.from(encodeMessage(tensorflow.GraphDef, graph)), binary) !== 0)
     throw new Error('encode differs from Python');
   if (printText(tensorflow.GraphDef, graph) !== text) throw new Error('printText differs from Python');
+  const hand = new HandEncoder();
+  if (Buffer.compare(Buffer.from(hand.encode(graph)), binary) !== 0)
+    throw new Error('hand encoder differs from Python');
 
   const binaryOps = {
     view: () => decodeView(tensorflow.GraphDef, binary),
@@ -118,6 +122,7 @@ try {
     viewRead: () => readNodes(decodeView(tensorflow.GraphDef, binary)),
     decodeRead: () => readNodes(decodeMessage(tensorflow.GraphDef, binary)),
     encode: () => encodeMessage(tensorflow.GraphDef, graph),
+    floor: () => hand.encode(graph),
   };
   type Py = { decode: number; read: number; encode: number; print: number; parse: number; bytes: number };
   const pyRounds: Py[] = [];
@@ -149,6 +154,7 @@ try {
       ['decode + read names/ops/inputs: decodeView', ours('viewRead'), py('read')],
       ['decode + read names/ops/inputs: decodeMessage', ours('decodeRead'), py('read')],
       ['binary encode', ours('encode'), py('encode')],
+      ['binary encode: hand-written for this graph (JS floor)', ours('floor'), py('encode')],
       ['text print', ourText.print, pyText.print],
       ['text parse', ourText.parse, pyText.parse],
     ] as const
@@ -156,7 +162,9 @@ try {
   printTable(rows);
   const spread = (k: keyof typeof binaryOps, pk: 'decode' | 'read' | 'encode') =>
     `${k} ${ourRounds.map((r) => r[k].toFixed(1)).join('/')} vs ${pyRounds.map((r) => r[pk].toFixed(1)).join('/')}`;
-  console.log(`rounds (ours vs python, ms): ${spread('view', 'decode')}; ${spread('encode', 'encode')}`);
+  console.log(
+    `rounds (ours vs python, ms): ${spread('view', 'decode')}; ${spread('encode', 'encode')}; ${spread('floor', 'encode')}`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
