@@ -31,8 +31,11 @@ import {
   type WireType,
 } from './wire-schema.js';
 
-/** What a view needs to make the views of its nested messages. */
-export type MakeView = (type: WireType, bytes: Uint8Array, start: number, end: number) => object;
+/** How nested messages become views (view.ts), and the bytes a view reads (to merge a message seen twice). */
+export interface Views {
+  make(type: WireType, bytes: Uint8Array, start: number, end: number): object;
+  bytesOf(view: object): Uint8Array;
+}
 
 type LongCtor = new (low: number, high: number, unsigned: boolean) => unknown;
 const Long = protobuf.util.Long as unknown as LongCtor;
@@ -46,7 +49,7 @@ let pos = 0;
 let high = 0;
 
 /** The values of `type`'s fields in `bytes[start, end)`, by slot; undefined where a field is absent. */
-export function readLevel(type: WireType, bytes: Uint8Array, start: number, end: number, make: MakeView): unknown[] {
+export function readLevel(type: WireType, bytes: Uint8Array, start: number, end: number, views: Views): unknown[] {
   const values = new Array<unknown>(type.slots);
   buf = bytes;
   pos = start;
@@ -55,7 +58,7 @@ export function readLevel(type: WireType, bytes: Uint8Array, start: number, end:
       const tagStart = pos;
       const tag = readUint32();
       const field = fieldByNumber(type, tag >>> 3);
-      if (field === undefined || !readField(type, field, tag & 7, values, make)) {
+      if (field === undefined || !readField(type, field, tag & 7, values, views)) {
         skip(tag & 7, end);
         listAt(values, type.slots - 1).push(bytes.subarray(tagStart, pos));
       }
@@ -66,7 +69,7 @@ export function readLevel(type: WireType, bytes: Uint8Array, start: number, end:
   return values;
 }
 
-function readField(type: WireType, field: WireField, wire: number, values: unknown[], make: MakeView): boolean {
+function readField(type: WireType, field: WireField, wire: number, values: unknown[], views: Views): boolean {
   const kind = field.kind;
   const slot = field.slot;
   if (wire !== field.wire) {
@@ -86,8 +89,8 @@ function readField(type: WireType, field: WireField, wire: number, values: unkno
   if (kind === MESSAGE) {
     const stop = lengthEnd();
     const message = field.message as WireType;
-    if (field.repeated) listAt(values, slot).push(make(message, buf, pos, stop));
-    else values[slot] = merged(message, values[slot], stop, make);
+    if (field.repeated) listAt(values, slot).push(views.make(message, buf, pos, stop));
+    else values[slot] = merged(message, values[slot], stop, views);
     pos = stop;
     return true;
   }
@@ -115,19 +118,13 @@ function claimOneof(type: WireType, field: WireField, values: unknown[]): void {
 }
 
 /** A singular message field seen again merges into what it held: the concatenation of both encodings. */
-function merged(type: WireType, previous: unknown, stop: number, make: MakeView): object {
-  if (previous === undefined) return make(type, buf, pos, stop);
-  const before = viewSource(previous);
+function merged(type: WireType, previous: unknown, stop: number, views: Views): object {
+  if (previous === undefined) return views.make(type, buf, pos, stop);
+  const before = views.bytesOf(previous as object);
   const joined = new Uint8Array(before.length + (stop - pos));
   joined.set(before, 0);
   joined.set(buf.subarray(pos, stop), before.length);
-  return make(type, joined, 0, joined.length);
-}
-
-/** Set by view.ts: the bytes a view reads. */
-export let viewSource: (view: unknown) => Uint8Array = () => new Uint8Array(0);
-export function setViewSource(fn: (view: unknown) => Uint8Array): void {
-  viewSource = fn;
+  return views.make(type, joined, 0, joined.length);
 }
 
 /** A map field's value until it is read: its entries are found again in the message's bytes then. */
@@ -143,7 +140,7 @@ export function readMap(
   bytes: Uint8Array,
   start: number,
   end: number,
-  make: MakeView,
+  views: Views,
 ): Record<string, unknown> {
   const map: Record<string, unknown> = {};
   const entryTag = (field.id << 3) | 2;
@@ -152,7 +149,7 @@ export function readMap(
   try {
     while (pos < end) {
       const tag = readUint32();
-      if (tag === entryTag) readEntry(field, map, lengthEnd(), make);
+      if (tag === entryTag) readEntry(field, map, lengthEnd(), views);
       else skip(tag & 7, end);
     }
   } finally {
@@ -161,7 +158,7 @@ export function readMap(
   return map;
 }
 
-function readEntry(field: WireField, map: Record<string, unknown>, stop: number, make: MakeView): void {
+function readEntry(field: WireField, map: Record<string, unknown>, stop: number, views: Views): void {
   const keyField = field.mapKey as WireField;
   const valueField = field.mapValue as WireField;
   let key: unknown = keyField.kind === STRING || keyField.kind === LAX_STRING ? '' : 0;
@@ -175,13 +172,13 @@ function readEntry(field: WireField, map: Record<string, unknown>, stop: number,
     else if (known === keyField) key = readScalar(known.kind);
     else if (known.kind === MESSAGE) {
       const inner = lengthEnd();
-      value = merged(known.message as WireType, value, inner, make);
+      value = merged(known.message as WireType, value, inner, views);
       pos = inner;
     } else value = readScalar(known.kind);
   }
   pos = stop;
   const name = String(key);
-  value ??= valueField.kind === MESSAGE ? make(valueField.message as WireType, buf, 0, 0) : defaultOf(valueField);
+  value ??= valueField.kind === MESSAGE ? views.make(valueField.message as WireType, buf, 0, 0) : defaultOf(valueField);
   // A key named __proto__ must become a property, not the object's prototype.
   if (name === '__proto__')
     Object.defineProperty(map, name, { value, writable: true, enumerable: true, configurable: true });

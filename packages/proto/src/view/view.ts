@@ -4,7 +4,7 @@
 // one gives back its bytes, and toMessage() turns one into the ordinary generated object.
 import { ProtoError } from '../errors.js';
 import { type DecodeOptions, decodeMessage, type MessageType, typeNameOf } from '../messages.js';
-import { MAP_UNREAD, readLevel, readMap, setViewSource } from './materialize.js';
+import { MAP_UNREAD, readLevel, readMap, type Views } from './materialize.js';
 import { scanMessage, WireFault } from './scan.js';
 import type { AnyMessageView, MessageView, ViewOf } from './types.js';
 import { MAP, type WireType, wireTypeByName } from './wire-schema.js';
@@ -29,8 +29,10 @@ function makeView(type: WireType, buf: Uint8Array, start: number, end: number): 
   return new ((type.viewClass as ViewClass | undefined) ?? classOf(type))(buf, start, end);
 }
 
+const views: Views = { make: makeView, bytesOf: (view) => bytesOf(view as ViewBase) };
+
 function valuesOf(view: ViewBase, type: WireType): unknown[] {
-  const values = readLevel(type, view.$buf, view.$start, view.$end, makeView);
+  const values = readLevel(type, view.$buf, view.$start, view.$end, views);
   view.$values = values;
   return values;
 }
@@ -51,7 +53,7 @@ function classOf(type: WireType): ViewClass {
             const values = this.$values ?? valuesOf(this, type);
             const value = values[slot];
             if (value !== MAP_UNREAD) return value === undefined ? fallback : value;
-            const map = readMap(field, this.$buf, this.$start, this.$end, makeView);
+            const map = readMap(field, this.$buf, this.$start, this.$end, views);
             values[slot] = map;
             return map;
           }
@@ -87,7 +89,6 @@ function classOf(type: WireType): ViewClass {
 function bytesOf(view: ViewBase): Uint8Array {
   return view.$buf.subarray(view.$start, view.$end);
 }
-setViewSource((view) => bytesOf(view as ViewBase));
 
 function wireTypeOf(type: MessageType<unknown>): WireType {
   const name = typeNameOf(type);
