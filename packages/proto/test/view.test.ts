@@ -140,6 +140,11 @@ describe('decodeView on TensorFlow fixtures', () => {
     }).toThrow(TypeError);
     expect(() => (view.node as unknown as unknown[]).push(1)).not.toThrow(); // a list is a plain array of views
     expect(isMessageView(view)).toBe(true);
+    // Fields are getters on the class: nothing of the view's own state shows.
+    expect(Object.keys(view)).toEqual([]);
+    expect(JSON.parse(JSON.stringify(view.node[0]))).toEqual(
+      toMessage(view.node[0] as MessageView<tensorflow.NodeDef>).toJSON(),
+    );
     expect(isMessageView(decodeMessage(tensorflow.GraphDef, f.bytes))).toBe(false);
   });
 });

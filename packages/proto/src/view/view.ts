@@ -9,14 +9,23 @@ import { scanMessage, WireFault } from './scan.js';
 import type { AnyMessageView, MessageView, ViewOf } from './types.js';
 import { MAP, type WireType, wireTypeByName } from './wire-schema.js';
 
-/** Fields every view class shares; the per-type getters read `$values`, filled on the first read. */
+// A view's own state, under symbols: Object.keys, for...in and JSON see no field of it (the fields are getters).
+const BYTES = Symbol('bytes');
+const START = Symbol('start');
+const END = Symbol('end');
+const VALUES = Symbol('values');
+
+/** State every view class shares; the per-type getters read [VALUES], filled on the first read. */
 class ViewBase {
-  $values: unknown[] | undefined = undefined;
-  constructor(
-    readonly $buf: Uint8Array,
-    readonly $start: number,
-    readonly $end: number,
-  ) {}
+  readonly [BYTES]: Uint8Array;
+  readonly [START]: number;
+  readonly [END]: number;
+  [VALUES]: unknown[] | undefined = undefined;
+  constructor(bytes: Uint8Array, start: number, end: number) {
+    this[BYTES] = bytes;
+    this[START] = start;
+    this[END] = end;
+  }
 }
 
 interface ViewClass {
@@ -32,8 +41,8 @@ function makeView(type: WireType, buf: Uint8Array, start: number, end: number): 
 const views: Views = { make: makeView, bytesOf: (view) => bytesOf(view as ViewBase) };
 
 function valuesOf(view: ViewBase, type: WireType): unknown[] {
-  const values = readLevel(type, view.$buf, view.$start, view.$end, views);
-  view.$values = values;
+  const values = readLevel(type, view[BYTES], view[START], view[END], views);
+  view[VALUES] = values;
   return values;
 }
 
@@ -50,15 +59,15 @@ function classOf(type: WireType): ViewClass {
     const get =
       field.kind === MAP
         ? function (this: ViewBase) {
-            const values = this.$values ?? valuesOf(this, type);
+            const values = this[VALUES] ?? valuesOf(this, type);
             const value = values[slot];
             if (value !== MAP_UNREAD) return value === undefined ? fallback : value;
-            const map = readMap(field, this.$buf, this.$start, this.$end, views);
+            const map = readMap(field, this[BYTES], this[START], this[END], views);
             values[slot] = map;
             return map;
           }
         : function (this: ViewBase) {
-            const value = (this.$values ?? valuesOf(this, type))[slot];
+            const value = (this[VALUES] ?? valuesOf(this, type))[slot];
             return value === undefined ? fallback : value;
           };
     Object.defineProperty(proto, field.name, { get, enumerable: true });
@@ -66,14 +75,14 @@ function classOf(type: WireType): ViewClass {
   for (const oneof of type.oneofs) {
     Object.defineProperty(proto, oneof.name, {
       get(this: ViewBase) {
-        return (this.$values ?? valuesOf(this, type))[oneof.slot];
+        return (this[VALUES] ?? valuesOf(this, type))[oneof.slot];
       },
       enumerable: true,
     });
   }
   Object.defineProperty(proto, '$unknowns', {
     get(this: ViewBase) {
-      return (this.$values ?? valuesOf(this, type))[type.slots - 1];
+      return (this[VALUES] ?? valuesOf(this, type))[type.slots - 1];
     },
   });
   Object.defineProperty(proto, 'toJSON', {
@@ -87,7 +96,7 @@ function classOf(type: WireType): ViewClass {
 }
 
 function bytesOf(view: ViewBase): Uint8Array {
-  return view.$buf.subarray(view.$start, view.$end);
+  return view[BYTES].subarray(view[START], view[END]);
 }
 
 function wireTypeOf(type: MessageType<unknown>): WireType {
