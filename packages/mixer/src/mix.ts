@@ -19,7 +19,7 @@ import {
   readAttr,
   type ShapeLike,
 } from '@tensorgraft/graph';
-import { dtypeName, tensorflow } from '@tensorgraft/proto';
+import { baseDType, dtypeName, tensorflow } from '@tensorgraft/proto';
 import { MixerError } from './errors.js';
 import { Mixed, type MixedModel, type RestoreEntry } from './mixed.js';
 import { type GraphSource, loadGraphDef, loadMetaGraph } from './source-model.js';
@@ -175,8 +175,8 @@ function checkWiring(
         { model, node: to },
       );
     }
-    const srcType = baseType(outputTypes(srcNode)?.[src.index]);
-    const dstType = baseType(outputTypes(dstNode)?.[dst.index]);
+    const srcType = baseTypeOf(outputTypes(srcNode)?.[src.index]);
+    const dstType = baseTypeOf(outputTypes(dstNode)?.[dst.index]);
     if (srcType !== undefined && dstType !== undefined && srcType !== dstType) {
       throw new MixerError('BAD_WIRE', `'${from}' is ${dtypeName(srcType)} but '${to}' is ${dtypeName(dstType)}`, {
         model,
@@ -219,7 +219,7 @@ function tensorRef(name: string, model: string, what: string): { node: string; i
   }
 }
 
-const baseType = (t: number | undefined) => (t === undefined ? undefined : t > 100 ? t - 100 : t);
+const baseTypeOf = (t: number | undefined) => (t === undefined ? undefined : baseDType(t));
 
 function shapesCompatible(a: ShapeLike, b: ShapeLike): boolean {
   if (a === null || b === null) return true;
@@ -286,8 +286,7 @@ function restoreEntries(
       }
       const entry = reader.entry(key);
       const node = graph.requireNode(variable);
-      const dt = readAttr.type(node, 'dtype');
-      const dtype = dtypeName(dt > 100 ? dt - 100 : dt);
+      const dtype = dtypeName(baseDType(readAttr.type(node, 'dtype')));
       const shape = readAttr.has(node, 'shape') ? readAttr.shape(node, 'shape') : null;
       if (entry.dtype !== dtype || (shape !== null && !sameShape(shape, entry.shape))) {
         throw new MixerError(

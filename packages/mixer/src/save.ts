@@ -17,7 +17,7 @@ import {
   type Tensor,
 } from '@tensorgraft/bundle-io';
 import { addSaverOps, exportMetaGraph, readAttr, type Session, serializeMetaGraph } from '@tensorgraft/graph';
-import { dtypeInfo, dtypeName, type tensorflow } from '@tensorgraft/proto';
+import { baseDType, dtypeInfo, dtypeName, type tensorflow } from '@tensorgraft/proto';
 import { writeFileAtomic } from '@tensorgraft/saver';
 import { MixerError } from './errors.js';
 import type { Mixed } from './mixed.js';
@@ -181,8 +181,7 @@ function readTensor(
 
 async function sessionValue(session: Session, mixed: Mixed, variable: string, snapshot: string): Promise<Tensor> {
   const node = mixed.graph.requireNode(variable);
-  const dt = readAttr.type(node, 'dtype');
-  const dtype = dtypeName(dt > 100 ? dt - 100 : dt);
+  const dtype = dtypeName(baseDType(readAttr.type(node, 'dtype')));
   const value = (await session.run(snapshot)) as tf.Tensor;
   try {
     return fromTfjs(value, dtype, variable);
