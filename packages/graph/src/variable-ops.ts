@@ -1,6 +1,7 @@
 // The nodes of one tf.compat.v1 variable inside its name scope, as the pinned TensorFlow writes them: a ref variable
 // (VariableV2, Assign, `read` Identity) or a resource variable (VarHandleOp, IsInitialized/VarIsInitializedOp,
-// AssignVariableOp `Assign`, Read/ReadVariableOp). Shared by GraphBuilder.variable and the optimizers' slots.
+// AssignVariableOp `Assign`, Read/ReadVariableOp). Shared by GraphBuilder.variable, the optimizers' slots and
+// get_or_create_global_step.
 import { type AttrValue, attr } from './attrs.js';
 import type { Graph, NodeDef } from './graph.js';
 

@@ -137,31 +137,15 @@ export function getOrCreateGlobalStep(target: Graph | GraphBuilder): BuiltVariab
             ),
           ),
         );
-        const h = graph.createOp(
-          'VarHandleOp',
-          [],
-          {
-            shape: attr.shape([]),
-            dtype: attr.type(d),
-            container: attr.s(''),
-            shared_name: attr.s(full),
-            debug_name: attr.s(`${full}/`),
-            allowed_devices: attr.listS([]),
-          },
-          `${full}/`,
-        );
-        graph.withNameScope('IsInitialized', () =>
-          graph.createOp('VarIsInitializedOp', [out(h)], {}, 'VarIsInitializedOp'),
-        );
-        graph.createOp(
-          'AssignVariableOp',
-          [out(h), init],
-          { dtype: attr.type(d), validate_shape: attr.b(false) },
-          'Assign',
-        );
-        const value = graph.withNameScope('Read', () =>
-          out(graph.createOp('ReadVariableOp', [out(h)], { dtype: attr.type(d) }, 'ReadVariableOp')),
-        );
+        // only the initial value is colocated: the variable's own ops carry no `_class`
+        const value = createVariableNodes(graph, {
+          full,
+          shape: [],
+          dtype: d,
+          resource: true,
+          initValue: init,
+          cls: {},
+        });
         const def = tensorflow.VariableDef.create({
           variable_name: `${full}:0`,
           initializer_name: `${full}/Assign`,
