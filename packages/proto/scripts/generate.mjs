@@ -67,8 +67,8 @@ run(bin('pbjs'), [
 //   member this decode set and the setter runs only when a second member replaces it, or when decoding merges into a
 //   message passed in (`g`), which may hold a member already.
 // - strings: `$readString` (src/codec/read-string.ts) makes flat strings of short ASCII without intermediate garbage
-//   and keeps protobufjs's strict UTF-8 check for everything else; `$writeString` (src/codec/write-string.ts) writes
-//   a short ASCII string field (tag, length, bytes) in one step.
+//   and keeps protobufjs's strict UTF-8 check for everything else.
+// (Encoding needs nothing here: encodeMessage runs the encoders of scripts/gen-encoders.mjs, not `X.encode`.)
 function speedUpDecoders(code) {
   const decodeFn = /^( *)(\S+)\.decode = function \(r, l, z, q, g\) \{\n[\s\S]*?\n\1\};$/gm;
   const withOneofs = code.replace(decodeFn, (fn) => {
@@ -88,26 +88,13 @@ function speedUpDecoders(code) {
     '$1if ($2 && $2.length)\n$1    $2.push($3);\n$1else\n$1    $2 = [$3];',
   );
   const stringReads = withArrays.split('r.stringVerify()').length - 1;
-  const stringWrite = /\bw\.uint32\(\/\* id \d+, wireType 2 =\*\/(\d+)\)\.string\(/g;
-  const stringWrites = withArrays.match(stringWrite)?.length ?? 0;
-  // String map keys: the entry's key field after its fork().
-  const stringKey =
-    /\b(w\.uint32\(\/\* id \d+, wireType 2 =\*\/\d+\)\.fork\(\))\.uint32\(\/\* id 1, wireType 2 =\*\/10\)\.string\(ks\[i\]\);/g;
   const out = withArrays
     .replaceAll('r.stringVerify()', '$readString(r)')
-    .replace(stringWrite, '$$writeString(w, $1, ')
-    .replace(stringKey, '$$writeString($1, 10, ks[i]);')
     .replace(
       'import $protobuf from "protobufjs/minimal.js";\n',
-      '$&import { readString as $readString } from "../codec/read-string.js";\n' +
-        'import { writeString as $writeString } from "../codec/write-string.js";\n',
+      '$&import { readString as $readString } from "../codec/read-string.js";\n',
     );
-  if (
-    !out.includes('$readString }') ||
-    stringReads === 0 ||
-    stringWrites === 0 ||
-    !out.includes('var o$value = g ? "" : $undefined;')
-  )
+  if (!out.includes('$readString }') || stringReads === 0 || !out.includes('var o$value = g ? "" : $undefined;'))
     throw new Error('generate: the generated code no longer looks as speedUpDecoders expects');
   return out;
 }

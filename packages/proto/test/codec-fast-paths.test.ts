@@ -185,7 +185,7 @@ describe('post-processed decoders agree with protobufjs reflection', () => {
       const back = decodeMessage(tensorflow.NodeDef, bytes);
       expect([back.name, back.op, back.input, Object.keys(back.attr)]).toEqual([s, s, [s, s], [s]]);
     }
-    // A lone surrogate is not ASCII: protobufjs's own path writes it (as U+FFFD's bytes), as before.
+    // A lone surrogate is not ASCII: written as protobufjs writes it (its own three bytes in a short string).
     const lone = encodeMessage(tensorflow.NodeDef, tensorflow.NodeDef.create({ name: 'a\ud800b' }));
     expect(Buffer.from(lone)).toEqual(Buffer.from(tensorflow.NodeDef.encode({ name: 'a\ud800b' }).finish()));
     // An encode that throws half-way must not leave the shared writer behind in a bad state.
