@@ -9,8 +9,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BundleReader, type Tensor } from '@tensorgraft/bundle-io';
 import { SummaryWriter } from '@tensorgraft/events-writer';
 import { graphToGraphDef, readAttr, Session } from '@tensorgraft/graph';
-import { freeze, fromTfjs, type Mixed, mix, restoreMixed, saveMixed, toTfjs } from '@tensorgraft/mixer';
-import { crc32c, dtypeName } from '@tensorgraft/proto';
+import {
+  freeze,
+  fromTfjs,
+  globalVariables,
+  type Mixed,
+  mix,
+  restoreMixed,
+  saveMixed,
+  toTfjs,
+} from '@tensorgraft/mixer';
+import { baseDType, crc32c, dtypeName } from '@tensorgraft/proto';
 import { CheckpointManager, checkpointExists, getCheckpointState } from '@tensorgraft/saver';
 import { type Dataset, imageBytes, makeDataset } from './dataset.js';
 import { buildHead } from './head.js';
@@ -126,7 +135,7 @@ export async function runDemo(o: Options, log: Log): Promise<DemoResult> {
       channels: 3,
     });
   }
-  const headVars = [...globalNames(mixed)].filter((n) => !n.startsWith('backbone/'));
+  const headVars = [...globalVariables(mixed.graph).keys()].filter((n) => !n.startsWith('backbone/'));
   const held = new Map<string, Tensor>();
   const managerDir = join(out, 'checkpoints');
   mkdirSync(managerDir, { recursive: true });
@@ -249,17 +258,8 @@ export async function runDemo(o: Options, log: Log): Promise<DemoResult> {
   };
 }
 
-function globalNames(mixed: Mixed): string[] {
-  return mixed.graph
-    .getCollection('variables')
-    .flatMap((i) => (i.kind === 'variable' ? [(i.def.variable_name ?? '').replace(/:\d+$/, '')] : []));
-}
-
 function snapshotOf(mixed: Mixed, variable: string): string {
-  for (const i of mixed.graph.getCollection('variables')) {
-    if (i.kind === 'variable' && i.def.variable_name === `${variable}:0`) return i.def.snapshot_name ?? `${variable}:0`;
-  }
-  return `${variable}:0`;
+  return globalVariables(mixed.graph).get(variable)?.snapshot_name ?? `${variable}:0`;
 }
 
 /** A variable's value as a checkpoint tensor of its own dtype (global_step stays int64). */
@@ -267,7 +267,7 @@ async function tensorValue(session: Session, mixed: Mixed, variable: string): Pr
   const v = (await session.run(snapshotOf(mixed, variable))) as tf.Tensor;
   const dt = readAttr.type(mixed.graph.requireNode(variable), 'dtype');
   try {
-    return fromTfjs(v, dtypeName(dt > 100 ? dt - 100 : dt), variable);
+    return fromTfjs(v, dtypeName(baseDType(dt)), variable);
   } finally {
     v.dispose();
   }
