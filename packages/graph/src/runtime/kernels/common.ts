@@ -80,3 +80,23 @@ export function checkedSize(shape: readonly number[], node: NodeDef): number {
   if (n > MAX_ELEMENTS) throw new GraphError('KERNEL', `a tensor of ${n} elements is too large`, { node: node.name });
   return n;
 }
+
+/** A conv / pool window's padding in TensorFlow.js's terms: 'same', 'valid', or EXPLICIT's [before, after] per axis. */
+export type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+
+/** The `padding` attr (SAME, VALID, or EXPLICIT with `explicit_paddings`) of a conv / pool node. */
+export function padding(n: NodeDef): Pad {
+  const a = attrsOf(n);
+  const p = a.s('padding');
+  if (p === 'SAME' || p === 'VALID') return p === 'SAME' ? 'same' : 'valid';
+  if (p === 'EXPLICIT') {
+    const e = a.listI('explicit_paddings');
+    return [
+      [e[0]!, e[1]!],
+      [e[2]!, e[3]!],
+      [e[4]!, e[5]!],
+      [e[6]!, e[7]!],
+    ];
+  }
+  throw new GraphError('BAD_ATTR', `padding ${p} is not supported`, { node: n.name });
+}

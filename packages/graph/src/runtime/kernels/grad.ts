@@ -7,10 +7,7 @@
 import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
 import type { KernelFactory } from '../values.js';
-import { attrsOf, checkedSize, ints, MAX_ELEMENTS, T, tf } from './common.js';
-
-type ExplicitPad = [[number, number], [number, number], [number, number], [number, number]];
-type Pad = 'same' | 'valid' | ExplicitPad;
+import { attrsOf, checkedSize, ints, MAX_ELEMENTS, padding, T, tf } from './common.js';
 
 /** The 2-D window attrs of a conv / pool node, read for NHWC (NCHW is refused: TensorFlow's CPU kernels refuse it). */
 function window2d(n: NodeDef, sizes: 'ksize' | null) {
@@ -40,19 +37,7 @@ function window2d(n: NodeDef, sizes: 'ksize' | null) {
   if ([...st, ...dl, ...k].some((v) => !Number.isInteger(v) || v < 1)) {
     throw new GraphError('BAD_ATTR', `${n.op}: strides, dilations and ksize must be positive`, { node: n.name });
   }
-  const p = a.s('padding');
-  let pad: Pad;
-  if (p === 'SAME') pad = 'same';
-  else if (p === 'VALID') pad = 'valid';
-  else if (p === 'EXPLICIT') {
-    const e = a.listI('explicit_paddings');
-    pad = [
-      [e[0]!, e[1]!],
-      [e[2]!, e[3]!],
-      [e[4]!, e[5]!],
-      [e[6]!, e[7]!],
-    ];
-  } else throw new GraphError('BAD_ATTR', `padding ${p} is not supported`, { node: n.name });
+  const pad = padding(n);
   return {
     strides: [st[1]!, st[2]!] as [number, number],
     dilations: [dl[1]!, dl[2]!] as [number, number],

@@ -2,31 +2,13 @@
 import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
 import type { KernelFactory } from '../values.js';
-import { attrsOf, T, tf } from './common.js';
-
-type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+import { attrsOf, padding, T, tf } from './common.js';
 
 function layout(n: NodeDef): 'NHWC' | 'NCHW' {
   const f = attrsOf(n).s('data_format');
   if (f !== 'NHWC' && f !== 'NCHW')
     throw new GraphError('BAD_ATTR', `data_format ${f} is not supported`, { node: n.name });
   return f;
-}
-
-function padding(n: NodeDef): Pad {
-  const a = attrsOf(n);
-  const p = a.s('padding');
-  if (p === 'SAME' || p === 'VALID') return p === 'SAME' ? 'same' : 'valid';
-  if (p === 'EXPLICIT') {
-    const e = a.listI('explicit_paddings');
-    return [
-      [e[0]!, e[1]!],
-      [e[2]!, e[3]!],
-      [e[4]!, e[5]!],
-      [e[6]!, e[7]!],
-    ];
-  }
-  throw new GraphError('BAD_ATTR', `padding ${p} is not supported`, { node: n.name });
 }
 
 const toNhwc = (x: tf.Tensor) => tf.transpose(x, [0, 2, 3, 1]);
