@@ -99,15 +99,6 @@ function speedUpDecoders(code) {
   return out;
 }
 
-// encodeMessage's encoders, from the same .proto files as the static code (scripts/gen-encoders.mjs).
-{
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => (target.startsWith('/') ? target : join(protoRoot, target));
-  root.loadSync(files, { keepCase: true });
-  writeFileSync(join(out, 'encoders.js'), generateEncoders(root));
-  writeFileSync(join(out, 'encoders.d.ts'), encodersDts);
-}
-
 // Reflection descriptors (field numbers, names, types) for the text format.
 const json = run(bin('pbjs'), ['-t', 'json', '--keep-case', '-p', protoRoot, ...files]).toString('utf8');
 writeFileSync(
@@ -118,4 +109,8 @@ writeFileSync(
   join(out, 'descriptors.d.ts'),
   'import type { INamespace } from "protobufjs";\ndeclare const descriptors: INamespace;\nexport default descriptors;\n',
 );
+
+// encodeMessage's encoders (scripts/gen-encoders.mjs), from those same descriptors.
+writeFileSync(join(out, 'encoders.js'), generateEncoders(protobuf.Root.fromJSON(JSON.parse(json))));
+writeFileSync(join(out, 'encoders.d.ts'), encodersDts);
 console.log(`generated ${files.length} schemas into ${relative(pkg, out)}`);
