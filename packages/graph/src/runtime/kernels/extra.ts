@@ -11,6 +11,20 @@ const unary =
 
 const scalar = (t: tf.Tensor) => t.dataSync()[0] as number;
 
+/** Cumsum / Cumprod(x, axis) with the exclusive and reverse attrs. */
+const cumulative =
+  (fn: typeof tf.cumsum): KernelFactory =>
+  (n) => {
+    const a = attrsOf(n);
+    const exclusive = a.b('exclusive');
+    const reverse = a.b('reverse');
+    return (i, s) => {
+      const x = T(i, 0, s, n);
+      const axis = ints(T(i, 1, s, n))[0] ?? 0;
+      return [fn(x, axis < 0 ? axis + x.rank : axis, exclusive, reverse)];
+    };
+  };
+
 export const extraKernels: Record<string, KernelFactory> = {
   Softplus: unary(tf.softplus),
   Elu: unary(tf.elu),
@@ -72,16 +86,9 @@ export const extraKernels: Record<string, KernelFactory> = {
     const axis = ints(T(i, 2, s, n))[0]!;
     return tf.split(x, ints(T(i, 1, s, n)), axis < 0 ? axis + x.rank : axis);
   },
-  Cumsum: (n) => {
-    const a = attrsOf(n);
-    const exclusive = a.b('exclusive');
-    const reverse = a.b('reverse');
-    return (i, s) => {
-      const x = T(i, 0, s, n);
-      const axis = ints(T(i, 1, s, n))[0]!;
-      return [tf.cumsum(x, axis < 0 ? axis + x.rank : axis, exclusive, reverse)];
-    };
-  },
+  Cumsum: cumulative(tf.cumsum),
+  // Prod's gradient
+  Cumprod: cumulative(tf.cumprod),
   TopKV2: (n) => {
     const sorted = attrsOf(n).b('sorted');
     return (i, s) => {

@@ -1,5 +1,5 @@
-// Backprop kernels for the gradient graphs of LRN, the resizes, MirrorPad, FusedBatchNorm(V3), Prod (ListDiff,
-// Cumprod) and TopKV2 (ScatterNd), following
+// Backprop kernels for the gradient graphs of LRN, the resizes, MirrorPad, FusedBatchNorm(V3), Prod (ListDiff; its
+// Cumprod sits with Cumsum in extra.ts) and TopKV2 (ScatterNd), following
 // TensorFlow's CPU kernels: resize_bilinear_op.cc (ResizeGradCore with its half-pixel / legacy scalers),
 // resize_nearest_neighbor_op.cc (ResizeNearestNeighborGrad), mirror_pad_op.h (MirrorPadGrad folds the padding back),
 // fused_batch_norm_op.cc (the training and the frozen-statistics formulas). The resizes and MirrorPad accumulate in
@@ -199,16 +199,6 @@ export const gradExtraKernels: Record<string, KernelFactory> = {
       }
     });
     return [tf.tensor1d(out, 'int32'), tf.tensor1d(idx, 'int32')];
-  },
-  Cumprod: (n) => {
-    const a = attrsOf(n);
-    const exclusive = a.b('exclusive');
-    const reverse = a.b('reverse');
-    return (i, s) => {
-      const x = T(i, 0, s, n);
-      const axis = ints(T(i, 1, s, n))[0] ?? 0;
-      return [tf.cumprod(x, axis < 0 ? axis + x.rank : axis, exclusive, reverse)];
-    };
   },
   /** ScatterNd(indices, updates, shape): zeros of `shape` with the updates added at the indices. */
   ScatterNd: (n) => (i, s) => {
