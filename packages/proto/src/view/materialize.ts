@@ -28,12 +28,12 @@ import {
   UINT32,
   UINT64,
   type WireField,
-  type WireType,
+  type WireTable,
 } from './wire-schema.js';
 
 /** How nested messages become views (view.ts), and the bytes a view reads (to merge a message seen twice). */
 export interface Views {
-  make(type: WireType, bytes: Uint8Array, start: number, end: number): object;
+  make(type: WireTable, bytes: Uint8Array, start: number, end: number): object;
   bytesOf(view: object): Uint8Array;
 }
 
@@ -49,7 +49,7 @@ let pos = 0;
 let high = 0;
 
 /** The values of `type`'s fields in `bytes[start, end)`, by slot; undefined where a field is absent. */
-export function readLevel(type: WireType, bytes: Uint8Array, start: number, end: number, views: Views): unknown[] {
+export function readLevel(type: WireTable, bytes: Uint8Array, start: number, end: number, views: Views): unknown[] {
   const values = new Array<unknown>(type.slots);
   buf = bytes;
   pos = start;
@@ -69,7 +69,7 @@ export function readLevel(type: WireType, bytes: Uint8Array, start: number, end:
   return values;
 }
 
-function readField(type: WireType, field: WireField, wire: number, values: unknown[], views: Views): boolean {
+function readField(type: WireTable, field: WireField, wire: number, values: unknown[], views: Views): boolean {
   const kind = field.kind;
   const slot = field.slot;
   if (wire !== field.wire) {
@@ -88,7 +88,7 @@ function readField(type: WireType, field: WireField, wire: number, values: unkno
   }
   if (kind === MESSAGE) {
     const stop = lengthEnd();
-    const message = field.message as WireType;
+    const message = field.message as WireTable;
     if (field.repeated) listAt(values, slot).push(views.make(message, buf, pos, stop));
     else values[slot] = merged(message, values[slot], stop, views);
     pos = stop;
@@ -111,14 +111,14 @@ function listAt(values: unknown[], slot: number): unknown[] {
 }
 
 /** Setting a oneof member clears its siblings, unless it is the member already set (a message member merges). */
-function claimOneof(type: WireType, field: WireField, values: unknown[]): void {
+function claimOneof(type: WireTable, field: WireField, values: unknown[]): void {
   if (values[field.oneofSlot] === field.name) return;
   for (const other of type.fields) if (other.oneofSlot === field.oneofSlot) values[other.slot] = undefined;
   values[field.oneofSlot] = field.name;
 }
 
 /** A singular message field seen again merges into what it held: the concatenation of both encodings. */
-function merged(type: WireType, previous: unknown, stop: number, views: Views): object {
+function merged(type: WireTable, previous: unknown, stop: number, views: Views): object {
   if (previous === undefined) return views.make(type, buf, pos, stop);
   const before = views.bytesOf(previous as object);
   const joined = new Uint8Array(before.length + (stop - pos));
@@ -172,13 +172,14 @@ function readEntry(field: WireField, map: Record<string, unknown>, stop: number,
     else if (known === keyField) key = readScalar(known.kind);
     else if (known.kind === MESSAGE) {
       const inner = lengthEnd();
-      value = merged(known.message as WireType, value, inner, views);
+      value = merged(known.message as WireTable, value, inner, views);
       pos = inner;
     } else value = readScalar(known.kind);
   }
   pos = stop;
   const name = String(key);
-  value ??= valueField.kind === MESSAGE ? views.make(valueField.message as WireType, buf, 0, 0) : defaultOf(valueField);
+  value ??=
+    valueField.kind === MESSAGE ? views.make(valueField.message as WireTable, buf, 0, 0) : defaultOf(valueField);
   // A key named __proto__ must become a property, not the object's prototype.
   if (name === '__proto__')
     Object.defineProperty(map, name, { value, writable: true, enumerable: true, configurable: true });

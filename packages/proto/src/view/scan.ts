@@ -3,6 +3,8 @@
 // code (TRUNCATED when the input ends inside something, BAD_WIRE otherwise). After it, reading any field of the view
 // cannot fail. Limits as protobufjs: tags and lengths fit 32 bits (a length below 2^31), varints at most 10 bytes
 // (an unknown field's varint is skipped whatever its length), nesting at most 100 messages deep.
+// Its varint readers are its own, not src/wire/varint.ts's: those return an object per read and enforce the wire
+// format's limits, where this loop runs per field and must enforce protobufjs's.
 import {
   BYTES,
   fieldByNumber,
@@ -12,7 +14,7 @@ import {
   MESSAGE,
   STRING,
   type WireField,
-  type WireType,
+  type WireTable,
   wireTypeOf,
 } from './wire-schema.js';
 
@@ -37,7 +39,7 @@ let buf: Uint8Array = EMPTY;
 let pos = 0;
 
 /** Checks `bytes[start, end)` as a `type`; throws WireFault. */
-export function scanMessage(type: WireType, bytes: Uint8Array, start: number, end: number): void {
+export function scanMessage(type: WireTable, bytes: Uint8Array, start: number, end: number): void {
   // One plain Uint8Array type in the loops (a Buffer is a subclass: a second shape would slow every byte read).
   buf = bytes;
   pos = start;
@@ -52,7 +54,7 @@ function truncated(at: number): WireFault {
   return new WireFault('TRUNCATED', 'the input ends inside a field', at);
 }
 
-function scan(type: WireType, end: number, depth: number): void {
+function scan(type: WireTable, end: number, depth: number): void {
   while (pos < end) {
     const tag = readTag(end);
     const wire = tag & 7;
@@ -84,7 +86,7 @@ function scanField(field: WireField, wire: number, end: number, depth: number): 
       if (depth + 1 > RECURSION_LIMIT) throw new WireFault('BAD_WIRE', 'messages nested more than 100 deep', pos);
       const inner = pos + length;
       if (inner > end) throw truncated(pos);
-      scan(field.message as WireType, inner, depth + 1);
+      scan(field.message as WireTable, inner, depth + 1);
       return true;
     }
     case MAP:

@@ -7,7 +7,7 @@ import { type DecodeOptions, decodeMessage, type MessageType, typeNameOf } from 
 import { MAP_UNREAD, readLevel, readMap, type Views } from './materialize.js';
 import { scanMessage, WireFault } from './scan.js';
 import type { AnyMessageView, MessageView, ViewOf } from './types.js';
-import { MAP, type WireType, wireTypeByName } from './wire-schema.js';
+import { MAP, type WireTable, wireTableByName } from './wire-schema.js';
 
 // A view's own state, under symbols: Object.keys, for...in and JSON see no field of it (the fields are getters).
 const BYTES = Symbol('bytes');
@@ -32,22 +32,22 @@ interface ViewClass {
   new (buf: Uint8Array, start: number, end: number): ViewBase;
 }
 
-const typeOfClass = new WeakMap<object, WireType>();
+const typeOfClass = new WeakMap<object, WireTable>();
 
-function makeView(type: WireType, buf: Uint8Array, start: number, end: number): ViewBase {
+function makeView(type: WireTable, buf: Uint8Array, start: number, end: number): ViewBase {
   return new ((type.viewClass as ViewClass | undefined) ?? classOf(type))(buf, start, end);
 }
 
 const views: Views = { make: makeView, bytesOf: (view) => bytesOf(view as ViewBase) };
 
-function valuesOf(view: ViewBase, type: WireType): unknown[] {
+function valuesOf(view: ViewBase, type: WireTable): unknown[] {
   const values = readLevel(type, view[BYTES], view[START], view[END], views);
   view[VALUES] = values;
   return values;
 }
 
 /** One class per message type, with a getter per field (and per oneof), so reads stay monomorphic. */
-function classOf(type: WireType): ViewClass {
+function classOf(type: WireTable): ViewClass {
   const ViewOfType = class extends ViewBase {};
   Object.defineProperty(ViewOfType, 'name', { value: `${type.fullName}View` });
   const proto = ViewOfType.prototype as unknown as Record<string, unknown>;
@@ -99,11 +99,11 @@ function bytesOf(view: ViewBase): Uint8Array {
   return view[BYTES].subarray(view[START], view[END]);
 }
 
-function wireTypeOf(type: MessageType<unknown>): WireType {
+function wireTableOf(type: MessageType<unknown>): WireTable {
   const name = typeNameOf(type);
-  const wire = wireTypeByName(name);
-  if (!wire) throw new ProtoError('UNSUPPORTED', `no schema for ${name}`, { type: name });
-  return wire;
+  const table = wireTableByName(name);
+  if (!table) throw new ProtoError('UNSUPPORTED', `no schema for ${name}`, { type: name });
+  return table;
 }
 
 /**
@@ -116,20 +116,20 @@ export function decodeView<C extends MessageType<unknown>>(
   bytes: Uint8Array,
   options: DecodeOptions = {},
 ): ViewOf<C> {
-  const wire = wireTypeOf(type);
+  const table = wireTableOf(type);
   // One plain Uint8Array type in the read loops (a Buffer is a subclass: a second shape slows every byte read).
   const plain = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
-    scanMessage(wire, plain, 0, plain.length);
+    scanMessage(table, plain, 0, plain.length);
   } catch (err) {
     if (!(err instanceof WireFault)) throw err;
-    throw new ProtoError(err.code, `cannot decode ${wire.fullName}: ${err.reason}`, {
+    throw new ProtoError(err.code, `cannot decode ${table.fullName}: ${err.reason}`, {
       path: options.path,
       offset: err.offset,
-      type: wire.fullName,
+      type: table.fullName,
     });
   }
-  return makeView(wire, plain, 0, plain.length) as unknown as ViewOf<C>;
+  return makeView(table, plain, 0, plain.length) as unknown as ViewOf<C>;
 }
 
 /** True for the views decodeView returns (and the nested views read from them). */
@@ -144,11 +144,11 @@ export function viewBytes(view: AnyMessageView): Uint8Array {
 
 /** The full name of a view's message type, e.g. `tensorflow.NodeDef`. */
 export function viewTypeName(view: AnyMessageView): string {
-  return (typeOfClass.get(Object.getPrototypeOf(view)) as WireType).fullName;
+  return (typeOfClass.get(Object.getPrototypeOf(view)) as WireTable).fullName;
 }
 
 /** The ordinary generated object (as decodeMessage gives) for a view: every field decoded, mutable, independent. */
 export function toMessage<T>(view: MessageView<T>): T {
-  const type = typeOfClass.get(Object.getPrototypeOf(view)) as WireType;
+  const type = typeOfClass.get(Object.getPrototypeOf(view)) as WireTable;
   return decodeMessage(type.ctor as unknown as MessageType<T>, viewBytes(view)) as T;
 }

@@ -50,13 +50,13 @@ export interface WireField {
   /** Index of its oneof's "which member" value, or -1. */
   readonly oneofSlot: number;
   /** Message fields and map values that are messages. */
-  message: WireType | undefined;
+  message: WireTable | undefined;
   /** Maps: the entry's key and value. */
   readonly mapKey: WireField | undefined;
   readonly mapValue: WireField | undefined;
 }
 
-export interface WireType {
+export interface WireTable {
   readonly fullName: string;
   readonly fields: readonly WireField[];
   /** Field by number, for numbers below DENSE; larger numbers are in `sparse`. */
@@ -98,23 +98,23 @@ function kindOf(kind: TextField['kind'], checksUtf8: boolean): Kind {
   return k === STRING && !checksUtf8 ? LAX_STRING : k;
 }
 
-const built = new Map<string, WireType>();
+const built = new Map<string, WireTable>();
 
 /** The wire table of a message type by full name (`tensorflow.GraphDef`), or undefined when the schema lacks it. */
-export function wireTypeByName(fullName: string): WireType | undefined {
+export function wireTableByName(fullName: string): WireTable | undefined {
   const cached = built.get(fullName);
   if (cached) return cached;
   const text = textTypeByName(fullName);
   return text && build(text);
 }
 
-function build(text: TextType): WireType {
+function build(text: TextType): WireTable {
   const fields: WireField[] = [];
   const oneofNames = [...new Set(text.fields.flatMap((f) => (f.oneof === undefined ? [] : [f.oneof])))];
   const oneofs = oneofNames.map((name, i) => ({ name, slot: text.fields.length + i }));
   const dense: (WireField | undefined)[] = new Array<WireField | undefined>(DENSE).fill(undefined);
   const sparse = new Map<number, WireField>();
-  const type: WireType = {
+  const type: WireTable = {
     fullName: text.fullName,
     fields,
     dense,
@@ -150,7 +150,7 @@ function build(text: TextType): WireType {
     else sparse.set(f.id, field);
   });
   for (const [field, message] of pending) {
-    const resolved = wireTypeByName(message.fullName) ?? build(message);
+    const resolved = wireTableByName(message.fullName) ?? build(message);
     if (field.mapValue) field.mapValue.message = resolved;
     else field.message = resolved;
   }
@@ -174,6 +174,6 @@ function entryField(name: string, id: number, kind: Kind): WireField {
 }
 
 /** The field with number `id`, or undefined (an unknown field). */
-export function fieldByNumber(type: WireType, id: number): WireField | undefined {
+export function fieldByNumber(type: WireTable, id: number): WireField | undefined {
   return id < DENSE ? type.dense[id] : type.sparse.get(id);
 }
