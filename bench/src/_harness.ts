@@ -1,4 +1,5 @@
-// Shared bits for benchmark scripts: timing with medians, running Python in the interop venv, printing ratios.
+// Shared bits for benchmark scripts: timing with medians, seeded data, running Python in the interop venv, printing
+// ratios.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -6,6 +7,20 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PYTHON = join(REPO, 'interop', '.venv', 'bin', 'python');
+
+/** Milliseconds on a monotonic clock. */
+export const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+
+/** xorshift32 values in [-1, 1): random, cheap, deterministic. */
+export function fillRandom(a: Float32Array, seed: number): void {
+  let x = seed | 1;
+  for (let i = 0; i < a.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    a[i] = (x | 0) / 2147483648;
+  }
+}
 
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);

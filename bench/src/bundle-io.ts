@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { BundleReader, BundleWriter } from '@tensorgraft/bundle-io';
-import { median, printTable, runPython } from './_harness.js';
+import { fillRandom, median, nowMs, printTable, runPython } from './_harness.js';
 
 const VGG16: [string, number[]][] = [];
 {
@@ -53,24 +53,12 @@ function vmKb(field: 'VmHWM' | 'VmRSS'): number {
 function rchar(): number {
   return Number(/rchar: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))![1]);
 }
-const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 /** Removes `prefix`'s index and data files, if any. */
 function removeCheckpoint(prefix: string): void {
   const dir = dirname(prefix);
   if (!existsSync(dir)) return;
   for (const f of readdirSync(dir)) if (f.startsWith(`${basename(prefix)}.`)) rmSync(join(dir, f), { force: true });
-}
-
-/** xorshift32 values in [-1, 1): random, cheap, deterministic. */
-function fillRandom(a: Float32Array, seed: number): void {
-  let x = seed | 1;
-  for (let i = 0; i < a.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    a[i] = (x | 0) / 2147483648;
-  }
 }
 
 // ---- our phases, each in a child process ----

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { BundleWriter } from '@tensorgraft/bundle-io';
 import { addSaverOps, exportMetaGraph, Graph, GraphBuilder, serializeMetaGraph } from '@tensorgraft/graph';
 import { mix, saveMixed } from '@tensorgraft/mixer';
-import { median, printTable, runPython } from './_harness.js';
+import { fillRandom, median, nowMs, printTable, runPython } from './_harness.js';
 
 const VARS: [string, number[]][] = [
   ['dense/kernel', [4096, 4096]],
@@ -21,7 +21,6 @@ const VARS: [string, number[]][] = [
 const REPEATS = 3;
 const dir = join(tmpdir(), `bench-mixer-${process.pid}`);
 mkdirSync(dir, { recursive: true });
-const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 function writeModel(name: string, seed: number): string {
   const graph = new Graph();
@@ -32,15 +31,9 @@ function writeModel(name: string, seed: number): string {
   mkdirSync(join(dir, name), { recursive: true });
   writeFileSync(`${prefix}.meta`, serializeMetaGraph(exportMetaGraph(graph, { saverDef })));
   const w = new BundleWriter(prefix);
-  let x = seed;
-  for (const [v, shape] of [...VARS].sort((p, q) => (p[0] < q[0] ? -1 : 1))) {
+  for (const [i, [v, shape]] of [...VARS].sort((p, q) => (p[0] < q[0] ? -1 : 1)).entries()) {
     const data = new Float32Array(shape.reduce((p, d) => p * d, 1));
-    for (let i = 0; i < data.length; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      data[i] = (x | 0) / 2147483648;
-    }
+    fillRandom(data, seed + 100 * i);
     w.add(v, { dtype: 'float32', shape, data });
   }
   w.finish();
