@@ -86,24 +86,19 @@ try {
     tf.push(runPython<{ ms: number }>(TF_MERGE, [a, b, join(dir, 'tf', 'merged'), '1']).ms);
   }
   const mb = bytes / 2 ** 20;
+  const mibps = (times: number[]) => mb / (median(times) / 1000);
   console.log(`merge 2 models x ${VARS.length} variables, ${mb.toFixed(0)} MiB in all (median of ${REPEATS})`);
+  const row = (what: string, anchor: number[], anchorName: string) => ({
+    what,
+    ours: mibps(ours),
+    anchor: mibps(anchor),
+    unit: 'MiB/s',
+    higherIsBetter: true,
+    anchorName,
+  });
   printTable([
-    {
-      what: 'rename-merge (MiB/s)',
-      ours: mb / (median(ours) / 1000),
-      anchor: mb / (median(tf) / 1000),
-      unit: 'MiB/s',
-      higherIsBetter: true,
-      anchorName: 'TensorFlow',
-    },
-    {
-      what: 'rename-merge vs byte copy (MiB/s)',
-      ours: mb / (median(ours) / 1000),
-      anchor: mb / (median(copy) / 1000),
-      unit: 'MiB/s',
-      higherIsBetter: true,
-      anchorName: 'copyFileSync',
-    },
+    row('rename-merge (MiB/s)', tf, 'TensorFlow'),
+    row('rename-merge vs byte copy (MiB/s)', copy, 'copyFileSync'),
   ]);
   console.log(
     `medians: ours ${median(ours).toFixed(0)} ms, TensorFlow ${median(tf).toFixed(0)} ms, byte copy ${median(copy).toFixed(0)} ms`,
