@@ -41,7 +41,7 @@ export const arrayGradients: Record<string, GradFn> = {
     return [em.t('SelectV2', [mask, gathered, em.zerosLikeOpt(gathered)]), null, null];
   },
   DynamicStitch(em, op, [g]) {
-    const all = op.input.filter((i) => !i.startsWith('^')).map((i) => (i.includes(':') ? i : `${i}:0`));
+    const all = inputs(op);
     const n = all.length / 2;
     const idx = all.slice(0, n).map((t) => em.cast(t, DataType.DT_INT32));
     return [
@@ -207,7 +207,7 @@ function padGrad(em: Emitter, op: NodeDef, [g]: (string | null)[]): (string | nu
   const begin = em.reshape(before, { value: [-1], shape: [1] });
   const sizes = em.shapeOf(x);
   const xg = em.t('Slice', [g!, begin, sizes]);
-  return op.input.filter((i) => !i.startsWith('^')).length === 3 ? [xg, null, null] : [xg, null];
+  return inputs(op).length === 3 ? [xg, null, null] : [xg, null];
 }
 
 function gatherGradGeneral(_em: Emitter, op: NodeDef, _g: string): never {

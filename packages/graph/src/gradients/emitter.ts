@@ -12,6 +12,7 @@ import { parseInput } from '../names.js';
 import { getOpDef, outputTypes } from '../ops/op-registry.js';
 import { tensorProtoFrom } from '../runtime/tensor-proto.js';
 import { inferOutputShapes } from '../shape-inference.js';
+import { canonical, output } from './node-io.js';
 
 /** A literal input: converted to a Const (int32 unless `dtype` says otherwise, float if it must match a float). */
 export interface Literal {
@@ -20,13 +21,6 @@ export interface Literal {
   shape?: readonly number[];
 }
 export type Arg = string | Literal;
-
-export const out = (n: NodeDef, k = 0): string => `${n.name}:${k}`;
-
-function canonicalName(t: string): string {
-  const r = parseInput(t);
-  return `${r.node}:${r.index}`;
-}
 
 /** TensorShape.merge_with, leniently: known dims fill unknown ones; on a conflict the first wins. */
 function merge(a: ShapeLike, b: ShapeLike): ShapeLike {
@@ -56,7 +50,7 @@ export class Emitter {
   /** Tensor.set_shape: merges `shape` into what is known of `t`. */
   setShape(t: string, shape: ShapeLike): void {
     if (shape === null) return;
-    this.known.set(canonicalName(t), merge(this.known.get(canonicalName(t)) ?? null, shape));
+    this.known.set(canonical(t), merge(this.known.get(canonical(t)) ?? null, shape));
   }
 
   // ---- facts about tensors ----
@@ -220,7 +214,7 @@ export class Emitter {
     const list = typeof value === 'number' ? [value] : value;
     const s = shape ?? (typeof value === 'number' ? [] : [list.length]);
     const proto = tensorProtoFrom(list, s, dtype);
-    return out(this.create('Const', [], { dtype: attr.type(dtype), value: attr.tensor(proto) }, name));
+    return output(this.create('Const', [], { dtype: attr.type(dtype), value: attr.tensor(proto) }, name));
   }
 
   /**
@@ -272,7 +266,7 @@ export class Emitter {
 
   /** op() returning its first output's name. */
   t(type: string, inputs: readonly Arg[], attrs: Readonly<Record<string, AttrValue>> = {}, name?: string): string {
-    return out(this.op(type, inputs, attrs, name));
+    return output(this.op(type, inputs, attrs, name));
   }
 
   // ---- Python helpers with the names they give their ops ----
@@ -345,7 +339,7 @@ export class Emitter {
   fill(shape: string, value: number, dtype: number, name: string): string {
     return this.scope(name, (scope) => {
       const v = this.constant(value, dtype);
-      return out(
+      return output(
         this.create('Fill', [shape, v], { T: attr.type(dtype), index_type: attr.type(DataType.DT_INT32) }, scope),
       );
     });
@@ -357,7 +351,7 @@ export class Emitter {
       const t = items.find((i): i is string => typeof i === 'string');
       const d = dtype ?? (t === undefined ? DataType.DT_INT32 : this.dtype(t));
       const ins = items.map((v, i) => (typeof v === 'string' ? v : this.constant(v, d, String(i))));
-      return out(this.create('Pack', ins, { N: attr.i(ins.length), T: attr.type(d), axis: attr.i(0) }, scope));
+      return output(this.create('Pack', ins, { N: attr.i(ins.length), T: attr.type(d), axis: attr.i(0) }, scope));
     });
   }
 
@@ -383,7 +377,7 @@ export class Emitter {
         new_axis_mask: attr.i(0),
         shrink_axis_mask: attr.i(masks.shrink_axis_mask ?? 0),
       };
-      return out(this.create('StridedSlice', [t, b, e, s], a, scope));
+      return output(this.create('StridedSlice', [t, b, e, s], a, scope));
     });
   }
 
@@ -401,7 +395,9 @@ export class Emitter {
   withDependencies(deps: readonly string[], t: string, name = 'control_dependency'): string {
     return this.scope(name, (scope) =>
       this.colocate(t, () =>
-        this.controlDependencies(deps, () => out(this.create('Identity', [t], { T: attr.type(this.dtype(t)) }, scope))),
+        this.controlDependencies(deps, () =>
+          output(this.create('Identity', [t], { T: attr.type(this.dtype(t)) }, scope)),
+        ),
       ),
     );
   }

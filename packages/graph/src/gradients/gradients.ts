@@ -11,6 +11,7 @@ import type { Graph, NodeDef } from '../graph.js';
 import { parseInput } from '../names.js';
 import { getOpDef, opDefaults, outputTypes } from '../ops/op-registry.js';
 import { Emitter } from './emitter.js';
+import { canonical } from './node-io.js';
 import { gradientFunction } from './registry.js';
 
 export interface GradientsOptions {
@@ -46,11 +47,6 @@ function trainableOutput(n: NodeDef, k: number): boolean {
   const d = outputTypes(n)?.[k];
   return d !== undefined && TRAINABLE.has(d > 100 ? d - 100 : d);
 }
-
-const canonical = (t: string): string => {
-  const r = parseInput(t);
-  return `${r.node}:${r.index}`;
-};
 
 /**
  * Adds the ops computing d(sum of ys)/d(x) for every x and returns the gradient tensors' names (null where x does

@@ -1,3 +1,3 @@
-export { type Arg, Emitter, type Literal, out } from './emitter.js';
+export { type Arg, Emitter, type Literal } from './emitter.js';
 export { type GradientsOptions, gradients } from './gradients.js';
 export { differentiableOpTypes, type GradFn, gradientFunction, registerGradient } from './registry.js';

@@ -6,12 +6,12 @@ import { attr, read } from '../attrs.js';
 import type { NodeDef } from '../graph.js';
 import { opDefaults } from '../ops/op-registry.js';
 import type { Emitter } from './emitter.js';
-import { input, output } from './node-io.js';
+import { input, inputs, output } from './node-io.js';
 import { add, mul, neg, reduceGradientArgs, shapesEqual, sub, withGrad } from './operators.js';
 import type { GradFn } from './registry.js';
 
 export const mathGradients: Record<string, GradFn> = {
-  AddN: (_em, op, [g]) => op.input.filter((i) => !i.startsWith('^')).map(() => g!),
+  AddN: (_em, op, [g]) => inputs(op).map(() => g!),
   Add: addGrad,
   AddV2: addGrad,
   Sub(em, op, [g]) {

@@ -4,7 +4,7 @@ import { DataType } from '@tensorgraft/proto';
 import { attr, read } from '../attrs.js';
 import type { NodeDef } from '../graph.js';
 import { opDefaults } from '../ops/op-registry.js';
-import { type Arg, type Emitter, out } from './emitter.js';
+import type { Arg, Emitter } from './emitter.js';
 import { input, output } from './node-io.js';
 import { add, mul, truediv } from './operators.js';
 import type { GradFn } from './registry.js';
@@ -66,7 +66,7 @@ export const reductionGradients: Record<string, GradFn> = {
     // reshape(permuted, (reduced_num, other_num)): the pair is packed as `shape` inside the Reshape's scope
     const reshaped = em.scope('Reshape', (scope) => {
       const shape2 = em.pack([reducedNum, otherNum], 'shape');
-      return out(
+      return output(
         em.create('Reshape', [permuted, shape2], { T: attr.type(em.dtype(permuted)), Tshape: attr.type(i32) }, scope),
       );
     });

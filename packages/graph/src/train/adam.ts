@@ -6,7 +6,7 @@
 import { attr } from '../attrs.js';
 import type { BuiltVariable, GraphBuilder } from '../builder.js';
 import { GraphKeys } from '../collections.js';
-import { out } from '../gradients/emitter.js';
+import { output } from '../gradients/node-io.js';
 import type { Graph } from '../graph.js';
 import { Optimizer } from './optimizer.js';
 import { createVariable } from './variables.js';
@@ -109,7 +109,7 @@ export class AdamOptimizer extends Optimizer {
           });
         }
         // a resource variable reads its value outside any colocation, then assigns and reads back
-        const r = out(em.create('ReadVariableOp', [`${p.name}:0`], { dtype: attr.type(p.dtype) }, 'ReadVariableOp'));
+        const r = output(em.create('ReadVariableOp', [`${p.name}:0`], { dtype: attr.type(p.dtype) }, 'ReadVariableOp'));
         return em.colocate(p.name, () => {
           const m = em.t('Mul', [r, beta], {}, 'mul');
           const a = em.create(

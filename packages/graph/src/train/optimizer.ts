@@ -7,8 +7,9 @@ import { attr } from '../attrs.js';
 import type { BuiltVariable, GraphBuilder } from '../builder.js';
 import { GraphKeys } from '../collections.js';
 import { GraphError } from '../errors.js';
-import { Emitter, out } from '../gradients/emitter.js';
+import { Emitter } from '../gradients/emitter.js';
 import { gradients } from '../gradients/gradients.js';
+import { output } from '../gradients/node-io.js';
 import type { Graph } from '../graph.js';
 import { createVariable, resolveVariable, trainableVariables, type VariableLike } from './variables.js';
 
@@ -204,7 +205,7 @@ export abstract class Optimizer {
       const values = rest.map((r) => {
         if (typeof r === 'string') return r;
         if (r.resource)
-          return out(em.create('ReadVariableOp', [`${r.name}:0`], { dtype: attr.type(r.dtype) }, 'ReadVariableOp'));
+          return output(em.create('ReadVariableOp', [`${r.name}:0`], { dtype: attr.type(r.dtype) }, 'ReadVariableOp'));
         return r.value;
       });
       const a: Record<string, ReturnType<typeof attr.b>> = {

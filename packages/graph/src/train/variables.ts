@@ -6,12 +6,11 @@ import { type AttrValue, attr, read } from '../attrs.js';
 import type { BuiltVariable, GraphBuilder } from '../builder.js';
 import { GraphKeys } from '../collections.js';
 import { GraphError } from '../errors.js';
-import type { Graph, NodeDef } from '../graph.js';
+import { output } from '../gradients/node-io.js';
+import type { Graph } from '../graph.js';
 import { parseInput } from '../names.js';
 import { tensorProtoFrom } from '../runtime/tensor-proto.js';
 import { createVariableNodes } from '../variable-ops.js';
-
-const out = (n: NodeDef, k = 0) => `${n.name}:${k}`;
 
 /** A variable by its BuiltVariable or its name (`v` or `v:0`), looked up in the graph's variable collections. */
 export type VariableLike = BuiltVariable | string;
@@ -77,7 +76,7 @@ export function createVariable(graph: Graph, spec: NewVariable): BuiltVariable {
           : [null, spec.initName];
         const makeInit = () =>
           graph.createOp('Const', [], { dtype: attr.type(d), value: attr.tensor(proto), ...cls }, initLeaf);
-        const init = out(initScope ? graph.withNameScope(initScope, makeInit) : makeInit());
+        const init = output(initScope ? graph.withNameScope(initScope, makeInit) : makeInit());
         const value = createVariableNodes(graph, {
           full,
           shape: spec.shape,
@@ -128,7 +127,7 @@ export function getOrCreateGlobalStep(target: Graph | GraphBuilder): BuiltVariab
         const d = DataType.DT_INT64;
         const cls = { _class: attr.listS([`loc:@${full}`]) };
         const init = graph.withNameScope('Initializer', () =>
-          out(
+          output(
             graph.createOp(
               'Const',
               [],
