@@ -52,6 +52,16 @@ def write_head(prefix):
             saver.save(sess, prefix, write_state=False)
 
 
+def write_models(tmp):
+    """The extractor under tmp/a and the head under tmp/b; returns their checkpoint prefixes."""
+    a, b = str(tmp / "a" / "model.ckpt"), str(tmp / "b" / "model.ckpt")
+    os.makedirs(tmp / "a")
+    os.makedirs(tmp / "b")
+    write_extractor(a)
+    write_head(b)
+    return a, b
+
+
 def run_meta(prefix, fetch, feeds):
     with tf.Graph().as_default():
         saver = v1.train.import_meta_graph(prefix + ".meta")
@@ -61,11 +71,7 @@ def run_meta(prefix, fetch, feeds):
 
 
 def test_tensorflow_runs_and_restores_our_merge(tmp):
-    a, b = str(tmp / "a" / "model.ckpt"), str(tmp / "b" / "model.ckpt")
-    os.makedirs(tmp / "a")
-    os.makedirs(tmp / "b")
-    write_extractor(a)
-    write_head(b)
+    a, b = write_models(tmp)
     specs = [
         {"scope": "backbone", "metaGraph": a + ".meta", "checkpoint": a},
         {"scope": "head", "metaGraph": b + ".meta", "checkpoint": b, "inputMap": {"x:0": "backbone/features:0"}},
@@ -114,11 +120,7 @@ def test_tensorflow_runs_and_restores_our_merge(tmp):
 
 
 def test_tensorflow_restores_what_tensorgraft_merge_writes(tmp):
-    a, b = str(tmp / "a" / "model.ckpt"), str(tmp / "b" / "model.ckpt")
-    os.makedirs(tmp / "a")
-    os.makedirs(tmp / "b")
-    write_extractor(a)
-    write_head(b)
+    a, b = write_models(tmp)
     out = str(tmp / "cli" / "merged")
     proc = run_cli("merge", "--model", f"features={a}.meta", "--model", f"classifier={b}",
                    "--wire", "classifier/x:0=features/features:0", "-o", out, "--json")
