@@ -14,15 +14,19 @@ from conftest import REPO
 v1 = tf.compat.v1
 
 
-def test_tensorflow_restores_the_demo_model(tmp):
-    out = tmp / "demo"
+def run_demo(out, *args):
+    """Runs the built demo with --out OUT --json and the given options; returns its JSON summary."""
     proc = subprocess.run(
-        ["node", os.path.join(REPO, "apps", "demo", "dist", "main.js"), "--out", str(out), "--image-size", "32",
-         "--vgg-width", "0.0625", "--steps", "12", "--batch", "4", "--train-images", "8", "--eval-images", "4",
-         "--save-every", "4", "--json"],
+        ["node", os.path.join(REPO, "apps", "demo", "dist", "main.js"), "--out", str(out), *args, "--json"],
         cwd=REPO, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout)
+    return json.loads(proc.stdout)
+
+
+def test_tensorflow_restores_the_demo_model(tmp):
+    out = tmp / "demo"
+    result = run_demo(out, "--image-size", "32", "--vgg-width", "0.0625", "--steps", "12", "--batch", "4",
+                      "--train-images", "8", "--eval-images", "4", "--save-every", "4")
     assert result["backbone"]["unchanged"]
 
     final = result["final"]["prefix"]
@@ -94,13 +98,7 @@ def test_demo_on_a_tensorflow_written_v1_tf_slim_checkpoint(tmp):
             ckpt = saver.save(sess, str(tmp / "vgg_16.ckpt"), write_state=False, write_meta_graph=False)
     assert os.path.isfile(ckpt) and not os.path.exists(ckpt + ".index")  # a V1 file, as TF-slim's
 
-    out = tmp / "demo"
-    proc = subprocess.run(
-        ["node", os.path.join(REPO, "apps", "demo", "dist", "main.js"), "--out", str(out), "--checkpoint", ckpt,
-         "--steps", "6", "--train-images", "8", "--eval-images", "4", "--json"],
-        cwd=REPO, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout)
+    result = run_demo(tmp / "demo", "--checkpoint", ckpt, "--steps", "6", "--train-images", "8", "--eval-images", "4")
     assert result["weights"] == "tf-slim checkpoint"
     src = tf.train.load_checkpoint(ckpt)
     merged = tf.train.load_checkpoint(result["final"]["prefix"])
