@@ -5,7 +5,6 @@
 // Each model's own Saver subgraph (`save/...`) is left out: the mixed graph gets one Saver over all variables when it
 // is saved (save.ts). Nothing is silently renamed: a taken scope or a clashing node name is an error.
 
-import { type CheckpointReader, openCheckpoint } from '@tensorgraft/bundle-io';
 import {
   canonicalTensor,
   Graph,
@@ -22,6 +21,7 @@ import {
 import { baseDType, dtypeName, tensorflow } from '@tensorgraft/proto';
 import { MixerError } from './errors.js';
 import { Mixed, type MixedModel, type RestoreEntry } from './mixed.js';
+import { openModelCheckpoint } from './model-checkpoint.js';
 import { type GraphSource, loadGraphDef, loadMetaGraph } from './source-model.js';
 import { readSourceSaver, type SourceSaver, withoutSaver } from './source-saver.js';
 import { markNotTrainable } from './trainable.js';
@@ -261,12 +261,7 @@ function restoreEntries(
   model: string,
 ): RestoreEntry[] {
   const path = spec.checkpoint!;
-  let reader: CheckpointReader;
-  try {
-    reader = openCheckpoint(path);
-  } catch (cause) {
-    throw new MixerError('IO', 'cannot open the checkpoint', { model, path, cause });
-  }
+  const reader = openModelCheckpoint(path, model);
   try {
     const excluded = (own: string) =>
       (spec.exclude ?? []).some((e) => {

@@ -2,10 +2,10 @@
 // reader per checkpoint, one tensor in memory at a time, assigned with Session.assignVariable), and every variable
 // with no source run through its initializer. No per-model restore ops are needed (the models' savers were left out).
 
-import { type CheckpointReader, openCheckpoint } from '@tensorgraft/bundle-io';
 import type { Session } from '@tensorgraft/graph';
 import { MixerError } from './errors.js';
 import type { Mixed, RestoreEntry } from './mixed.js';
+import { openModelCheckpoint } from './model-checkpoint.js';
 import { toTfjs } from './tensor-convert.js';
 import { globalVariables } from './trainable.js';
 
@@ -37,12 +37,7 @@ export async function restoreMixed(
   }
   const restored: string[] = [];
   for (const [path, entries] of byCheckpoint) {
-    let reader: CheckpointReader;
-    try {
-      reader = openCheckpoint(path);
-    } catch (cause) {
-      throw new MixerError('IO', 'cannot open the checkpoint', { model: entries[0]!.model, path, cause });
-    }
+    const reader = openModelCheckpoint(path, entries[0]!.model);
     try {
       for (const e of entries) {
         let value: ReturnType<typeof toTfjs>;

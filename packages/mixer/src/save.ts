@@ -13,7 +13,6 @@ import {
   type CheckpointReader,
   type NumericData,
   numElements,
-  openCheckpoint,
   type Tensor,
 } from '@tensorgraft/bundle-io';
 import { addSaverOps, exportMetaGraph, readAttr, type Session, serializeMetaGraph } from '@tensorgraft/graph';
@@ -21,6 +20,7 @@ import { baseDType, dtypeInfo, dtypeName, type tensorflow } from '@tensorgraft/p
 import { writeFileAtomic } from '@tensorgraft/saver';
 import { MixerError } from './errors.js';
 import type { Mixed } from './mixed.js';
+import { openModelCheckpoint } from './model-checkpoint.js';
 import { fromTfjs } from './tensor-convert.js';
 import { globalVariables, trainableVariables } from './trainable.js';
 
@@ -101,7 +101,7 @@ export async function saveMixed(
       if (entry) {
         let reader = readers.get(entry.checkpoint);
         if (!reader) {
-          reader = open(entry.checkpoint, entry.model);
+          reader = openModelCheckpoint(entry.checkpoint, entry.model);
           readers.set(entry.checkpoint, reader);
         }
         tensor = readTensor(reader, entry.key, variable, entry.checkpoint, entry.model, scratch);
@@ -132,14 +132,6 @@ export async function saveMixed(
     report.metaGraph = path;
   }
   return report;
-}
-
-function open(path: string, model: string): CheckpointReader {
-  try {
-    return openCheckpoint(path);
-  } catch (cause) {
-    throw new MixerError('IO', 'cannot open the checkpoint', { model, path, cause });
-  }
 }
 
 /**
