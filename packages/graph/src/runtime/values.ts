@@ -120,7 +120,8 @@ export class VariableStore {
   }
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
+/** Equal dims, in the same order. */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 

@@ -4,7 +4,7 @@
 // use_locking is accepted and has no effect: a Session runs one kernel at a time.
 import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
-import type { KernelFactory, RunState, Value, VarRef } from '../values.js';
+import { type KernelFactory, type RunState, sameShape, type Value, type VarRef } from '../values.js';
 import { attrsOf, R, T, tf } from './common.js';
 
 const f32 = Math.fround;
@@ -51,12 +51,8 @@ function grad(inputs: Value[], k: number, s: RunState, n: NodeDef, like: tf.Tens
   return g;
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
 /** The new value is this kernel's own fresh tensor: the store takes it as it is (no copy of a large variable). */
-function store(s: RunState, _n: NodeDef, slot: Slot, value: tf.Tensor): void {
+function store(s: RunState, slot: Slot, value: tf.Tensor): void {
   s.vars.adopt(slot.ref, value);
 }
 
@@ -66,7 +62,7 @@ function gradientDescent(kind: 'ref' | 'resource'): KernelFactory {
     const [v] = slots(i, 1, s, n, kind);
     const alpha = scalar(i, 1, s, n, 'alpha');
     const delta = grad(i, 2, s, n, v!.value);
-    store(s, n, v!, tf.sub(v!.value, tf.mul(delta, alpha)));
+    store(s, v!, tf.sub(v!.value, tf.mul(delta, alpha)));
     return kind === 'ref' ? [v!.ref] : [];
   };
 }
@@ -85,8 +81,8 @@ function momentum(kind: 'ref' | 'resource'): KernelFactory {
       const mom = scalar(i, 4, s, n, 'momentum');
       const a = tf.add(tf.mul(accum!.value, mom), g);
       const step = nesterov ? tf.add(tf.mul(g, lr), tf.mul(tf.mul(a, mom), lr)) : tf.mul(a, lr);
-      store(s, n, v!, tf.sub(v!.value, step));
-      store(s, n, accum!, a);
+      store(s, v!, tf.sub(v!.value, step));
+      store(s, accum!, a);
       return kind === 'ref' ? [v!.ref] : [];
     };
   };
@@ -114,9 +110,9 @@ function adam(kind: 'ref' | 'resource'): KernelFactory {
       const v1 = tf.add(vv!.value, tf.mul(tf.sub(tf.square(g), vv!.value), f32(1 - b2)));
       const num = nesterov ? tf.add(tf.mul(g, f32(1 - b1)), tf.mul(m1, b1)) : m1;
       const update = tf.div(tf.mul(num, alpha), tf.add(tf.sqrt(v1), eps));
-      store(s, n, m!, m1);
-      store(s, n, vv!, v1);
-      store(s, n, v!, tf.sub(v!.value, update));
+      store(s, m!, m1);
+      store(s, vv!, v1);
+      store(s, v!, tf.sub(v!.value, update));
       return kind === 'ref' ? [v!.ref] : [];
     };
   };
