@@ -16,6 +16,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { attrTexts } from './gradients-helpers.js';
 import { REPO } from './helpers.js';
+import { maxRelErr } from './training-helpers.js';
 
 const DIR = join(REPO, 'fixtures', 'gradients');
 
@@ -75,13 +76,6 @@ describe('gradients: the nodes tf.compat.v1.gradients adds', () => {
   }
 });
 
-/** max |a - b| / max(1, |b|) over all elements */
-function relErr(a: ArrayLike<number>, b: readonly number[]): number {
-  let worst = 0;
-  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
-  return worst;
-}
-
 describe('gradients: values equal tf.gradients on the fixture graphs', () => {
   for (const name of [
     'mlp',
@@ -115,7 +109,8 @@ describe('gradients: values equal tf.gradients on the fixture graphs', () => {
         }
         const got = values[k++]!;
         expect(got.shape, x).toEqual(want.shape);
-        expect(relErr(got.dataSync(), want.values), x).toBeLessThan(1e-5);
+        // max |got - want| / max(1, |want|)
+        expect(maxRelErr(got.dataSync(), want.values, 1), x).toBeLessThan(1e-5);
       });
       for (const t of [...values, ...Object.values(feeds)]) t?.dispose();
       session.close();
@@ -151,15 +146,17 @@ describe('gradients: blocking and errors', () => {
     // f = (d y (1 - y))^2: df/dy = 2 f' d (1 - 2y), df/dd = 2 f' y (1 - y), f' = d y (1 - y)
     const f = ys.map((v, i) => ds[i]! * v * (1 - v));
     expect(
-      relErr(
+      maxRelErr(
         gotY!.dataSync(),
         ys.map((v, i) => 2 * f[i]! * ds[i]! * (1 - 2 * v)),
+        1,
       ),
     ).toBeLessThan(1e-6);
     expect(
-      relErr(
+      maxRelErr(
         gotD!.dataSync(),
         ys.map((v, i) => 2 * f[i]! * v * (1 - v)),
+        1,
       ),
     ).toBeLessThan(1e-6);
     gotY!.dispose();
