@@ -35,20 +35,30 @@ const make: Record<string, (g: Graph) => Optimizer> = {
 
 const dec = new TextDecoder();
 
+/** A minimize fixture: what TensorFlow recorded and the forward graph it exported. */
+function load(name: string): { fx: MinimizeCase; graph: Graph } {
+  const fx = JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8')) as MinimizeCase;
+  const graph = graphFromMetaGraph(parseMetaGraph(new Uint8Array(readFileSync(join(DIR, `${name}.meta`)))));
+  return { fx, graph };
+}
+
+/** The nodes added since `before`: [name, op, inputs, colocation], as the fixtures list them. */
+function added(graph: Graph, before: number): [string, string, string[], string[]][] {
+  return graph.nodes
+    .slice(before)
+    .map((n) => [n.name, n.op, n.input, (n.attr._class?.list?.s ?? []).map((b) => dec.decode(b))]);
+}
+
 describe("optimizers: minimize() adds TensorFlow's nodes to a TensorFlow-written graph", () => {
   for (const kind of Object.keys(make))
     for (const vars of ['ref', 'resource']) {
       const name = `minimize_${kind}_${vars}`;
       it(`${name}: names, op types, inputs and colocation equal TF's; train_op and variables collections`, () => {
-        const fx = JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8')) as MinimizeCase;
-        const graph = graphFromMetaGraph(parseMetaGraph(new Uint8Array(readFileSync(join(DIR, `${name}.meta`)))));
+        const { fx, graph } = load(name);
         const before = graph.nodes.length;
         const train = make[kind]!(graph).minimize(fx.loss, { globalStep: getOrCreateGlobalStep(graph) });
         expect(train).toBe(fx.train_op);
-        const added = graph.nodes
-          .slice(before)
-          .map((n) => [n.name, n.op, n.input, (n.attr._class?.list?.s ?? []).map((b) => dec.decode(b))]);
-        expect(added).toEqual(fx.nodes);
+        expect(added(graph, before)).toEqual(fx.nodes);
         expect(graph.nodes.slice(before).map(attrTexts)).toEqual(fx.attrs);
         const collection = graph.getCollection('train_op').map((i) => (i.kind === 'node' ? i.name : ''));
         expect(collection).toEqual(fx.train_op_collection);
@@ -79,15 +89,11 @@ describe('optimizers: gating, no global_step, a given name', () => {
     ],
   ] as const) {
     it(`${name}: nodes and attrs equal TF's`, () => {
-      const fx = JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8')) as MinimizeCase;
-      const graph = graphFromMetaGraph(parseMetaGraph(new Uint8Array(readFileSync(join(DIR, `${name}.meta`)))));
+      const { fx, graph } = load(name);
       const before = graph.nodes.length;
       const train = make2(graph).minimize(fx.loss, options);
       expect(train).toBe(fx.train_op);
-      const added = graph.nodes
-        .slice(before)
-        .map((n) => [n.name, n.op, n.input, (n.attr._class?.list?.s ?? []).map((b) => dec.decode(b))]);
-      expect(added).toEqual(fx.nodes);
+      expect(added(graph, before)).toEqual(fx.nodes);
       expect(graph.nodes.slice(before).map(attrTexts)).toEqual(fx.attrs);
     });
   }
