@@ -4,7 +4,7 @@
 // dtypes (as _apply_op_helper does) and names the op after the scope. Control dependencies follow
 // Graph.control_dependencies, including its pruning: an op with a data input made inside the same block gets no
 // control input from that block. Static shapes come from inferOutputShapes, recomputed when the graph has changed.
-import { DataType, type tensorflow } from '@tensorgraft/proto';
+import { baseDType, DataType, type tensorflow } from '@tensorgraft/proto';
 import { type AttrValue, attr, read, type ShapeLike, shapeFromProto, toNumber } from '../attrs.js';
 import { GraphError } from '../errors.js';
 import type { Graph, NodeDef } from '../graph.js';
@@ -62,7 +62,7 @@ export class Emitter {
     const d = outputTypes(node)?.[ref.index];
     if (d === undefined)
       throw new GraphError('INVALID_ARGUMENT', `cannot tell the dtype of '${t}' (op ${node.op})`, { node: node.name });
-    return d > 100 ? d - 100 : d;
+    return baseDType(d);
   }
 
   /** Static shape (dims -1 where unknown), or null for an unknown rank. */

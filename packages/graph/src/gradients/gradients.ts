@@ -4,7 +4,7 @@
 // Several gradients for one tensor are summed by an AddN under `gradients/`; each op's gradient function runs in
 // `gradients/<op>_grad/`. StopGradient and the xs' own producers (when nothing between feeds them), and the ops of
 // `stopGradients`, pass no gradient back. An x with no path to a y gets null (TensorFlow's None).
-import { DataType } from '@tensorgraft/proto';
+import { baseDType, DataType } from '@tensorgraft/proto';
 import { read } from '../attrs.js';
 import { GraphError } from '../errors.js';
 import type { Graph, NodeDef } from '../graph.js';
@@ -45,7 +45,7 @@ function dataInputs(n: NodeDef): string[] {
 
 function trainableOutput(n: NodeDef, k: number): boolean {
   const d = outputTypes(n)?.[k];
-  return d !== undefined && TRAINABLE.has(d > 100 ? d - 100 : d);
+  return d !== undefined && TRAINABLE.has(baseDType(d));
 }
 
 /**
