@@ -97,7 +97,12 @@ export class BundleReader {
   /** Opens `<prefix>.index`; data shards are opened when first needed. */
   static open(prefix: string, options: ReadOptions = {}): BundleReader {
     const index = fileSource(indexFilename(prefix));
-    return new BundleReader({ prefix, index, openShard: (s, n) => fileSource(dataFilename(prefix, s, n)) }, options);
+    try {
+      return new BundleReader({ prefix, index, openShard: (s, n) => fileSource(dataFilename(prefix, s, n)) }, options);
+    } catch (err) {
+      index.close(); // the reader never came to be, so nobody else can close it
+      throw err;
+    }
   }
 
   constructor(files: BundleFiles, options: ReadOptions = {}) {

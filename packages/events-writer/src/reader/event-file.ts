@@ -50,11 +50,17 @@ function decodeEvent(data: Uint8Array, path: string, offset: number): EventRecor
  */
 export function* iterateEventFile(path: string): Generator<EventRecord, { torn?: TornTail }> {
   const records = iterateFileRecords(path);
-  for (;;) {
-    const next = records.next();
-    if (next.done) return next.value;
-    // A copy: decoded bytes fields are views into their input, and the chunk buffer is reused.
-    yield decodeEvent(next.value.data.slice(), path, next.value.offset);
+  try {
+    for (;;) {
+      const next = records.next();
+      if (next.done) return next.value;
+      // A copy: decoded bytes fields are views into their input, and the chunk buffer is reused.
+      yield decodeEvent(next.value.data.slice(), path, next.value.offset);
+    }
+  } finally {
+    // A BAD_EVENT or the caller leaving the loop early stops this generator: finish the file reader too, which
+    // closes the file (its own finally).
+    records.return({});
   }
 }
 
@@ -62,14 +68,18 @@ export function* iterateEventFile(path: string): Generator<EventRecord, { torn?:
 export function readEventFile(path: string): EventFileContents {
   const events: EventRecord[] = [];
   const it = iterateEventFile(path);
-  for (;;) {
-    const next = it.next();
-    if (next.done) {
-      const out: EventFileContents = { path, events };
-      if (next.value.torn) out.torn = next.value.torn;
-      return out;
+  try {
+    for (;;) {
+      const next = it.next();
+      if (next.done) {
+        const out: EventFileContents = { path, events };
+        if (next.value.torn) out.torn = next.value.torn;
+        return out;
+      }
+      events.push(next.value);
     }
-    events.push(next.value);
+  } finally {
+    it.return({});
   }
 }
 
