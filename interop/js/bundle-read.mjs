@@ -5,7 +5,7 @@ import { tensorToJson } from './bundle-json.mjs';
 
 const [path, ...names] = process.argv.slice(2);
 const r = openCheckpoint(path);
-const out = {};
-for (const n of names.length ? names : r.names()) out[n] = tensorToJson(r.get(n));
+// Object.fromEntries, not out[n] = ...: a tensor named __proto__ must come out as a key like any other.
+const out = Object.fromEntries((names.length ? names : r.names()).map((n) => [n, tensorToJson(r.get(n))]));
 r.close();
 process.stdout.write(JSON.stringify({ format: r.format, tensors: out }));

@@ -5,6 +5,7 @@
 import { crc32c, decodeMessage, dtypeInfo, tensorflow, unmaskCrc } from '@tensorgraft/proto';
 import { type ByteSource, fileSource } from './byte-source.js';
 import { BundleError, wrapError } from './errors.js';
+import { keyToName } from './key-text.js';
 import { safeInt } from './long.js';
 import { dataFilename, indexFilename } from './naming.js';
 import { copySliceInto, extentsFromProto, resolveExtents } from './slice.js';
@@ -112,6 +113,9 @@ export class BundleReader {
     const path = files.index.path;
     const table = new TableReader(files.index, { verifyChecksums: this.verify });
     let header: BundleHeader | undefined;
+    // Keys starting with a NUL byte: slices of partitioned tensors (their keys start with OrderedCode's 0x00), or
+    // tensors whose own name starts with NUL (SaveV2 writes such names). Sorted out once every entry is known.
+    const nulKeys: RawEntry[] = [];
     for (const { key, value } of table.entries()) {
       if (key.length === 0) {
         header = parseHeader(value, path);
@@ -119,17 +123,48 @@ export class BundleReader {
       }
       if (!header) throw new BundleError('CORRUPT_TABLE', 'index has no header entry (key "")', { path, offset: 0 });
       const raw = new RawEntry(key, value, path);
-      if (key[0] === 0) {
-        this.sliceEntries.set(latin1(key), raw);
-      } else {
-        const name = Buffer.from(key).toString('utf8');
-        this.byName.set(name, raw);
-        this.order.push(name);
-      }
+      if (key[0] === 0) nulKeys.push(raw);
+      else this.addTensor(raw);
     }
     if (!header) throw new BundleError('CORRUPT_TABLE', 'index has no header entry (key "")', { path, offset: 0 });
     this.header = header;
+    if (nulKeys.length) this.sortNulKeys(nulKeys);
     this.swap = (header.endianness === 'big') === HOST_LITTLE_ENDIAN;
+  }
+
+  private addTensor(raw: RawEntry): void {
+    const name = keyToName(raw.key);
+    this.byName.set(name, raw);
+    this.order.push(name);
+  }
+
+  /**
+   * As TensorFlow's checkpoint reader (BuildV2VarMaps): a key is a slice entry when some partitioned tensor's
+   * slices encode to it; every other key is a tensor, whatever its first byte. NUL-led keys sort before every other
+   * name, so they go to the front of the order.
+   */
+  private sortNulKeys(nulKeys: RawEntry[]): void {
+    const sliceKeys = new Set<string>();
+    for (const raw of [...nulKeys, ...this.byName.values()]) {
+      try {
+        const slices = raw.proto.slices;
+        if (!slices?.length) continue;
+        const name = keyToName(raw.key);
+        const d = { path: this.files.index.path, tensor: name };
+        const rank = shapeOf(raw.proto.shape, d).length;
+        for (const s of slices) sliceKeys.add(latin1(encodeSliceKey(name, extentsFromProto(s, rank, d))));
+      } catch (err) {
+        // A damaged entry names no slices; reading that tensor reports the damage (verify names it).
+        if (!(err instanceof BundleError)) throw err;
+      }
+    }
+    const rest = this.order.splice(0);
+    for (const raw of nulKeys) {
+      const k = latin1(raw.key);
+      if (sliceKeys.has(k)) this.sliceEntries.set(k, raw);
+      else this.addTensor(raw);
+    }
+    this.order.push(...rest);
   }
 
   /** Tensor names in index (bytewise) order. */

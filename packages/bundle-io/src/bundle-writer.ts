@@ -13,6 +13,7 @@ import { dirname } from 'node:path';
 import { crc32c, encodeMessage, maskCrc, tensorflow } from '@tensorgraft/proto';
 import { BundleError } from './errors.js';
 import { FileSink } from './file-sink.js';
+import { nameToKey } from './key-text.js';
 import { dataFilename, indexFilename, tempFilename } from './naming.js';
 import { extentsToProto, isFullSlice, resolveExtents } from './slice.js';
 import { encodeSliceKey } from './slice-key.js';
@@ -35,7 +36,6 @@ export interface BundleWriterOptions {
   dataAlignment?: number;
 }
 
-const utf8 = new TextEncoder();
 /**
  * addAsync: bytes per write() handed to the thread pool, and how many such writes may be queued at once. 1 MiB pieces
  * fit in a core's L2 cache, so the pool's write and this thread's crc read each piece from cache rather than from
@@ -82,7 +82,7 @@ export class BundleWriter {
     this.checkOpen(name);
     if (name === '')
       throw new BundleError('INVALID_ARGUMENT', 'the empty key is reserved for the header', { tensor: name });
-    this.addKey(utf8.encode(name), name, tensor);
+    this.addKey(nameToKey(name), name, tensor);
   }
 
   /**
@@ -107,7 +107,9 @@ export class BundleWriter {
       this.add(name, tensor);
       return;
     }
-    const fullKey = keyString(utf8.encode(name));
+    if (name === '')
+      throw new BundleError('INVALID_ARGUMENT', 'the empty key is reserved for the header', { tensor: name });
+    const fullKey = keyString(nameToKey(name));
     let full = this.entries.get(fullKey);
     if (full) {
       const sameShape =
@@ -139,8 +141,7 @@ export class BundleWriter {
       this.add(name, tensor);
       return;
     }
-    const key = utf8.encode(name);
-    const k = keyString(key);
+    const k = keyString(nameToKey(name));
     if (this.entries.has(k))
       throw new BundleError('DUPLICATE_KEY', 'tensor added twice', { path: this.prefix, tensor: name });
     const offset = this.data.offset;

@@ -15,9 +15,11 @@ export {
   resolveCheckpoint,
 } from './checkpoint.js';
 export { BundleError, type BundleErrorCode, type BundleErrorDetails } from './errors.js';
+export { keyToName, nameToKey } from './key-text.js';
 export { type MergeOptions, mergeBundles } from './merge.js';
 export { dataFilename, indexFilename, tempFilename } from './naming.js';
 export {
+  SAFETENSORS_METADATA_KEY,
   SafetensorsReader,
   type SafetensorsWriteOptions,
   safetensorsDType,

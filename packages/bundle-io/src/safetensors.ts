@@ -26,28 +26,31 @@ import {
   validateTensor,
 } from './tensor.js';
 
-/** safetensors dtype <-> TensorFlow dtype name. */
-const ST_TO_TF: Record<string, string> = {
-  BOOL: 'bool',
-  U8: 'uint8',
-  I8: 'int8',
-  I16: 'int16',
-  U16: 'uint16',
-  F16: 'float16',
-  BF16: 'bfloat16',
-  I32: 'int32',
-  U32: 'uint32',
-  F32: 'float32',
-  F64: 'float64',
-  I64: 'int64',
-  U64: 'uint64',
-  C64: 'complex64',
-};
-const TF_TO_ST: Record<string, string> = Object.fromEntries(Object.entries(ST_TO_TF).map(([k, v]) => [v, k]));
+/** safetensors dtype <-> TensorFlow dtype name (Maps: a file's "constructor" or "__proto__" dtype finds nothing). */
+const ST_TO_TF = new Map<string, string>([
+  ['BOOL', 'bool'],
+  ['U8', 'uint8'],
+  ['I8', 'int8'],
+  ['I16', 'int16'],
+  ['U16', 'uint16'],
+  ['F16', 'float16'],
+  ['BF16', 'bfloat16'],
+  ['I32', 'int32'],
+  ['U32', 'uint32'],
+  ['F32', 'float32'],
+  ['F64', 'float64'],
+  ['I64', 'int64'],
+  ['U64', 'uint64'],
+  ['C64', 'complex64'],
+]);
+const TF_TO_ST = new Map<string, string>([...ST_TO_TF].map(([k, v]) => [v, k]));
+
+/** The header key the format reserves for its string-to-string metadata: no tensor may have this name. */
+export const SAFETENSORS_METADATA_KEY = '__metadata__';
 
 /** The safetensors dtype for a TensorFlow dtype, or undefined when the format has none (string, complex128, ...). */
 export function safetensorsDType(tfDtype: string): string | undefined {
-  return TF_TO_ST[tfDtype];
+  return TF_TO_ST.get(tfDtype);
 }
 
 const MAX_HEADER = 100_000_000; // the reference implementation's cap
@@ -114,7 +117,7 @@ export class SafetensorsReader {
     const bufferLen = src.size - this.dataStart;
     const entries: StEntry[] = [];
     for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
-      if (name === '__metadata__') {
+      if (name === SAFETENSORS_METADATA_KEY) {
         if (
           !value ||
           typeof value !== 'object' ||
@@ -128,7 +131,7 @@ export class SafetensorsReader {
       }
       const e = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
       if (!e || typeof e !== 'object') throw bad('CORRUPT_ENTRY', 'entry is not an object', 8, name);
-      const dtype = typeof e.dtype === 'string' ? ST_TO_TF[e.dtype] : undefined;
+      const dtype = typeof e.dtype === 'string' ? ST_TO_TF.get(e.dtype) : undefined;
       if (!dtype) throw bad('UNSUPPORTED', `dtype ${JSON.stringify(e.dtype)} is not supported`, 8, name);
       const okInt = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
       if (!Array.isArray(e.shape) || !e.shape.every(okInt)) throw bad('CORRUPT_ENTRY', 'bad shape', 8, name);
@@ -287,22 +290,33 @@ export function writeSafetensorsStreaming(
   options: SafetensorsWriteOptions = {},
 ): void {
   const list = specs.map((s) => {
+    if (s.name === SAFETENSORS_METADATA_KEY) {
+      throw new BundleError(
+        'INVALID_ARGUMENT',
+        `safetensors reserves the name ${SAFETENSORS_METADATA_KEY} for its metadata: a tensor cannot be called that`,
+        { path, tensor: s.name },
+      );
+    }
     const info = checkpointDType(s.dtype, s.name, path);
-    const st = TF_TO_ST[info.name];
+    const st = TF_TO_ST.get(info.name);
     if (!st)
       throw new BundleError('UNSUPPORTED', `safetensors has no dtype for ${info.name}`, { path, tensor: s.name });
     const n = numElements(s.shape);
     return { ...s, st, item: info.itemSize, size: n * info.itemSize };
   });
   list.sort((a, b) => b.item - a.item || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const header: Record<string, unknown> = {};
-  if (options.metadata) header.__metadata__ = options.metadata;
+  // The header is written member by member, never through an object keyed by tensor names: `header["__proto__"] = x`
+  // would set the object's prototype and leave the tensor out of the JSON.
+  const members: string[] = [];
+  if (options.metadata) members.push(`"${SAFETENSORS_METADATA_KEY}":${JSON.stringify(options.metadata)}`);
   let at = 0;
   for (const e of list) {
-    header[e.name] = { dtype: e.st, shape: e.shape, data_offsets: [at, at + e.size] };
+    members.push(
+      `${JSON.stringify(e.name)}:${JSON.stringify({ dtype: e.st, shape: e.shape, data_offsets: [at, at + e.size] })}`,
+    );
     at += e.size;
   }
-  let json = Buffer.from(JSON.stringify(header), 'utf8');
+  let json = Buffer.from(`{${members.join(',')}}`, 'utf8');
   const pad = (8 - (json.length % 8)) % 8;
   if (pad) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
   const tmp = tempFilename(path);

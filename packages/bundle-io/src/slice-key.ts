@@ -7,6 +7,7 @@
 //   SNumInc(v)  := v sign-extended big-endian, last `len` bytes, first two XORed with the header bits of `len`
 //                  (len 1: one byte 0x80 ^ v, for -64 <= v < 64)
 // The leading 0x00 sorts every slice key right after the header key "" and before any tensor name.
+import { nameToKey } from './key-text.js';
 import type { SliceExtent } from './tensor.js';
 
 const HEADER_BITS: ReadonlyArray<readonly [number, number]> = [
@@ -60,7 +61,7 @@ function signedNumIncreasing(out: number[], value: number): void {
 export function encodeSliceKey(name: string, extents: readonly SliceExtent[]): Uint8Array {
   const out: number[] = [];
   numIncreasing(out, 0);
-  for (const b of Buffer.from(name, 'utf8')) {
+  for (const b of nameToKey(name)) {
     if (b === 0x00) out.push(0x00, 0xff);
     else if (b === 0xff) out.push(0xff, 0x00);
     else out.push(b);
