@@ -2,23 +2,26 @@
 // a TensorFlow V2 checkpoint (OUT is its prefix) or .safetensors out, chosen by OUT's extension. Names and dtypes are
 // kept (bfloat16 and float16 too); partitioned tensors are written whole. Tensors go one at a time (read, written,
 // dropped). safetensors has no string or complex128 dtype: such tensors stop the conversion unless
-// --skip-unsupported, which leaves them out and names them.
+// --skip-unsupported, which leaves them out and names them. Existing output files are replaced (atomically, each by a
+// rename over the path itself) only with --force.
 import { BundleWriter, openCheckpoint, safetensorsDType, writeSafetensorsStreaming } from '@tensorgraft/bundle-io';
 import { expectPositionals, requirePositional } from '../args.js';
 import { type Command, InputProblem } from '../command.js';
+import { checkpointFiles, refuseToReplace } from '../output-files.js';
 
 export const convertCommand: Command = {
   name: 'convert',
-  usage: 'convert IN OUT [--skip-unsupported] [--json]',
+  usage: 'convert IN OUT [--skip-unsupported] [--force] [--json]',
   summary: 'TensorFlow checkpoint (V1/V2) or .safetensors in, V2 checkpoint or .safetensors out (by OUT extension)',
-  flags: ['--skip-unsupported'],
+  flags: ['--skip-unsupported', '--force'],
   async run(ctx) {
     expectPositionals(ctx.args, 2);
     const input = requirePositional(ctx.args, 0, 'IN');
     const out = requirePositional(ctx.args, 1, 'OUT');
     const skip = ctx.args.options.has('--skip-unsupported');
-    const r = openCheckpoint(input);
     const to = out.endsWith('.safetensors') ? 'safetensors' : 'v2';
+    refuseToReplace(to === 'safetensors' ? [out] : checkpointFiles(out), ctx.args.options.has('--force'));
+    const r = openCheckpoint(input);
     const skipped: string[] = [];
     let written = 0;
     try {

@@ -1,11 +1,11 @@
 // `tensorgraft graph FILE [--to pb|pbtxt|json] [-o OUT] [--type graph|meta]`: summarise or convert a GraphDef or
-// MetaGraphDef.
-import { writeFile } from 'node:fs/promises';
+// MetaGraphDef. OUT is replaced atomically (a symlink there is replaced, not followed).
 import { encodeMessage, printText, tensorflow } from '@tensorgraft/proto';
 import { expectPositionals, requirePositional, stringOption } from '../args.js';
 import { type Command, UsageError } from '../command.js';
 import { type GraphFileKind, type LoadedGraphFile, loadGraphFile } from '../graph-file.js';
 import { formatSummary, summarizeGraphFile } from '../graph-summary.js';
+import { writeFileAtomic } from '../output-files.js';
 
 const FORMATS = ['pb', 'pbtxt', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -34,7 +34,7 @@ export const graphCommand: Command = {
     }
     const bytes = convert(loaded, to as Format);
     if (out !== undefined) {
-      await writeFile(out, bytes);
+      writeFileAtomic(out, typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes);
       if (ctx.json) ctx.stdout(`${JSON.stringify({ file, kind: loaded.kind, to, out, bytes: bytes.length })}\n`);
     } else {
       ctx.stdout(typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('latin1'));

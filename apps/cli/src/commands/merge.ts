@@ -4,12 +4,14 @@
 // feeds a model's tensor (named with its scope) from a tensor of a model given before it. OUT.meta (one graph, one
 // Saver over every variable) and OUT's V2 checkpoint (every tensor copied byte for byte under its scoped key) are
 // written. --freeze takes a scope's variables out of trainable_variables and puts StopGradient where its tensors
-// leave it, so a later fine-tuning run trains the rest only.
+// leave it, so a later fine-tuning run trains the rest only. Existing output files are replaced (atomically) only with
+// --force.
 import { existsSync } from 'node:fs';
 import { resolveCheckpoint } from '@tensorgraft/bundle-io';
 import { type FreezePlan, freeze, type ModelSpec, mix, saveMixed } from '@tensorgraft/mixer';
 import { expectPositionals, repeatedOption, stringOption } from '../args.js';
 import { type Command, InputProblem, UsageError } from '../command.js';
+import { checkpointFiles, refuseToReplace } from '../output-files.js';
 
 interface ModelArg {
   scope: string;
@@ -46,16 +48,19 @@ function parseWire(arg: string, models: readonly ModelArg[]): { model: ModelArg;
 
 export const mergeCommand: Command = {
   name: 'merge',
-  usage: "merge --model SCOPE=CKPT[.meta] ... [--wire 'SCOPE/x:0=OTHER/y:0' ...] [--freeze SCOPE ...] -o OUT [--json]",
+  usage:
+    "merge --model SCOPE=CKPT[.meta] ... [--wire 'SCOPE/x:0=OTHER/y:0' ...] [--freeze SCOPE ...] -o OUT [--force] [--json]",
   summary:
     'mix checkpoints + meta graphs under name scopes into one meta graph and V2 checkpoint (OUT.meta, OUT.index)',
   valueOptions: ['--model', '--wire', '--freeze', '-o', '--out'],
+  flags: ['--force'],
   async run(ctx) {
     expectPositionals(ctx.args, 0);
     const out = stringOption(ctx.args, '-o') ?? stringOption(ctx.args, '--out');
     if (out === undefined) throw new UsageError('missing -o OUT (the output checkpoint prefix)');
     const modelArgs = repeatedOption(ctx.args, '--model');
     if (!modelArgs.length) throw new UsageError('give at least one --model SCOPE=CHECKPOINT');
+    refuseToReplace([`${out}.meta`, ...checkpointFiles(out)], ctx.args.options.has('--force'));
     const models = modelArgs.map(parseModel);
     const inputMaps = new Map<ModelArg, Record<string, string>>();
     for (const w of repeatedOption(ctx.args, '--wire')) {
