@@ -33,9 +33,12 @@ export class GraphError extends Error {
   readonly path: string | undefined;
   readonly node: string | undefined;
   readonly offset: number | undefined;
+  /** The message without the location (node, file, offset) appended to it. */
+  readonly reason: string;
 
   constructor(code: GraphErrorCode, message: string, details: GraphErrorDetails = {}) {
     super(formatMessage(message, details), details.cause === undefined ? undefined : { cause: details.cause });
+    this.reason = message;
     this.code = code;
     this.path = details.path;
     this.node = details.node;
@@ -49,4 +52,17 @@ function formatMessage(message: string, d: GraphErrorDetails): string {
   if (d.path !== undefined) where.push(d.path);
   if (d.offset !== undefined) where.push(`offset ${d.offset}`);
   return where.length ? `${message} (${where.join(', ')})` : message;
+}
+
+/**
+ * Runs `fn` (an import of a graph read from `path`); a GraphError raised without a file, deep in the import where only
+ * the node is known, comes out naming the file too.
+ */
+export function namingFile<T>(path: string | undefined, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (path === undefined || !(err instanceof GraphError) || err.path !== undefined) throw err;
+    throw new GraphError(err.code, err.reason, { path, node: err.node, offset: err.offset, cause: err.cause });
+  }
 }

@@ -3,7 +3,7 @@
 // lossless. Validation (names, duplicates, inputs, control-after-data, attrs against the OpDef, cycles) names the node.
 import { tensorflow } from '@tensorgraft/proto';
 import { attr } from './attrs.js';
-import { GraphError } from './errors.js';
+import { GraphError, namingFile } from './errors.js';
 import { Graph } from './graph.js';
 import { checkNodeName, parseInput } from './names.js';
 import { getOpDef, outputCount, validateNodeAttrs } from './ops/op-registry.js';
@@ -41,6 +41,10 @@ export interface FromGraphDefOptions {
  * (or when the GraphDef goes through importGraphDef, which checks them as TensorFlow's importer does).
  */
 export function graphFromGraphDef(def: tensorflow.GraphDef.$Properties, options: FromGraphDefOptions = {}): Graph {
+  return namingFile(options.path, () => graphFromGraphDefUnnamed(def, options));
+}
+
+function graphFromGraphDefUnnamed(def: tensorflow.GraphDef.$Properties, options: FromGraphDefOptions): Graph {
   const graph = new Graph();
   const nodes = def.node ?? [];
   validateNodes(nodes, () => undefined, options.path, { attrs: false });

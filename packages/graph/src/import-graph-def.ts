@@ -6,7 +6,7 @@
 // Beyond TensorFlow: an unused inputMap key is an error, and every silent rename is reported (or refused with strict).
 import { tensorflow } from '@tensorgraft/proto';
 import { bytes, utf8 } from './attrs.js';
-import { GraphError } from './errors.js';
+import { GraphError, namingFile } from './errors.js';
 import type { Graph } from './graph.js';
 import { topoOrder, validateNodes } from './graph-def.js';
 import { parseInput } from './names.js';
@@ -41,6 +41,14 @@ export interface ImportResult {
 }
 
 export function importGraphDef(
+  graph: Graph,
+  graphDef: tensorflow.GraphDef.$Properties,
+  options: ImportGraphDefOptions = {},
+): ImportResult {
+  return namingFile(options.path, () => importGraphDefUnnamed(graph, graphDef, options));
+}
+
+function importGraphDefUnnamed(
   graph: Graph,
   graphDef: tensorflow.GraphDef.$Properties,
   options: ImportGraphDefOptions = {},

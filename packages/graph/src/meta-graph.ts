@@ -6,7 +6,7 @@ import Long from 'long';
 import { bytes, utf8 } from './attrs.js';
 import type { CollectionItem } from './collections.js';
 import { VARIABLE_COLLECTIONS } from './collections.js';
-import { GraphError } from './errors.js';
+import { GraphError, namingFile } from './errors.js';
 import type { Graph } from './graph.js';
 import { graphFromGraphDef, graphToGraphDef } from './graph-def.js';
 import { importGraphDef, type Rename } from './import-graph-def.js';
@@ -117,6 +117,14 @@ export interface ImportMetaGraphResult {
 }
 
 export function importMetaGraph(
+  graph: Graph,
+  meta: tensorflow.MetaGraphDef.$Properties,
+  options: ImportMetaGraphOptions = {},
+): ImportMetaGraphResult {
+  return namingFile(options.path, () => importMetaGraphUnnamed(graph, meta, options));
+}
+
+function importMetaGraphUnnamed(
   graph: Graph,
   meta: tensorflow.MetaGraphDef.$Properties,
   options: ImportMetaGraphOptions = {},
@@ -252,6 +260,10 @@ function versionAtLeast(v: string, major: number, minor: number): boolean {
  * same message back.
  */
 export function graphFromMetaGraph(meta: tensorflow.MetaGraphDef.$Properties, options: { path?: string } = {}): Graph {
+  return namingFile(options.path, () => graphFromMetaGraphUnnamed(meta, options));
+}
+
+function graphFromMetaGraphUnnamed(meta: tensorflow.MetaGraphDef.$Properties, options: { path?: string } = {}): Graph {
   const graph = graphFromGraphDef(meta.graph_def ?? {}, options);
   for (const key of Object.keys(meta.collection_def ?? {})) {
     const def = meta.collection_def![key]!;

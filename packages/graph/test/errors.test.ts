@@ -260,3 +260,36 @@ describe('mutated graphs at run time', () => {
     expect(ran).toBeGreaterThan(0);
   }, 30_000);
 });
+
+describe('import errors name the file as well as the node', () => {
+  // A Const whose value attr is set but empty: the error is raised deep in the import, where only the node is known.
+  const def = tensorflow.GraphDef.create({
+    node: [node('c', 'Const', [], { dtype: attr.type(1), value: {} }), ph('x'), id('y', ['nope'])],
+  });
+  const caught = (fn: () => unknown): GraphError => {
+    try {
+      fn();
+    } catch (err) {
+      expect(err).toBeInstanceOf(GraphError);
+      return err as GraphError;
+    }
+    throw new Error('expected a GraphError');
+  };
+
+  it('importGraphDef and importMetaGraph', () => {
+    const path = 'models/bad.pb';
+    const meta = tensorflow.MetaGraphDef.create({ graph_def: def });
+    for (const err of [
+      caught(() => importGraphDef(new Graph(), def, { prefix: '', path })),
+      caught(() => importMetaGraph(new Graph(), meta, { path })),
+    ]) {
+      expect(err.code).toBe('BAD_ATTR');
+      expect(err.node).toBe('c');
+      expect(err.path).toBe(path);
+      expect(err.message).toBe(`attr 'value' of Const must be a tensor, got nothing (node c, ${path})`);
+    }
+    // graphFromGraphDef keeps attrs verbatim; its structural errors name the file too.
+    const err = caught(() => graphFromMetaGraph(meta, { path }));
+    expect([err.code, err.node, err.path]).toEqual(['MISSING_INPUT', 'y', path]);
+  });
+});
