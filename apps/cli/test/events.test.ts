@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SummaryWriter, scanRecords } from '@tensorgraft/events-writer';
+import { maskedCrc32c } from '@tensorgraft/proto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 
@@ -93,14 +94,18 @@ describe('tensorgraft events', () => {
     });
   });
 
-  it('reports a torn tail without failing, and a corrupt record with exit 1', async () => {
+  it('reports a torn tail (exit 1, or 0 with --allow-torn-tail), and a corrupt record with exit 1', async () => {
     const { path } = await logdir();
     const bytes = readFileSync(path);
     writeFileSync(path, bytes.subarray(0, bytes.length - 3));
-    const torn = await runCli('events', path, '--json');
-    expect(torn.code).toBe(0);
     const last = scanRecords(bytes).records.at(-1)!;
-    expect(JSON.parse(torn.stdout).files[0]).toMatchObject({ events: 6, torn: { offset: last.offset } });
+    const torn = await runCli('events', path, '--json');
+    expect(torn.code).toBe(1);
+    expect(torn.stderr).toContain(`TRUNCATED_RECORD: damaged tail at offset ${last.offset} of ${path}`);
+    expect(JSON.parse(torn.stdout).error).toMatchObject({ code: 'TRUNCATED_RECORD', offset: last.offset, path });
+    const allowed = await runCli('events', path, '--json', '--allow-torn-tail');
+    expect(allowed.code).toBe(0);
+    expect(JSON.parse(allowed.stdout).files[0]).toMatchObject({ events: 6, torn: { offset: last.offset } });
     const bad = Uint8Array.from(bytes);
     bad[last.offset + 14]! ^= 0xff;
     writeFileSync(path, bad);
@@ -114,6 +119,24 @@ describe('tensorgraft events', () => {
     const doc = JSON.parse(json.stdout);
     expect(doc.values.length).toBe(6);
     expect(doc.error).toMatchObject({ code: 'CORRUPT_RECORD', offset: last.offset, path });
+  });
+
+  it('a checksummed record length far past the end is a damaged tail: named, exit 1, values before it printed', async () => {
+    const { path } = await logdir();
+    const bytes = readFileSync(path);
+    const last = scanRecords(bytes).records.at(-1)!;
+    // The last record's length set to 2^40 with a matching length checksum.
+    const bad = Uint8Array.from(bytes);
+    new DataView(bad.buffer).setBigUint64(last.offset, 1n << 40n, true);
+    new DataView(bad.buffer).setUint32(last.offset + 8, maskedCrc32c(bad.subarray(last.offset, last.offset + 8)), true);
+    writeFileSync(path, bad);
+    const r = await runCli('events', path);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `damaged tail at offset ${last.offset} of ${path}: the record there needs ${2 ** 40 + 16} bytes`,
+    );
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('.\t')).length).toBeGreaterThan(0);
+    expect((await runCli('events', path, '--allow-torn-tail')).code).toBe(0);
   });
 
   it('exits 1 for a missing path or a directory without event files, 2 for bad usage', async () => {

@@ -1,5 +1,7 @@
-// `tensorgraft events PATH [--json]`: every value in an event file or a log directory (run, tag, step, wall time,
-// kind, value). A torn tail (a file still being written) is reported and is not an error; a corrupt record is (exit 1).
+// `tensorgraft events PATH [--allow-torn-tail] [--json]`: every value in an event file or a log directory (run, tag,
+// step, wall time, kind, value). A file that ends inside a record (a torn or damaged tail, e.g. a checksummed length
+// far past the end) is reported with its file and offset and is an error (exit 1) unless --allow-torn-tail, which
+// tolerates it as TensorFlow's readers tolerate a record still being written; a corrupt record is always an error.
 import { EventsError, type EventValue, eventFilesAt, eventValues, iterateEventFile } from '@tensorgraft/events-writer';
 import { tensorflow } from '@tensorgraft/proto';
 import { expectPositionals, requirePositional } from '../args.js';
@@ -23,8 +25,9 @@ interface ValueRow {
 
 export const eventsCommand: Command = {
   name: 'events',
-  usage: 'events PATH [--json]',
+  usage: 'events PATH [--allow-torn-tail] [--json]',
   summary: 'every value in a TensorBoard event file or log directory: run, tag, step, wall time, kind, value',
+  flags: ['--allow-torn-tail'],
   async run(ctx) {
     expectPositionals(ctx.args, 1);
     const path = requirePositional(ctx.args, 0, 'PATH');
@@ -40,22 +43,26 @@ export const eventsCommand: Command = {
         files.push(report);
         const plugins = new Map<string, string>();
         const events = iterateEventFile(entry.path);
-        for (;;) {
-          const next = events.next();
-          if (next.done) {
-            if (next.value.torn) report.torn = next.value.torn;
-            break;
-          }
-          report.events++;
-          for (const v of eventValues(next.value.event, plugins)) {
-            const r = row(entry.run, v);
-            if (ctx.json) {
-              ctx.stdout(`${first ? '' : ','}\n${JSON.stringify(r, jsonNumbers)}`);
-              first = false;
-            } else {
-              ctx.stdout(`${[r.run, r.tag, r.step, r.wall_time, r.kind, brief(r)].join('\t')}\n`);
+        try {
+          for (;;) {
+            const next = events.next();
+            if (next.done) {
+              if (next.value.torn) report.torn = next.value.torn;
+              break;
+            }
+            report.events++;
+            for (const v of eventValues(next.value.event, plugins)) {
+              const r = row(entry.run, v);
+              if (ctx.json) {
+                ctx.stdout(`${first ? '' : ','}\n${JSON.stringify(r, jsonNumbers)}`);
+                first = false;
+              } else {
+                ctx.stdout(`${[r.run, r.tag, r.step, r.wall_time, r.kind, brief(r)].join('\t')}\n`);
+              }
             }
           }
+        } finally {
+          events.return({}); // closes the file however the loop ended
         }
         if (!ctx.json) {
           const torn = report.torn
@@ -72,10 +79,26 @@ export const eventsCommand: Command = {
       ctx.stderr(`tensorgraft events: ${err.code}: ${err.message}\n`);
       return 1;
     }
-    if (ctx.json) ctx.stdout(`\n],"files":${JSON.stringify(files)}}\n`);
-    return 0;
+    const damaged = ctx.args.options.has('--allow-torn-tail') ? [] : files.filter((f) => f.torn);
+    for (const f of damaged) ctx.stderr(`tensorgraft events: TRUNCATED_RECORD: ${tornMessage(f)}\n`);
+    if (ctx.json) {
+      const first = damaged[0];
+      const error = first && {
+        code: 'TRUNCATED_RECORD',
+        message: tornMessage(first),
+        path: first.path,
+        offset: first.torn!.offset,
+      };
+      ctx.stdout(`\n],"files":${JSON.stringify(files)}${error ? `,"error":${JSON.stringify(error)}` : ''}}\n`);
+    }
+    return damaged.length ? 1 : 0;
   },
 };
+
+function tornMessage(f: FileReport): string {
+  const t = f.torn!;
+  return `damaged tail at offset ${t.offset} of ${f.path}: the record there needs ${t.needed} bytes, ${t.available} are present (--allow-torn-tail accepts a file still being written)`;
+}
 
 function row(run: string, v: EventValue): ValueRow {
   return {
