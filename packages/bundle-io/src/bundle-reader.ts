@@ -3,7 +3,7 @@
 // and checks its crc32c. Partitioned tensors are assembled from their slices; big-endian bundles are byte-swapped
 // after the checksum (which is over the bytes as stored).
 import { crc32c, decodeMessage, dtypeInfo, tensorflow, unmaskCrc } from '@tensorgraft/proto';
-import { type ByteSource, fileSource } from './byte-source.js';
+import { type ByteSource, fileSource, PRECHECK_BYTES, streamCrc32c } from './byte-source.js';
 import { BundleError, wrapError } from './errors.js';
 import { keyToName } from './key-text.js';
 import { safeInt } from './long.js';
@@ -256,7 +256,7 @@ export class BundleReader {
     const problems = new Map<string, BundleError>();
     for (const name of this.order) {
       try {
-        this.get(name);
+        this.verifyEntry(name);
       } catch (err) {
         problems.set(
           name,
@@ -323,8 +323,27 @@ export class BundleReader {
   private readEntry(name: string, p: tensorflow.BundleEntryProto.$Properties, shape: number[]): Tensor {
     const job = this.prepare(name, p, shape);
     if (job.kind === 'done') return job.tensor;
+    if (this.verify && job.bytes.length > PRECHECK_BYTES) {
+      // The typed array is allocated but not yet touched (no pages behind it): check the crc through a bounded
+      // buffer first, so a damaged multi-GiB entry fails without the process growing by its size.
+      const crc = streamCrc32c(job.src, job.offset, job.bytes.length);
+      job.check(crc);
+      job.src.readInto(job.offset, job.bytes);
+      return job.finish(crc);
+    }
     job.src.readInto(job.offset, job.bytes);
     return job.finish();
+  }
+
+  /** Checks one tensor's crc32c without reading it into memory of its own (bounded buffer); throws what get() would. */
+  private verifyEntry(name: string): void {
+    const raw = this.raw(name);
+    if (raw.proto.slices?.length) {
+      this.get(name);
+      return;
+    }
+    const job = this.prepare(name, raw.proto, shapeOf(raw.proto.shape, { path: this.files.index.path, tensor: name }));
+    if (job.kind === 'read' && this.verify) job.check(streamCrc32c(job.src, job.offset, job.bytes.length));
   }
 
   /**
@@ -397,6 +416,9 @@ export class BundleReader {
       src,
       offset,
       bytes,
+      check: (crc: number) => {
+        if (crc !== stored32) throw mismatch();
+      },
       finish: (crc?: number) => {
         if (verify && (crc ?? crc32c(bytes)) !== stored32) throw mismatch();
         if (swap) byteSwap(bytes, info.kind === 'complex' ? info.itemSize / 2 : info.itemSize);
@@ -542,6 +564,8 @@ type ReadJob =
       src: ByteSource;
       offset: number;
       bytes: Uint8Array;
+      /** Throws TENSOR_CHECKSUM unless `crc` is the stored one. */
+      check: (crc: number) => void;
       /** Checks the crc (computed over all bytes, or the one passed in), swaps if needed, returns the tensor. */
       finish: (crc?: number) => Tensor;
     };

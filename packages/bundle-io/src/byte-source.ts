@@ -1,6 +1,7 @@
 // Positioned random access to a file or to bytes in memory: the only way the readers touch data, so opening a
 // checkpoint reads its footer and index, and get(name) reads just that tensor's bytes.
 import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
+import { crc32c } from '@tensorgraft/proto';
 import { BundleError } from './errors.js';
 
 export interface ByteSource {
@@ -136,4 +137,26 @@ export function fileSource(path: string): ByteSource {
     },
   };
   return src;
+}
+
+/** Above this many bytes, a checksum is checked before the bytes are read into memory of their own. */
+export const PRECHECK_BYTES = 64 << 20;
+/** The buffer streamCrc32c reads through. */
+const CRC_CHUNK = 8 << 20;
+
+/**
+ * crc32c of `length` bytes at `offset`, read through one buffer of at most 8 MiB: memory stays bounded whatever the
+ * length, so a corrupt entry (or a sparse multi-GiB file) is caught before anything its size is allocated or touched.
+ */
+export function streamCrc32c(src: ByteSource, offset: number, length: number): number {
+  checkRange(src, offset, length);
+  const buf = new Uint8Array(Math.min(length, CRC_CHUNK));
+  let crc = 0;
+  for (let done = 0; done < length; ) {
+    const part = buf.subarray(0, Math.min(buf.length, length - done));
+    src.readInto(offset + done, part);
+    crc = crc32c(part, crc);
+    done += part.length;
+  }
+  return crc;
 }

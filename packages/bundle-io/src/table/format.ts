@@ -7,7 +7,7 @@
 //   footer  := metaindex handle ‖ index handle ‖ zeros to 40 bytes ‖ magic 0xdb4775248b80fb57 as fixed32 lo, fixed32 hi
 //              (48 bytes, at the very end of the file)
 import { crc32c, maskCrc, readVarintSafe, unmaskCrc, writeVarint } from '@tensorgraft/proto';
-import type { ByteSource } from '../byte-source.js';
+import { type ByteSource, PRECHECK_BYTES, streamCrc32c } from '../byte-source.js';
 import { BundleError } from '../errors.js';
 import { uncompressSnappy } from './snappy.js';
 
@@ -120,6 +120,13 @@ export function readBlock(src: ByteSource, h: BlockHandle, opts: ReadBlockOption
         offset: h.offset,
       },
     );
+  }
+  if (opts.verifyChecksums && h.size > PRECHECK_BYTES) {
+    // A huge block (V1 tables keep a whole tensor in one): check it through a bounded buffer before reading it whole.
+    const stored = new DataView(src.read(h.offset + h.size + 1, 4).buffer).getUint32(0, true);
+    if (unmaskCrc(stored) !== streamCrc32c(src, h.offset, h.size + 1)) {
+      throw new BundleError('BLOCK_CHECKSUM', 'block checksum mismatch', { path: src.path, offset: h.offset });
+    }
   }
   const buf = src.read(h.offset, h.size + BLOCK_TRAILER_SIZE);
   const contents = buf.subarray(0, h.size);
