@@ -1,3 +1,4 @@
+import { escapeControls } from '@tensorgraft/proto';
 import { parseArgs } from './args.js';
 import { type Command, InputProblem, UsageError } from './command.js';
 import { commands } from './commands/index.js';
@@ -37,7 +38,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return 2;
     }
     // Any other error is a problem with the input (a typed error from a package: corrupt, not found, unsupported).
-    const message = err instanceof Error ? err.message : String(err);
+    // Escaped: a SaverError or MixerError may carry a name from the input with NULs or terminal escapes in it.
+    const message = escapeControls(err instanceof Error ? err.message : String(err));
     io.stderr(`tensorgraft ${command.name}: ${err instanceof InputProblem ? '' : errorKind(err)}${message}\n`);
     return 1;
   }

@@ -1,3 +1,5 @@
+import { escapeControls } from '@tensorgraft/proto';
+
 /** Every way a checkpoint, a table or a safetensors file can be wrong; one code per failure kind. */
 export type BundleErrorCode =
   | 'NOT_FOUND' // a file, a data shard or a tensor that is not there
@@ -46,7 +48,8 @@ function formatMessage(message: string, d: BundleErrorDetails): string {
   if (d.tensor !== undefined) where.push(`tensor ${JSON.stringify(d.tensor)}`);
   if (d.path !== undefined) where.push(d.path);
   if (d.offset !== undefined) where.push(`offset ${d.offset}`);
-  return where.length ? `${message} (${where.join(', ')})` : message;
+  // One inert line whatever the input held (names and tokens may carry NULs and escape sequences).
+  return escapeControls(where.length ? `${message} (${where.join(', ')})` : message);
 }
 
 /** Re-throws anything that is not a BundleError as one (a ProtoError from decoding, a RangeError) with context. */

@@ -10,7 +10,7 @@
 // size (largest first) then name, as the reference serializer does, so every tensor is aligned to its element size.
 
 import { renameSync, rmSync } from 'node:fs';
-import { dtypeInfo } from '@tensorgraft/proto';
+import { dtypeInfo, quoteInput } from '@tensorgraft/proto';
 import type { BundleEntry } from './bundle-reader.js';
 import { type ByteSource, fileSource, streamCrc32c } from './byte-source.js';
 import { BundleError } from './errors.js';
@@ -108,8 +108,9 @@ export class SafetensorsReader {
     let header: unknown;
     try {
       header = JSON.parse(text);
-    } catch (err) {
-      throw bad('CORRUPT_TABLE', `header is not JSON: ${(err as Error).message}`, 8);
+    } catch {
+      // Not V8's message, which quotes a stretch of the header.
+      throw bad('CORRUPT_TABLE', 'header is not JSON', 8);
     }
     if (!header || typeof header !== 'object' || Array.isArray(header))
       throw bad('CORRUPT_TABLE', 'header is not a JSON object', 8);
@@ -132,7 +133,7 @@ export class SafetensorsReader {
       const e = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
       if (!e || typeof e !== 'object') throw bad('CORRUPT_ENTRY', 'entry is not an object', 8, name);
       const dtype = typeof e.dtype === 'string' ? ST_TO_TF.get(e.dtype) : undefined;
-      if (!dtype) throw bad('UNSUPPORTED', `dtype ${JSON.stringify(e.dtype)} is not supported`, 8, name);
+      if (!dtype) throw bad('UNSUPPORTED', `dtype ${quoteInput(String(e.dtype))} is not supported`, 8, name);
       const okInt = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
       if (!Array.isArray(e.shape) || !e.shape.every(okInt)) throw bad('CORRUPT_ENTRY', 'bad shape', 8, name);
       const off = e.data_offsets;

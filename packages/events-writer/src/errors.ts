@@ -1,3 +1,5 @@
+import { escapeControls } from '@tensorgraft/proto';
+
 /** Every way writing or reading event files can fail; one code per failure kind. */
 export type EventsErrorCode =
   | 'TRUNCATED_RECORD' // a record is cut short at the end of the file (a torn tail, e.g. a file still being written)
@@ -43,5 +45,6 @@ function formatMessage(message: string, d: EventsErrorDetails): string {
   if (d.tag !== undefined) where.push(`tag ${JSON.stringify(d.tag)}`);
   if (d.path !== undefined) where.push(d.path);
   if (d.offset !== undefined) where.push(`offset ${d.offset}`);
-  return where.length ? `${message} (${where.join(', ')})` : message;
+  // One inert line whatever the input held (names and tokens may carry NULs and escape sequences).
+  return escapeControls(where.length ? `${message} (${where.join(', ')})` : message);
 }

@@ -1,3 +1,5 @@
+import { escapeControls } from '@tensorgraft/proto';
+
 /** Every way a graph, an import or a run can fail; one code per failure kind. */
 export type GraphErrorCode =
   | 'BAD_FILE' // the bytes or text are not a GraphDef / MetaGraphDef
@@ -51,7 +53,8 @@ function formatMessage(message: string, d: GraphErrorDetails): string {
   if (d.node !== undefined) where.push(`node ${d.node}`);
   if (d.path !== undefined) where.push(d.path);
   if (d.offset !== undefined) where.push(`offset ${d.offset}`);
-  return where.length ? `${message} (${where.join(', ')})` : message;
+  // One inert line whatever the input held (names and tokens may carry NULs and escape sequences).
+  return escapeControls(where.length ? `${message} (${where.join(', ')})` : message);
 }
 
 /**

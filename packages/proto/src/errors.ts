@@ -1,3 +1,5 @@
+import { escapeControls } from './message-text.js';
+
 /** Every way a message, a text file or a wire field can be wrong; one code per failure kind. */
 export type ProtoErrorCode =
   | 'TRUNCATED' // the input ends inside a field
@@ -47,5 +49,5 @@ function formatMessage(message: string, d: ProtoErrorDetails): string {
   if (d.line !== undefined) where.push(`line ${d.line}, column ${d.column ?? 0}`);
   if (d.offset !== undefined) where.push(`offset ${d.offset}`);
   if (d.type !== undefined) where.push(d.type);
-  return where.length ? `${message} (${where.join(', ')})` : message;
+  return escapeControls(where.length ? `${message} (${where.join(', ')})` : message);
 }

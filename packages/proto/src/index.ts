@@ -1,5 +1,6 @@
 export * from './dtypes.js';
 export { ProtoError, type ProtoErrorCode, type ProtoErrorDetails } from './errors.js';
+export { escapeControls, quoteInput, SNIPPET_BYTES } from './message-text.js';
 export {
   type DecodeOptions,
   decodeMessage,

@@ -8,7 +8,9 @@
 // Literals: see numbers.ts and escape.ts; adjacent string literals concatenate. Errors are ProtoError TEXT_SYNTAX
 // (grammar) or TEXT_FIELD (unknown field or enum name, value of the wrong kind or out of range), with the 1-based line
 // and column of the offending token.
+
 import { ProtoError } from '../errors.js';
+import { quoteInput } from '../message-text.js';
 import { type MessageOf, type MessageType, typeNameOf } from '../messages.js';
 import { EscapeError, unescapeLiteral } from './escape.js';
 import { parseBool, parseFloatText, parseInteger } from './numbers.js';
@@ -119,7 +121,7 @@ class Parser {
   }
 
   private describe(): string {
-    return this.tok.kind === TokenKind.End ? 'end of input' : JSON.stringify(this.tok.token);
+    return this.tok.kind === TokenKind.End ? 'end of input' : quoteInput(this.tok.token);
   }
 
   private expect(c: number): void {
@@ -166,7 +168,8 @@ class Parser {
     const nameAt = tok.start;
     const name = tok.token;
     const field = type.byName.get(name);
-    if (!field) throw this.error('TEXT_FIELD', `Message type "${type.fullName}" has no field named "${name}".`, nameAt);
+    if (!field)
+      throw this.error('TEXT_FIELD', `Message type "${type.fullName}" has no field named ${quoteInput(name)}.`, nameAt);
     tok.next();
     if (field.oneofSiblings) for (const other of field.oneofSiblings) if (hasOwn.call(msg, other)) delete msg[other];
     if (field.kind === 'message' || field.mapKey !== undefined) tok.tryConsume(Ch.Colon);
@@ -259,7 +262,7 @@ class Parser {
       case 'double': {
         const v =
           tok.kind === TokenKind.Identifier || tok.kind === TokenKind.Number ? parseFloatText(tok.token) : undefined;
-        if (v === 'octal') throw this.error('TEXT_FIELD', `Invalid octal float: ${tok.token}.`);
+        if (v === 'octal') throw this.error('TEXT_FIELD', `Invalid octal float: ${quoteInput(tok.token)}.`);
         if (v === undefined) throw this.error('TEXT_FIELD', `Couldn't parse float: ${this.describe()}.`);
         tok.next();
         return field.kind === 'float' ? Math.fround(v) : v;
@@ -281,22 +284,24 @@ class Parser {
       case 'int32':
       case 'sint32':
       case 'sfixed32':
-        if (n < -0x80000000n || n > 0x7fffffffn) throw this.error('TEXT_FIELD', `Value out of range: ${n}.`);
+        if (n < -0x80000000n || n > 0x7fffffffn)
+          throw this.error('TEXT_FIELD', `Value out of range: ${quoteInput(String(n))}.`);
         result = Number(n);
         break;
       case 'uint32':
       case 'fixed32':
-        if (n < 0n || n > 0xffffffffn) throw this.error('TEXT_FIELD', `Value out of range: ${n}.`);
+        if (n < 0n || n > 0xffffffffn) throw this.error('TEXT_FIELD', `Value out of range: ${quoteInput(String(n))}.`);
         result = Number(n);
         break;
       case 'uint64':
       case 'fixed64':
-        if (n < 0n || n > 0xffffffffffffffffn) throw this.error('TEXT_FIELD', `Value out of range: ${n}.`);
+        if (n < 0n || n > 0xffffffffffffffffn)
+          throw this.error('TEXT_FIELD', `Value out of range: ${quoteInput(String(n))}.`);
         result = typeof v === 'number' ? Long.fromNumber(v, true) : Long.fromString(n.toString(), true);
         break;
       default: // int64, sint64, sfixed64
         if (n < -0x8000000000000000n || n > 0x7fffffffffffffffn)
-          throw this.error('TEXT_FIELD', `Value out of range: ${n}.`);
+          throw this.error('TEXT_FIELD', `Value out of range: ${quoteInput(String(n))}.`);
         result = typeof v === 'number' ? Long.fromNumber(v, false) : Long.fromString(n.toString(), false);
     }
     tok.next();
@@ -313,14 +318,16 @@ class Parser {
     let value: number | undefined;
     if (num !== undefined) {
       const n = BigInt(num);
-      if (n < -0x80000000n || n > 0x7fffffffn) throw this.error('TEXT_FIELD', `Value out of range: ${n}.`);
+      if (n < -0x80000000n || n > 0x7fffffffn)
+        throw this.error('TEXT_FIELD', `Value out of range: ${quoteInput(String(n))}.`);
       value = Number(n);
       if (e.closed && !e.byNumber.has(value)) {
         throw this.error('TEXT_FIELD', `Enum type "${e.fullName}" has no value with number ${value}.`);
       }
     } else {
       value = tok.kind === TokenKind.Identifier ? e.byName.get(text) : undefined;
-      if (value === undefined) throw this.error('TEXT_FIELD', `Enum type "${e.fullName}" has no value named ${text}.`);
+      if (value === undefined)
+        throw this.error('TEXT_FIELD', `Enum type "${e.fullName}" has no value named ${quoteInput(text)}.`);
     }
     tok.next();
     return value;
@@ -335,7 +342,7 @@ class Parser {
     let single: string | undefined;
     let count = 0;
     while (tok.kind === TokenKind.String) {
-      if (!tok.closed) throw this.error('TEXT_SYNTAX', `String missing ending quote: ${tok.token}`);
+      if (!tok.closed) throw this.error('TEXT_SYNTAX', `String missing ending quote: ${quoteInput(tok.token)}`);
       const from = tok.start + 1;
       const to = tok.end - 1;
       if (!tok.escaped && count === 0 && isString) single = text.slice(from, to);
@@ -391,7 +398,7 @@ class Parser {
     if (prefix.startsWith('/')) throw this.error('TEXT_SYNTAX', 'Type URL prefix starts with "/".');
     if (/%(?![0-9a-fA-F]{2})/.test(prefix)) throw this.error('TEXT_SYNTAX', 'Invalid percent escape in the type URL.');
     if (!/^[^\d\W]\w*(\.[^\d\W]\w*)*$/.test(name))
-      throw this.error('TEXT_SYNTAX', `Expected type name, got "${name}".`);
+      throw this.error('TEXT_SYNTAX', `Expected type name, got ${quoteInput(name)}.`);
     const nameAt = tok.start;
     tok.tryConsume(Ch.Colon);
     let end: number;
@@ -399,7 +406,7 @@ class Parser {
     else if (tok.tryConsume(Ch.OpenBrace)) end = Ch.CloseBrace;
     else throw this.error('TEXT_SYNTAX', `Expected "{" or "<", got ${this.describe()}.`);
     const inner = textTypeByName(name);
-    if (!inner) throw this.error('TEXT_FIELD', `Type ${name} not found in the schema.`, nameAt);
+    if (!inner) throw this.error('TEXT_FIELD', `Type ${quoteInput(name)} not found in the schema.`, nameAt);
     const packed = new inner.ctor();
     this.message(packed, inner, end, depth + 1);
     const ctor = inner.ctor as unknown as { encode(m: Msg): { finish(): Uint8Array } };
