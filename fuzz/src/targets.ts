@@ -1,7 +1,7 @@
 // One fuzz target per format tensorgraft reads. Each takes the bytes of one file (seeded with real TensorFlow files
 // from fixtures/), parses it with the package's public API and reads everything there is to read, catching the
 // packages' typed errors per item so one bad tensor does not hide the rest. Anything else escapes and fails the case.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,14 @@ import {
   V1Reader,
   writeSafetensors,
 } from '@tensorgraft/bundle-io';
-import { EventsError, eventValues, parseEvents, scanRecords } from '@tensorgraft/events-writer';
+import {
+  EventsError,
+  eventValues,
+  iterateEventFile,
+  iterateFileRecords,
+  parseEvents,
+  scanRecords,
+} from '@tensorgraft/events-writer';
 import {
   Graph,
   GraphError,
@@ -206,6 +213,25 @@ function eventsTarget(): Target {
   };
 }
 
+/** The same files read from disk in 64-byte chunks: the chunked reader's buffer growing, torn tails, early exits. */
+function eventFileTarget(): Target {
+  const dir = mkdtempSync(join(tmpdir(), 'tg-fuzz-ev-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'events.out.tfevents.fuzz');
+  return {
+    name: 'event-file-chunks',
+    seeds: eventsTarget().seeds,
+    run: (bytes, seed) => {
+      writeFileSync(path, bytes);
+      for (const _ of iterateFileRecords(path, 64)) {
+        // every record, through a 64-byte starting buffer
+      }
+      let n = 0;
+      for (const _ of iterateEventFile(path)) if (++n > seed % 4) break; // leave early: the file must be closed
+    },
+  };
+}
+
 function graphTarget(kind: 'graph' | 'meta', format: 'binary' | 'text'): Target {
   const ext =
     kind === 'graph' ? (format === 'binary' ? '.pb' : '.pbtxt') : format === 'binary' ? '.meta' : '.meta.pbtxt';
@@ -247,6 +273,7 @@ export function allTargets(): Target[] {
     v1Target(),
     safetensorsTarget(),
     eventsTarget(),
+    eventFileTarget(),
     graphTarget('graph', 'binary'),
     graphTarget('graph', 'text'),
     graphTarget('meta', 'binary'),

@@ -1,4 +1,4 @@
-// The fuzz sample that runs in `pnpm test`: 20,000 cases (2,000 per target) with a fixed seed, so a failure replays
+// The fuzz sample that runs in `pnpm test`: 22,000 cases (2,000 per target) with a fixed seed, so a failure replays
 // (`pnpm fuzz --target T --seed 20261204 --path P`). The nightly-style run is `pnpm fuzz` (1M cases).
 import { describe, expect, it } from 'vitest';
 import { fuzzTarget } from '../src/check.js';
@@ -15,6 +15,7 @@ describe('fuzz sample (only typed errors, no hang, no huge allocation)', () => {
       'v1-table',
       'safetensors',
       'tfrecord-events',
+      'event-file-chunks',
       'graphdef-binary',
       'graphdef-text',
       'metagraph-binary',
