@@ -31,3 +31,14 @@ describe('tensorgraft verify says what was checked', () => {
     expect(r.stdout).toBe('ok: 7 tensors (v2): every table block and tensor checksum matches\n');
   });
 });
+
+describe('names are printed escaped', () => {
+  it('ls shows a TensorFlow-written NUL-led name as \\u0000, never a raw NUL', async () => {
+    const names = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'checkpoints', 'names', 'text.ckpt');
+    const r = await runCli('ls', names);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(r.stdout.split('\n').map((l) => l.split(/\s+/)[0])).toContain('\\u0000lead');
+    expect(r.stdout).toContain('8 tensors');
+  });
+});

@@ -4,7 +4,9 @@
 // dropped). safetensors has no string or complex128 dtype: such tensors stop the conversion unless
 // --skip-unsupported, which leaves them out and names them. Existing output files are replaced (atomically, each by a
 // rename over the path itself) only with --force.
+
 import { BundleWriter, openCheckpoint, safetensorsDType, writeSafetensorsStreaming } from '@tensorgraft/bundle-io';
+import { escapeControls } from '@tensorgraft/proto';
 import { expectPositionals, requirePositional } from '../args.js';
 import { type Command, InputProblem } from '../command.js';
 import { checkpointFiles, refuseToReplace } from '../output-files.js';
@@ -57,7 +59,7 @@ export const convertCommand: Command = {
     } finally {
       r.close();
     }
-    for (const n of skipped) ctx.stderr(`skipped (no safetensors dtype): ${n}\n`);
+    for (const n of skipped) ctx.stderr(`skipped (no safetensors dtype): ${escapeControls(n)}\n`);
     if (ctx.json) ctx.stdout(`${JSON.stringify({ in: input, out, from: r.format, to, tensors: written, skipped })}\n`);
     else ctx.stdout(`wrote ${written} tensors to ${out} (${r.format} -> ${to})\n`);
     return 0;

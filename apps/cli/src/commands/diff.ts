@@ -1,6 +1,8 @@
 // `tensorgraft diff A B [--json]`: tensors only in A, only in B, and those whose dtype, shape or values differ (with
 // the largest absolute difference). Exit 0 when the checkpoints hold the same tensors, 1 when they differ (as diff(1)).
+
 import { compareTensors, openCheckpoint } from '@tensorgraft/bundle-io';
+import { escapeControls } from '@tensorgraft/proto';
 import { expectPositionals, requirePositional } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -55,12 +57,14 @@ export const diffCommand: Command = {
       if (ctx.json) {
         ctx.stdout(`${JSON.stringify({ a: pa, b: pb, identical, same, onlyInA, onlyInB, differ }, null, 2)}\n`);
       } else {
-        for (const n of onlyInA) ctx.stdout(`only in A: ${n}\n`);
-        for (const n of onlyInB) ctx.stdout(`only in B: ${n}\n`);
+        for (const n of onlyInA) ctx.stdout(`only in A: ${escapeControls(n)}\n`);
+        for (const n of onlyInB) ctx.stdout(`only in B: ${escapeControls(n)}\n`);
         for (const d of differ) {
           if (d.kind === 'values')
-            ctx.stdout(`values differ: ${d.name} (${d.differing} elements, max abs diff ${d.maxAbsDiff})\n`);
-          else ctx.stdout(`${d.kind} differs: ${d.name}: ${d.a} vs ${d.b}\n`);
+            ctx.stdout(
+              `values differ: ${escapeControls(d.name)} (${d.differing} elements, max abs diff ${d.maxAbsDiff})\n`,
+            );
+          else ctx.stdout(`${d.kind} differs: ${escapeControls(d.name)}: ${d.a} vs ${d.b}\n`);
         }
         ctx.stdout(
           identical

@@ -1,6 +1,8 @@
 // `tensorgraft ls CHECKPOINT [--json]`: every tensor of a checkpoint (V2, V1, safetensors, or a directory with a
 // `checkpoint` state file) with its dtype, shape and bytes. Reads the index only.
+
 import { openCheckpoint } from '@tensorgraft/bundle-io';
+import { escapeControls } from '@tensorgraft/proto';
 import { expectPositionals, requirePositional } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -25,7 +27,7 @@ export const lsCommand: Command = {
         return 0;
       }
       const rows = tensors.map((t) => [
-        t.name,
+        escapeControls(t.name), // a NUL or an escape sequence in a name must not reach the terminal raw
         t.dtype,
         `[${t.shape.join(', ')}]`,
         String(t.bytes),

@@ -1,7 +1,9 @@
 // `tensorgraft verify CHECKPOINT [--json]`: reads every tensor and checks every checksum (table blocks and tensor
 // crc32c); names each damaged tensor; exit 1 if any. A .safetensors file has no checksums: what is checked there is
 // the header, each tensor's offsets and size, and that the tensors fill the file, and the output says so.
+
 import { openCheckpoint } from '@tensorgraft/bundle-io';
+import { escapeControls } from '@tensorgraft/proto';
 import { expectPositionals, requirePositional } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -32,11 +34,11 @@ export const verifyCommand: Command = {
         };
         ctx.stdout(`${JSON.stringify(doc, null, 2)}\n`);
       } else {
-        for (const p of unchecked) ctx.stderr(`unchecked: ${p.name}: ${p.message}\n`);
+        for (const p of unchecked) ctx.stderr(`unchecked: ${escapeControls(p.name)}: ${p.message}\n`);
         if (problems.length === 0) {
           ctx.stdout(`ok: ${count - unchecked.length} tensors (${r.format}): ${checked}\n`);
         } else {
-          for (const p of problems) ctx.stderr(`damaged: ${p.name}: ${p.code}: ${p.message}\n`);
+          for (const p of problems) ctx.stderr(`damaged: ${escapeControls(p.name)}: ${p.code}: ${p.message}\n`);
           ctx.stdout(`${problems.length} of ${count} tensors damaged\n`);
         }
       }
