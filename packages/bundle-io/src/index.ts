@@ -15,6 +15,7 @@ export {
   resolveCheckpoint,
 } from './checkpoint.js';
 export { BundleError, type BundleErrorCode, type BundleErrorDetails } from './errors.js';
+export { type FileOpKind, fileOps } from './file-ops.js';
 export { type MergeOptions, mergeBundles } from './merge.js';
 export { dataFilename, indexFilename, tempFilename } from './naming.js';
 export {

@@ -3,13 +3,14 @@
 // BundleWriter.finish), so `<prefix>.index` only ever exists for a complete checkpoint. When a prefix is saved again,
 // its old index is removed before the new data replaces the old, so a crash in between leaves no index pointing at
 // the wrong data.
-import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import {
   BundleError,
   BundleReader,
   BundleWriter,
   type CheckpointReader,
   dataFilename,
+  fileOps,
   mergeBundles,
   type NumericData,
   openCheckpoint as openAnyCheckpoint,
@@ -53,7 +54,7 @@ export function writeCheckpoint(
         throw asSaverError(err, prefix, name);
       }
     }
-    if (existsSync(`${prefix}.index`)) rmSync(`${prefix}.index`, { force: true });
+    if (existsSync(`${prefix}.index`)) fileOps.unlink(`${prefix}.index`);
     writer.finish();
   } catch (err) {
     writer?.abort();
@@ -86,13 +87,13 @@ export function writeShardedCheckpoint(
   try {
     for (const [i, group] of groups.entries()) writeCheckpoint(parts[i]!, group);
     mergeBundles(parts, merged, { deleteOldDirs: true });
-    if (existsSync(`${prefix}.index`)) rmSync(`${prefix}.index`, { force: true });
-    for (let i = 0; i < n; i++) renameSync(dataFilename(merged, i, n), dataFilename(prefix, i, n));
-    renameSync(`${merged}.index`, `${prefix}.index`);
+    if (existsSync(`${prefix}.index`)) fileOps.unlink(`${prefix}.index`);
+    for (let i = 0; i < n; i++) fileOps.rename(dataFilename(merged, i, n), dataFilename(prefix, i, n));
+    fileOps.rename(`${merged}.index`, `${prefix}.index`);
   } catch (err) {
-    rmSync(tempDir, { recursive: true, force: true });
-    rmSync(`${merged}.index`, { force: true });
-    for (let i = 0; i < n; i++) rmSync(dataFilename(merged, i, n), { force: true });
+    fileOps.removeTree(tempDir);
+    fileOps.unlink(`${merged}.index`);
+    for (let i = 0; i < n; i++) fileOps.unlink(dataFilename(merged, i, n));
     throw asSaverError(err, prefix);
   }
   if (options.durable) {
