@@ -85,6 +85,9 @@ export function writeShardedCheckpoint(
   const parts = groups.map((_, i) => `${tempDir}/part-${String(i).padStart(5, '0')}-of-${String(n).padStart(5, '0')}`);
   const merged = tempName(prefix);
   try {
+    // Left by a killed save of this same prefix (saves hold the directory lock): its parts would stop the merge's
+    // rmdir and outlive this save.
+    if (existsSync(tempDir)) fileOps.removeTree(tempDir);
     for (const [i, group] of groups.entries()) writeCheckpoint(parts[i]!, group);
     mergeBundles(parts, merged, { deleteOldDirs: true });
     if (existsSync(`${prefix}.index`)) fileOps.unlink(`${prefix}.index`);
