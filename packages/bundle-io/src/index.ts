@@ -11,6 +11,7 @@ export {
   type CheckpointReader,
   latestFromState,
   openCheckpoint,
+  outsideDirectory,
   type ResolvedCheckpoint,
   resolveCheckpoint,
 } from './checkpoint.js';

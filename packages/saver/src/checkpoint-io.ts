@@ -14,6 +14,7 @@ import {
   mergeBundles,
   type NumericData,
   openCheckpoint as openAnyCheckpoint,
+  outsideDirectory,
   type Tensor,
 } from '@tensorgraft/bundle-io';
 import { ioError, syncFiles, tempName } from './atomic-write.js';
@@ -110,6 +111,8 @@ export function writeShardedCheckpoint(
 
 export interface OpenCheckpoint {
   readonly prefix: string;
+  /** Set when opened through a directory's state file; `outside` when it named a checkpoint outside that directory. */
+  readonly fromStateFile?: { directory: string; outside: boolean };
   /** key -> dtype/shape, in index order. */
   readonly tensors: Map<string, TensorInfo>;
   get(key: string): Tensor;
@@ -125,11 +128,13 @@ export interface OpenCheckpoint {
  */
 export function openCheckpoint(prefix: string): OpenCheckpoint {
   let path = prefix;
+  let fromStateFile: OpenCheckpoint['fromStateFile'];
   if (isDirectory(path)) {
     const latest = latestCheckpoint(path);
     if (latest === undefined)
       throw new SaverError('NOT_FOUND', 'the directory names no existing checkpoint', { path: prefix });
     path = latest;
+    fromStateFile = { directory: prefix, outside: outsideDirectory(latest, prefix) };
   }
   let reader: CheckpointReader;
   try {
@@ -149,6 +154,7 @@ export function openCheckpoint(prefix: string): OpenCheckpoint {
   }
   return {
     prefix: path,
+    ...(fromStateFile ? { fromStateFile } : {}),
     tensors,
     get(key) {
       try {

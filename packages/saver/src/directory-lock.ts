@@ -131,9 +131,10 @@ function breakStale(path: string, stale: LockInfo | undefined): void {
 
 /**
  * Takes the save lock of `dir`; returns the function that releases it. Throws LOCKED when another writer holds it
- * longer than LOCK_WAIT_MS, or when a save of this same process holds it.
+ * longer than `waitMs` (default LOCK_WAIT_MS), or at once when a save of this same process holds it.
  */
-export function lockDirectory(dir: string): () => void {
+export function lockDirectory(dir: string, options: { waitMs?: number } = {}): () => void {
+  const waitMs = options.waitMs ?? LOCK_WAIT_MS;
   const path = join(dir || '.', LOCK_FILENAME);
   const info: LockInfo = {
     pid: process.pid,
@@ -141,7 +142,7 @@ export function lockDirectory(dir: string): () => void {
     start: processStart(process.pid),
     nonce: randomBytes(16).toString('hex'),
   };
-  const deadline = Date.now() + LOCK_WAIT_MS;
+  const deadline = Date.now() + waitMs;
   for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
     if (tryCreate(path, info)) break;
     const other = readLock(path);
@@ -156,7 +157,7 @@ export function lockDirectory(dir: string): () => void {
       throw new SaverError(
         'LOCKED',
         `another writer (pid ${other?.pid ?? '?'} on ${other?.host ?? '?'}) has been saving into this directory for ` +
-          `over ${LOCK_WAIT_MS / 1000} s`,
+          `over ${waitMs / 1000} s`,
         { path },
       );
     }

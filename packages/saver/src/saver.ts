@@ -73,6 +73,11 @@ export interface RestoreOptions {
 
 export interface RestoreReport extends RestorePlan {
   prefix: string;
+  /**
+   * Set when `prefix` was a directory: the checkpoint came from its state file, and `outside` says that file named a
+   * checkpoint outside the directory (allowed, as TensorFlow allows it; worth telling whoever restores).
+   */
+  fromStateFile?: { directory: string; outside: boolean };
 }
 
 function namedValues(varList: VarList): Map<string, SaveableValue> {
@@ -234,7 +239,7 @@ export class Saver {
         }
         await assignValue(variable, this.values.get(variable)!, t);
       }
-      return { prefix: ckpt.prefix, ...plan };
+      return { prefix: ckpt.prefix, ...(ckpt.fromStateFile ? { fromStateFile: ckpt.fromStateFile } : {}), ...plan };
     } finally {
       ckpt.close();
     }
