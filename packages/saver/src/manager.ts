@@ -92,6 +92,12 @@ export class CheckpointManager {
   private saveLocked(options: { checkpointNumber?: number; metric?: number }): string {
     const startMs = Date.now();
     this.counter += 1;
+    if (options.checkpointNumber === undefined) {
+      // Another program may have saved here since (it held the lock then): numbering past its checkpoint never
+      // re-saves (and so briefly unindexes) the checkpoint the state file names as latest.
+      const onDisk = this.latestNumberOnDisk();
+      if (onDisk !== undefined && onDisk >= this.counter) this.counter = onDisk + 1;
+    }
     const n = options.checkpointNumber ?? this.counter;
     const path = `${this.checkpointPrefix}-${n}`;
     writeCheckpoint(path, this.saver.tensors(), { durable: this.options.durable ?? false });
@@ -134,6 +140,20 @@ export class CheckpointManager {
     }
     await init?.();
     return undefined;
+  }
+
+  /** The number of the latest checkpoint the state file names, when it is one of this manager's names. */
+  private latestNumberOnDisk(): number | undefined {
+    let latest: string | undefined;
+    try {
+      latest = getCheckpointState(this.directory)?.modelCheckpointPath;
+    } catch {
+      return undefined;
+    }
+    const name = this.options.checkpointName ?? 'ckpt';
+    if (latest === undefined || !isOwnCheckpoint(latest, this.directory, name)) return undefined;
+    const m = /-(\d+)$/.exec(latest);
+    return m ? Number(m[1]) : undefined;
   }
 
   private recordState(): void {

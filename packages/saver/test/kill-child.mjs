@@ -2,7 +2,8 @@
 // into DIR and is killed by its parent at some moment, or kills itself before its n-th file operation
 // (TENSORGRAFT_KILL_BEFORE_FILE_OP, read by @tensorgraft/bundle-io's fileOps). Every tensor of step s holds values
 // derived from s, so whatever checkpoint survives can be checked to hold ONE generation.
-//   node kill-child.mjs DIR saver|manager SHARDED(0|1) COUNT(n|forever) MAX_TO_KEEP
+//   node kill-child.mjs DIR saver|manager SHARDED(0|1) COUNT(n|forever|<n>s) MAX_TO_KEEP
+//     (`<n>s`: save every 20 ms for n seconds, a manager numbering its checkpoints itself: the two-writer test)
 //   node kill-child.mjs --clean saver|manager SHARDED MAX_TO_KEEP DIR...   one more (clean) save into each DIR
 // Writes `saved <step>` to stderr after each save (interleaved with fileOps' trace lines when tracing).
 import { writeSync } from 'node:fs';
@@ -12,6 +13,7 @@ const args = process.argv.slice(2);
 const clean = args[0] === '--clean';
 const [kind, sharded, maxToKeep, ...dirs] = clean ? args.slice(1) : [args[1], args[2], args[4], args[0]];
 const count = clean ? '1' : args[3];
+const timed = count.endsWith('s');
 const a = { dtype: 'float32', shape: [4, 16], data: new Float32Array(64) };
 const b = { dtype: 'int64', shape: [3], data: new BigInt64Array(3) };
 const c = { dtype: 'string', shape: [2], data: [new Uint8Array(0), new Uint8Array(0)] };
@@ -25,7 +27,7 @@ async function run(dir) {
     kind === 'manager'
       ? (() => {
           const m = new CheckpointManager(values, dir, { maxToKeep: keep });
-          return (s) => m.save({ checkpointNumber: s });
+          return (s) => (timed ? m.save() : m.save({ checkpointNumber: s }));
         })()
       : (() => {
           const devices =
@@ -39,8 +41,10 @@ async function run(dir) {
           });
           return (s) => saver.save(`${dir}/model.ckpt`, { globalStep: s, metaGraph: new Uint8Array([s & 255, 7]) });
         })();
-  const n = count === 'forever' ? Number.POSITIVE_INFINITY : Number(count);
-  for (let i = 0; i < n; i++, step++) {
+  const n = count === 'forever' || timed ? Number.POSITIVE_INFINITY : Number(count);
+  const until = timed ? Date.now() + 1000 * Number(count.slice(0, -1)) : Number.POSITIVE_INFINITY;
+  for (let i = 0; i < n && Date.now() < until; i++, step++) {
+    if (timed) await new Promise((resolve) => setTimeout(resolve, 20));
     a.data.fill(step);
     b.data.fill(BigInt(step) * 3n);
     c.data = [new TextEncoder().encode(`step ${step}`), new Uint8Array(step % 7).fill(step & 255)];
