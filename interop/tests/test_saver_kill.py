@@ -103,7 +103,7 @@ def test_kill_before_each_file_operation(tmp):
                 snapshots.append(snap)
         by_config[(kind, sharded)] = dirs
     # every kind of operation was a kill point; 100+ in all
-    assert {"create", "write", "rename", "unlink", "mkdir", "rmdir"} <= set(kinds), kinds
+    assert {"create", "write", "fsync", "rename", "unlink", "mkdir", "rmdir"} <= set(kinds), kinds
     assert len(snapshots) >= 100, len(snapshots)
     for snap in snapshots:
         check_latest(snap)

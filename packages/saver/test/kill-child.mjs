@@ -26,7 +26,8 @@ async function run(dir) {
   const save =
     kind === 'manager'
       ? (() => {
-          const m = new CheckpointManager(values, dir, { maxToKeep: keep });
+          // durable: its fsyncs are kill points too
+          const m = new CheckpointManager(values, dir, { maxToKeep: keep, durable: true });
           return (s) => (timed ? m.save() : m.save({ checkpointNumber: s }));
         })()
       : (() => {
