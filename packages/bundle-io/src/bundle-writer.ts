@@ -8,10 +8,10 @@
 //
 // Streaming: add() appends the tensor's bytes to `<data>.tempstate<random>` at once and keeps only its index entry;
 // finish() renames the data file, writes the index to its own temp name and renames it.
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { crc32c, encodeMessage, maskCrc, tensorflow } from '@tensorgraft/proto';
 import { BundleError } from './errors.js';
+import { fileOps } from './file-ops.js';
 import { FileSink } from './file-sink.js';
 import { nameToKey } from './key-text.js';
 import { dataFilename, indexFilename, tempFilename } from './naming.js';
@@ -63,7 +63,7 @@ export class BundleWriter {
     this.prefix = prefix;
     this.alignment = options.dataAlignment ?? 1;
     try {
-      mkdirSync(dirname(prefix), { recursive: true });
+      fileOps.mkdirs(dirname(prefix));
     } catch (err) {
       throw new BundleError('IO', `cannot create the directory of ${prefix}`, { path: prefix, cause: err });
     }
@@ -193,16 +193,16 @@ export class BundleWriter {
     const indexPath = indexFilename(this.prefix);
     const tmpIndex = tempFilename(indexPath);
     try {
-      renameSync(this.tmpDataPath, this.dataPath);
+      fileOps.rename(this.tmpDataPath, this.dataPath);
       const sink = new FileSink(tmpIndex);
       try {
         writeIndex(sink, bundleHeaderBytes(1), this.entries);
       } finally {
         sink.close();
       }
-      renameSync(tmpIndex, indexPath);
+      fileOps.rename(tmpIndex, indexPath);
     } catch (err) {
-      rmSync(tmpIndex, { force: true });
+      fileOps.unlink(tmpIndex);
       if (err instanceof BundleError) throw err;
       throw new BundleError('IO', `cannot finish ${this.prefix}: ${(err as Error).message}`, {
         path: indexPath,
@@ -216,7 +216,7 @@ export class BundleWriter {
     if (this.state !== 'open') return;
     this.state = 'aborted';
     this.data.close();
-    rmSync(this.tmpDataPath, { force: true });
+    fileOps.unlink(this.tmpDataPath);
   }
 
   private checkOpen(tensor?: string): void {

@@ -2,7 +2,7 @@
 // `.index` / `.data-…` file), a V1 file or sharded V1 prefix, a `.safetensors` file, or a directory holding a
 // `checkpoint` state file (its model_checkpoint_path, relative to the directory unless absolute).
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ProtoError, parseText, tensorflow } from '@tensorgraft/proto';
 import { type BundleEntry, BundleReader, type ReadOptions } from './bundle-reader.js';
 import { BundleError } from './errors.js';
@@ -29,6 +29,17 @@ export interface ResolvedCheckpoint {
   format: 'v2' | 'v1' | 'safetensors';
   /** The prefix (V2), file or prefix (V1) or file (safetensors) that was opened. */
   path: string;
+  /**
+   * Set when the argument was a directory: its state file named `path`, which is `outside` that directory when it
+   * lies neither in it nor below it (TensorFlow follows such paths too; callers should say so).
+   */
+  fromStateFile?: { directory: string; outside: boolean };
+}
+
+/** Is `path` neither in `dir` nor below it? */
+export function outsideDirectory(path: string, dir: string): boolean {
+  const r = relative(resolve(dir), resolve(path));
+  return r === '' || r === '..' || r.startsWith('../') || isAbsolute(r);
 }
 
 const TABLE_MAGIC = Buffer.from([0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb]);
@@ -36,7 +47,16 @@ const TABLE_MAGIC = Buffer.from([0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb]
 /** Works out which checkpoint `arg` names, without reading more than a state file and 8 bytes. */
 export function resolveCheckpoint(arg: string): ResolvedCheckpoint {
   let path = arg;
-  if (existsSync(path) && statSync(path).isDirectory()) path = latestFromState(path);
+  let from: ResolvedCheckpoint['fromStateFile'];
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    path = latestFromState(path);
+    from = { directory: arg, outside: outsideDirectory(path, arg) };
+  }
+  const r = resolveFile(arg, path);
+  return from ? { ...r, fromStateFile: from } : r;
+}
+
+function resolveFile(arg: string, path: string): ResolvedCheckpoint {
   const m = /^(.*)\.(index|data-\d{5}-of-\d{5})$/.exec(path);
   if (m && existsSync(`${m[1]}.index`)) path = m[1]!;
   if (existsSync(`${path}.index`)) return { format: 'v2', path };

@@ -1,8 +1,8 @@
 // Writes to a file through a descriptor at a running offset (always positioned, so sync appends and async writes
 // in flight can mix); used for data shards and tables.
-import { closeSync, fsyncSync, openSync, write, writeSync } from 'node:fs';
 import { crc32c } from '@tensorgraft/proto';
 import { BundleError } from './errors.js';
+import { fileOps } from './file-ops.js';
 
 /** Bytes per write() call. */
 export const WRITE_CHUNK = 1 << 20;
@@ -13,7 +13,7 @@ export class FileSink {
 
   constructor(readonly path: string) {
     try {
-      this.fd = openSync(path, 'w');
+      this.fd = fileOps.create(path);
     } catch (err) {
       throw new BundleError('IO', `cannot create ${path}: ${(err as Error).message}`, { path, cause: err });
     }
@@ -40,7 +40,7 @@ export class FileSink {
       while (done < bytes.length) {
         const end = Math.min(bytes.length, done + WRITE_CHUNK);
         if (withCrc) crc = crc32c(bytes.subarray(done, end), crc);
-        while (done < end) done += writeSync(this.fd, bytes, done, end - done, this.offset + done);
+        while (done < end) done += fileOps.write(this.fd, this.path, bytes, done, end - done, this.offset + done);
       }
     } catch (err) {
       throw new BundleError('IO', `cannot write ${this.path}: ${(err as Error).message}`, {
@@ -70,7 +70,7 @@ export class FileSink {
           resolve();
           return;
         }
-        write(fd, bytes, done, bytes.length - done, start + done, (err, n) => {
+        fileOps.writeAsync(fd, this.path, bytes, done, bytes.length - done, start + done, (err, n) => {
           if (err) {
             reject(
               new BundleError('IO', `cannot write ${this.path}: ${err.message}`, {
@@ -91,8 +91,8 @@ export class FileSink {
 
   close(sync = false): void {
     if (this.fd === undefined) return;
-    if (sync) fsyncSync(this.fd);
-    closeSync(this.fd);
+    if (sync) fileOps.fsync(this.fd, this.path);
+    fileOps.close(this.fd);
     this.fd = undefined;
   }
 }

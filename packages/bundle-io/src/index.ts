@@ -11,10 +11,12 @@ export {
   type CheckpointReader,
   latestFromState,
   openCheckpoint,
+  outsideDirectory,
   type ResolvedCheckpoint,
   resolveCheckpoint,
 } from './checkpoint.js';
 export { BundleError, type BundleErrorCode, type BundleErrorDetails } from './errors.js';
+export { type FileOpKind, fileOps } from './file-ops.js';
 export { keyToName, nameToKey } from './key-text.js';
 export { type MergeOptions, mergeBundles } from './merge.js';
 export { dataFilename, indexFilename, tempFilename } from './naming.js';

@@ -7,11 +7,12 @@
 // - Each data file that a fresh entry points to gets the next shard id (first seen first) and is renamed to
 //   `<prefix>.data-<id>-of-<count>`; the merged index is written and the input `.index` files deleted. With
 //   deleteOldDirs, each input's directory is removed afterwards when empty and different from the output's.
-import { existsSync, mkdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { decodeMessage, encodeMessage, tensorflow } from '@tensorgraft/proto';
 import { fileSource } from './byte-source.js';
 import { BundleError, wrapError } from './errors.js';
+import { fileOps } from './file-ops.js';
 import { FileSink } from './file-sink.js';
 import { safeInt } from './long.js';
 import { dataFilename, indexFilename } from './naming.js';
@@ -27,7 +28,7 @@ export interface MergeOptions {
 }
 
 export function mergeBundles(prefixes: readonly string[], outPrefix: string, options: MergeOptions = {}): void {
-  mkdirSync(dirname(outPrefix), { recursive: true });
+  fileOps.mkdirs(dirname(outPrefix));
   let numShards = 0;
   let first: tensorflow.BundleHeaderProto.$Properties | undefined;
   const entries = new Map<string, tensorflow.BundleEntryProto.$Properties>();
@@ -106,7 +107,7 @@ export function mergeBundles(prefixes: readonly string[], outPrefix: string, opt
   for (const [file, id] of shardIds) {
     const target = dataFilename(outPrefix, id, shardIds.size);
     try {
-      renameSync(file, target);
+      fileOps.rename(file, target);
     } catch (err) {
       const code = (err as { code?: string }).code === 'ENOENT' ? 'NOT_FOUND' : 'IO';
       throw new BundleError(code, `cannot rename data file to ${target}: ${(err as Error).message}`, {
@@ -138,14 +139,14 @@ export function mergeBundles(prefixes: readonly string[], outPrefix: string, opt
     sink.close();
   }
 
-  for (const prefix of prefixes) rmSync(indexFilename(prefix), { force: true });
+  for (const prefix of prefixes) fileOps.unlink(indexFilename(prefix));
   if (options.deleteOldDirs ?? true) {
     const outDir = resolve(dirname(outPrefix));
     for (const prefix of prefixes) {
       const dir = resolve(dirname(prefix));
       if (dir === outDir) continue;
       try {
-        rmdirSync(dir); // only when empty, as Env::DeleteDir
+        fileOps.rmdir(dir); // only when empty, as Env::DeleteDir
       } catch {
         // best effort, as TensorFlow
       }

@@ -16,6 +16,7 @@ export type GraphErrorCode =
   | 'FEED' // a fed value of the wrong dtype or shape
   | 'UNINITIALIZED' // a variable read before it was assigned
   | 'KERNEL' // a kernel failed (shape mismatch, bad value)
+  | 'OUT_OF_MEMORY' // a run would take the live tensors past the session's memory budget
   | 'INVALID_ARGUMENT'; // the caller passed something out of range
 
 export interface GraphErrorDetails {

@@ -77,6 +77,7 @@ export {
   tensorFromCheckpoint,
   tensorToCheckpoint,
 } from './runtime/checkpoint-tensors.js';
+export { defaultMemoryBudget, WASM_HEAP_MAX, WASM_HEAP_RESERVE } from './runtime/memory-budget.js';
 export { type FeedValue, type Fetches, type FetchResult, Session, type SessionOptions } from './runtime/session.js';
 export { tensorFromProto, tensorProtoFrom, tfjsDtype } from './runtime/tensor-proto.js';
 export { type Value, VariableStore, type VarRef } from './runtime/values.js';

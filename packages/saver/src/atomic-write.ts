@@ -1,7 +1,8 @@
 // Whole-file writes that a crash never leaves half-done: bytes go to `<path>.tmp<32 hex>` (TensorFlow's
 // atomic_write_string_to_file naming) in the same directory, then one rename(2) puts them in place.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { fileOps } from '@tensorgraft/bundle-io';
 import { SaverError } from './errors.js';
 import { dirname } from './paths.js';
 
@@ -20,17 +21,17 @@ export function writeFileAtomic(path: string, bytes: Uint8Array, options: WriteO
   const tmp = tempName(path);
   let fd: number | undefined;
   try {
-    fd = openSync(tmp, 'w');
+    fd = fileOps.create(tmp);
     let done = 0;
-    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-    if (options.durable) fsyncSync(fd);
-    closeSync(fd);
+    while (done < bytes.length) done += fileOps.write(fd, tmp, bytes, done, bytes.length - done);
+    if (options.durable) fileOps.fsync(fd, tmp);
+    fileOps.close(fd);
     fd = undefined;
-    renameSync(tmp, path);
+    fileOps.rename(tmp, path);
     if (options.durable) syncDirectory(dirname(path));
   } catch (err) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
+    if (fd !== undefined) fileOps.close(fd);
+    fileOps.unlink(tmp);
     throw ioError(err, `cannot write ${path}`, path);
   }
 }
@@ -40,7 +41,7 @@ export function syncFiles(paths: readonly string[]): void {
   for (const p of paths) {
     const fd = openSync(p, 'r');
     try {
-      fsyncSync(fd);
+      fileOps.fsync(fd, p);
     } finally {
       closeSync(fd);
     }
@@ -54,7 +55,7 @@ export function syncDirectory(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir || '.', 'r');
-    fsyncSync(fd);
+    fileOps.fsync(fd, dir || '.');
   } catch {
     // Some platforms cannot fsync a directory; the file contents are synced already.
   } finally {
@@ -65,9 +66,9 @@ export function syncDirectory(dir: string): void {
 /** Renames `from` to `to` (replacing it), as a SaverError on failure. */
 export function renameInto(from: string, to: string): void {
   try {
-    renameSync(from, to);
+    fileOps.rename(from, to);
   } catch (err) {
-    rmSync(from, { force: true });
+    fileOps.unlink(from);
     throw ioError(err, `cannot rename ${from} to ${to}`, to);
   }
 }

@@ -3,16 +3,18 @@
 // BundleWriter.finish), so `<prefix>.index` only ever exists for a complete checkpoint. When a prefix is saved again,
 // its old index is removed before the new data replaces the old, so a crash in between leaves no index pointing at
 // the wrong data.
-import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import {
   BundleError,
   BundleReader,
   BundleWriter,
   type CheckpointReader,
   dataFilename,
+  fileOps,
   mergeBundles,
   type NumericData,
   openCheckpoint as openAnyCheckpoint,
+  outsideDirectory,
   type Tensor,
 } from '@tensorgraft/bundle-io';
 import { ioError, syncFiles, tempName } from './atomic-write.js';
@@ -53,7 +55,7 @@ export function writeCheckpoint(
         throw asSaverError(err, prefix, name);
       }
     }
-    if (existsSync(`${prefix}.index`)) rmSync(`${prefix}.index`, { force: true });
+    if (existsSync(`${prefix}.index`)) fileOps.unlink(`${prefix}.index`);
     writer.finish();
   } catch (err) {
     writer?.abort();
@@ -84,15 +86,18 @@ export function writeShardedCheckpoint(
   const parts = groups.map((_, i) => `${tempDir}/part-${String(i).padStart(5, '0')}-of-${String(n).padStart(5, '0')}`);
   const merged = tempName(prefix);
   try {
+    // Left by a killed save of this same prefix (saves hold the directory lock): its parts would stop the merge's
+    // rmdir and outlive this save.
+    if (existsSync(tempDir)) fileOps.removeTree(tempDir);
     for (const [i, group] of groups.entries()) writeCheckpoint(parts[i]!, group);
     mergeBundles(parts, merged, { deleteOldDirs: true });
-    if (existsSync(`${prefix}.index`)) rmSync(`${prefix}.index`, { force: true });
-    for (let i = 0; i < n; i++) renameSync(dataFilename(merged, i, n), dataFilename(prefix, i, n));
-    renameSync(`${merged}.index`, `${prefix}.index`);
+    if (existsSync(`${prefix}.index`)) fileOps.unlink(`${prefix}.index`);
+    for (let i = 0; i < n; i++) fileOps.rename(dataFilename(merged, i, n), dataFilename(prefix, i, n));
+    fileOps.rename(`${merged}.index`, `${prefix}.index`);
   } catch (err) {
-    rmSync(tempDir, { recursive: true, force: true });
-    rmSync(`${merged}.index`, { force: true });
-    for (let i = 0; i < n; i++) rmSync(dataFilename(merged, i, n), { force: true });
+    fileOps.removeTree(tempDir);
+    fileOps.unlink(`${merged}.index`);
+    for (let i = 0; i < n; i++) fileOps.unlink(dataFilename(merged, i, n));
     throw asSaverError(err, prefix);
   }
   if (options.durable) {
@@ -106,6 +111,8 @@ export function writeShardedCheckpoint(
 
 export interface OpenCheckpoint {
   readonly prefix: string;
+  /** Set when opened through a directory's state file; `outside` when it named a checkpoint outside that directory. */
+  readonly fromStateFile?: { directory: string; outside: boolean };
   /** key -> dtype/shape, in index order. */
   readonly tensors: Map<string, TensorInfo>;
   get(key: string): Tensor;
@@ -121,11 +128,13 @@ export interface OpenCheckpoint {
  */
 export function openCheckpoint(prefix: string): OpenCheckpoint {
   let path = prefix;
+  let fromStateFile: OpenCheckpoint['fromStateFile'];
   if (isDirectory(path)) {
     const latest = latestCheckpoint(path);
     if (latest === undefined)
       throw new SaverError('NOT_FOUND', 'the directory names no existing checkpoint', { path: prefix });
     path = latest;
+    fromStateFile = { directory: prefix, outside: outsideDirectory(latest, prefix) };
   }
   let reader: CheckpointReader;
   try {
@@ -145,6 +154,7 @@ export function openCheckpoint(prefix: string): OpenCheckpoint {
   }
   return {
     prefix: path,
+    ...(fromStateFile ? { fromStateFile } : {}),
     tensors,
     get(key) {
       try {

@@ -1,9 +1,13 @@
 // The bookkeeping every Saver does around writing a checkpoint: checkpoint names, picking up a directory's existing
-// checkpoints, retention (retention.ts), keep-best-N, the state file, and the crash-safe order of the last steps:
-// deletions (index first) before the state file, so the state file never names a checkpoint that is half gone and
-// a crash never leaves unlisted files behind.
+// checkpoints, retention (retention.ts), keep-best-N, the state file, and the crash-safe order of the last steps,
+// TensorFlow's: the state file (no longer listing the checkpoints about to go), then the deletions (index first). So
+// at every instant the state file names only complete checkpoints; a crash between the two leaves an unlisted
+// complete checkpoint, as TensorFlow's Saver does, and a crash mid-deletion leaves index-less data files that the
+// next save removes (checkpoint-files.ts removeStaleTemps). Retention deletes only what is in its own list (as
+// TensorFlow): this process's saves, what the caller set, and, recovered from the directory's state file, only this
+// directory's own checkpoints (`<dir>/<base>[-<step>]`), never a path the file lists elsewhere (`../victim/x`).
 import { readBestList, writeBestList } from './best-list.js';
-import { checkpointMtime, removeCheckpoint, removeStaleTemps } from './checkpoint-files.js';
+import { checkpointMtime, isOwnCheckpoint, removeCheckpoint, removeStaleTemps } from './checkpoint-files.js';
 import { SaverError } from './errors.js';
 import { basename } from './paths.js';
 import { SaverRetention, type TimedPath } from './retention.js';
@@ -130,20 +134,20 @@ export class CheckpointKeeper {
   }
 
   /**
-   * After the checkpoint's files are complete: retention, deletions, then the state file; then temporary files that
+   * After the checkpoint's files are complete: retention, the state file, then deletions; then temporary files that
    * an earlier, killed save of this prefix left behind (older than this save's start) are removed.
    */
   commit(checkpoint: string, saveDir: string, options: { latestFilename?: string; metric?: number } = {}): void {
     const latestFilename = options.latestFilename ?? STATE_FILENAME;
-    if (this.recover) this.recoverFrom(saveDir, latestFilename);
+    const base = basename(checkpoint).replace(/-\d+$/, '');
+    if (this.recover) this.recoverFrom(saveDir, latestFilename, base);
     this.retention.record(checkpoint, this.clock());
+    const doomed: string[] = [];
     if (this.keepBest && options.metric !== undefined)
-      this.rankBest(checkpoint, options.metric, saveDir, latestFilename);
-    // TensorFlow writes the state file, then deletes. Deleting first means a crash in between leaves a state file
-    // listing an already deleted (never the latest) checkpoint, which a restart drops, instead of leaving unlisted
-    // files that nothing would ever delete. The files left after the save are the same.
-    const doomed = this.retention.popDeletion();
-    if (doomed !== undefined && !this.best.some((b) => b.path === doomed)) removeCheckpoint(doomed);
+      doomed.push(...this.rankBest(checkpoint, options.metric, saveDir, latestFilename));
+    const popped = this.retention.popDeletion();
+    if (popped !== undefined && !this.best.some((b) => b.path === popped)) doomed.push(popped);
+    // TensorFlow's order: the state file first (it no longer lists what goes next), then the deletions.
     updateCheckpointState(saveDir, {
       modelCheckpointPath: checkpoint,
       allModelCheckpointPaths: this.retention.lastCheckpoints,
@@ -151,13 +155,14 @@ export class CheckpointKeeper {
       saveRelativePaths: this.saveRelativePaths,
       durable: this.durable,
     });
-    const base = basename(checkpoint).replace(/-\d+$/, '');
-    removeStaleTemps(saveDir, base, latestFilename, this.saveStartMs);
+    for (const path of doomed) removeCheckpoint(path);
+    removeStaleTemps(saveDir, base, latestFilename, this.saveStartMs, checkpoint);
   }
 
-  private recoverFrom(saveDir: string, latestFilename: string): void {
+  private recoverFrom(saveDir: string, latestFilename: string, base: string): void {
     this.recover = false;
-    if (this.keepBest && !this.best.length) this.best = readBestList(saveDir, latestFilename);
+    if (this.keepBest && !this.best.length)
+      this.best = readBestList(saveDir, latestFilename).filter((b) => isOwnCheckpoint(b.path, saveDir, base));
     if (this.retention.lastCheckpoints.length || !this.maxToKeep) return;
     let state: ReturnType<typeof getCheckpointState>;
     try {
@@ -167,20 +172,24 @@ export class CheckpointKeeper {
     }
     if (!state) return;
     // Paths come back joined onto the directory; keep the form save() produces (no './' for the current directory).
+    // Only this directory's own checkpoints are taken over: a state file may list anything (`../victim/important`).
     const paths = state.allModelCheckpointPaths.map((p) => (saveDir === '' && p.startsWith('./') ? p.slice(2) : p));
-    this.recoverLastCheckpoints(paths.filter(checkpointExists));
+    this.recoverLastCheckpoints(paths.filter((p) => isOwnCheckpoint(p, saveDir, base) && checkpointExists(p)));
   }
 
-  private rankBest(path: string, metric: number, saveDir: string, latestFilename: string): void {
+  /** Inserts into the best list (written now); returns the checkpoints that fell out of it and must go. */
+  private rankBest(path: string, metric: number, saveDir: string, latestFilename: string): string[] {
     const kb = this.keepBest!;
     this.best = this.best.filter((b) => b.path !== path);
     this.best.push({ path, metric });
     this.best.sort((a, b) => (kb.mode === 'min' ? a.metric - b.metric : b.metric - a.metric));
+    const out: string[] = [];
     while (this.best.length > kb.count) {
-      const out = this.best.pop()!;
+      const dropped = this.best.pop()!;
       // Still among the last maxToKeep (or just saved): the normal rules decide later.
-      if (out.path !== path && !this.retention.lastCheckpoints.includes(out.path)) removeCheckpoint(out.path);
+      if (dropped.path !== path && !this.retention.lastCheckpoints.includes(dropped.path)) out.push(dropped.path);
     }
     writeBestList(saveDir, latestFilename, kb.mode, this.best, this.durable);
+    return out;
   }
 }

@@ -7,6 +7,7 @@ export type SaverErrorCode =
   | 'DTYPE_MISMATCH' // checkpoint tensor and variable dtypes differ
   | 'NOT_WRITABLE' // the directory of a prefix does not exist or refuses writes
   | 'CORRUPT' // a checkpoint that cannot be read (wraps @tensorgraft/bundle-io's error)
+  | 'LOCKED' // another writer is saving into the same directory (directory-lock.ts)
   | 'UNSUPPORTED' // a feature this package does not handle (named in the message)
   | 'INVALID_ARGUMENT'; // the caller passed something inconsistent
 

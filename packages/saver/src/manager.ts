@@ -4,9 +4,10 @@
 // manager leaves to the caller: saving every S seconds and/or every K steps (saveIfDue) and keeping the best N by a
 // metric (remembered across restarts in `<directory>/<state file>.best.json`).
 import { type BestEntry, readBestList, writeBestList } from './best-list.js';
-import { removeCheckpoint, removeStaleTemps } from './checkpoint-files.js';
+import { isOwnCheckpoint, removeCheckpoint, removeStaleTemps } from './checkpoint-files.js';
 import { checkParentDirectory, writeCheckpoint } from './checkpoint-io.js';
 import { type Clock, type KeepBest, systemClock } from './checkpoint-keeper.js';
+import { withDirectoryLock } from './directory-lock.js';
 import { SaverError } from './errors.js';
 import { join } from './paths.js';
 import { ManagerRetention } from './retention.js';
@@ -57,12 +58,15 @@ export class CheckpointManager {
     this.checkpointPrefix = join(directory, options.checkpointName ?? 'ckpt');
     this.clock = options.clock ?? systemClock;
     this.options = options;
-    const recovered = getCheckpointState(directory);
+    const recovered = ownCheckpoints(getCheckpointState(directory), directory, options.checkpointName ?? 'ckpt');
     const now = this.clock();
     this.retention = new ManagerRetention(max, options.keepCheckpointEveryNHours, now, recovered);
     this.latest = recovered?.modelCheckpointPath;
     this.counter = this.latest ? Number(/-(\d+)$/.exec(this.latest)?.[1] ?? 0) : 0;
-    if (options.keepBest) this.best = readBestList(directory, STATE_FILENAME);
+    if (options.keepBest) {
+      const name = options.checkpointName ?? 'ckpt';
+      this.best = readBestList(directory, STATE_FILENAME).filter((b) => isOwnCheckpoint(b.path, directory, name));
+    }
   }
 
   /** The newest checkpoint, if any. */
@@ -82,8 +86,18 @@ export class CheckpointManager {
   /** Saves `<prefix>-<checkpointNumber>` (default: one more than the last number) and manages old ones. */
   async save(options: { checkpointNumber?: number; metric?: number } = {}): Promise<string> {
     checkParentDirectory(this.checkpointPrefix);
+    return withDirectoryLock(this.directory, () => this.saveLocked(options));
+  }
+
+  private saveLocked(options: { checkpointNumber?: number; metric?: number }): string {
     const startMs = Date.now();
     this.counter += 1;
+    if (options.checkpointNumber === undefined) {
+      // Another program may have saved here since (it held the lock then): numbering past its checkpoint never
+      // re-saves (and so briefly unindexes) the checkpoint the state file names as latest.
+      const onDisk = this.latestNumberOnDisk();
+      if (onDisk !== undefined && onDisk >= this.counter) this.counter = onDisk + 1;
+    }
     const n = options.checkpointNumber ?? this.counter;
     const path = `${this.checkpointPrefix}-${n}`;
     writeCheckpoint(path, this.saver.tensors(), { durable: this.options.durable ?? false });
@@ -91,15 +105,16 @@ export class CheckpointManager {
     this.retention.record(path, now);
     this.latest = path;
     this.lastSaveTime = now;
-    // The state file names the new checkpoint before anything is deleted, then again without the deleted ones.
+    // The state file names the new checkpoint, then again without the checkpoints about to go (and with the sweep's
+    // preserved timestamp), and only then are they deleted: TensorFlow deletes before its second write, so its list
+    // can name a deleted checkpoint for a moment; here no entry ever names a (partly) deleted one.
     this.recordState();
     const kept = this.options.keepBest && options.metric !== undefined ? this.rankBest(path, options.metric) : [];
-    for (const doomed of this.retention.sweep()) {
-      if (!this.best.some((b) => b.path === doomed)) removeCheckpoint(doomed);
-    }
-    for (const doomed of kept) if (!this.retention.checkpoints.includes(doomed)) removeCheckpoint(doomed);
+    const doomed = this.retention.sweep().filter((p) => !this.best.some((b) => b.path === p));
+    doomed.push(...kept.filter((p) => !this.retention.checkpoints.includes(p)));
     this.recordState();
-    removeStaleTemps(this.directory, this.options.checkpointName ?? 'ckpt', STATE_FILENAME, startMs);
+    for (const p of doomed) removeCheckpoint(p);
+    removeStaleTemps(this.directory, this.options.checkpointName ?? 'ckpt', STATE_FILENAME, startMs, path);
     return path;
   }
 
@@ -125,6 +140,20 @@ export class CheckpointManager {
     }
     await init?.();
     return undefined;
+  }
+
+  /** The number of the latest checkpoint the state file names, when it is one of this manager's names. */
+  private latestNumberOnDisk(): number | undefined {
+    let latest: string | undefined;
+    try {
+      latest = getCheckpointState(this.directory)?.modelCheckpointPath;
+    } catch {
+      return undefined;
+    }
+    const name = this.options.checkpointName ?? 'ckpt';
+    if (latest === undefined || !isOwnCheckpoint(latest, this.directory, name)) return undefined;
+    const m = /-(\d+)$/.exec(latest);
+    return m ? Number(m[1]) : undefined;
   }
 
   private recordState(): void {
@@ -153,4 +182,19 @@ export class CheckpointManager {
     writeBestList(this.directory, STATE_FILENAME, kb.mode, this.best, this.options.durable ?? false);
     return out;
   }
+}
+
+/** A recovered state restricted to this manager's own checkpoints (`<directory>/<name>-<n>`), timestamps kept aligned. */
+function ownCheckpoints(
+  state: ReturnType<typeof getCheckpointState>,
+  directory: string,
+  name: string,
+): ReturnType<typeof getCheckpointState> {
+  if (!state) return state;
+  const keep = state.allModelCheckpointPaths.map((p) => isOwnCheckpoint(p, directory, name));
+  return {
+    ...state,
+    allModelCheckpointPaths: state.allModelCheckpointPaths.filter((_, i) => keep[i]),
+    allModelCheckpointTimestamps: state.allModelCheckpointTimestamps.filter((_, i) => keep[i]),
+  };
 }

@@ -2,14 +2,15 @@
 // Tensors) as V2 checkpoints `<prefix>[-<step>]`, keeps the `checkpoint` state file, and deletes old checkpoints
 // with TensorFlow's retention rules (retention.ts) under an injectable clock.
 //
-// Save order (crash safety): data, then index (checkpoint-io.ts), then the meta graph, then deletions (index
-// first), then the state file. At every instant the state file names a checkpoint whose files are all complete.
-// TensorFlow writes the state file before deleting and the meta graph last; the files left are the same.
+// Save order (crash safety), under the directory's save lock (directory-lock.ts): data, then index (checkpoint-io.ts),
+// then the meta graph, then the state file, then deletions (index first), as TensorFlow (which writes the meta graph
+// last). At every instant the state file names only checkpoints whose files are all complete.
 import type { NumericData, Tensor } from '@tensorgraft/bundle-io';
 import { writeFileAtomic } from './atomic-write.js';
 import { metaGraphFilename } from './checkpoint-files.js';
 import { checkParentDirectory, openCheckpoint, writeCheckpoint, writeShardedCheckpoint } from './checkpoint-io.js';
 import { CheckpointKeeper, type GlobalStep, type KeeperOptions } from './checkpoint-keeper.js';
+import { withDirectoryLock } from './directory-lock.js';
 import { SaverError } from './errors.js';
 import { checkpointObjectVariables, OBJECT_GRAPH_KEY, objectAliases } from './object-graph.js';
 import { dirname } from './paths.js';
@@ -72,6 +73,11 @@ export interface RestoreOptions {
 
 export interface RestoreReport extends RestorePlan {
   prefix: string;
+  /**
+   * Set when `prefix` was a directory: the checkpoint came from its state file, and `outside` says that file named a
+   * checkpoint outside the directory (allowed, as TensorFlow allows it; worth telling whoever restores).
+   */
+  fromStateFile?: { directory: string; outside: boolean };
 }
 
 function namedValues(varList: VarList): Map<string, SaveableValue> {
@@ -158,6 +164,10 @@ export class Saver {
   async save(prefix: string, options: SaveOptions = {}): Promise<string> {
     const checkpoint = this.keeper.begin(prefix, { ...options, sharded: this.sharded });
     checkParentDirectory(prefix);
+    return withDirectoryLock(dirname(prefix), () => this.saveLocked(prefix, checkpoint, options));
+  }
+
+  private saveLocked(prefix: string, checkpoint: string, options: SaveOptions): string {
     const names = this.variableNames;
     const tensor = (n: string): [string, Tensor] => [n, toTensor(n, this.values.get(n)!)];
     if (this.sharded) {
@@ -229,7 +239,7 @@ export class Saver {
         }
         await assignValue(variable, this.values.get(variable)!, t);
       }
-      return { prefix: ckpt.prefix, ...plan };
+      return { prefix: ckpt.prefix, ...(ckpt.fromStateFile ? { fromStateFile: ckpt.fromStateFile } : {}), ...plan };
     } finally {
       ckpt.close();
     }

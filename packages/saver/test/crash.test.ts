@@ -128,10 +128,12 @@ describe('crash safety', () => {
     expect(found).toBe(110);
     expect(midWrite).toBeGreaterThan(10);
     expect(lastStep).toBeGreaterThan(10); // kills land before, during and between saves (fewer complete on a loaded machine)
-    // Retention kept working across the restarts: only the last three complete checkpoints remain indexed, and each
-    // restart's first save removed the temporary files earlier kills left (only the last kills' can remain).
+    // Retention kept working across the restarts: the state file lists the last three, and each restart's first save
+    // removed the temporary files earlier kills left (only the last kills' can remain). A kill between the state file
+    // and a deletion leaves that old checkpoint unlisted but complete (TensorFlow's order and outcome): each verifies.
     const files = readdirSync(dir);
-    expect(files.filter((f) => f.endsWith('.index')).length).toBeLessThanOrEqual(4);
+    expect(getCheckpointState(dir)!.allModelCheckpointPaths.length).toBeLessThanOrEqual(3);
+    for (const f of files.filter((f) => f.endsWith('.index'))) await verify(join(dir, f.slice(0, -'.index'.length)));
     expect(files.filter((f) => /\.(tempstate\d+|tmp[0-9a-f]{32})$/.test(f)).length).toBeLessThanOrEqual(12);
   });
 });

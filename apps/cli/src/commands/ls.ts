@@ -1,7 +1,7 @@
 // `tensorgraft ls CHECKPOINT [--json]`: every tensor of a checkpoint (V2, V1, safetensors, or a directory with a
 // `checkpoint` state file) with its dtype, shape and bytes. Reads the index only.
 
-import { openCheckpoint } from '@tensorgraft/bundle-io';
+import { openCheckpoint, resolveCheckpoint } from '@tensorgraft/bundle-io';
 import { escapeControls } from '@tensorgraft/proto';
 import { expectPositionals, requirePositional } from '../args.js';
 import type { Command } from '../command.js';
@@ -15,6 +15,7 @@ export const lsCommand: Command = {
     const path = requirePositional(ctx.args, 0, 'CHECKPOINT');
     const r = openCheckpoint(path);
     try {
+      const from = resolveCheckpoint(path).fromStateFile;
       const tensors = r.entries().map((e) => ({
         name: e.name,
         dtype: e.dtype,
@@ -23,7 +24,8 @@ export const lsCommand: Command = {
         ...(e.slices.length ? { slices: e.slices.length } : {}),
       }));
       if (ctx.json) {
-        ctx.stdout(`${JSON.stringify({ checkpoint: path, format: r.format, tensors }, null, 2)}\n`);
+        const state = from ? { fromStateFile: from } : {};
+        ctx.stdout(`${JSON.stringify({ checkpoint: path, format: r.format, ...state, tensors }, null, 2)}\n`);
         return 0;
       }
       const rows = tensors.map((t) => [
@@ -44,6 +46,7 @@ export const lsCommand: Command = {
       }
       const total = tensors.reduce((a, t) => a + t.bytes, 0);
       ctx.stdout(`${tensors.length} tensors, ${total} bytes (${r.format})\n`);
+      if (from?.outside) ctx.stdout(`note: the state file of ${from.directory} names a checkpoint outside it\n`);
       return 0;
     } finally {
       r.close();

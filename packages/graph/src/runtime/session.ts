@@ -10,6 +10,7 @@ import { opDefaults, outputTypes, validateNodeAttrs } from '../ops/op-registry.j
 import { type BackendName, initBackend, isMissingKernel, onCpu } from './backend.js';
 import { type FunctionBody, findFunction, functionBody } from './functions.js';
 import { KERNELS } from './kernels/index.js';
+import { defaultMemoryBudget, trackBackend, withMemoryBudget } from './memory-budget.js';
 import { buildPlan, type Plan } from './plan.js';
 import { requireTfjsDtype, tfjsDtype } from './tensor-proto.js';
 import { type CompileContext, DEAD, isDead, isRef, isTensor, type Step, type Value, VariableStore } from './values.js';
@@ -25,6 +26,11 @@ export type FetchResult<F> = F extends string
 export interface SessionOptions {
   /** Force a backend (default: tfjs-node if installed, else wasm, else cpu). */
   backend?: BackendName;
+  /**
+   * Live tensor bytes allowed while a run allocates (memory-budget.ts): past it, OUT_OF_MEMORY naming the node.
+   * Default: what the backend can really hold (the WebAssembly heap's 4 GiB cap less 256 MiB).
+   */
+  memoryBudget?: number;
 }
 
 /** Function bodies nest at most this deep (a function calling itself would otherwise plan forever). */
@@ -72,6 +78,7 @@ export class Session {
 
   async ready(): Promise<BackendName> {
     this.backendName ??= await initBackend(this.options.backend);
+    trackBackend(tf.backend());
     return this.backendName;
   }
 
@@ -204,7 +211,13 @@ export class Session {
 
   private exec(step: Plan['steps'][number], inputs: Value[], state: { vars: VariableStore }): Value[] {
     const node = step.node;
-    const attempt = () => tf.tidy(() => step.run(inputs, state) as unknown as tf.TensorContainer) as unknown as Value[];
+    const budget = this.options.memoryBudget ?? defaultMemoryBudget(this.backendName);
+    const attempt = () =>
+      withMemoryBudget(
+        budget,
+        node,
+        () => tf.tidy(() => step.run(inputs, state) as unknown as tf.TensorContainer) as unknown as Value[],
+      );
     try {
       if (step.cpu) return onCpu(attempt);
       try {

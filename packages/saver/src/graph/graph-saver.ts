@@ -3,7 +3,8 @@
 // through the graph package's addSaverOps, or adopts an imported SaverDef. save(session, prefix) runs the save op with
 // the checkpoint path fed, writes `<checkpoint>.meta` (exportMetaGraph with the SaverDef, so TensorFlow's
 // import_meta_graph + Saver.restore work on it), then retention and the state file as the graph-less Saver does.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { fileOps } from '@tensorgraft/bundle-io';
 import {
   addSaverOps,
   exportMetaGraph,
@@ -17,6 +18,7 @@ import { syncFiles, writeFileAtomic } from '../atomic-write.js';
 import { dataFiles, metaGraphFilename } from '../checkpoint-files.js';
 import { checkParentDirectory } from '../checkpoint-io.js';
 import { CheckpointKeeper, type GlobalStep, type KeeperOptions } from '../checkpoint-keeper.js';
+import { withDirectoryLock } from '../directory-lock.js';
 import { SaverError } from '../errors.js';
 import { dirname } from '../paths.js';
 import type { RestoreOptions, RestoreReport } from '../saver.js';
@@ -69,8 +71,17 @@ export class GraphSaver {
   async save(session: Session, prefix: string, options: GraphSaveOptions = {}): Promise<string> {
     const checkpoint = this.keeper.begin(prefix, options);
     checkParentDirectory(prefix);
+    return withDirectoryLock(dirname(prefix), () => this.saveLocked(session, prefix, checkpoint, options));
+  }
+
+  private async saveLocked(
+    session: Session,
+    prefix: string,
+    checkpoint: string,
+    options: GraphSaveOptions,
+  ): Promise<string> {
     // Re-saving a prefix: drop its index first so no moment has an old index beside new data.
-    if (existsSync(`${checkpoint}.index`)) rmSync(`${checkpoint}.index`, { force: true });
+    if (existsSync(`${checkpoint}.index`)) fileOps.unlink(`${checkpoint}.index`);
     const out = await this.run(session, this.saverDef.save_tensor_name ?? '', checkpoint);
     (out as { dispose?: () => void } | null)?.dispose?.();
     if (this.keeper.durable) syncFiles([`${checkpoint}.index`, ...dataFiles(checkpoint)]);

@@ -101,7 +101,7 @@ export async function restoreGraphVariables(
         value.dispose();
       }
     }
-    return { prefix: ckpt.prefix, ...plan };
+    return { prefix: ckpt.prefix, ...(ckpt.fromStateFile ? { fromStateFile: ckpt.fromStateFile } : {}), ...plan };
   } finally {
     ckpt.close();
   }
