@@ -1,0 +1,63 @@
+// v1 loops (Enter / Exit / NextIteration frames) and functional While, on graphs TensorFlow wrote in both control-flow
+// generations (fixtures/control-flow, made by interop/fixtures/make_control_flow.py).
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { expectRunsMatch, loadCase, sessionFor } from './control-flow-helpers.js';
+
+describe.each(['v1', 'v2'])('control flow %s', (gen) => {
+  it.each(['counter', 'nested_cond'])('%s: every fetch equals TensorFlow', async (name) => {
+    const { graph, spec } = loadCase(`${name}_${gen}`);
+    if (gen === 'v1') expect(spec.ops).toContain('NextIteration');
+    else expect(spec.ops).toContain('StatelessWhile');
+    const session = sessionFor(graph, spec);
+    await expectRunsMatch(session, graph, spec);
+    // the first pass made the session's constants; a second leaves nothing behind
+    const before = tf.memory().numTensors;
+    await expectRunsMatch(session, graph, spec);
+    expect(tf.memory().numTensors).toBe(before);
+    session.close();
+  });
+});
+
+describe('v1 loop memory', () => {
+  it('a 10,000-iteration loop holds a window of iterations, not the iteration count', async () => {
+    const { graph, spec } = loadCase('counter_v1');
+    const session = sessionFor(graph, spec);
+    const x = tf.tensor([1, -2, 0.25]);
+    // the peak number of live tensors during a run, seen at every tensor creation
+    const engine = tf.engine() as unknown as { trackTensor: (...a: unknown[]) => void };
+    const track = engine.trackTensor;
+    const peakOf = async (n: number) => {
+      const start = tf.memory().numTensors;
+      let peak = start;
+      engine.trackTensor = function (this: unknown, ...a: unknown[]) {
+        track.apply(this, a);
+        peak = Math.max(peak, tf.memory().numTensors);
+      };
+      const nT = tf.scalar(n, 'int32');
+      try {
+        const [count, acc] = (await session.run(['count:0', 'acc:0'], { 'n:0': nT, 'x:0': x })) as tf.Tensor[];
+        expect(count!.dataSync()[0]).toBe(n);
+        // acc = acc * 0.5 + x converges to 2x (exactly, in float32, after a few dozen iterations)
+        if (n >= 100) expect(Array.from(acc!.dataSync())).toEqual([2, -4, 0.5]);
+        count!.dispose();
+        acc!.dispose();
+      } finally {
+        engine.trackTensor = track;
+        nT.dispose();
+      }
+      expect(tf.memory().numTensors).toBe(start);
+      return peak - start;
+    };
+    // the session's constants are made by the first run
+    const one = tf.scalar(1, 'int32');
+    (await session.run('acc:0', { 'n:0': one, 'x:0': x }))!.dispose();
+    one.dispose();
+    const small = await peakOf(100);
+    const large = await peakOf(10_000);
+    expect(large).toBe(small);
+    expect(large).toBeLessThan(100);
+    x.dispose();
+    session.close();
+  });
+});
