@@ -61,3 +61,26 @@ describe('v1 loop memory', () => {
     session.close();
   });
 });
+
+describe.each(['v1', 'v2'])('recurrent models, %s', (gen) => {
+  it.each(['lstm', 'gru_seq2seq'])('%s: forward equals TensorFlow (1e-5 relative)', async (name) => {
+    const { graph, spec } = loadCase(`${name}_${gen}`);
+    expect(spec.ops).toContain(gen === 'v1' ? 'TensorArrayV3' : 'TensorListReserve');
+    const session = sessionFor(graph, spec);
+    await expectRunsMatch(session, graph, spec);
+    const before = tf.memory().numTensors;
+    await expectRunsMatch(session, graph, spec);
+    expect(tf.memory().numTensors).toBe(before);
+    session.close();
+  });
+});
+
+describe('functional While from a tf.function', () => {
+  it('PartitionedCall over a body with StatelessWhile equals TensorFlow', async () => {
+    const { graph, spec } = loadCase('function_while_v2');
+    expect(spec.ops).toEqual(expect.arrayContaining(['PartitionedCall', 'StatelessWhile']));
+    const session = sessionFor(graph, spec);
+    await expectRunsMatch(session, graph, spec);
+    session.close();
+  });
+});

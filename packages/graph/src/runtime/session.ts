@@ -188,6 +188,10 @@ export class Session {
             node: list[i],
           });
         }
+        if (!isTensor(v) && !isRef(v)) {
+          if (raw) return v;
+          return null; // a TensorArray / TensorList / stack handle: nothing a caller can hold
+        }
         if (isRef(v)) {
           if (raw) return v;
           if (v.kind === 'resource') return null;

@@ -10,6 +10,8 @@ import { mathKernels } from './math.js';
 import { miscKernels } from './misc.js';
 import { nnKernels } from './nn.js';
 import { stateKernels } from './state.js';
+import { tensorArrayKernels } from './tensor-arrays.js';
+import { tensorListKernels } from './tensor-lists.js';
 import { trainingKernels } from './training.js';
 
 export const KERNELS: Readonly<Record<string, KernelFactory>> = {
@@ -24,6 +26,8 @@ export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   ...gradKernels,
   ...gradExtraKernels,
   ...trainingKernels,
+  ...tensorListKernels,
+  ...tensorArrayKernels,
 };
 
 export function supportedOps(): string[] {
