@@ -19,7 +19,15 @@ export interface CaseSpec {
   fetch: string[];
   variables: Record<string, { shape: number[]; values: number[] }>;
   runs: CaseRun[];
-  training?: { loss: string; train: string; feed: Record<string, unknown>; losses: number[] };
+  training?: {
+    loss: string;
+    train: string;
+    feed: Record<string, unknown>;
+    losses: number[];
+    after: Record<string, number[]>;
+    /** Largest relative difference between TensorFlow's own runs with oneDNN on and off. */
+    spread_onednn_off: number;
+  };
 }
 
 export function loadCase(name: string): { graph: Graph; spec: CaseSpec } {
@@ -50,6 +58,15 @@ export function feedsOf(graph: Graph, feeds: Record<string, unknown>): Record<st
     out[key] = tf.tensor(value as number[], undefined, dtype);
   }
   return out;
+}
+
+/** The largest relative difference (floor 1 on the scale) between our values and TensorFlow's. */
+export function maxRelDiff(got: ArrayLike<number>, want: readonly number[]): number {
+  let worst = got.length === want.length ? 0 : Number.POSITIVE_INFINITY;
+  for (let i = 0; i < want.length; i++) {
+    worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)));
+  }
+  return worst;
 }
 
 /** Relative error against TensorFlow's values, with a floor of 1 on the scale (values near zero compare absolutely). */

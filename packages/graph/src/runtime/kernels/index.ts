@@ -11,7 +11,7 @@ import { miscKernels } from './misc.js';
 import { nnKernels } from './nn.js';
 import { stateKernels } from './state.js';
 import { tensorArrayKernels } from './tensor-arrays.js';
-import { tensorListKernels } from './tensor-lists.js';
+import { tensorListKernels, withListAddN, withListZerosLike } from './tensor-lists.js';
 import { trainingKernels } from './training.js';
 
 export const KERNELS: Readonly<Record<string, KernelFactory>> = {
@@ -28,6 +28,9 @@ export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   ...trainingKernels,
   ...tensorListKernels,
   ...tensorArrayKernels,
+  // TensorLists in the ops gradients apply to any value
+  ZerosLike: withListZerosLike(arrayKernels.ZerosLike!),
+  AddN: withListAddN(mathKernels.AddN!),
 };
 
 export function supportedOps(): string[] {

@@ -108,6 +108,42 @@ const newList: (reserve: boolean) => KernelFactory = (reserve) => (n) => {
   };
 };
 
+/** ZerosLike of a TensorList (a While gradient's initial accumulator): zeros for each written element. */
+export function withListZerosLike(base: KernelFactory): KernelFactory {
+  return (n, ctx) => {
+    const dense = base(n, ctx);
+    return (i, s) => {
+      const v = i[0];
+      if (v === undefined || v instanceof tf.Tensor || v.kind !== 'opaque') return dense(i, s);
+      const l = L(i, 0, n);
+      const items = l.items.map((t) => (t ? s.vars.keepForRun(tf.zerosLike(t)) : null));
+      return [listValue({ ...l, items })];
+    };
+  };
+}
+
+/** AddN of TensorLists (gradients of a list used twice): element-wise sums, an unwritten element counting as zero. */
+export function withListAddN(base: KernelFactory): KernelFactory {
+  return (n, ctx) => {
+    const dense = base(n, ctx);
+    return (i, s) => {
+      const v = i[0];
+      if (v === undefined || v instanceof tf.Tensor || v.kind !== 'opaque') return dense(i, s);
+      const lists = i.map((_, k) => L(i, k, n));
+      const first = lists[0]!;
+      if (lists.some((l) => l.items.length !== first.items.length)) {
+        throw new GraphError('KERNEL', 'AddN: TensorLists of different lengths', { node: n.name });
+      }
+      const items = first.items.map((_, k) => {
+        const parts = lists.map((l) => l.items[k]).filter((t): t is tf.Tensor => t !== null && t !== undefined);
+        if (parts.length === 0) return null;
+        return s.vars.keepForRun(parts.length === 1 ? tf.clone(parts[0]!) : tf.addN(parts));
+      });
+      return [listValue({ ...first, items })];
+    };
+  };
+}
+
 export const tensorListKernels: Record<string, KernelFactory> = {
   EmptyTensorList: newList(false),
   TensorListReserve: newList(true),
