@@ -9,6 +9,7 @@ import { gradExtraKernels } from './grad-extra.js';
 import { mathKernels } from './math.js';
 import { miscKernels } from './misc.js';
 import { nnKernels } from './nn.js';
+import { rnnSupportKernels } from './rnn-support.js';
 import { stateKernels } from './state.js';
 import { tensorArrayKernels } from './tensor-arrays.js';
 import { tensorListKernels, withListAddN, withListZerosLike } from './tensor-lists.js';
@@ -28,6 +29,7 @@ export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   ...trainingKernels,
   ...tensorListKernels,
   ...tensorArrayKernels,
+  ...rnnSupportKernels,
   // TensorLists in the ops gradients apply to any value
   ZerosLike: withListZerosLike(arrayKernels.ZerosLike!),
   AddN: withListAddN(mathKernels.AddN!),
