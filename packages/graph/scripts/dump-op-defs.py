@@ -29,7 +29,14 @@ BiasAddGrad Conv2DBackpropInput Conv2DBackpropFilter DepthwiseConv2dNativeBackpr
 DepthwiseConv2dNativeBackpropFilter MaxPoolGrad AvgPoolGrad InvertPermutation ConcatOffset DynamicStitch
 StridedSliceGrad PreventGradient ApplyGradientDescent ResourceApplyGradientDescent ApplyMomentum
 ResourceApplyMomentum ApplyAdam ResourceApplyAdam LRNGrad ResizeBilinearGrad ResizeNearestNeighborGrad MirrorPadGrad
-FusedBatchNormGrad FusedBatchNormGradV3 ListDiff Cumprod ScatterNd""".split()
+FusedBatchNormGrad FusedBatchNormGradV3 ListDiff Cumprod ScatterNd
+Enter RefEnter Exit RefExit NextIteration RefNextIteration LoopCond ControlTrigger ResourceGather
+EmptyTensorList TensorListReserve TensorListFromTensor TensorListGetItem TensorListSetItem TensorListStack
+TensorListGather TensorListScatterIntoExistingList TensorListPushBack TensorListPopBack TensorListLength
+TensorListElementShape TensorListResize
+TensorArrayV3 TensorArrayGradV3 TensorArrayWriteV3 TensorArrayReadV3 TensorArrayGatherV3 TensorArrayScatterV3
+TensorArrayConcatV3 TensorArraySplitV3 TensorArraySizeV3 TensorArrayCloseV3 StackV2 StackPushV2 StackPopV2
+StackCloseV2 Assert ReverseSequence""".split()
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 lines = [

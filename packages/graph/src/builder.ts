@@ -3,6 +3,7 @@
 // into them and run them. Tensors are referred to by name (`x:0`).
 import { DataType, dtypeInfo, tensorflow } from '@tensorgraft/proto';
 import { type AttrValue, attr } from './attrs.js';
+import { cond, type WhileLoopOptions, whileLoop } from './builder-control-flow.js';
 import { GraphKeys } from './collections.js';
 import { GraphError } from './errors.js';
 import { type GradientsOptions, gradients } from './gradients/gradients.js';
@@ -540,6 +541,24 @@ export class GraphBuilder {
       list(xs).map(name),
       options,
     );
+  }
+
+  /**
+   * tf.compat.v1.while_loop as control flow v1 builds it (Enter / Merge / LoopCond / Switch / NextIteration / Exit,
+   * TensorFlow's names): `cond` and `body` get the loop variables' tensors; returns the Exit tensors.
+   */
+  whileLoop(
+    condFn: (...vars: string[]) => string,
+    body: (...vars: string[]) => readonly string[],
+    loopVars: readonly string[],
+    options: WhileLoopOptions = {},
+  ): string[] {
+    return whileLoop(this.graph, condFn, body, loopVars, options);
+  }
+
+  /** tf.compat.v1.cond as control flow v1 builds it (Switch / Identity pivots / Merge); one tensor per result. */
+  cond(pred: string, trueFn: () => readonly string[], falseFn: () => readonly string[], name?: string): string[] {
+    return cond(this.graph, pred, trueFn, falseFn, name);
   }
 
   /** Variable.assign for a built variable: Assign (ref) or AssignVariableOp (resource). */

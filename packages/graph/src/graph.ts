@@ -30,6 +30,7 @@ export class Graph {
   private controlStack: string[][] = [];
   private colocationStack: string[] = [];
   private deviceStack: string[] = [];
+  private createHooks: ((node: NodeDef) => void)[] = [];
   readonly collections = new Map<string, CollectionItem[]>();
   /** Collections present but empty in a loaded meta graph, with their (empty) CollectionDef kept as it was. */
   readonly emptyCollectionKinds = new Map<string, tensorflow.CollectionDef.$Properties>();
@@ -208,7 +209,22 @@ export class Graph {
     const node = this.addNode({ name: full, op, inputs: [...inputs, ...controls], device, attr: a });
     // op_def_library writes every attr the OpDef has a default for
     addDefaultAttrs(node);
+    for (const hook of this.createHooks) hook(node);
     return node;
+  }
+
+  /**
+   * Runs `fn` with `hook` called on every op createOp makes (after it is added): how a control-flow context (a
+   * while loop or cond being built) sees its ops, as TensorFlow's ControlFlowContext.AddOp does.
+   */
+  withCreateHook<T>(hook: (node: NodeDef) => void, fn: () => T): T {
+    const old = this.createHooks;
+    this.createHooks = [...old, hook];
+    try {
+      return fn();
+    } finally {
+      this.createHooks = old;
+    }
   }
 
   addToCollection(key: string, item: CollectionItem): void {

@@ -16,6 +16,7 @@ export {
   type Shape,
   type VariableOptions,
 } from './builder.js';
+export type { WhileLoopOptions } from './builder-control-flow.js';
 export { type CollectionItem, GraphKeys, VARIABLE_COLLECTIONS } from './collections.js';
 export { GraphError, type GraphErrorCode, type GraphErrorDetails } from './errors.js';
 export {

@@ -5,6 +5,7 @@ import type { Graph, NodeDef } from '../graph.js';
 import { topoOrder } from '../graph-def.js';
 import { parseInput } from '../names.js';
 import { getOpDef, isStateful } from '../ops/op-registry.js';
+import { buildFramePlan, FRAME_OPS, type FramePlan } from './control-flow/frame-plan.js';
 import { KERNELS } from './kernels/index.js';
 import type { Step } from './values.js';
 
@@ -35,6 +36,8 @@ export interface Plan {
   graphVersion: number;
   /** The plan has Switch ops, so dead tensors must be tracked. */
   hasDeadFlow: boolean;
+  /** The plan has v1 loops (Enter / Exit / NextIteration): it runs on the frame executor, not in step order. */
+  frames?: FramePlan;
 }
 
 export function buildPlan(
@@ -153,7 +156,9 @@ export function buildPlan(
   }
   for (const [slot, at] of lastUse) if (Number.isFinite(at)) steps[at]!.release.push(slot);
   const hasDeadFlow = nodes.some((n) => n.op === 'Switch' || n.op === 'RefSwitch');
-  return { steps, slots, feeds, fetches: fetchSlots, graphVersion: graph.version, hasDeadFlow };
+  const plan: Plan = { steps, slots, feeds, fetches: fetchSlots, graphVersion: graph.version, hasDeadFlow };
+  if (nodes.some((n) => FRAME_OPS.has(n.op))) plan.frames = buildFramePlan(steps, fed, fetches);
+  return plan;
 }
 
 const SWITCH = new Set(['Switch', 'RefSwitch']);

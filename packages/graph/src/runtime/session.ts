@@ -8,6 +8,7 @@ import type { Graph, NodeDef } from '../graph.js';
 import { canonicalTensor, parseInput } from '../names.js';
 import { opDefaults, outputTypes, validateNodeAttrs } from '../ops/op-registry.js';
 import { type BackendName, initBackend, isMissingKernel, onCpu } from './backend.js';
+import { runFrames } from './control-flow/frame-executor.js';
 import { type FunctionBody, findFunction, functionBody } from './functions.js';
 import { KERNELS } from './kernels/index.js';
 import { defaultMemoryBudget, trackBackend, withMemoryBudget } from './memory-budget.js';
@@ -151,8 +152,20 @@ export class Session {
         put(plan.feeds.get(key)!, v);
       }
       const state = { vars: this.variables };
-      const dead = plan.hasDeadFlow ? new Uint8Array(plan.steps.length) : undefined;
-      for (const [index, step] of plan.steps.entries()) {
+      if (plan.frames) {
+        // v1 loops: the frame executor schedules by readiness (control-flow/frame-executor.ts)
+        const got = runFrames(plan.frames, {
+          exec: (step, inputs) => this.exec(step, inputs, state),
+          owned,
+          feed: (key) => values[plan.feeds.get(key)!]!,
+        });
+        for (const [i, f] of list.entries()) {
+          const v = f.includes(':') ? got.get(canonicalTensor(f)) : undefined;
+          if (v !== undefined && values[plan.fetches[i]!] === undefined) put(plan.fetches[i]!, v);
+        }
+      }
+      const dead = plan.frames ? undefined : plan.hasDeadFlow ? new Uint8Array(plan.steps.length) : undefined;
+      for (const [index, step] of (plan.frames ? [] : plan.steps).entries()) {
         const inputs = step.inputs.map((s) => values[s]!);
         let out: Value[];
         if (dead && !step.merge && (inputs.some(isDead) || step.controlSteps.some((c) => dead[c]))) {
@@ -181,6 +194,10 @@ export class Session {
           throw new GraphError('KERNEL', `fetch '${list[i]}' is on a branch that was not taken (a dead tensor)`, {
             node: list[i],
           });
+        }
+        if (!isTensor(v) && !isRef(v)) {
+          if (raw) return v;
+          return null; // a TensorArray / TensorList / stack handle: nothing a caller can hold
         }
         if (isRef(v)) {
           if (raw) return v;

@@ -24,10 +24,24 @@ export interface Dead {
 }
 export const DEAD: Dead = Object.freeze({ kind: 'dead' as const });
 
-export type Value = tf.Tensor | VarRef | Dead;
+/**
+ * What a non-tensor handle points at: a TensorArray or a stack (mutable, per run) or a TensorList (a variant value).
+ * Their element tensors are kept for the run (`VariableStore.keepForRun`).
+ */
+export interface Opaque {
+  readonly kind: 'opaque';
+  readonly type: 'TensorArray' | 'TensorList' | 'Stack';
+  readonly data: unknown;
+}
+
+export type Value = tf.Tensor | VarRef | Dead | Opaque;
 
 export function isRef(v: Value): v is VarRef {
-  return !(v instanceof tf.Tensor) && v.kind !== 'dead';
+  return !(v instanceof tf.Tensor) && (v.kind === 'ref' || v.kind === 'resource');
+}
+
+export function isOpaque(v: Value): v is Opaque {
+  return !(v instanceof tf.Tensor) && v.kind === 'opaque';
 }
 
 export function isTensor(v: Value): v is tf.Tensor {
@@ -46,6 +60,7 @@ export class VariableStore {
    * run may still use it (TensorFlow's copy-on-write gives it the old value), so they are freed when the run ends.
    */
   private readonly retired: tf.Tensor[] = [];
+  private readonly runScoped: tf.Tensor[] = [];
 
   has(key: string): boolean {
     return this.values.has(key);
@@ -102,6 +117,21 @@ export class VariableStore {
   /** Frees the values replaced since the last call (the session calls it when a run ends), except `keep`'s. */
   releaseRetired(keep?: ReadonlySet<tf.Tensor>): void {
     for (const t of this.retired.splice(0)) if (!keep?.has(t)) t.dispose();
+    for (const t of this.runScoped.splice(0)) {
+      this.held.delete(t);
+      if (!keep?.has(t)) t.dispose();
+    }
+  }
+
+  /**
+   * Keeps `t` until the outermost run ends (TensorArray / TensorList / stack elements: they outlive the kernel that
+   * wrote them and may cross function calls). Give it a tensor of its own (`tf.clone` shares the data).
+   */
+  keepForRun<T extends tf.Tensor>(t: T): T {
+    tf.keep(t);
+    this.held.add(t);
+    this.runScoped.push(t);
+    return t;
   }
 
   holds(t: tf.Tensor): boolean {

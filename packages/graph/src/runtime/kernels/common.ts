@@ -33,7 +33,10 @@ export function T(inputs: Value[], i: number, state: RunState, node: NodeDef): t
   const v = inputs[i];
   if (v === undefined) throw new GraphError('KERNEL', `${node.op} is missing input ${i}`, { node: node.name });
   if (v instanceof tf.Tensor) return v;
-  if (!isRef(v)) throw new GraphError('KERNEL', `input ${i} of ${node.op} is a dead tensor`, { node: node.name });
+  if (!isRef(v)) {
+    const what = v.kind === 'opaque' ? `a ${v.type}` : 'a dead tensor';
+    throw new GraphError('KERNEL', `input ${i} of ${node.op} is ${what}`, { node: node.name });
+  }
   if (v.kind === 'resource')
     throw new GraphError('KERNEL', `input ${i} of ${node.op} is a resource handle, not a tensor`, { node: node.name });
   return state.vars.read(v, node.name);

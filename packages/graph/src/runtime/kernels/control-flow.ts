@@ -1,6 +1,7 @@
 // tf.compat.v1 conditionals (control flow v1): Switch sends its input to one output and a dead value to the other;
 // the executor skips every op fed a dead value; Merge forwards its first live input and that input's index.
-// (Loops, Enter/Exit/NextIteration, are not supported.)
+// Loops (Enter / Exit / NextIteration / LoopCond) forward their input: moving values between frames and iterations is
+// the frame executor's (../control-flow/frame-executor.ts).
 import { GraphError } from '../../errors.js';
 import { DEAD, isDead, type KernelFactory, type Value } from '../values.js';
 import { T, tf } from './common.js';
@@ -18,9 +19,19 @@ const mergeKernel: KernelFactory = () => (i) => {
   return [i[k]!, tf.scalar(k, 'int32')];
 };
 
+const forward: KernelFactory = () => (i) => [i[0]!];
+
 export const controlFlowKernels: Record<string, KernelFactory> = {
   Switch: switchKernel,
   RefSwitch: switchKernel,
   Merge: mergeKernel,
   RefMerge: mergeKernel,
+  Enter: forward,
+  RefEnter: forward,
+  Exit: forward,
+  RefExit: forward,
+  NextIteration: forward,
+  RefNextIteration: forward,
+  LoopCond: forward,
+  ControlTrigger: () => () => [],
 };

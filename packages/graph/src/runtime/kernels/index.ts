@@ -9,7 +9,10 @@ import { gradExtraKernels } from './grad-extra.js';
 import { mathKernels } from './math.js';
 import { miscKernels } from './misc.js';
 import { nnKernels } from './nn.js';
+import { rnnSupportKernels } from './rnn-support.js';
 import { stateKernels } from './state.js';
+import { tensorArrayKernels } from './tensor-arrays.js';
+import { tensorListKernels, withListAddN, withListZerosLike } from './tensor-lists.js';
 import { trainingKernels } from './training.js';
 
 export const KERNELS: Readonly<Record<string, KernelFactory>> = {
@@ -24,6 +27,12 @@ export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   ...gradKernels,
   ...gradExtraKernels,
   ...trainingKernels,
+  ...tensorListKernels,
+  ...tensorArrayKernels,
+  ...rnnSupportKernels,
+  // TensorLists in the ops gradients apply to any value
+  ZerosLike: withListZerosLike(arrayKernels.ZerosLike!),
+  AddN: withListAddN(mathKernels.AddN!),
 };
 
 export function supportedOps(): string[] {

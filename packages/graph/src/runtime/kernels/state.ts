@@ -1,7 +1,8 @@
 // Variables: ref variables (VariableV2, Assign*, IsVariableInitialized) and resource variables (VarHandleOp,
 // ReadVariableOp, Assign*VariableOp, VarIsInitializedOp), plus the plain graph-plumbing ops.
 import { GraphError } from '../../errors.js';
-import type { KernelFactory } from '../values.js';
+import type { NodeDef } from '../../graph.js';
+import type { KernelFactory, RunState, Value } from '../values.js';
 import { attrsOf, R, T, tf } from './common.js';
 
 function varKey(node: { name: string }, a: ReturnType<typeof attrsOf>): string {
@@ -10,13 +11,20 @@ function varKey(node: { name: string }, a: ReturnType<typeof attrsOf>): string {
   return `${container}/${shared || node.name}`;
 }
 
+/** Identity's input: a ref variable is read; a resource handle, TensorArray or TensorList passes as it is. */
+const through = (i: Value[], k: number, s: RunState, n: NodeDef): Value => {
+  const v = i[k];
+  if (v !== undefined && !(v instanceof tf.Tensor) && (v.kind === 'opaque' || v.kind === 'resource')) return v;
+  return T(i, k, s, n);
+};
+
 export const stateKernels: Record<string, KernelFactory> = {
   NoOp: () => () => [],
-  Identity: (n) => (i, s) => [T(i, 0, s, n)],
+  Identity: (n) => (i, s) => [through(i, 0, s, n)],
   Snapshot: (n) => (i, s) => [T(i, 0, s, n)],
   StopGradient: (n) => (i, s) => [T(i, 0, s, n)],
   PlaceholderWithDefault: (n) => (i, s) => [T(i, 0, s, n)],
-  IdentityN: (n) => (i, s) => i.map((_, k) => T(i, k, s, n)),
+  IdentityN: (n) => (i, s) => i.map((_, k) => through(i, k, s, n)),
   Placeholder: (n) => {
     const a = attrsOf(n);
     const shape = a.has('shape') ? a.shape('shape') : null;
@@ -76,6 +84,13 @@ export const stateKernels: Record<string, KernelFactory> = {
   IsVariableInitialized: (n) => (i, s) => [tf.scalar(s.vars.has(R(i, 0, n, 'ref').key), 'bool')],
   VarIsInitializedOp: (n) => (i, s) => [tf.scalar(s.vars.has(R(i, 0, n, 'resource').key), 'bool')],
   ReadVariableOp: (n) => (i, s) => [s.vars.read(R(i, 0, n, 'resource'), n.name)],
+  ResourceGather: (n) => {
+    const batchDims = attrsOf(n).i('batch_dims');
+    return (i, s) => {
+      const x = s.vars.read(R(i, 0, n, 'resource'), n.name);
+      return [tf.gather(x, tf.cast(T(i, 1, s, n), 'int32'), batchDims, batchDims)];
+    };
+  },
   AssignVariableOp: (n) => (i, s) => {
     s.vars.assign(R(i, 0, n, 'resource'), T(i, 1, s, n), false, n.name);
     return [];
