@@ -11,6 +11,7 @@ export {
   typeNameOf,
 } from './messages.js';
 export {
+  compareWireKeys,
   formatDouble,
   formatFloat,
   type ParseTextOptions,

@@ -4,6 +4,7 @@ import { catCommand } from './cat.js';
 import { convertCommand } from './convert.js';
 import { diffCommand } from './diff.js';
 import { eventsCommand } from './events.js';
+import { freezeCommand } from './freeze.js';
 import { graphCommand } from './graph.js';
 import { lsCommand } from './ls.js';
 import { mergeCommand } from './merge.js';
@@ -18,4 +19,5 @@ export const commands: readonly Command[] = [
   eventsCommand,
   graphCommand,
   mergeCommand,
+  freezeCommand,
 ];
