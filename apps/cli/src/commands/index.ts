@@ -4,10 +4,12 @@ import { catCommand } from './cat.js';
 import { convertCommand } from './convert.js';
 import { diffCommand } from './diff.js';
 import { eventsCommand } from './events.js';
+import { exportCommand } from './export.js';
 import { freezeCommand } from './freeze.js';
 import { graphCommand } from './graph.js';
 import { lsCommand } from './ls.js';
 import { mergeCommand } from './merge.js';
+import { savedModelCommand } from './saved-model.js';
 import { verifyCommand } from './verify.js';
 
 export const commands: readonly Command[] = [
@@ -20,4 +22,6 @@ export const commands: readonly Command[] = [
   graphCommand,
   mergeCommand,
   freezeCommand,
+  exportCommand,
+  savedModelCommand,
 ];

@@ -29,8 +29,13 @@ export function readSaverKeys(meta: tensorflow.MetaGraphDef.$Properties): SaverK
   const nodes = new Map<string, NodeProps>();
   for (const n of meta.graph_def?.node ?? []) nodes.set(n.name ?? '', n);
   const keys = new Map<string, string>();
-  for (const n of nodes.values()) {
-    if ((n.op !== 'SaveV2' && n.op !== 'Save') || !(n.name ?? '').startsWith(scope)) continue;
+  // the save ops the SaverDef's save tensor depends on (a graph may hold several savers in one scope: save/SaveV2 and
+  // save/SaveV2_1); failing that, every save op in the saver's scope
+  const reached = saveOpsBehind(meta.saver_def?.save_tensor_name ?? '', nodes);
+  const saveOps = reached.length
+    ? reached
+    : [...nodes.values()].filter((n) => (n.op === 'SaveV2' || n.op === 'Save') && (n.name ?? '').startsWith(scope));
+  for (const n of saveOps) {
     const inputs = (n.input ?? []).filter((i) => !i.startsWith('^'));
     const namesNode = nodes.get(nodeOf(inputs[1] ?? ''));
     const names = (namesNode?.attr?.value?.tensor?.string_val ?? []).map((b) => new TextDecoder().decode(b));
@@ -41,6 +46,26 @@ export function readSaverKeys(meta: tensorflow.MetaGraphDef.$Properties): SaverK
     });
   }
   return { scope, keys };
+}
+
+function saveOpsBehind(tensor: string, nodes: Map<string, NodeProps>): NodeProps[] {
+  const found: NodeProps[] = [];
+  const seen = new Set<string>();
+  let frontier = tensor ? [nodeOf(tensor)] : [];
+  // save tensor -> control_dependency (Identity ^SaveV2); sharded: Identity ^MergeV2Checkpoints ^control_dependency_k
+  for (let depth = 0; depth < 4 && frontier.length; depth++) {
+    const next: string[] = [];
+    for (const name of frontier) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const n = nodes.get(name);
+      if (!n) continue;
+      if (n.op === 'SaveV2' || n.op === 'Save') found.push(n);
+      else next.push(...(n.input ?? []).map(nodeOf));
+    }
+    frontier = next;
+  }
+  return found;
 }
 
 function variableBehind(input: string | undefined, nodes: Map<string, NodeProps>): string | undefined {
