@@ -15,7 +15,7 @@ import tensorflow as tf
 from tensorflow.core.framework import graph_pb2
 from tensorflow.core.protobuf import meta_graph_pb2
 
-from conftest import run_cli
+from conftest import run_cli, run_node_json
 from test_mixer import run_meta, write_models
 
 v1 = tf.compat.v1
@@ -173,3 +173,83 @@ def test_we_run_saved_models_tensorflow_writes_now(tmp):
     assert proc.returncode == 0, proc.stderr
     got = np.array(json.loads(proc.stdout)["outputs"]["y"]["values"], np.float32).reshape(want_y.shape)
     assert np.max(np.abs(got - want_y)) <= 1e-5
+
+
+def tfjs_converter():
+    """The Python `tensorflowjs` converter (pip install tensorflowjs --no-deps, plus tensorflow-hub). Its package imports
+    tensorflow_decision_forests (only to register TF-DF ops; the pinned TensorFlow has no matching TF-DF and it needs
+    pandas) and jax (for its JAX entry point): both are stood in for by empty modules, which the TensorFlow-graph path
+    never touches."""
+    import types
+    sys.modules.setdefault("tensorflow_decision_forests", types.ModuleType("tensorflow_decision_forests"))
+    if "tensorflowjs.converters.jax_conversion" not in sys.modules:
+        jax_stub = types.ModuleType("tensorflowjs.converters.jax_conversion")
+        jax_stub.convert_jax = None
+        sys.modules["tensorflowjs.converters.jax_conversion"] = jax_stub
+    from tensorflowjs.converters import tf_saved_model_conversion_v2
+    return tf_saved_model_conversion_v2
+
+
+def run_graph_model(tmp, model_dir, feeds, outputs):
+    """Runs a GraphModel directory in @tensorflow/tfjs (CPU backend, loadGraphModel) on numpy feeds."""
+    path = tmp / (os.path.basename(str(model_dir)) + "-inputs.json")
+    with open(path, "w") as f:
+        json.dump({k: {"shape": list(v.shape), "values": v.ravel().tolist(), "dtype": "float32"}
+                   for k, v in feeds.items()}, f)
+    doc = run_node_json("graph-model-run.mjs", model_dir, path, ",".join(outputs))
+    return ({k: np.array(v["values"], np.float32).reshape(v["shape"]) for k, v in doc["outputs"].items()},
+            {k: np.array(v, np.float32) for k, v in doc["weights"].items()})
+
+
+def rel_err(got, want):
+    return float(np.max(np.abs(got - want)) / max(1e-6, float(np.max(np.abs(want)))))
+
+
+def test_tfjs_runs_our_graph_model_and_the_python_converter_agrees(tmp):
+    prefix, a, b = merged_model(tmp)
+    sig = "serving_default:images=backbone/images:0,probs=head/probs:0"
+    exports = {}
+    for q in (None, "uint8", "float16"):
+        out = tmp / f"gm-{q or 'float32'}"
+        args = ["export", prefix + ".meta", prefix, "--format", "graph_model", "--signature", sig, "-o", out]
+        proc = run_cli(*args, *(["--quantize", q] if q else []))
+        assert proc.returncode == 0, proc.stderr
+        exports[q] = out
+    with open(exports[None] / "model.json") as f:
+        model = json.load(f)
+    assert model["format"] == "graph-model" and model["signature"]["inputs"]["images"]["name"] == "backbone/images:0"
+
+    images = np.random.RandomState(9).uniform(-1, 1, [2, 16, 16, 3]).astype(np.float32)
+    want = run_meta(prefix, "head/probs:0", {"backbone/images:0": images})
+    feeds = {"backbone/images:0": images}
+    ours, ours_w = run_graph_model(tmp, exports[None], feeds, ["head/probs"])
+    assert rel_err(ours["head/probs"], want) <= 1e-5
+
+    # the Python converter on TensorFlow's own freeze of the same model
+    conv = tfjs_converter()
+    frozen_path = tmp / "tf_frozen.pb"
+    frozen_path.write_bytes(tf_freeze(prefix, ["head/probs"]).SerializeToString())
+    theirs_dirs = {}
+    for q in (None, "uint8", "float16"):
+        d = tmp / f"tfjs-{q or 'float32'}"
+        conv.convert_tf_frozen_model(str(frozen_path), "head/probs", str(d),
+                                     quantization_dtype_map={q: True} if q else None)
+        theirs_dirs[q] = d
+    theirs, theirs_w = run_graph_model(tmp, theirs_dirs[None], feeds, ["head/probs"])
+    assert rel_err(ours["head/probs"], theirs["head/probs"]) <= 1e-5
+
+    # quantized: the same weights (same algorithm), and outputs that agree with the converter's quantized model
+    for q in ("uint8", "float16"):
+        ours_q, ours_qw = run_graph_model(tmp, exports[q], feeds, ["head/probs"])
+        theirs_q, theirs_qw = run_graph_model(tmp, theirs_dirs[q], feeds, ["head/probs"])
+        shared = [k for k in ours_qw if k in theirs_qw and ours_qw[k].shape == theirs_qw[k].shape
+                  and ours_qw[k].size > 1 and k in ours_w]
+        kernels = [k for k in shared if k.endswith("/kernel") or k.endswith("/weights")]
+        assert len(kernels) >= 3, shared
+        for k in kernels:
+            assert np.array_equal(ours_qw[k], theirs_qw[k]), (q, k)
+            # and within the quantization's documented error of the float32 weights
+            step = (ours_w[k].max() - min(0.0, ours_w[k].min())) / 255 if q == "uint8" else None
+            err = np.max(np.abs(ours_qw[k] - ours_w[k]))
+            assert err <= (step / 2 + 1e-6 if step is not None else np.max(np.abs(ours_w[k])) * 2 ** -11), (q, k, err)
+        assert rel_err(ours_q["head/probs"], theirs_q["head/probs"]) <= 1e-5, q

@@ -120,3 +120,84 @@ describe('tensorgraft graph on a saved_model.pb', () => {
     expect(r.stderr).not.toMatch(/TRUNCATED/);
   });
 });
+
+describe('tensorgraft export --format graph_model', () => {
+  const tiny = join(DEPLOY, 'tiny', 'model.ckpt');
+  interface Manifest {
+    weightsManifest: { weights: { name: string; quantization?: { dtype: string } }[] }[];
+    signature: { outputs: Record<string, { name: string }> };
+  }
+  const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as Manifest;
+
+  it('from a meta graph + checkpoint, a frozen GraphDef, and a SavedModel directory', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tg-gm-'));
+    const fromMeta = await runCli(
+      'export',
+      `${tiny}.meta`,
+      tiny,
+      '--format',
+      'graph_model',
+      '--signature',
+      'ids=ids:0,probs=probs:0',
+      '-o',
+      join(root, 'a'),
+      '--json',
+    );
+    expect(fromMeta.code).toBe(0);
+    const fromFrozen = await runCli(
+      'export',
+      join(DEPLOY, 'tiny', 'frozen.pb'),
+      '--format',
+      'graph_model',
+      '--signature',
+      'ids=ids:0,probs=probs:0',
+      '-o',
+      join(root, 'b'),
+    );
+    expect(fromFrozen.code).toBe(0);
+    // the frozen file is TensorFlow's freeze of the same model: the same weights come out
+    expect(
+      readFileSync(join(root, 'a', 'group1-shard1of1.bin')).equals(
+        readFileSync(join(root, 'b', 'group1-shard1of1.bin')),
+      ),
+    ).toBe(true);
+    const fromSaved = await runCli(
+      'export',
+      join(DEPLOY, 'saved_model_tf1'),
+      '--format',
+      'graph_model',
+      '--quantize',
+      'uint8',
+      '-o',
+      join(root, 'c'),
+    );
+    expect(fromSaved.code).toBe(0);
+    const m = manifest(join(root, 'c'));
+    expect(m.signature.outputs.probs?.name).toBe('probs:0');
+    expect(m.weightsManifest[0]!.weights.find((w) => w.name === 'dense1/kernel')?.quantization?.dtype).toBe('uint8');
+  });
+
+  it('exits 2 for a bad --quantize or a meta graph without its checkpoint', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'tg-gm-')), 'x');
+    expect(
+      (
+        await runCli(
+          'export',
+          `${tiny}.meta`,
+          tiny,
+          '--format',
+          'graph_model',
+          '--signature',
+          'p=probs:0',
+          '--quantize',
+          'int4',
+          '-o',
+          out,
+        )
+      ).code,
+    ).toBe(2);
+    expect(
+      (await runCli('export', `${tiny}.meta`, '--format', 'graph_model', '--signature', 'p=probs:0', '-o', out)).code,
+    ).toBe(2);
+  });
+});

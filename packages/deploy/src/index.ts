@@ -1,5 +1,16 @@
 export { DeployError, type DeployErrorCode, type DeployErrorDetails } from './errors.js';
 export {
+  CONVERTED_BY,
+  DEFAULT_SHARD_BYTES,
+  type ExportGraphModelOptions,
+  exportGraphModel,
+  type GraphModelReport,
+  type GraphModelSignature,
+  type WeightEntry,
+} from './graph-model/export.js';
+export { messageToDict } from './graph-model/proto-json.js';
+export { type QuantizationDtype, type Quantized, quantize } from './graph-model/quantize.js';
+export {
   ASSETS_DIR,
   findMetaGraph,
   readSavedModel,
