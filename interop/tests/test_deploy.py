@@ -253,3 +253,27 @@ def test_tfjs_runs_our_graph_model_and_the_python_converter_agrees(tmp):
             err = np.max(np.abs(ours_qw[k] - ours_w[k]))
             assert err <= (step / 2 + 1e-6 if step is not None else np.max(np.abs(ours_w[k])) * 2 ** -11), (q, k, err)
         assert rel_err(ours_q["head/probs"], theirs_q["head/probs"]) <= 1e-5, q
+
+
+def test_freeze_of_the_demo_model_is_tensorflows_bytes(tmp):
+    """The demo's own model (a 1/16-width VGG-16 backbone with a fine-tuned head, training ops and summaries in its
+    meta graph): `tensorgraft freeze` writes TensorFlow's bytes, and the frozen graph gives the demo's sample outputs."""
+    from test_demo import run_demo
+    result = run_demo(tmp / "demo", "--image-size", "32", "--vgg-width", "0.0625", "--steps", "2", "--batch", "4",
+                      "--train-images", "8", "--eval-images", "4", "--save-every", "2")
+    prefix = result["final"]["prefix"]
+    with open(result["final"]["sample"]) as f:
+        sample = json.load(f)
+    output = sample["output"].split(":")[0]
+    proc = run_cli("freeze", prefix + ".meta", prefix, "--outputs", output, "-o", tmp / "frozen.pb", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["converted"]
+    ours = (tmp / "frozen.pb").read_bytes()
+    assert ours == tf_freeze(prefix, [output]).SerializeToString(deterministic=True)
+
+    images = np.fromfile(os.path.join(os.path.dirname(prefix), sample["images"]), dtype="<f4").reshape(sample["shape"])
+    graph_def = graph_pb2.GraphDef()
+    graph_def.ParseFromString(ours)
+    got = run_frozen(graph_def, sample["output"], {sample["input"]: images})
+    want = run_meta(prefix, sample["output"], {sample["input"]: images})
+    assert np.array_equal(got, want)
