@@ -2,6 +2,8 @@
 // resource variables, sharded saver, two signatures) and tf.saved_model.save of a tf.Module (the signature is a
 // StatefulPartitionedCall into the function library; variables restored by the restore function). Listed as
 // saved_model_cli lists them, and run to TensorFlow's outputs.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DeployError, formatSavedModel, loadSavedModel, showSavedModel } from '@tensorgraft/deploy';
@@ -32,6 +34,21 @@ describe('showSavedModel', () => {
     expect(sigs.map((x) => x.key)).toEqual(['__saved_model_init_op', 'serving_default']);
     expect(sigs[1]!.inputs.x).toEqual({ name: 'serving_default_x:0', dtype: 'DT_FLOAT', shape: [-1, 3] });
     expect(sigs[1]!.outputs.y?.name).toBe('StatefulPartitionedCall:0');
+  });
+
+  it('a truncated saved_model.pb is BAD_FILE with its path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-sm-bad-'));
+    const bytes = readFileSync(join(DEPLOY, 'saved_model_tf1', 'saved_model.pb'));
+    writeFileSync(join(dir, 'saved_model.pb'), bytes.subarray(0, bytes.length >> 1));
+    let err: DeployError | undefined;
+    try {
+      showSavedModel(dir);
+    } catch (e) {
+      err = e as DeployError;
+    }
+    expect(err).toBeInstanceOf(DeployError);
+    expect(err?.code).toBe('BAD_FILE');
+    expect(err?.path).toBe(join(dir, 'saved_model.pb'));
   });
 
   it('names a directory without a SavedModel', () => {
