@@ -16,6 +16,7 @@ ROOT_MODULES = [
     "tensorflow.core.framework.variable_pb2",
     "tensorflow.core.framework.summary_pb2",
     "tensorflow.core.protobuf.meta_graph_pb2",
+    "tensorflow.core.protobuf.saved_model_pb2",
     "tensorflow.core.protobuf.saver_pb2",
     "tensorflow.core.protobuf.tensor_bundle_pb2",
     "tensorflow.core.protobuf.trackable_object_graph_pb2",

@@ -1,6 +1,8 @@
 // Reading a GraphDef or MetaGraphDef file in any of TensorFlow's forms (.pb, .pbtxt, .meta binary or text).
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { decodeMessage, ProtoError, parseText, tensorflow } from '@tensorgraft/proto';
+import { InputProblem } from './command.js';
 
 export type GraphFileKind = 'graph' | 'meta';
 export type GraphFileFormat = 'binary' | 'text';
@@ -26,6 +28,12 @@ export async function loadGraphFile(path: string, kind?: GraphFileKind): Promise
       ? { kind: 'meta', format: 'text', message: parseText(tensorflow.MetaGraphDef, text, { path }) }
       : { kind: 'graph', format: 'text', message: parseText(tensorflow.GraphDef, text, { path }) };
   }
+  if (isSavedModel(bytes)) {
+    throw new InputProblem(
+      `${path} is a SavedModel (saved_model.pb), not a GraphDef or MetaGraphDef: ` +
+        `list it with \`tensorgraft saved-model show ${dirname(path)}\``,
+    );
+  }
   if (wanted === 'meta') {
     return { kind: 'meta', format: 'binary', message: decodeMessage(tensorflow.MetaGraphDef, bytes, { path }) };
   }
@@ -33,6 +41,19 @@ export async function loadGraphFile(path: string, kind?: GraphFileKind): Promise
   if (wanted === 'graph' || looksLikeGraph(graph)) return { kind: 'graph', format: 'binary', message: graph };
   // A binary MetaGraphDef also decodes as a GraphDef (field 1 is a message in both); its "nodes" have no op.
   return { kind: 'meta', format: 'binary', message: decodeMessage(tensorflow.MetaGraphDef, bytes, { path }) };
+}
+
+/**
+ * A SavedModel starts with field 1 as a varint (saved_model_schema_version); GraphDef and MetaGraphDef start with a
+ * message (field 1 length-delimited, byte 0x0a), so the first byte tells them apart; the rest must parse.
+ */
+function isSavedModel(bytes: Uint8Array): boolean {
+  if (bytes[0] !== 0x08) return false;
+  try {
+    return decodeMessage(tensorflow.SavedModel, bytes).meta_graphs.length > 0;
+  } catch {
+    return false;
+  }
 }
 
 function looksLikeGraph(graph: tensorflow.GraphDef): boolean {

@@ -10,13 +10,13 @@ import { BundleReader, type Tensor } from '@tensorgraft/bundle-io';
 import { SummaryWriter } from '@tensorgraft/events-writer';
 import { graphToGraphDef, readAttr, Session } from '@tensorgraft/graph';
 import {
-  freeze,
   fromTfjs,
   globalVariables,
   type Mixed,
   mix,
   restoreMixed,
   saveMixed,
+  stopTraining,
   toTfjs,
 } from '@tensorgraft/mixer';
 import { baseDType, crc32c, dtypeName } from '@tensorgraft/proto';
@@ -80,7 +80,7 @@ export async function runDemo(o: Options, log: Log): Promise<DemoResult> {
   );
   lap('vgg');
 
-  // 2. mix the backbone with a new head, freeze the backbone
+  // 2. mix the backbone with a new head, stop training the backbone (not trainable, stop-gradient at its features)
   const layers = vggLayers(cfg);
   const p5 = size / 32;
   const c5 = layers[12]!.shape[3];
@@ -89,7 +89,7 @@ export async function runDemo(o: Options, log: Log): Promise<DemoResult> {
     { scope: 'backbone', metaGraph: vgg.metaGraph, checkpoint: ckpt },
     { scope: 'head', metaGraph: headMeta, inputMap: { 'features:0': POOL5 } },
   ]);
-  const plan = freeze(mixed, { scopes: ['backbone'] });
+  const plan = stopTraining(mixed, { scopes: ['backbone'] });
   const training = addTraining(mixed.graph, {
     logits: mixed.tensor('head', 'logits_out:0'),
     numClasses: o.classes,

@@ -17,7 +17,9 @@ export type GraphErrorCode =
   | 'UNINITIALIZED' // a variable read before it was assigned
   | 'KERNEL' // a kernel failed (shape mismatch, bad value)
   | 'OUT_OF_MEMORY' // a run would take the live tensors past the session's memory budget
-  | 'INVALID_ARGUMENT'; // the caller passed something out of range
+  | 'INVALID_ARGUMENT' // the caller passed something out of range
+  | 'UNSUPPORTED' // a graph construct this operation does not handle (freezing a variable into a function call)
+  | 'CHECKPOINT'; // a checkpoint lacks a variable, or holds it with another dtype or shape
 
 export interface GraphErrorDetails {
   /** File the graph came from, when known. */

@@ -1,58 +1,14 @@
-// What a model's own tf.compat.v1 Saver tells us, read from its meta graph before the model is mixed:
-// - the checkpoint key of each variable: SaveV2's `tensor_names` Const lists the keys in the order of its tensor inputs
-//   (inputs 3...), and each tensor input leads back (through Identity / ReadVariableOp) to a variable op. Usually the
-//   key is the variable's op name, but a Saver built with a var_list dict saves under other names.
-// - the saver's scope (`save/` from restore_op_name `save/restore_all`): its subgraph only serves that model's own
-//   checkpoint, so it is left out of the mixed graph (which gets one Saver over every variable).
+// A model's own tf.compat.v1 Saver, read from its meta graph before the model is mixed (@tensorgraft/graph's
+// readSaverKeys: each variable's checkpoint key, and the saver's scope). The saver's subgraph only serves that model's
+// own checkpoint, so it is left out of the mixed graph (which gets one Saver over every variable).
+import { readSaverKeys, type SaverKeys } from '@tensorgraft/graph';
 import type { tensorflow } from '@tensorgraft/proto';
 
-type NodeProps = tensorflow.NodeDef.$Properties;
-
-export interface SourceSaver {
-  /** The saver's name scope with its trailing `/` (`save/`), or '' when it has none. */
-  scope: string;
-  /** Variable op name (in the model's own names) -> checkpoint key. */
-  keys: Map<string, string>;
-}
-
-const VARIABLE_OPS = new Set(['VariableV2', 'Variable', 'VarHandleOp']);
-const PASS_THROUGH = new Set(['Identity', 'ReadVariableOp', 'Snapshot']);
+export type SourceSaver = SaverKeys;
 
 const nodeOf = (input: string) => input.replace(/^\^/, '').replace(/:\d+$/, '');
 
-export function readSourceSaver(meta: tensorflow.MetaGraphDef.$Properties): SourceSaver | undefined {
-  const restoreOp = meta.saver_def?.restore_op_name ?? '';
-  if (!restoreOp) return undefined;
-  const slash = restoreOp.lastIndexOf('/');
-  const scope = slash < 0 ? '' : restoreOp.slice(0, slash + 1);
-  const nodes = new Map<string, NodeProps>();
-  for (const n of meta.graph_def?.node ?? []) nodes.set(n.name ?? '', n);
-  const keys = new Map<string, string>();
-  for (const n of nodes.values()) {
-    if ((n.op !== 'SaveV2' && n.op !== 'Save') || !(n.name ?? '').startsWith(scope)) continue;
-    const inputs = (n.input ?? []).filter((i) => !i.startsWith('^'));
-    const namesNode = nodes.get(nodeOf(inputs[1] ?? ''));
-    const names = (namesNode?.attr?.value?.tensor?.string_val ?? []).map((b) => new TextDecoder().decode(b));
-    const first = n.op === 'SaveV2' ? 3 : 2;
-    names.forEach((key, i) => {
-      const variable = variableBehind(inputs[first + i], nodes);
-      if (variable !== undefined && !keys.has(variable)) keys.set(variable, key);
-    });
-  }
-  return { scope, keys };
-}
-
-function variableBehind(input: string | undefined, nodes: Map<string, NodeProps>): string | undefined {
-  let name = input === undefined ? undefined : nodeOf(input);
-  for (let hops = 0; name !== undefined && hops < 8; hops++) {
-    const n = nodes.get(name);
-    if (!n) return undefined;
-    if (VARIABLE_OPS.has(n.op ?? '')) return name;
-    if (!PASS_THROUGH.has(n.op ?? '')) return undefined;
-    name = n.input?.[0] === undefined ? undefined : nodeOf(n.input[0]);
-  }
-  return undefined;
-}
+export const readSourceSaver: (meta: tensorflow.MetaGraphDef.$Properties) => SourceSaver | undefined = readSaverKeys;
 
 /**
  * The meta graph without the saver's subgraph (nodes under its scope) and without its saver_def, when nothing outside

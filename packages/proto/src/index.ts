@@ -12,6 +12,7 @@ export {
   typeNameOf,
 } from './messages.js';
 export {
+  compareWireKeys,
   formatDouble,
   formatFloat,
   type ParseTextOptions,

@@ -83,13 +83,18 @@ describe('encodeMessage equals protobufjs', () => {
     const files = filesUnder(FIXTURES);
     let checked = 0;
     for (const path of files) {
-      const kind = path.endsWith('.pb')
-        ? tensorflow.GraphDef
-        : path.endsWith('.meta')
-          ? tensorflow.MetaGraphDef
-          : path.includes('tfevents')
-            ? tensorflow.Event
-            : undefined;
+      // a SavedModel directory's saved_model.pb is a SavedModel; its fingerprint.pb (FingerprintDef) is not modelled
+      const kind = path.endsWith('/fingerprint.pb')
+        ? undefined
+        : path.endsWith('/saved_model.pb')
+          ? tensorflow.SavedModel
+          : path.endsWith('.pb')
+            ? tensorflow.GraphDef
+            : path.endsWith('.meta')
+              ? tensorflow.MetaGraphDef
+              : path.includes('tfevents')
+                ? tensorflow.Event
+                : undefined;
       if (!kind) continue;
       const bytes = new Uint8Array(readFileSync(path));
       const messages = kind === tensorflow.Event ? tfRecords(bytes) : [bytes];

@@ -4,9 +4,12 @@ import { catCommand } from './cat.js';
 import { convertCommand } from './convert.js';
 import { diffCommand } from './diff.js';
 import { eventsCommand } from './events.js';
+import { exportCommand } from './export.js';
+import { freezeCommand } from './freeze.js';
 import { graphCommand } from './graph.js';
 import { lsCommand } from './ls.js';
 import { mergeCommand } from './merge.js';
+import { savedModelCommand } from './saved-model.js';
 import { verifyCommand } from './verify.js';
 
 export const commands: readonly Command[] = [
@@ -18,4 +21,7 @@ export const commands: readonly Command[] = [
   eventsCommand,
   graphCommand,
   mergeCommand,
+  freezeCommand,
+  exportCommand,
+  savedModelCommand,
 ];

@@ -8,7 +8,7 @@
 // --force.
 import { existsSync } from 'node:fs';
 import { resolveCheckpoint } from '@tensorgraft/bundle-io';
-import { type FreezePlan, freeze, type ModelSpec, mix, saveMixed } from '@tensorgraft/mixer';
+import { type FineTuningPlan, type ModelSpec, mix, saveMixed, stopTraining } from '@tensorgraft/mixer';
 import { expectPositionals, repeatedOption, stringOption } from '../args.js';
 import { type Command, InputProblem, UsageError } from '../command.js';
 import { checkpointFiles, refuseToReplace } from '../output-files.js';
@@ -78,7 +78,7 @@ export const mergeCommand: Command = {
     }));
     const mixed = mix(specs);
     const frozen = repeatedOption(ctx.args, '--freeze');
-    const plan: FreezePlan | undefined = frozen.length ? freeze(mixed, { scopes: frozen }) : undefined;
+    const plan: FineTuningPlan | undefined = frozen.length ? stopTraining(mixed, { scopes: frozen }) : undefined;
     const report = await saveMixed(mixed, out);
 
     const summary = mixed.models.map((m) => ({

@@ -28,6 +28,7 @@ export const SUPPORTED_OP_TYPES: ReadonlySet<string> = new Set([
   'BroadcastTo',
   'Cast',
   'Ceil',
+  'CheckNumerics',
   'ClipByValue',
   'ConcatOffset',
   'ConcatV2',

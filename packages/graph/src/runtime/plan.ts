@@ -165,6 +165,7 @@ const SWITCH = new Set(['Switch', 'RefSwitch']);
 /** Stateful in their OpDef, but a run that does not use their output cannot see that they ran. */
 const READ_ONLY = new Set([
   'ReadVariableOp',
+  'ResourceGather',
   'VarHandleOp',
   'VariableV2',
   'VarIsInitializedOp',

@@ -1,3 +1,3 @@
 export { formatDouble, formatFloat } from './float-format.js';
-export { type ParseTextOptions, parseText } from './parse.js';
+export { compareWireKeys, type ParseTextOptions, parseText } from './parse.js';
 export { type PrintTextOptions, printText } from './print.js';

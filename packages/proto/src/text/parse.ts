@@ -461,7 +461,11 @@ function toWireOrder(map: Msg, kind: TextField['kind']): void {
   });
 }
 
-function compareWireKeys(a: string, b: string): number {
+/**
+ * The order of string map keys in TensorFlow's deterministic writes (Python upb): by code point, except that a key
+ * sorts after every longer key it is a prefix of ("Tidx" before "T"). For code that builds maps to be encoded.
+ */
+export function compareWireKeys(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a.charCodeAt(i);

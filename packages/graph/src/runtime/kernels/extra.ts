@@ -50,6 +50,25 @@ export const extraKernels: Record<string, KernelFactory> = {
     if (lo.size === 1 && hi.size === 1) return [tf.clipByValue(T(i, 0, s, n), scalar(lo), scalar(hi))];
     return [tf.minimum(tf.maximum(T(i, 0, s, n), lo), hi)];
   },
+  // tf.debugging.check_numerics: the input unchanged, or InvalidArgument naming NaN / Inf as TensorFlow words it
+  CheckNumerics: (n) => {
+    const message = attrsOf(n).has('message') ? attrsOf(n).s('message') : '';
+    return (i, s) => {
+      const x = T(i, 0, s, n);
+      const v = x.dataSync() as Float32Array;
+      let nan = false;
+      let inf = false;
+      for (let k = 0; k < v.length; k++) {
+        if (Number.isNaN(v[k])) nan = true;
+        else if (!Number.isFinite(v[k]!)) inf = true;
+      }
+      if (nan || inf) {
+        const what = nan && inf ? 'Inf and NaN' : nan ? 'NaN' : 'Inf';
+        throw new GraphError('KERNEL', `${message} : Tensor had ${what} values`, { node: n.name });
+      }
+      return [x.clone()];
+    };
+  },
   GatherV2: (n) => {
     const batchDims = attrsOf(n).i('batch_dims');
     return (i, s) => {

@@ -84,11 +84,12 @@ export const stateKernels: Record<string, KernelFactory> = {
   IsVariableInitialized: (n) => (i, s) => [tf.scalar(s.vars.has(R(i, 0, n, 'ref').key), 'bool')],
   VarIsInitializedOp: (n) => (i, s) => [tf.scalar(s.vars.has(R(i, 0, n, 'resource').key), 'bool')],
   ReadVariableOp: (n) => (i, s) => [s.vars.read(R(i, 0, n, 'resource'), n.name)],
+  // tf.nn.embedding_lookup on a resource variable: gather along axis 0 of the variable's value
   ResourceGather: (n) => {
-    const batchDims = attrsOf(n).i('batch_dims');
+    const batchDims = attrsOf(n).has('batch_dims') ? attrsOf(n).i('batch_dims') : 0;
     return (i, s) => {
-      const x = s.vars.read(R(i, 0, n, 'resource'), n.name);
-      return [tf.gather(x, tf.cast(T(i, 1, s, n), 'int32'), batchDims, batchDims)];
+      const params = s.vars.read(R(i, 0, n, 'resource'), n.name);
+      return [tf.gather(params, tf.cast(T(i, 1, s, n), 'int32'), batchDims, batchDims)];
     };
   },
   AssignVariableOp: (n) => (i, s) => {

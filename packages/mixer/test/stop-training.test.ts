@@ -9,7 +9,7 @@ import {
   importMetaGraph,
   Session,
 } from '@tensorgraft/graph';
-import { freeze, mix, restoreMixed, trainableVariables } from '@tensorgraft/mixer';
+import { freeze, mix, restoreMixed, stopTraining, trainableVariables } from '@tensorgraft/mixer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ckpt, fixtureJson, type Io, meta, sidecar } from './helpers.js';
 
@@ -26,7 +26,11 @@ const mixIt = () =>
     { scope: 'head', metaGraph: meta('mlp'), checkpoint: ckpt('mlp'), inputMap: { 'x:0': 'backbone/mean:0' } },
   ]);
 
-describe('freeze', () => {
+describe('stopTraining', () => {
+  it('is still exported under its old name freeze (deprecated)', () => {
+    expect(freeze).toBe(stopTraining);
+  });
+
   it('a frozen scope leaves trainable_variables and gets a StopGradient where its features leave it', async () => {
     const mixed = mixIt();
     const session = new Session(mixed.graph);
@@ -35,7 +39,7 @@ describe('freeze', () => {
     const x = tf.tensor(sidecar('cnn', cnnIo.inputs['images:0']!), cnnIo.inputs['images:0']!.shape);
     const before = (await session.run('head/probs:0', { 'backbone/images:0': x })) as tf.Tensor;
 
-    const plan = freeze(mixed, { scopes: ['backbone'] });
+    const plan = stopTraining(mixed, { scopes: ['backbone'] });
     const headVars = Object.keys(mlpIo.variables).map((k) => `head/${k}`);
     expect([...plan.trainable].sort()).toEqual(headVars.sort());
     expect(trainableVariables(mixed.graph).sort()).toEqual(headVars.sort());
@@ -69,17 +73,17 @@ describe('freeze', () => {
       { scope: 'head', metaGraph: meta('mlp'), checkpoint: ckpt('mlp'), inputMap: { 'x:0': 'backbone/mean:0' } },
     ]);
     expect(trainableVariables(mixed.graph)).toHaveLength(6);
-    const plan = freeze(mixed, { variables: ['head/dense/kernel'] });
+    const plan = stopTraining(mixed, { variables: ['head/dense/kernel'] });
     expect(plan.boundaries).toEqual([]);
     expect(plan.trainable).not.toContain('head/dense/kernel');
     expect(plan.trainable).toHaveLength(5);
-    expect(() => freeze(mixed, { scopes: ['nowhere'] })).toThrow(/no node of the mixed graph is under scope/);
-    expect(() => freeze(mixed, { variables: ['head/nope'] })).toThrow(/not a variable/);
+    expect(() => stopTraining(mixed, { scopes: ['nowhere'] })).toThrow(/no node of the mixed graph is under scope/);
+    expect(() => stopTraining(mixed, { variables: ['head/nope'] })).toThrow(/not a variable/);
     void readFileSync;
   });
 });
 
-describe('freeze + minimize', () => {
+describe('stopTraining + minimize', () => {
   async function values(session: Session, names: string[]): Promise<number[][]> {
     const out: number[][] = [];
     for (const n of names) {
@@ -97,7 +101,7 @@ describe('freeze + minimize', () => {
     'a training step changes only the head when the backbone is frozen (frozen: %s)',
     async (frozen) => {
       const mixed = mixIt();
-      if (frozen) freeze(mixed, { scopes: ['backbone'] });
+      if (frozen) stopTraining(mixed, { scopes: ['backbone'] });
       const b = new GraphBuilder(mixed.graph);
       const loss = b.reduceMean(b.square('head/probs:0'), [0, 1]);
       const train = new GradientDescentOptimizer(b, { learningRate: 0.5 }).minimize(loss);

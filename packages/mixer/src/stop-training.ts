@@ -1,4 +1,5 @@
-// freeze(): a fine-tuning plan. The chosen variables leave `trainable_variables` (so minimize() does not update them),
+// stopTraining(): a fine-tuning plan (formerly `freeze`, renamed so it is not read as TensorFlow's freeze_graph,
+// which turns variables into constants: that is @tensorgraft/graph's freezeGraph). The chosen variables leave `trainable_variables` (so minimize() does not update them),
 // and, for frozen scopes, a StopGradient is put on every float tensor that flows out of a frozen scope into the rest
 // of the graph (so no gradient is even computed through the frozen part: TensorFlow's tf.stop_gradient boundary).
 // The StopGradient goes in the consumer's top-level scope (`head/stop_gradient`), shared by every consumer there.
@@ -8,7 +9,7 @@ import { MixerError } from './errors.js';
 import type { Mixed } from './mixed.js';
 import { globalVariables, markNotTrainable, trainableVariables } from './trainable.js';
 
-export interface FreezeOptions {
+export interface StopTrainingOptions {
   /** Scopes of the mixed graph (a model's scope, or deeper: `backbone/vgg_16/conv1`) whose variables are frozen. */
   scopes?: readonly string[];
   /** Single variables (op names in the mixed graph) to freeze. */
@@ -26,7 +27,7 @@ export interface StopGradientBoundary {
   consumers: string[];
 }
 
-export interface FreezePlan {
+export interface FineTuningPlan {
   /** Variables now frozen (sorted). */
   frozen: string[];
   /** Variables still trainable. */
@@ -36,7 +37,7 @@ export interface FreezePlan {
 
 const FLOATS = new Set<number>([DataType.DT_FLOAT, DataType.DT_DOUBLE, DataType.DT_HALF, DataType.DT_BFLOAT16]);
 
-export function freeze(mixed: Mixed, options: FreezeOptions): FreezePlan {
+export function stopTraining(mixed: Mixed, options: StopTrainingOptions): FineTuningPlan {
   const graph = mixed.graph;
   const vars = globalVariables(graph);
   const scopes = (options.scopes ?? []).map((s) => s.replace(/\/+$/, ''));
@@ -94,3 +95,13 @@ function addBoundaries(graph: Graph, inFrozen: (name: string) => boolean): StopG
   if (found.size) graph.version++;
   return [...found.values()];
 }
+
+/** @deprecated Renamed to {@link StopTrainingOptions}. */
+export type FreezeOptions = StopTrainingOptions;
+/** @deprecated Renamed to {@link FineTuningPlan}. */
+export type FreezePlan = FineTuningPlan;
+/**
+ * @deprecated Renamed to {@link stopTraining}: this is a fine-tuning plan (not trainable + stop-gradient), not
+ * TensorFlow's freeze_graph (for that, see @tensorgraft/graph's freezeGraph).
+ */
+export const freeze: (mixed: Mixed, options: StopTrainingOptions) => FineTuningPlan = stopTraining;

@@ -1,0 +1,64 @@
+// `tensorgraft freeze MODEL(.meta|.pb) CHECKPOINT --outputs NODE[,NODE...] -o OUT.pb [--strip-training]
+// [--clear-devices] [--as-text] [--json]`: freeze_graph without Python. Every variable the outputs need becomes a
+// Const holding its checkpoint value (TensorFlow's convert_variables_to_constants, byte for byte), the graph is cut
+// to what the outputs need; --strip-training also runs remove_training_nodes (CheckNumerics, Identity splicing).
+import { freezeGraph, graphDefToText, removeTrainingNodes, serializeGraphDef } from '@tensorgraft/graph';
+import type { tensorflow } from '@tensorgraft/proto';
+import { writeFileAtomic } from '@tensorgraft/saver';
+import { expectPositionals, repeatedOption, requirePositional, stringOption } from '../args.js';
+import { type Command, UsageError } from '../command.js';
+import { loadGraphFile } from '../graph-file.js';
+
+export const freezeCommand: Command = {
+  name: 'freeze',
+  usage:
+    'freeze MODEL.meta CHECKPOINT --outputs NODE[,NODE...] -o OUT.pb [--strip-training] [--clear-devices] [--as-text] [--json]',
+  summary: "freeze a graph: variables become constants with the checkpoint's values (TensorFlow's freeze_graph)",
+  valueOptions: ['--outputs', '-o', '--out'],
+  flags: ['--strip-training', '--clear-devices', '--as-text'],
+  async run(ctx) {
+    expectPositionals(ctx.args, 2);
+    const model = requirePositional(ctx.args, 0, 'MODEL (a .meta or GraphDef file)');
+    const checkpoint = requirePositional(ctx.args, 1, 'CHECKPOINT');
+    const out = stringOption(ctx.args, '-o') ?? stringOption(ctx.args, '--out');
+    if (out === undefined) throw new UsageError('missing -o OUT (the frozen GraphDef file)');
+    const outputs = repeatedOption(ctx.args, '--outputs')
+      .flatMap((o) => o.split(','))
+      .map((o) => o.trim())
+      .filter((o) => o !== '');
+    if (!outputs.length) throw new UsageError('missing --outputs NODE[,NODE...] (the output node names)');
+
+    const loaded = await loadGraphFile(model);
+    const source: tensorflow.MetaGraphDef | tensorflow.GraphDef = loaded.message;
+    const frozen = freezeGraph(source, checkpoint, {
+      outputs,
+      clearDevices: ctx.args.options.has('--clear-devices'),
+    });
+    const graphDef = ctx.args.options.has('--strip-training')
+      ? removeTrainingNodes(frozen.graphDef, outputs)
+      : frozen.graphDef;
+    const bytes = ctx.args.options.has('--as-text')
+      ? new TextEncoder().encode(graphDefToText(graphDef))
+      : serializeGraphDef(graphDef);
+    writeFileAtomic(out, bytes);
+    const doc = {
+      model,
+      checkpoint,
+      out,
+      outputs,
+      nodes: graphDef.node?.length ?? 0,
+      bytes: bytes.length,
+      converted: frozen.converted,
+    };
+    if (ctx.json) {
+      ctx.stdout(`${JSON.stringify(doc)}\n`);
+      return 0;
+    }
+    const lines = [`froze ${model} with ${checkpoint} into ${out} (${doc.nodes} nodes, ${doc.bytes} bytes)`];
+    for (const c of frozen.converted) {
+      lines.push(`  ${c.variable} -> Const${c.key === c.variable ? '' : ` (checkpoint key ${c.key})`}`);
+    }
+    ctx.stdout(`${lines.join('\n')}\n`);
+    return 0;
+  },
+};
