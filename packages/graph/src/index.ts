@@ -19,6 +19,7 @@ export {
 export { type CollectionItem, GraphKeys, VARIABLE_COLLECTIONS } from './collections.js';
 export { GraphError, type GraphErrorCode, type GraphErrorDetails } from './errors.js';
 export {
+  type Arg,
   differentiableOpTypes,
   Emitter,
   type GradFn,
@@ -29,7 +30,14 @@ export {
   registerGradient,
 } from './gradients/index.js';
 export { Graph, type NodeDef, type NodeSpec } from './graph.js';
-export { type ExportOptions, graphFromGraphDef, graphToGraphDef, topoOrder, validateNodes } from './graph-def.js';
+export {
+  type ExportOptions,
+  type FromGraphDefOptions,
+  graphFromGraphDef,
+  graphToGraphDef,
+  topoOrder,
+  validateNodes,
+} from './graph-def.js';
 export { type ImportGraphDefOptions, type ImportResult, importGraphDef, type Rename } from './import-graph-def.js';
 export {
   type GraphFormat,
@@ -65,6 +73,7 @@ export {
   addDefaultAttrs,
   getOpDef,
   isKnownDtype,
+  type OpDef,
   opDefaults,
   outputCount,
   outputTypes,
@@ -78,8 +87,8 @@ export {
   tensorToCheckpoint,
 } from './runtime/checkpoint-tensors.js';
 export { type FeedValue, type Fetches, type FetchResult, Session, type SessionOptions } from './runtime/session.js';
-export { tensorFromProto, tensorProtoFrom, tfjsDtype } from './runtime/tensor-proto.js';
-export { type Value, VariableStore, type VarRef } from './runtime/values.js';
+export { type TfDtype, tensorFromProto, tensorProtoFrom, tfjsDtype } from './runtime/tensor-proto.js';
+export { type Dead, type Value, VariableStore, type VarRef } from './runtime/values.js';
 export { addSaverOps, type SaverGraphOptions } from './saver-graph.js';
 export { inferOutputShapes } from './shape-inference.js';
 export {

@@ -4,6 +4,7 @@ export {
   type DecodeOptions,
   decodeMessage,
   encodeMessage,
+  google,
   type MessageOf,
   type MessageType,
   tensorboard,
