@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The packages as a user gets them from npm. Packs every publishable package (pnpm pack), then, outside the workspace:
 #   esm:   a TypeScript NodeNext ES-module project: every package imported and type-checked (also with
-#          `moduleResolution: node10`, subpath entry points included), examples/ compiled with tsc and run, every
-#          ```ts block of the READMEs and SPECs (scripts/pack-check/code-blocks.mjs) type-checked and run;
+#          `moduleResolution: node10`, subpath entry points included), every source map's sources shipped,
+#          examples/ compiled with tsc and run, every ```ts block of the READMEs and SPECs
+#          (scripts/pack-check/code-blocks.mjs) type-checked and run;
 #   cjs:   a plain `npm init -y` project (CommonJS): every package require()d, the examples and the code blocks run
 #          with tsx as written;
 #   saver: the saver installed without @tensorgraft/graph (an optional peer): its root entry works without it.
@@ -107,6 +108,7 @@ npx tsc -p tsconfig.json
 npx tsc -p tsconfig.node10.json
 phase "esm: packages, $(ls examples | wc -l) examples and $(ls blocks | wc -l) code blocks type-check (NodeNext); subpaths resolve with node10"
 node out/src/check.js
+node "$here/source-maps.mjs"
 cp "$here/check-examples.mjs" .
 node check-examples.mjs "$repo" "$work/esm-examples" node "$work/esm/out/examples/{name}.js"
 node "$here/run-blocks.mjs" "$work/blocks/blocks.json" "$sandbox" "$work/esm-blocks" node "$work/esm/out/blocks/{name}.js"
