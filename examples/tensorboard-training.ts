@@ -13,22 +13,26 @@ async function main(): Promise<void> {
   const ys = xs.mul(2).add(1);
   const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [1], units: 1 })] });
   const optimizer = tf.train.sgd(0.2);
+  const losses: number[] = [];
   for (let step = 0; step < 40; step++) {
     const loss = optimizer.minimize(() => tf.losses.meanSquaredError(ys, model.predict(xs) as tf.Tensor), true);
     if (!loss) throw new Error('minimize returned no loss');
-    writer.scalar('loss', (await loss.data())[0], step);
+    const value = (await loss.data())[0];
+    writer.scalar('loss', value, step);
+    losses.push(value);
     loss.dispose();
   }
   const kernel = model.getWeights()[0];
   writer.histogram('dense/kernel', await kernel.data(), 39);
   await writer.close();
 
-  // read the log back as TensorBoard will
-  const losses: number[] = [];
-  for (const { event } of iterateEvents(logdir))
-    for (const value of eventValues(event)) if (value.tag === 'loss') losses.push(value.value as number);
-  console.log(`logged ${losses.length} loss values to ${logdir}`);
   console.log(`losses: ${JSON.stringify(losses)}`);
+
+  // read the log back as TensorBoard will (scalars are stored as float32)
+  let logged = 0;
+  for (const { event } of iterateEvents(logdir))
+    for (const value of eventValues(event)) if (value.tag === 'loss') logged++;
+  console.log(`${logged} loss values in ${logdir}; see them with: tensorboard --logdir ${logdir}`);
 }
 
 main().catch((err: unknown) => {

@@ -72,7 +72,8 @@ const f32 = (reader, key) => Array.from(reader.get(key).data);
   }
 }
 
-// 3. TensorBoard from a tfjs training loop: the event files hold one loss scalar per step, as printed, falling.
+// 3. TensorBoard from a tfjs training loop: the event files hold one loss scalar per step, the float32 of each loss
+// the loop printed, falling.
 {
   const out = run('tensorboard-training', 'logs');
   const printedLosses = printed(out, 'losses');
