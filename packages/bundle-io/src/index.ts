@@ -32,7 +32,16 @@ export {
 export { encodeSliceKey } from './slice-key.js';
 export { BlockBuilder } from './table/block-builder.js';
 export type { BlockEntry } from './table/block-reader.js';
-export { type BlockHandle, blockTrailer, encodeFooter, FOOTER_SIZE, readBlock, readFooter } from './table/format.js';
+export {
+  type BlockHandle,
+  blockTrailer,
+  encodeFooter,
+  FOOTER_SIZE,
+  type Footer,
+  type ReadBlockOptions,
+  readBlock,
+  readFooter,
+} from './table/format.js';
 export { TableBuilder, type TableBuilderOptions, type TableSink } from './table/table-builder.js';
 export { TableReader, type TableReaderOptions } from './table/table-reader.js';
 export {

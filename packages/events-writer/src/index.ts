@@ -30,7 +30,13 @@ export {
   legacyHistogram,
   MAX_BUCKET_COUNT,
 } from './summary/histogram.js';
-export { EXPERIMENT_TAG, type HParamValue, hparamsValues, SESSION_START_INFO_TAG } from './summary/hparams.js';
+export {
+  EXPERIMENT_TAG,
+  type HParamsSummaryOptions,
+  type HParamValue,
+  hparamsValues,
+  SESSION_START_INFO_TAG,
+} from './summary/hparams.js';
 export {
   DEFAULT_MAX_OUTPUTS,
   type ImageOptions,

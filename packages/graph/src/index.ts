@@ -31,6 +31,7 @@ export {
   type SaverKeys,
 } from './freeze/index.js';
 export {
+  type Arg,
   differentiableOpTypes,
   Emitter,
   type GradFn,
@@ -41,7 +42,14 @@ export {
   registerGradient,
 } from './gradients/index.js';
 export { Graph, type NodeDef, type NodeSpec } from './graph.js';
-export { type ExportOptions, graphFromGraphDef, graphToGraphDef, topoOrder, validateNodes } from './graph-def.js';
+export {
+  type ExportOptions,
+  type FromGraphDefOptions,
+  graphFromGraphDef,
+  graphToGraphDef,
+  topoOrder,
+  validateNodes,
+} from './graph-def.js';
 export { type ImportGraphDefOptions, type ImportResult, importGraphDef, type Rename } from './import-graph-def.js';
 export {
   type GraphFormat,
@@ -77,6 +85,7 @@ export {
   addDefaultAttrs,
   getOpDef,
   isKnownDtype,
+  type OpDef,
   opDefaults,
   outputCount,
   outputTypes,
@@ -91,8 +100,8 @@ export {
 } from './runtime/checkpoint-tensors.js';
 export { defaultMemoryBudget, WASM_HEAP_MAX, WASM_HEAP_RESERVE } from './runtime/memory-budget.js';
 export { type FeedValue, type Fetches, type FetchResult, Session, type SessionOptions } from './runtime/session.js';
-export { tensorFromProto, tensorProtoFrom, tfjsDtype } from './runtime/tensor-proto.js';
-export { type Value, VariableStore, type VarRef } from './runtime/values.js';
+export { type TfDtype, tensorFromProto, tensorProtoFrom, tfjsDtype } from './runtime/tensor-proto.js';
+export { type Dead, type Value, VariableStore, type VarRef } from './runtime/values.js';
 export { addSaverOps, type SaverGraphOptions } from './saver-graph.js';
 export { inferOutputShapes } from './shape-inference.js';
 export {

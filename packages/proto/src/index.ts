@@ -5,6 +5,7 @@ export {
   type DecodeOptions,
   decodeMessage,
   encodeMessage,
+  google,
   type MessageOf,
   type MessageType,
   tensorboard,

@@ -3,11 +3,11 @@
 import protobuf from 'protobufjs/minimal.js';
 import { encodeGenerated } from './encode.js';
 import { ProtoError } from './errors.js';
-import { tensorboard, tensorflow } from './gen/messages.js';
+import { google, tensorboard, tensorflow } from './gen/messages.js';
 import type { AnyMessageView, MessageView } from './view/types.js';
 import { isMessageView, toMessage, viewBytes, viewTypeName } from './view/view.js';
 
-export { tensorboard, tensorflow };
+export { google, tensorboard, tensorflow };
 
 /** What a generated message class offers; every class in `tensorflow.*` and `tensorboard.*` fits. */
 export interface MessageType<T> {

@@ -1,4 +1,5 @@
-export { writeFileAtomic } from './atomic-write.js';
+export { type WriteOptions as WriteFileAtomicOptions, writeFileAtomic } from './atomic-write.js';
+export type { BestEntry } from './best-list.js';
 export { metaGraphFilename, removeCheckpoint } from './checkpoint-files.js';
 export {
   CheckpointKeeper,
@@ -13,9 +14,11 @@ export { SaverError, type SaverErrorCode, type SaverErrorDetails } from './error
 export { type KerasWeightPlace, kerasWeightPlaces } from './keras-layout.js';
 export {
   type LayersModelLike,
+  type LoadedArtifacts,
   type LoadWeightsOptions,
   loadCheckpointWeights,
   type ModelArtifacts,
+  type TfCheckpointHandler,
   type TfCheckpointOptions,
   tfCheckpoint,
   type WeightSpec,
@@ -29,9 +32,16 @@ export {
   objectGraphVariables,
 } from './object-graph.js';
 export { buildObjectGraph, type ObjectEntry, writeObjectCheckpoint } from './object-graph-writer.js';
-export { readObjectCheckpoint } from './read-object-checkpoint.js';
-export { keyFor, type Mismatch, planRestore, type RestoreMap, type RestorePlan } from './restore-plan.js';
-export { ManagerRetention, SaverRetention, type TimedPath } from './retention.js';
+export { type ObjectCheckpointVariable, readObjectCheckpoint } from './read-object-checkpoint.js';
+export {
+  keyFor,
+  type Mismatch,
+  planRestore,
+  type RestoreMap,
+  type RestorePlan,
+  type TensorInfo,
+} from './restore-plan.js';
+export { type ManagerRecovery, ManagerRetention, SaverRetention, type TimedPath } from './retention.js';
 export {
   type RestoreOptions,
   type RestoreReport,
