@@ -36,6 +36,10 @@ export interface Command {
   valueOptions?: readonly string[];
   /** Boolean flags the command accepts besides --json and --help. */
   flags?: readonly string[];
+  /** What each of its valueOptions and flags does, for `tensorgraft COMMAND --help`: one entry per option. */
+  optionHelp?: Readonly<Record<string, string>>;
+  /** More about the command for its --help: what it reads and writes, exit statuses. */
+  details?: string;
   /** Returns the exit code (0 or 1). Throws UsageError for bad usage. */
   run(ctx: CommandContext): Promise<number>;
 }

@@ -1,6 +1,5 @@
 // `tensorgraft cat CHECKPOINT NAME [--json]`: one tensor's values. JSON: {name, dtype, shape, values} with values
 // flattened row-major (see @tensorgraft/bundle-io tensorJsonValues for the encoding of each dtype).
-import { openCheckpoint, tensorJsonValues } from '@tensorgraft/bundle-io';
 import { expectPositionals, requirePositional } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -14,6 +13,7 @@ export const catCommand: Command = {
     expectPositionals(ctx.args, 2);
     const path = requirePositional(ctx.args, 0, 'CHECKPOINT');
     const name = requirePositional(ctx.args, 1, 'NAME');
+    const { openCheckpoint, tensorJsonValues } = await import('@tensorgraft/bundle-io');
     const r = openCheckpoint(path);
     try {
       const t = r.get(name);

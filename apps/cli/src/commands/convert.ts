@@ -3,7 +3,6 @@
 // kept (bfloat16 and float16 too); partitioned tensors are written whole. Tensors go one at a time (read, written,
 // dropped). safetensors has no string or complex128 dtype: such tensors stop the conversion unless
 // --skip-unsupported, which leaves them out and names them.
-import { BundleWriter, openCheckpoint, safetensorsDType, writeSafetensorsStreaming } from '@tensorgraft/bundle-io';
 import { expectPositionals, requirePositional } from '../args.js';
 import { type Command, InputProblem } from '../command.js';
 
@@ -12,11 +11,19 @@ export const convertCommand: Command = {
   usage: 'convert IN OUT [--skip-unsupported] [--json]',
   summary: 'TensorFlow checkpoint (V1/V2) or .safetensors in, V2 checkpoint or .safetensors out (by OUT extension)',
   flags: ['--skip-unsupported'],
+  optionHelp: {
+    '--skip-unsupported':
+      'writing .safetensors: leave out the tensors it has no dtype for (string, complex128, variant) and name them on\n' +
+      'stderr, instead of stopping',
+  },
   async run(ctx) {
     expectPositionals(ctx.args, 2);
     const input = requirePositional(ctx.args, 0, 'IN');
     const out = requirePositional(ctx.args, 1, 'OUT');
     const skip = ctx.args.options.has('--skip-unsupported');
+    const { BundleWriter, openCheckpoint, safetensorsDType, writeSafetensorsStreaming } = await import(
+      '@tensorgraft/bundle-io'
+    );
     const r = openCheckpoint(input);
     const to = out.endsWith('.safetensors') ? 'safetensors' : 'v2';
     const skipped: string[] = [];

@@ -1,6 +1,5 @@
 // `tensorgraft diff A B [--json]`: tensors only in A, only in B, and those whose dtype, shape or values differ (with
 // the largest absolute difference). Exit 0 when the checkpoints hold the same tensors, 1 when they differ (as diff(1)).
-import { compareTensors, openCheckpoint } from '@tensorgraft/bundle-io';
 import { expectPositionals, requirePositional } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -12,6 +11,7 @@ export const diffCommand: Command = {
     expectPositionals(ctx.args, 2);
     const pa = requirePositional(ctx.args, 0, 'A');
     const pb = requirePositional(ctx.args, 1, 'B');
+    const { compareTensors, openCheckpoint } = await import('@tensorgraft/bundle-io');
     const a = openCheckpoint(pa);
     const b = openCheckpoint(pb);
     try {

@@ -1,7 +1,7 @@
 // `tensorgraft events PATH [--json]`: every value in an event file or a log directory (run, tag, step, wall time,
 // kind, value). A torn tail (a file still being written) is reported and is not an error; a corrupt record is (exit 1).
-import { EventsError, type EventValue, eventFilesAt, eventValues, iterateEventFile } from '@tensorgraft/events-writer';
-import { tensorflow } from '@tensorgraft/proto';
+import type { EventValue } from '@tensorgraft/events-writer';
+import type { tensorflow as TensorflowProtos } from '@tensorgraft/proto';
 import { expectPositionals, requirePositional } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -28,6 +28,8 @@ export const eventsCommand: Command = {
   async run(ctx) {
     expectPositionals(ctx.args, 1);
     const path = requirePositional(ctx.args, 0, 'PATH');
+    const { EventsError, eventFilesAt, eventValues, iterateEventFile } = await import('@tensorgraft/events-writer');
+    const { tensorflow } = await import('@tensorgraft/proto');
     const entries = eventFilesAt(path);
     // Output is streamed file by file, event by event: an event file can hold millions of values.
     const files: FileReport[] = [];
@@ -48,7 +50,7 @@ export const eventsCommand: Command = {
           }
           report.events++;
           for (const v of eventValues(next.value.event, plugins)) {
-            const r = row(entry.run, v);
+            const r = row(entry.run, v, tensorflow);
             if (ctx.json) {
               ctx.stdout(`${first ? '' : ','}\n${JSON.stringify(r, jsonNumbers)}`);
               first = false;
@@ -77,19 +79,19 @@ export const eventsCommand: Command = {
   },
 };
 
-function row(run: string, v: EventValue): ValueRow {
+function row(run: string, v: EventValue, tensorflow: typeof TensorflowProtos): ValueRow {
   return {
     run,
     tag: v.tag,
     step: typeof v.step === 'bigint' ? v.step.toString() : v.step,
     wall_time: v.wallTime,
     kind: v.kind,
-    value: jsonValue(v),
+    value: jsonValue(v, tensorflow),
   };
 }
 
 /** A JSON-friendly value: histograms as [left, right, count] rows, images and graphs summarised. */
-function jsonValue(v: EventValue): unknown {
+function jsonValue(v: EventValue, tensorflow: typeof TensorflowProtos): unknown {
   switch (v.kind) {
     case 'histogram':
       return (v.value as { left: number; right: number; count: number }[]).map((b) => [b.left, b.right, b.count]);

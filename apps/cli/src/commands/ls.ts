@@ -1,6 +1,5 @@
 // `tensorgraft ls CHECKPOINT [--json]`: every tensor of a checkpoint (V2, V1, safetensors, or a directory with a
 // `checkpoint` state file) with its dtype, shape and bytes. Reads the index only.
-import { openCheckpoint } from '@tensorgraft/bundle-io';
 import { expectPositionals, requirePositional } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -8,9 +7,13 @@ export const lsCommand: Command = {
   name: 'ls',
   usage: 'ls CHECKPOINT [--json]',
   summary: 'list every tensor of a checkpoint: name, dtype, shape, bytes',
+  details:
+    'CHECKPOINT is a V2 prefix (dir/model.ckpt-1000), a V1 file, a .safetensors file, or a directory with a `checkpoint`\n' +
+    'state file (its latest checkpoint). Only the index is read.',
   async run(ctx) {
     expectPositionals(ctx.args, 1);
     const path = requirePositional(ctx.args, 0, 'CHECKPOINT');
+    const { openCheckpoint } = await import('@tensorgraft/bundle-io');
     const r = openCheckpoint(path);
     try {
       const tensors = r.entries().map((e) => ({

@@ -1,6 +1,5 @@
 // `tensorgraft verify CHECKPOINT [--json]`: reads every tensor and checks every checksum (table blocks and tensor
 // crc32c); names each damaged tensor; exit 1 if any.
-import { openCheckpoint } from '@tensorgraft/bundle-io';
 import { expectPositionals, requirePositional } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -11,6 +10,7 @@ export const verifyCommand: Command = {
   async run(ctx) {
     expectPositionals(ctx.args, 1);
     const path = requirePositional(ctx.args, 0, 'CHECKPOINT');
+    const { openCheckpoint } = await import('@tensorgraft/bundle-io');
     const r = openCheckpoint(path);
     try {
       const all = [...r.verifyAll()].map(([name, e]) => ({ name, code: e.code, message: e.message }));
