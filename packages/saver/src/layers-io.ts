@@ -9,7 +9,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Tensor } from '@tensorgraft/bundle-io';
 import { ioError, writeFileAtomic } from './atomic-write.js';
-import { checkParentDirectory, openCheckpoint, writeCheckpoint } from './checkpoint-io.js';
+import { ensureParentDirectory, openCheckpoint, writeCheckpoint } from './checkpoint-io.js';
 import { SaverError } from './errors.js';
 import { kerasWeightPlaces } from './keras-layout.js';
 import { checkpointObjectVariables, objectAliases } from './object-graph.js';
@@ -138,7 +138,7 @@ export function tfCheckpoint(prefix: string, options: TfCheckpointOptions = {}):
       if (artifacts.modelTopology instanceof ArrayBuffer) {
         throw new SaverError('UNSUPPORTED', 'binary (graph model) topologies', { path: prefix });
       }
-      checkParentDirectory(prefix);
+      ensureParentDirectory(prefix);
       const specs = artifacts.weightSpecs ?? [];
       const weightBytes = concat(artifacts.weightData);
       const tensors = decodeWeights(specs, weightBytes);

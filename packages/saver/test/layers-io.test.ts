@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { latestCheckpoint, loadCheckpointWeights, readObjectCheckpoint, tfCheckpoint } from '@tensorgraft/saver';
@@ -93,9 +93,23 @@ describe('TensorFlow.js LayersModel and TensorFlow checkpoints', () => {
       variable: 'd1/kernel',
     });
     const dir = tempDir();
-    await expect(functionalModel().save(tfCheckpoint(join(dir, 'no', 'ckpt')))).rejects.toMatchObject({
+    writeFileSync(join(dir, 'file'), 'x');
+    await expect(functionalModel().save(tfCheckpoint(join(dir, 'file', 'ckpt')))).rejects.toMatchObject({
       code: 'NOT_WRITABLE',
     });
-    expect(existsSync(join(dir, 'no'))).toBe(false);
+  });
+
+  it('creates missing parent directories, as TensorFlow does for Checkpoint and save_weights', async () => {
+    const dir = tempDir();
+    const prefix = join(dir, 'out', 'tfjs', 'model.ckpt');
+    const model = functionalModel();
+    await model.save(tfCheckpoint(prefix));
+    expect(existsSync(`${prefix}.index`)).toBe(true);
+    const again = functionalModel(2);
+    expect(again.getWeights()[0]!.dataSync()).not.toEqual(model.getWeights()[0]!.dataSync());
+    await loadCheckpointWeights(again, prefix);
+    const a = model.getWeights().map((w) => Array.from(w.dataSync()));
+    const b = again.getWeights().map((w) => Array.from(w.dataSync()));
+    expect(b).toEqual(a);
   });
 });
