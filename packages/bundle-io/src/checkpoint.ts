@@ -13,6 +13,8 @@ import { V1Reader, v1Files } from './v1-reader.js';
 /** What every reader offers; ls/cat/verify/diff/convert work on this. */
 export interface CheckpointReader {
   readonly format: 'v2' | 'v1' | 'safetensors';
+  /** A safetensors file's `__metadata__` (string to string), when it has one. */
+  readonly metadata?: Record<string, string> | undefined;
   names(): string[];
   has(name: string): boolean;
   entries(): BundleEntry[];

@@ -6,7 +6,7 @@ import type { Command } from '../command.js';
 export const lsCommand: Command = {
   name: 'ls',
   usage: 'ls CHECKPOINT [--json]',
-  summary: 'list every tensor of a checkpoint: name, dtype, shape, bytes',
+  summary: "list every tensor of a checkpoint: name, dtype, shape, bytes (and a safetensors file's __metadata__)",
   details:
     'CHECKPOINT is a V2 prefix (dir/model.ckpt-1000), a V1 file, a .safetensors file, or a directory with a `checkpoint`\n' +
     'state file (its latest checkpoint). Only the index is read.',
@@ -16,23 +16,32 @@ export const lsCommand: Command = {
     const { openCheckpoint } = await import('@tensorgraft/bundle-io');
     const r = openCheckpoint(path);
     try {
+      const { findDType } = await import('@tensorgraft/proto');
       const tensors = r.entries().map((e) => ({
         name: e.name,
         dtype: e.dtype,
         shape: e.shape,
         bytes: e.size,
         ...(e.slices.length ? { slices: e.slices.length } : {}),
+        // listed, but no TensorFlow dtype to read it as (a safetensors float8, an enum this package does not know)
+        ...(e.dtypeEnum === 0 || !findDType(e.dtype) ? { unsupported: true } : {}),
       }));
+      const metadata = r.metadata;
       if (ctx.json) {
-        ctx.stdout(`${JSON.stringify({ checkpoint: path, format: r.format, tensors }, null, 2)}\n`);
+        const doc = { checkpoint: path, format: r.format, ...(metadata ? { metadata } : {}), tensors };
+        ctx.stdout(`${JSON.stringify(doc, null, 2)}\n`);
         return 0;
+      }
+      if (metadata) {
+        ctx.stdout('__metadata__:\n');
+        for (const [k, v] of Object.entries(metadata)) ctx.stdout(`  ${k}: ${JSON.stringify(v)}\n`);
       }
       const rows = tensors.map((t) => [
         t.name,
         t.dtype,
         `[${t.shape.join(', ')}]`,
         String(t.bytes),
-        t.slices ? `${t.slices} slices` : '',
+        [t.slices ? `${t.slices} slices` : '', t.unsupported ? 'unsupported dtype' : ''].filter(Boolean).join(', '),
       ]);
       const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), 0));
       for (const row of rows) {
@@ -44,7 +53,10 @@ export const lsCommand: Command = {
         );
       }
       const total = tensors.reduce((a, t) => a + t.bytes, 0);
-      ctx.stdout(`${tensors.length} tensors, ${total} bytes (${r.format})\n`);
+      const unsupported = tensors.filter((t) => t.unsupported).length;
+      ctx.stdout(
+        `${tensors.length} tensors, ${total} bytes (${r.format})${unsupported ? `, ${unsupported} of an unsupported dtype` : ''}\n`,
+      );
       return 0;
     } finally {
       r.close();
