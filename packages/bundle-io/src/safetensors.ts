@@ -48,7 +48,14 @@ const ST_TO_TF: Record<string, string> = {
  * name (`entry().dtype === 'F8_E4M3'`, dtypeEnum 0) and refused with UNSUPPORTED when read, so one of them does not
  * make the whole file unreadable. Bits per element, for checking data_offsets.
  */
-const ST_UNREADABLE_BITS: Record<string, number> = { F8_E4M3: 8, F8_E5M2: 8, F8_E8M0: 8, F4: 4, F6_E2M3: 6, F6_E3M2: 6 };
+const ST_UNREADABLE_BITS: Record<string, number> = {
+  F8_E4M3: 8,
+  F8_E5M2: 8,
+  F8_E8M0: 8,
+  F4: 4,
+  F6_E2M3: 6,
+  F6_E3M2: 6,
+};
 
 const TF_TO_ST: Record<string, string> = Object.fromEntries(Object.entries(ST_TO_TF).map(([k, v]) => [v, k]));
 

@@ -18,8 +18,8 @@ const WASM = pathToFileURL(req.resolve('@tensorflow/tfjs-backend-wasm')).href;
 const dir = mkdtempSync(join(tmpdir(), 'graph-hygiene-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A user's program: chooses a backend (or not), runs a tiny graph, reports, then does `then` (its own mistake). */
-function userProgram(opts: { userBackend?: string; sessionBackend?: string; then?: 'throw' | 'reject' }): {
+/** A user's program: chooses a backend (or not), runs a tiny graph, reports, then makes `mistake` (its own). */
+function userProgram(opts: { userBackend?: string; sessionBackend?: string; mistake?: 'throw' | 'reject' }): {
   status: number | null;
   report: { before: string | null; session: string; after: string; y: number[]; handlers: number[] } | undefined;
   stderr: string;
@@ -48,8 +48,8 @@ const y = await session.run('y:0', { 'x:0': tf.cast(tf.tensor1d([1, 2, 3], 'int3
 const doubled = tf.mul(y, 2);
 console.log(JSON.stringify({ before, session: session.backend, after: tf.getBackend(), y: Array.from(doubled.dataSync()),
   handlers: [...handlersBefore, ...handlers()] }));
-${opts.then === 'throw' ? "setTimeout(() => { throw new Error('user boom'); }, 0);" : ''}
-${opts.then === 'reject' ? "Promise.reject(new Error('user rejection'));" : ''}
+${opts.mistake === 'throw' ? "setTimeout(() => { throw new Error('user boom'); }, 0);" : ''}
+${opts.mistake === 'reject' ? "Promise.reject(new Error('user rejection'));" : ''}
 `;
   writeFileSync(file, source);
   const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
@@ -71,14 +71,14 @@ describe('backend hygiene', () => {
     expect(r.report!.before).toBe('cpu');
     expect(r.report!.session).toBe('wasm');
     expect(r.report!.after).toBe('cpu');
-    r.report!.y.forEach((v, i) => expect(v).toBeCloseTo(expectedY[i]!, 6));
+    for (const [i, v] of r.report!.y.entries()) expect(v).toBeCloseTo(expectedY[i]!, 6);
   });
 
   it('runs on the backend asked for with new Session(g, {backend})', () => {
     const r = userProgram({ userBackend: 'wasm', sessionBackend: 'cpu' });
     expect(r.status).toBe(0);
     expect([r.report!.before, r.report!.session, r.report!.after]).toEqual(['wasm', 'cpu', 'wasm']);
-    r.report!.y.forEach((v, i) => expect(v).toBeCloseTo(expectedY[i]!, 6));
+    for (const [i, v] of r.report!.y.entries()) expect(v).toBeCloseTo(expectedY[i]!, 6);
   });
 
   it('leaves no process handlers of the wasm module behind', () => {
@@ -90,7 +90,7 @@ describe('backend hygiene', () => {
 
 describe("an uncaught error in the user's program after a wasm run", () => {
   it("prints the user's stack and exits 1, as Node does", () => {
-    const r = userProgram({ userBackend: 'cpu', then: 'throw' });
+    const r = userProgram({ userBackend: 'cpu', mistake: 'throw' });
     expect(r.report!.session).toBe('wasm');
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('Error: user boom');
@@ -100,7 +100,7 @@ describe("an uncaught error in the user's program after a wasm run", () => {
   });
 
   it('an unhandled rejection too', () => {
-    const r = userProgram({ then: 'reject' });
+    const r = userProgram({ mistake: 'reject' });
     expect(r.report!.session).toBe('wasm');
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('Error: user rejection');
