@@ -25,6 +25,8 @@ export interface CommandContext {
   json: boolean;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Where a progress bar may be drawn (the process's stderr; drawn only when it is a terminal). */
+  progressStream?: NodeJS.WriteStream;
 }
 
 export interface Command {

@@ -7,6 +7,8 @@ import { commandHelp, overview } from './help.js';
 export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The terminal stream for progress bars (bin.ts passes process.stderr; a bar shows only when it is a TTY). */
+  progressStream?: NodeJS.WriteStream;
 }
 
 /** This package's version (dist/main.js and src/main.ts both sit one level under package.json). */
@@ -40,7 +42,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.stdout(commandHelp(command));
       return 0;
     }
-    return await command.run({ args, json: args.options.has('--json'), stdout: io.stdout, stderr: io.stderr });
+    return await command.run({
+      args,
+      json: args.options.has('--json'),
+      stdout: io.stdout,
+      stderr: io.stderr,
+      ...(io.progressStream ? { progressStream: io.progressStream } : {}),
+    });
   } catch (err) {
     if (err instanceof UsageError) {
       if (json) return fail(io, err, 2);

@@ -5,6 +5,7 @@
 // --skip-unsupported, which leaves them out and names them.
 import { expectPositionals, requirePositional } from '../args.js';
 import { type Command, InputProblem } from '../command.js';
+import { type Progress, startProgress } from '../progress.js';
 
 export const convertCommand: Command = {
   name: 'convert',
@@ -28,6 +29,7 @@ export const convertCommand: Command = {
     const to = out.endsWith('.safetensors') ? 'safetensors' : 'v2';
     const skipped: string[] = [];
     let written = 0;
+    let progress: Progress | undefined;
     try {
       const entries = r.entries();
       if (to === 'safetensors') {
@@ -39,18 +41,26 @@ export const convertCommand: Command = {
           );
         }
         skipped.push(...bad.map((e) => e.name));
+        const bar = await startProgress('convert', ok.length, ctx.progressStream);
+        progress = bar;
         writeSafetensorsStreaming(
           out,
           ok.map((e) => ({ name: e.name, dtype: e.dtype, shape: e.shape })),
-          (name) => r.get(name),
+          (name) => {
+            const t = r.get(name);
+            bar.tick();
+            return t;
+          },
         );
         written = ok.length;
       } else {
+        progress = await startProgress('convert', entries.length, ctx.progressStream);
         const w = new BundleWriter(out);
         try {
           for (const e of entries) {
             w.add(e.name, r.get(e.name));
             written++;
+            progress.tick();
           }
           w.finish();
         } catch (err) {
@@ -59,6 +69,7 @@ export const convertCommand: Command = {
         }
       }
     } finally {
+      progress?.stop();
       r.close();
     }
     for (const n of skipped) ctx.stderr(`skipped (no safetensors dtype): ${n}\n`);

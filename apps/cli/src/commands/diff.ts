@@ -2,6 +2,7 @@
 // the largest absolute difference). Exit 0 when the checkpoints hold the same tensors, 1 when they differ (as diff(1)).
 import { expectPositionals, requirePositional } from '../args.js';
 import type { Command } from '../command.js';
+import { startProgress } from '../progress.js';
 
 export const diffCommand: Command = {
   name: 'diff',
@@ -26,8 +27,10 @@ export const diffCommand: Command = {
         differing?: number;
       }[] = [];
       let same = 0;
-      for (const name of a.names()) {
-        if (!b.has(name)) continue;
+      const common = a.names().filter((n) => b.has(n));
+      const progress = await startProgress('diff', common.length, ctx.progressStream);
+      for (const name of common) {
+        progress.tick();
         const ea = a.entry(name);
         const eb = b.entry(name);
         if (ea.dtype !== eb.dtype) {
@@ -51,6 +54,7 @@ export const diffCommand: Command = {
           });
         }
       }
+      progress.stop();
       const identical = onlyInA.length === 0 && onlyInB.length === 0 && differ.length === 0;
       if (ctx.json) {
         ctx.stdout(`${JSON.stringify({ a: pa, b: pb, identical, same, onlyInA, onlyInB, differ }, null, 2)}\n`);

@@ -10,6 +10,7 @@ import type { ResolvedCheckpoint } from '@tensorgraft/bundle-io';
 import type { FreezePlan, ModelSpec } from '@tensorgraft/mixer';
 import { expectPositionals, repeatedOption, stringOption } from '../args.js';
 import { type Command, InputProblem, UsageError } from '../command.js';
+import { startProgress } from '../progress.js';
 
 interface ModelArg {
   scope: string;
@@ -87,7 +88,13 @@ export const mergeCommand: Command = {
     const mixed = mix(specs);
     const frozen = repeatedOption(ctx.args, '--freeze');
     const plan: FreezePlan | undefined = frozen.length ? freeze(mixed, { scopes: frozen }) : undefined;
-    const report = await saveMixed(mixed, out);
+    const progress = await startProgress('merge', mixed.restoreMap.size, ctx.progressStream);
+    let report: Awaited<ReturnType<typeof saveMixed>>;
+    try {
+      report = await saveMixed(mixed, out, { onTensor: () => progress.tick() });
+    } finally {
+      progress.stop();
+    }
 
     const summary = mixed.models.map((m) => ({
       scope: m.scope,
