@@ -100,6 +100,11 @@ def test_demo_on_a_tensorflow_written_v1_tf_slim_checkpoint(tmp):
 
     result = run_demo(tmp / "demo", "--checkpoint", ckpt, "--steps", "6", "--train-images", "8", "--eval-images", "4")
     assert result["weights"] == "tf-slim checkpoint"
+    # the report names the V1 file it read and only the files it wrote (no vgg_16.ckpt.index / .meta beside it)
+    assert result["vgg"]["prefix"] == ckpt and result["vgg"]["format"] == "v1"
+    assert result["vgg"]["written"] == [str(tmp / "demo" / "vgg_16" / "vgg_16.ckpt.meta")]
+    assert all(os.path.exists(f) for f in result["vgg"]["written"])
+    assert "ImageNet channel means" in result["preprocessing"]
     src = tf.train.load_checkpoint(ckpt)
     merged = tf.train.load_checkpoint(result["final"]["prefix"])
     names = [n for n in src.get_variable_to_shape_map() if n.startswith("vgg_16/")]

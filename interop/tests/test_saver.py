@@ -345,3 +345,28 @@ def test_tensorflow_manager_picks_up_our_manager_directory(tmp):
     # Our name-based checkpoint restores into TensorFlow's variable by name.
     reader = tf.train.load_checkpoint(str(tmp / "ckpt-3"))
     np.testing.assert_array_equal(reader.get_tensor("w"), [3.0, 3.0, 3.0])
+
+
+@pytest.mark.parametrize("kind", ["functional", "sequential"])
+def test_tensorflow_restores_the_optimizer_state_we_save(tmp, kind):
+    """model.save(tfCheckpoint(p), {includeOptimizer: true}) after 3 Adam steps in tfjs: Keras' own
+    tf.train.Checkpoint(model=..., optimizer=Adam) restores the iteration count and every slot; tfjs loads it back."""
+    import keras
+    prefix = tmp / "out" / "tfjs" / "model.ckpt"  # parent directories are created, as TensorFlow does
+    out = run_node_json("saver-optimizer.mjs", kind, prefix, write_json(tmp / "input.json", INPUT))
+    model = keras_twin(kind)
+    optimizer = keras.optimizers.Adam(0.5)
+    optimizer.build(model.trainable_variables)
+    status = tf.train.Checkpoint(model=model, optimizer=optimizer).restore(str(prefix))
+    status.assert_existing_objects_matched()
+    assert int(optimizer.iterations.numpy()) == out["optimizer"]["iter"][0] == 3
+    assert float(optimizer.learning_rate.numpy()) == pytest.approx(0.01)
+    for w in model.trainable_variables:
+        name = tfjs_name(kind, w.path)
+        np.testing.assert_array_equal(w.numpy().reshape(-1), np.array(out["weights"][name], np.float32), err_msg=name)
+        m = optimizer._momentums[optimizer._get_variable_index(w)]
+        v = optimizer._velocities[optimizer._get_variable_index(w)]
+        np.testing.assert_array_equal(m.numpy().reshape(-1), np.array(out["optimizer"][name + "/m"], np.float32))
+        np.testing.assert_array_equal(v.numpy().reshape(-1), np.array(out["optimizer"][name + "/v"], np.float32))
+    # and tfjs' tf.loadLayersModel(tfCheckpoint(...)) gets the same optimizer state back
+    assert out["reloaded"] == out["optimizer"]

@@ -25,6 +25,8 @@ export interface CommandContext {
   json: boolean;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Where a progress bar may be drawn (the process's stderr; drawn only when it is a terminal). */
+  progressStream?: NodeJS.WriteStream;
 }
 
 export interface Command {
@@ -36,6 +38,10 @@ export interface Command {
   valueOptions?: readonly string[];
   /** Boolean flags the command accepts besides --json and --help. */
   flags?: readonly string[];
+  /** What each of its valueOptions and flags does, for `tensorgraft COMMAND --help`: one entry per option. */
+  optionHelp?: Readonly<Record<string, string>>;
+  /** More about the command for its --help: what it reads and writes, exit statuses. */
+  details?: string;
   /** Returns the exit code (0 or 1). Throws UsageError for bad usage. */
   run(ctx: CommandContext): Promise<number>;
 }

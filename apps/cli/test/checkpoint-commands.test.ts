@@ -83,7 +83,8 @@ describe('tensorgraft cat', () => {
     const doc = JSON.parse(r.stdout) as { values: unknown[] };
     expect(doc.values.slice(0, 3)).toEqual(['', 'hello', { base64: '/wD+' }]);
     const h = await runCli('cat', prefixOf('dtypes'), 'int8');
-    expect(h.stdout).toBe('int8  int8  [3]\n-128 0 127\n');
+    // numpy prints np.array([-128, 0, 127], np.int8) as [-128    0  127]
+    expect(h.stdout).toBe('int8  int8  [3]\n[-128    0  127]\nmin -128  max 127  mean -0.33333333\n');
   });
 
   it('exits 1 naming an unknown tensor', async () => {

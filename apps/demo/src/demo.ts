@@ -3,10 +3,10 @@
 // `head` wired to pool5, a stop-gradient boundary between them; (3) only the head fine-tuned on a seeded synthetic
 // pattern dataset; (4) TensorBoard logs, checkpoints, a merged TensorFlow-restorable model, and a check that the
 // backbone did not change.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { BundleReader, type Tensor } from '@tensorgraft/bundle-io';
+import { BundleReader, resolveCheckpoint, type Tensor } from '@tensorgraft/bundle-io';
 import { SummaryWriter } from '@tensorgraft/events-writer';
 import { graphToGraphDef, readAttr, Session } from '@tensorgraft/graph';
 import {
@@ -22,8 +22,10 @@ import {
 import { baseDType, crc32c, dtypeName } from '@tensorgraft/proto';
 import { CheckpointManager, checkpointExists, getCheckpointState } from '@tensorgraft/saver';
 import { type Dataset, imageBytes, makeDataset } from './dataset.js';
+import { formatG } from './format.js';
 import { buildHead } from './head.js';
 import type { Options } from './options.js';
+import { describePreprocess, noPreprocess, type Preprocess, vggPreprocess } from './preprocess.js';
 import { Progress } from './progress.js';
 import { Rng } from './rng.js';
 import { addTraining } from './train.js';
@@ -32,7 +34,22 @@ import { type VggConfig, vggConfig, vggConfigFromCheckpoint, vggLayers, writeVgg
 export interface DemoResult {
   out: string;
   weights: 'tf-slim checkpoint' | 'seeded He-normal (not ImageNet)';
-  vgg: { prefix: string; metaGraph: string; parameters: number; reused: boolean };
+  /**
+   * `prefix`: the checkpoint the backbone's weights were read from (the --checkpoint file, or the one written);
+   * `format`: its kind; `written`: the files this run wrote for the backbone (none when reused).
+   */
+  vgg: {
+    prefix: string;
+    format: string;
+    metaGraph: string;
+    written: string[];
+    parameters: number;
+    reused: boolean;
+  };
+  /** What the backbone was fed, in words (for the Python hint). */
+  preprocessing: string;
+  /** Variables restored from checkpoints, and those initialised: head variables and optimizer/step state. */
+  restored: { variables: number; initializedHead: number; initializedTraining: number };
   backbone: { variables: number; checksumBefore: string; checksumAfter: string; unchanged: boolean };
   head: { variables: string[]; trainable: string[]; boundary: string[] };
   losses: number[];
@@ -71,7 +88,14 @@ export async function runDemo(o: Options, log: Log): Promise<DemoResult> {
   // 1. the backbone, as a TensorFlow checkpoint + meta graph
   const vgg = writeVgg16(join(out, 'vgg_16'), cfg, o.seed, !o.checkpoint);
   const ckpt = o.checkpoint ?? vgg.prefix;
+  const ckptFormat = resolveCheckpoint(ckpt).format;
   const weights = o.checkpoint ? 'tf-slim checkpoint' : 'seeded He-normal (not ImageNet)';
+  const preprocess = o.checkpoint ? vggPreprocess : noPreprocess;
+  const written = vgg.reused
+    ? []
+    : o.checkpoint
+      ? [vgg.metaGraph]
+      : [`${vgg.prefix}.index`, `${vgg.prefix}.data-00000-of-00001`, vgg.metaGraph];
   log(
     o.checkpoint
       ? `VGG-16 graph (TF-slim layout, ${millions(vgg.parameters)} parameters, ${size}x${size} input, shapes from the checkpoint) written to ${vgg.metaGraph}; weights from ${o.checkpoint}`
@@ -99,12 +123,16 @@ export async function runDemo(o: Options, log: Log): Promise<DemoResult> {
   const session = new Session(mixed.graph);
   const backend = await session.ready();
   const restored = await restoreMixed(session, mixed);
+  const headVariables = new Set(mixed.model('head').variables);
+  const initializedHead = restored.initialized.filter((v) => headVariables.has(v)).length;
+  const initializedTraining = restored.initialized.length - initializedHead;
   log(
     `mixed: backbone/ (${mixed.model('backbone').variables.length} variables from ${ckpt}) + head/ ` +
       `(${mixed.model('head').variables.length} variables, wired to ${POOL5})` +
       `\n  not trained: ${plan.frozen.length} variables (backbone/*, head/norm/*); trainable: ${plan.trainable.join(', ')}` +
       `\n  stop gradient: ${plan.boundaries.map((b) => `${b.tensor} -> ${b.stopGradient}`).join(', ')}` +
-      `\n  restored ${restored.restored.length} variables, initialised ${restored.initialized.length}; backend ${backend}`,
+      `\n  restored ${restored.restored.length} variables; initialised ${initializedHead} head variables + ` +
+      `${initializedTraining} optimizer/step variables; backend ${backend}`,
   );
   const backboneVars = mixed.model('backbone').variables;
   const checksumBefore = await checksum(session, mixed, backboneVars);
@@ -118,37 +146,47 @@ export async function runDemo(o: Options, log: Log): Promise<DemoResult> {
       `\n  backbone frozen: its pool5 features are computed once per image and fed to the head` +
       `\n  the head standardises them per channel with the training set's mean and spread (head/norm/*, not trained)`,
   );
-  const trainFeatures = await features(session, train, 'features (train)');
-  const evalFeatures = await features(session, evalSet, 'features (eval)');
+  const trainFeatures = await features(session, train, 'features (train)', preprocess);
+  const evalFeatures = await features(session, evalSet, 'features (eval)', preprocess);
   await standardise(session, trainFeatures);
   lap('features');
 
   // 4. fine-tune the head, with TensorBoard logs and checkpoints
-  const logdir = join(out, 'logs', `run-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  const writer = new SummaryWriter(logdir);
-  writer.graph(graphToGraphDef(mixed.graph));
-  writer.text('about', `VGG-16 weights: ${weights}. Head fine-tuned with ${o.optimizer}, lr ${o.lr}.`, 0);
-  for (let k = 0; k < Math.min(3, train.count); k++) {
-    writer.image(`data/${train.classes[train.labels[k]!]}`, imageBytes(train, k), 0, {
-      height: size,
-      width: size,
-      channels: 3,
-    });
-  }
   const headVars = [...globalVariables(mixed.graph).keys()].filter((n) => !n.startsWith('backbone/'));
   const held = new Map<string, Tensor>();
   const managerDir = join(out, 'checkpoints');
   mkdirSync(managerDir, { recursive: true });
   let manager: CheckpointManager | undefined;
   let first = 1;
+  let resumedFrom: string | undefined;
   if (o.resume) {
-    const from = await resumeHead(session, managerDir, headVars);
+    resumedFrom = await resumeHead(session, managerDir, headVars);
     const gs = (await session.run(snapshotOf(mixed, 'global_step'))) as tf.Tensor;
     first = Number((await gs.data())[0]) + 1;
     gs.dispose();
     log(
-      from ? `resumed the head from ${from} (step ${first - 1})` : `nothing to resume in ${managerDir}: starting fresh`,
+      resumedFrom
+        ? `resumed the head from ${resumedFrom} (step ${first - 1})`
+        : `nothing to resume in ${managerDir}: starting fresh`,
     );
+  }
+  // a resumed run continues the newest TensorBoard run (one curve): its writer marks the restart at `first`, so
+  // TensorBoard drops whatever that run logged past the checkpoint it resumed from
+  const previousRun = resumedFrom ? newestRun(join(out, 'logs')) : undefined;
+  const logdir = previousRun ?? join(out, 'logs', `run-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const writer = new SummaryWriter(logdir, previousRun ? { resumeFromStep: first } : {});
+  if (!previousRun) {
+    writer.graph(graphToGraphDef(mixed.graph));
+    writer.text('about', `VGG-16 weights: ${weights}. Head fine-tuned with ${o.optimizer}, lr ${o.lr}.`, 0);
+    for (let k = 0; k < Math.min(3, train.count); k++) {
+      writer.image(`data/${train.classes[train.labels[k]!]}`, imageBytes(train, k), 0, {
+        height: size,
+        width: size,
+        channels: 3,
+      });
+    }
+  } else {
+    log(`TensorBoard: continuing the run in ${previousRun}`);
   }
   const rng = new Rng(o.seed + 3);
   let order: number[] = [];
@@ -199,7 +237,7 @@ export async function runDemo(o: Options, log: Log): Promise<DemoResult> {
       manager ??= new CheckpointManager(held, managerDir, { maxToKeep: 3, checkpointName: 'head' });
       await manager.saveIfDue(step, { force: true });
     }
-    bar.update(step - first + 1, `loss ${lossValue.toFixed(4)} acc ${acc.toFixed(2)}`);
+    bar.update(step - first + 1, `loss ${formatG(lossValue)} acc ${acc.toFixed(2)}`);
   }
   bar.done();
   lap('train');
@@ -223,7 +261,7 @@ export async function runDemo(o: Options, log: Log): Promise<DemoResult> {
   const finalDir = join(out, 'final');
   const finalPrefix = join(finalDir, 'model.ckpt');
   const saved = await saveMixed(mixed, finalPrefix, { session, stream: 'frozen' });
-  const sample = await writeSample(session, evalSet, finalDir);
+  const sample = await writeSample(session, evalSet, finalDir, preprocess);
   lap('save');
   session.close();
 
@@ -232,7 +270,16 @@ export async function runDemo(o: Options, log: Log): Promise<DemoResult> {
   return {
     out,
     weights,
-    vgg: { prefix: ckpt, metaGraph: vgg.metaGraph, parameters: vgg.parameters, reused: vgg.reused },
+    vgg: {
+      prefix: ckpt,
+      format: ckptFormat,
+      metaGraph: vgg.metaGraph,
+      written,
+      parameters: vgg.parameters,
+      reused: vgg.reused,
+    },
+    preprocessing: describePreprocess(o.checkpoint !== undefined),
+    restored: { variables: restored.restored.length, initializedHead, initializedTraining },
     backbone: {
       variables: backboneVars.length,
       checksumBefore,
@@ -303,14 +350,24 @@ async function checksum(session: Session, mixed: Mixed, variables: readonly stri
   return crc.toString(16).padStart(8, '0');
 }
 
-async function features(session: Session, d: Dataset, label: string): Promise<tf.Tensor> {
+/** The newest `run-*` directory under `logs` (names sort by their ISO time), if any. */
+function newestRun(logs: string): string | undefined {
+  if (!existsSync(logs)) return undefined;
+  const runs = readdirSync(logs, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name.startsWith('run-'))
+    .map((e) => e.name)
+    .sort();
+  return runs.length ? join(logs, runs[runs.length - 1]!) : undefined;
+}
+
+async function features(session: Session, d: Dataset, label: string, preprocess: Preprocess): Promise<tf.Tensor> {
   const bar = new Progress(label, d.count);
   const px = d.size * d.size * 3;
   const parts: tf.Tensor[] = [];
   const chunk = 4;
   for (let i = 0; i < d.count; i += chunk) {
     const n = Math.min(chunk, d.count - i);
-    const x = tf.tensor(d.images.subarray(i * px, (i + n) * px), [n, d.size, d.size, 3]);
+    const x = tf.tensor(preprocess(d.images.subarray(i * px, (i + n) * px)), [n, d.size, d.size, 3]);
     parts.push((await session.run(POOL5, { [INPUT]: x })) as tf.Tensor);
     x.dispose();
     bar.update(i + n);
@@ -361,10 +418,11 @@ const millions = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : `${n}`)
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** One held-out image and the mixed model's probabilities for it, for checking TensorFlow gets the same. */
-async function writeSample(session: Session, d: Dataset, dir: string): Promise<string> {
+async function writeSample(session: Session, d: Dataset, dir: string, preprocess: Preprocess): Promise<string> {
   const px = d.size * d.size * 3;
   const n = Math.min(2, d.count);
-  const images = d.images.slice(0, n * px);
+  // as the backbone is fed (preprocessed), so TensorFlow given these bytes computes the same
+  const images = preprocess(d.images.slice(0, n * px));
   const x = tf.tensor(images, [n, d.size, d.size, 3]);
   const probs = (await session.run('head/probs:0', { [INPUT]: x })) as tf.Tensor;
   const path = join(dir, 'sample.json');

@@ -1,10 +1,11 @@
-// Command-line options, validated with zod: every flag has a type, a range and a default; unknown flags and bad
-// values are usage errors (exit 2) that say which flag and why.
+// Command-line options: Node's util.parseArgs splits them, zod validates them (every flag has a type, a range and a
+// default); unknown flags and bad values are usage errors (exit 2) that say which flag and why.
+import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
 const int = (min: number, max: number, def: number) => z.coerce.number().int().min(min).max(max).default(def);
 
-export const OptionsSchema = z
+const OptionsObject = z
   .object({
     out: z.string().min(1).default('demo-out'),
     checkpoint: z.string().min(1).optional(),
@@ -30,11 +31,15 @@ export const OptionsSchema = z
     json: z.boolean().default(false),
     help: z.boolean().default(false),
   })
-  .strict()
-  .refine((o) => !o.checkpoint || (o['image-size'] === undefined && o['vgg-width'] === undefined), {
+  .strict();
+
+export const OptionsSchema = OptionsObject.refine(
+  (o) => !o.checkpoint || (o['image-size'] === undefined && o['vgg-width'] === undefined),
+  {
     message: 'the architecture comes from the checkpoint: leave out --image-size and --vgg-width',
     path: ['checkpoint'],
-  });
+  },
+);
 
 export type Options = z.infer<typeof OptionsSchema>;
 
@@ -44,25 +49,22 @@ export class UsageError extends Error {
 
 const BOOLEAN = new Set(['json', 'help', 'resume']);
 
+/** parseArgs' configuration: every key of the schema, booleans as flags, the rest taking a value (zod coerces it). */
+const PARSE_CONFIG = Object.fromEntries(
+  Object.keys(OptionsObject.shape).map((key) => [
+    key,
+    BOOLEAN.has(key)
+      ? { type: 'boolean' as const, ...(key === 'help' ? { short: 'h' } : {}) }
+      : { type: 'string' as const },
+  ]),
+);
+
 export function parseOptions(argv: readonly string[]): Options {
-  const raw: Record<string, unknown> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '-h') {
-      raw.help = true;
-      continue;
-    }
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
-    const eq = arg.indexOf('=');
-    const key = arg.slice(2, eq > 0 ? eq : undefined);
-    if (BOOLEAN.has(key)) {
-      if (eq > 0) throw new UsageError(`--${key} takes no value`);
-      raw[key] = true;
-      continue;
-    }
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new UsageError(`--${key} needs a value`);
-    raw[key] = value;
+  let raw: Record<string, unknown>;
+  try {
+    raw = parseArgs({ args: [...argv], options: PARSE_CONFIG, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new UsageError(parseArgsMessage(err));
   }
   const parsed = OptionsSchema.safeParse(raw);
   if (!parsed.success) {
@@ -73,6 +75,21 @@ export function parseOptions(argv: readonly string[]): Options {
     throw new UsageError(msgs.join('; '));
   }
   return parsed.data;
+}
+
+/** parseArgs' messages are about its own API; say what the user did wrong, naming the option. */
+function parseArgsMessage(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  const message = err instanceof Error ? err.message : String(err);
+  const option = /'(-[^' ,]*)/.exec(message)?.[1] ?? 'an option';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option}`;
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    return `unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? message}`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    return /argument missing|ambiguous/.test(message) ? `${option} needs a value` : `${option} takes no value`;
+  }
+  return message;
 }
 
 export const USAGE = `usage: tensorgraft-demo [options]

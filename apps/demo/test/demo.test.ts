@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BundleReader } from '@tensorgraft/bundle-io';
-import { type DemoResult, parseOptions, runDemo } from '@tensorgraft/demo';
+import { type DemoResult, makeDataset, parseOptions, report, runDemo } from '@tensorgraft/demo';
 import { eventValues, readEventFile } from '@tensorgraft/events-writer';
 import { parseMetaGraph } from '@tensorgraft/graph';
 import { crc32c } from '@tensorgraft/proto';
@@ -43,6 +43,20 @@ beforeAll(async () => {
 });
 
 describe('demo', () => {
+  it('counts what it initialised: head variables and optimizer/step variables, computed', () => {
+    const head = 6; // hidden, logits (weights and biases), norm mean and scale
+    expect(result.restored.initializedHead).toBe(head);
+    // adam: two slots per trainable variable (4), beta1/beta2 powers, global_step
+    expect(result.restored.initializedTraining).toBe(4 * 2 + 2 + 1);
+    expect(lines.join('\n')).toContain('initialised 6 head variables + 11 optimizer/step variables');
+    expect(result.vgg.written.map((f) => f.slice(out.length))).toEqual([
+      '/vgg_16/vgg_16.ckpt.index',
+      '/vgg_16/vgg_16.ckpt.data-00000-of-00001',
+      '/vgg_16/vgg_16.ckpt.meta',
+    ]);
+    expect(report(result)).toMatch(/time: write backbone checkpoint \+ meta graph [\d.]+s, load \+ mix/);
+  });
+
   it('says the weights are not ImageNet weights, and leaves the backbone unchanged', () => {
     expect(result.weights).toBe('seeded He-normal (not ImageNet)');
     expect(lines.join('\n')).toContain('NOT ImageNet weights');
@@ -117,6 +131,15 @@ describe('demo --resume', () => {
   it('continues from the newest head checkpoint: steps count on, the loss starts where it ended', async () => {
     const again = await runDemo(parseOptions([...tiny, '--steps', '10', '--resume']), () => {});
     expect(again.losses).toHaveLength(10);
+    // the same TensorBoard run goes on (one curve): steps 1..30, then 31..40 after a restart marker at 31
+    expect(again.logdir).toBe(result.logdir);
+    const values = readEventFile(again.eventFile).events;
+    expect(values.some((e) => e.event.session_log?.status === 1 && Number(e.event.step) === 31)).toBe(true);
+    const steps = values
+      .flatMap((e) => eventValues(e.event))
+      .filter((v) => v.tag === 'train/loss')
+      .map((v) => Number(v.step));
+    expect(steps).toEqual(Array.from({ length: 10 }, (_, i) => i + 31));
     expect(again.losses[0]!).toBeLessThan(result.firstLoss * 0.5);
     expect(again.backbone.checksumBefore).toBe(result.backbone.checksumBefore);
     const state = getCheckpointState(join(out, 'checkpoints'));
@@ -160,6 +183,23 @@ describe('demo with --checkpoint', () => {
         () => {},
       );
       expect(r.weights).toBe('tf-slim checkpoint');
+      // what was read and what was written, each file named existing
+      expect([r.vgg.prefix, r.vgg.format]).toEqual([fixture, 'v2']);
+      expect(r.vgg.written).toEqual([join(dir, 'vgg_16', 'vgg_16.ckpt.meta')]);
+      for (const f of r.vgg.written) expect(existsSync(f)).toBe(true);
+      const text = report(r);
+      expect(text).toContain(`backbone weights read from        ${fixture} (V2 checkpoint)`);
+      expect(text).not.toContain('{.index,.meta}');
+      // real weights get TF-slim's VGG preprocessing: the sample fed to the backbone is 0..255 minus the means
+      expect(r.preprocessing).toContain('minus the ImageNet channel means [123.68, 116.78, 103.94]');
+      expect(text).toContain(`images: ${r.preprocessing}`);
+      const sample = JSON.parse(readFileSync(r.final.sample, 'utf8')) as { images: string; shape: number[] };
+      const bytes = readFileSync(join(dirname(r.final.sample), sample.images));
+      const px = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+      // the held-out set (seed 42 + 2) as made, then 0..255 minus the means per channel
+      const raw = makeDataset(4, sample.shape[1]!, 4, 44).images.subarray(0, px.length);
+      const means = [123.68, 116.78, 103.94];
+      expect(Array.from(px)).toEqual(Array.from(raw, (v, i) => Math.fround(v * 255 - means[i % 3]!)));
       // the checksum of the restored backbone is the checksum of TensorFlow's tensors, in the same order
       const src = BundleReader.open(fixture);
       let crc = 0;

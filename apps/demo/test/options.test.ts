@@ -20,6 +20,11 @@ describe('options', () => {
   it('reads --flag value and --flag=value, numbers coerced', () => {
     const o = parseOptions(['--steps=5', '--lr', '0.5', '--optimizer', 'momentum', '--json']);
     expect([o.steps, o.lr, o.optimizer, o.json]).toEqual([5, 0.5, 'momentum', true]);
+    expect([parseOptions(['-h']).help, parseOptions(['--help']).help, parseOptions([]).help]).toEqual([
+      true,
+      true,
+      false,
+    ]);
   });
 
   it.each([
@@ -30,7 +35,8 @@ describe('options', () => {
     [['--vgg-width', '2'], /--vgg-width/],
     [['--bogus', '1'], /unknown option --bogus/],
     [['--steps'], /--steps needs a value/],
-    [['stray'], /unexpected argument/],
+    [['stray'], /unexpected argument "?'?stray/],
+    [['--json=1'], /--json takes no value/],
     [['--checkpoint', 'x.ckpt', '--image-size', '64'], /architecture comes from the checkpoint/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseOptions(argv)).toThrow(UsageError);

@@ -2,6 +2,7 @@
 // reads just that tensor's bytes from its data shard with one positioned read straight into the returned typed array,
 // and checks its crc32c. Partitioned tensors are assembled from their slices; big-endian bundles are byte-swapped
 // after the checksum (which is over the bytes as stored).
+import type { VerifyOptions } from './checkpoint.js';
 import { crc32c, decodeMessage, dtypeInfo, tensorflow, unmaskCrc } from '@tensorgraft/proto';
 import { type ByteSource, fileSource, PRECHECK_BYTES, streamCrc32c } from './byte-source.js';
 import { BundleError, wrapError } from './errors.js';
@@ -252,7 +253,7 @@ export class BundleReader {
   }
 
   /** Reads every tensor and checks every checksum; returns the problems by tensor name (empty when all is well). */
-  verifyAll(): Map<string, BundleError> {
+  verifyAll(options: VerifyOptions = {}): Map<string, BundleError> {
     const problems = new Map<string, BundleError>();
     for (const name of this.order) {
       try {
@@ -263,6 +264,7 @@ export class BundleReader {
           err instanceof BundleError ? err : new BundleError('CORRUPT_DATA', String(err), { tensor: name, cause: err }),
         );
       }
+      options.onTensor?.(name);
     }
     return problems;
   }

@@ -13,6 +13,8 @@ import { V1Reader, v1Files } from './v1-reader.js';
 /** What every reader offers; ls/cat/verify/diff/convert work on this. */
 export interface CheckpointReader {
   readonly format: 'v2' | 'v1' | 'safetensors';
+  /** A safetensors file's `__metadata__` (string to string), when it has one. */
+  readonly metadata?: Record<string, string> | undefined;
   names(): string[];
   has(name: string): boolean;
   entries(): BundleEntry[];
@@ -20,9 +22,15 @@ export interface CheckpointReader {
   get(name: string): Tensor;
   /** Every tensor in name order, read one at a time. */
   tensors(): Generator<[string, Tensor]>;
-  verifyAll(): Map<string, BundleError>;
+  /** Reads every tensor and checks what the format can check (bounded memory); the problems by tensor name. */
+  verifyAll(options?: VerifyOptions): Map<string, BundleError>;
   readonly bytesRead: number;
   close(): void;
+}
+
+export interface VerifyOptions {
+  /** Called after each tensor is checked (a progress bar counts these). */
+  onTensor?: (name: string) => void;
 }
 
 export interface ResolvedCheckpoint {

@@ -14,6 +14,7 @@ export {
   outsideDirectory,
   type ResolvedCheckpoint,
   resolveCheckpoint,
+  type VerifyOptions,
 } from './checkpoint.js';
 export { BundleError, type BundleErrorCode, type BundleErrorDetails } from './errors.js';
 export { type FileOpKind, fileOps } from './file-ops.js';

@@ -9,6 +9,7 @@
 // buffer fully covered. We write the header padded with spaces to a multiple of 8 and the tensors sorted by element
 // size (largest first) then name, as the reference serializer does, so every tensor is aligned to its element size.
 
+import type { VerifyOptions } from './checkpoint.js';
 import { renameSync, rmSync } from 'node:fs';
 import { dtypeInfo, quoteInput } from '@tensorgraft/proto';
 import type { BundleEntry } from './bundle-reader.js';
@@ -43,6 +44,20 @@ const ST_TO_TF = new Map<string, string>([
   ['U64', 'uint64'],
   ['C64', 'complex64'],
 ]);
+/**
+ * safetensors dtypes with no TensorFlow dtype (float8 and float4 kinds): such a tensor is listed under its safetensors
+ * name (`entry().dtype === 'F8_E4M3'`, dtypeEnum 0) and refused with UNSUPPORTED when read, so one of them does not
+ * make the whole file unreadable. Bits per element, for checking data_offsets.
+ */
+const ST_UNREADABLE_BITS = new Map<string, number>([
+  ['F8_E4M3', 8],
+  ['F8_E5M2', 8],
+  ['F8_E8M0', 8],
+  ['F4', 4],
+  ['F6_E2M3', 6],
+  ['F6_E3M2', 6],
+]);
+
 const TF_TO_ST = new Map<string, string>([...ST_TO_TF].map(([k, v]) => [v, k]));
 
 /** The header key the format reserves for its string-to-string metadata: no tensor may have this name. */
@@ -132,8 +147,10 @@ export class SafetensorsReader {
       }
       const e = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
       if (!e || typeof e !== 'object') throw bad('CORRUPT_ENTRY', 'entry is not an object', 8, name);
-      const dtype = typeof e.dtype === 'string' ? ST_TO_TF.get(e.dtype) : undefined;
-      if (!dtype) throw bad('UNSUPPORTED', `dtype ${quoteInput(String(e.dtype))} is not supported`, 8, name);
+      if (typeof e.dtype !== 'string' || !/^[A-Z][A-Z0-9_]{0,15}$/.test(e.dtype)) {
+        throw bad('CORRUPT_ENTRY', `dtype ${quoteInput(String(e.dtype))} is not a safetensors dtype name`, 8, name);
+      }
+      const dtype = ST_TO_TF.get(e.dtype) ?? e.dtype;
       const okInt = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
       if (!Array.isArray(e.shape) || !e.shape.every(okInt)) throw bad('CORRUPT_ENTRY', 'bad shape', 8, name);
       const off = e.data_offsets;
@@ -143,8 +160,9 @@ export class SafetensorsReader {
       if (off[1] > bufferLen)
         throw bad('TRUNCATED', `data_offsets end ${off[1]} past the buffer (${bufferLen} bytes)`, 8, name);
       const numel = numElements(e.shape as number[]);
-      const info = dtypeInfo(dtype);
-      if (!Number.isSafeInteger(numel) || numel * info.itemSize !== off[1] - off[0]) {
+      const bits = ST_TO_TF.has(e.dtype) ? dtypeInfo(dtype).itemSize * 8 : ST_UNREADABLE_BITS.get(e.dtype);
+      // a dtype of unknown width is listed without a size check (its bytes are never read)
+      if (!Number.isSafeInteger(numel) || (bits !== undefined && Math.ceil((numel * bits) / 8) !== off[1] - off[0])) {
         throw bad(
           'CORRUPT_ENTRY',
           `${off[1] - off[0]} bytes for ${dtype} x ${JSON.stringify(e.shape)}`,
@@ -189,7 +207,7 @@ export class SafetensorsReader {
     return {
       name,
       dtype: e.dtype,
-      dtypeEnum: dtypeInfo(e.dtype).enumValue,
+      dtypeEnum: this.readable(e) ? dtypeInfo(e.dtype).enumValue : 0,
       shape: e.shape,
       size: e.end - e.begin,
       shardId: 0,
@@ -199,8 +217,19 @@ export class SafetensorsReader {
     };
   }
 
+  /** False for a dtype TensorFlow has none for (listed under its safetensors name, never read). */
+  private readable(e: StEntry): boolean {
+    return TF_TO_ST.has(e.dtype);
+  }
+
   get(name: string): Tensor {
     const e = this.raw(name);
+    if (!this.readable(e)) {
+      throw new BundleError('UNSUPPORTED', `safetensors dtype ${e.dtype} has no TensorFlow dtype`, {
+        path: this.path,
+        tensor: name,
+      });
+    }
     const info = checkpointDType(e.dtype, name);
     const data = allocate(info, numElements(e.shape));
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -217,7 +246,7 @@ export class SafetensorsReader {
    * The format has no checksums: the header, offsets and sizes were validated when the file was opened, and this
    * reads each tensor's bytes through a bounded buffer (I/O errors, a file that shrank), allocating nothing its size.
    */
-  verifyAll(): Map<string, BundleError> {
+  verifyAll(options: VerifyOptions = {}): Map<string, BundleError> {
     const problems = new Map<string, BundleError>();
     for (const n of this.order) {
       try {
@@ -226,6 +255,7 @@ export class SafetensorsReader {
       } catch (err) {
         problems.set(n, err as BundleError);
       }
+      options.onTensor?.(n);
     }
     return problems;
   }

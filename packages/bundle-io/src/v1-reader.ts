@@ -8,6 +8,7 @@
 // scomplex_val(9), int64_val(10), bool_val(11), dcomplex_val(12), half_val(13: half/bfloat16 bits), uint32_val(16),
 // uint64_val(17); tensor_content(4) is accepted too. Opening reads each file's footer, index block and meta entry;
 // get(name) reads the blocks holding that tensor's slices. Table blocks carry the only checksums V1 has.
+import type { VerifyOptions } from './checkpoint.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type DTypeInfo, decodeMessage, dtypeInfo, tensorflow } from '@tensorgraft/proto';
@@ -158,7 +159,7 @@ export class V1Reader {
     for (const name of this.names()) yield [name, this.get(name)];
   }
 
-  verifyAll(): Map<string, BundleError> {
+  verifyAll(options: VerifyOptions = {}): Map<string, BundleError> {
     const problems = new Map<string, BundleError>();
     for (const name of this.order) {
       try {
@@ -169,6 +170,7 @@ export class V1Reader {
           err instanceof BundleError ? err : new BundleError('CORRUPT_DATA', String(err), { tensor: name, cause: err }),
         );
       }
+      options.onTensor?.(name);
     }
     return problems;
   }

@@ -68,6 +68,26 @@ describe('safetensors', () => {
     ).toThrow(/safetensors has no dtype for string/);
   });
 
+  it('lists a float8 tensor under its safetensors dtype and refuses only reading it; keeps __metadata__', () => {
+    const header = {
+      __metadata__: { format: 'pt' },
+      a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+      q: { dtype: 'F8_E4M3', shape: [2, 2], data_offsets: [4, 8] },
+    };
+    const data = new Uint8Array(8);
+    new DataView(data.buffer).setFloat32(0, 1.5, true);
+    const r = new SafetensorsReader(bytesSource(st(header, data), 'q.safetensors'));
+    expect(r.metadata).toEqual({ format: 'pt' });
+    expect(r.entries().map((e) => [e.name, e.dtype, e.dtypeEnum, e.shape, e.size])).toEqual([
+      ['a', 'float32', 1, [1], 4],
+      ['q', 'F8_E4M3', 0, [2, 2], 4],
+    ]);
+    expect(Array.from(r.get('a').data as Float32Array)).toEqual([1.5]);
+    expect(() => r.get('q')).toThrow(/safetensors dtype F8_E4M3 has no TensorFlow dtype/);
+    expect(r.verifyAll().get('q')?.code).toBe('UNSUPPORTED');
+    expect([...r.verifyAll().keys()]).toEqual(['q']);
+  });
+
   it('validates the header in order, with one error per kind', () => {
     const ok = { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } };
     expect(code(st(ok, new Uint8Array(8)))).toBe('ok');
@@ -79,7 +99,11 @@ describe('safetensors', () => {
     expect(code(st(null, new Uint8Array(0), Buffer.from([0xff, 0xfe])))).toBe('CORRUPT_TABLE');
     expect(code(st(null, new Uint8Array(0), Buffer.from('{"a": ')))).toBe('CORRUPT_TABLE');
     expect(code(st([1, 2]))).toBe('CORRUPT_TABLE');
-    expect(code(st({ a: { dtype: 'X9', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)))).toBe('UNSUPPORTED');
+    expect(code(st({ a: { dtype: 'x9', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)))).toBe('CORRUPT_ENTRY');
+    // float8 has no TensorFlow dtype: listed, refused when read; its width still checks data_offsets
+    expect(code(st({ a: { dtype: 'F8_E4M3', shape: [3], data_offsets: [0, 4] } }, new Uint8Array(4)))).toBe(
+      'CORRUPT_ENTRY',
+    );
     expect(code(st({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Uint8Array(4)))).toBe(
       'CORRUPT_ENTRY',
     );

@@ -2,11 +2,12 @@
 // file_version = 3, graph_def bytes = 4, summary = 5, session_log = 7. Each event is one TFRecord in the file.
 import { encodeMessage, tensorflow } from '@tensorgraft/proto';
 import { EventsError } from './errors.js';
+import { scalarOf, type TensorLike, type TypedNumberArray } from './summary/tensor-like.js';
 
 export const FILE_VERSION = 'brain.Event:2';
 
-/** A step: a safe integer or a bigint in int64 range. */
-export type Step = number | bigint;
+/** A step: a safe integer or a bigint in int64 range, or a one-element tensor or typed array holding one. */
+export type Step = number | bigint | TensorLike | TypedNumberArray;
 
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
@@ -19,7 +20,8 @@ export interface Int64Bits {
 }
 
 /** The step as protobufjs wants an int64: a plain number when safe (fast path), else its 32-bit halves. */
-export function toInt64(step: Step, tag?: string): number | Int64Bits {
+export function toInt64(stepArg: Step, tag?: string): number | Int64Bits {
+  const step = scalarOf(stepArg, 'step', tag);
   if (typeof step === 'number') {
     if (Number.isSafeInteger(step)) return step;
     throw new EventsError('INVALID_VALUE', `step must be a safe integer or a bigint, got ${step}`, { tag });

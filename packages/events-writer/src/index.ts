@@ -46,6 +46,7 @@ export {
 } from './summary/image.js';
 export { scalarValue } from './summary/scalar.js';
 export { checkTag, MAX_TAG_LENGTH, RESERVED_TAG_PREFIX } from './summary/tag.js';
+export { isTensorLike, type ScalarLike, type TensorLike, type TypedNumberArray } from './summary/tensor-like.js';
 export { textValue } from './summary/text.js';
 export { type FileRecordsResult, iterateFileRecords } from './tfrecord/record-file.js';
 export {

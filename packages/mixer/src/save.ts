@@ -36,6 +36,8 @@ export interface SaveMixedOptions {
   stream?: 'all' | 'frozen' | 'none';
   /** Write `<prefix>.meta` (default true). */
   writeMetaGraph?: boolean;
+  /** Called after each variable is written (`done` of `total`), for a progress display. */
+  onTensor?: (done: number, total: number, variable: string) => void;
 }
 
 export interface SaveMixedReport {
@@ -112,6 +114,7 @@ export async function saveMixed(
       }
       writer.add(variable, tensor);
       report.keys.push(variable);
+      options.onTensor?.(report.keys.length, plan.length, variable);
     }
     report.bytes = writer.dataSize;
     writer.finish();

@@ -3,7 +3,7 @@
 // BundleWriter.finish), so `<prefix>.index` only ever exists for a complete checkpoint. When a prefix is saved again,
 // its old index is removed before the new data replaces the old, so a crash in between leaves no index pointing at
 // the wrong data.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import {
   BundleError,
   BundleReader,
@@ -23,7 +23,27 @@ import { dirname } from './paths.js';
 import type { TensorInfo } from './restore-plan.js';
 import { latestCheckpoint } from './state-file.js';
 
-/** Throws NOT_WRITABLE unless the directory of `prefix` exists (TensorFlow's Saver does not create it either). */
+/**
+ * Creates the directory of `prefix` and its parents, as TensorFlow's object-based saving does (TrackableSaver.save:
+ * file_io.recursive_create_dir(os.path.dirname(file_prefix))), for tf.train.Checkpoint, its CheckpointManager and
+ * Keras' save_weights. NOT_WRITABLE when it cannot be made (a path component is a file, permissions).
+ */
+export function ensureParentDirectory(prefix: string): void {
+  const dir = dirname(prefix) || '.';
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new SaverError('NOT_WRITABLE', `cannot create the directory of ${prefix}: ${(err as Error).message}`, {
+      path: prefix,
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Throws NOT_WRITABLE unless the directory of `prefix` exists: tf.compat.v1.train.Saver refuses ("Parent directory of
+ * ... doesn't exist, can't save") where the object-based API creates it (ensureParentDirectory).
+ */
 export function checkParentDirectory(prefix: string): void {
   const dir = dirname(prefix) || '.';
   let ok = false;

@@ -9,11 +9,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Tensor } from '@tensorgraft/bundle-io';
 import { ioError, writeFileAtomic } from './atomic-write.js';
-import { checkParentDirectory, openCheckpoint, writeCheckpoint } from './checkpoint-io.js';
+import { ensureParentDirectory, openCheckpoint, writeCheckpoint } from './checkpoint-io.js';
 import { SaverError } from './errors.js';
 import { kerasWeightPlaces } from './keras-layout.js';
+import { kerasOptimizerEntries } from './keras-optimizer-layout.js';
 import { checkpointObjectVariables, objectAliases } from './object-graph.js';
-import { writeObjectCheckpoint } from './object-graph-writer.js';
+import { type ObjectEntry, writeObjectCheckpoint } from './object-graph-writer.js';
 import { dirname } from './paths.js';
 import { compareBytes, type RestoreReport, Saver } from './saver.js';
 import { latestCheckpoint, updateCheckpointState } from './state-file.js';
@@ -25,6 +26,8 @@ export interface WeightSpec {
   shape: number[];
   dtype: 'float32' | 'int32' | 'bool' | 'string' | 'complex64';
   quantization?: unknown;
+  /** 'optimizer' for the optimizer's weights (model.save(handler, {includeOptimizer: true})). */
+  group?: string;
 }
 
 /** tf.io.ModelArtifacts as model.save hands them over, the part used here (structurally compatible with tfjs's). */
@@ -43,6 +46,7 @@ export interface LoadedArtifacts {
   modelTopology: object;
   weightSpecs: Omit<WeightSpec, 'quantization'>[];
   weightData: ArrayBuffer;
+  trainingConfig?: unknown;
   format?: string;
   generatedBy?: string;
   convertedBy?: string | null;
@@ -138,17 +142,36 @@ export function tfCheckpoint(prefix: string, options: TfCheckpointOptions = {}):
       if (artifacts.modelTopology instanceof ArrayBuffer) {
         throw new SaverError('UNSUPPORTED', 'binary (graph model) topologies', { path: prefix });
       }
-      checkParentDirectory(prefix);
+      ensureParentDirectory(prefix);
       const specs = artifacts.weightSpecs ?? [];
       const weightBytes = concat(artifacts.weightData);
       const tensors = decodeWeights(specs, weightBytes);
       const names = specs.map((s) => s.name);
       let keys: string[];
       let write: () => void;
+      const isOptimizer = specs.map((s) => s.group === 'optimizer');
       if ((options.layout ?? 'keras') === 'keras') {
-        const places = kerasWeightPlaces(artifacts.modelTopology, names, options.root ?? 'model');
-        const entries = specs.map((s, i) => ({ ...places.get(s.name)!, tensor: tensors[i]! }));
-        keys = entries.map((e) => `${e.path}/.ATTRIBUTES/VARIABLE_VALUE`);
+        const modelNames = names.filter((_, i) => !isOptimizer[i]);
+        const places = kerasWeightPlaces(artifacts.modelTopology, modelNames, options.root ?? 'model');
+        const optimizer = isOptimizer.some(Boolean)
+          ? kerasOptimizerEntries(
+              specs.flatMap((s, i) => (isOptimizer[i] ? [{ name: s.name, tensor: tensors[i]! }] : [])),
+              modelNames,
+              artifacts.trainingConfig,
+            )
+          : undefined;
+        const entries: ObjectEntry[] = [];
+        keys = specs.map((s, i) => {
+          if (isOptimizer[i]) {
+            const e = optimizer!.entries.find((x) => x.weight === s.name)!;
+            return `${e.path}/.ATTRIBUTES/VARIABLE_VALUE`;
+          }
+          const alias = optimizer?.modelAliases.get(s.name);
+          const entry = { ...places.get(s.name)!, tensor: tensors[i]!, ...(alias ? { aliases: [alias] } : {}) };
+          entries.push(entry);
+          return `${entry.path}/.ATTRIBUTES/VARIABLE_VALUE`;
+        });
+        if (optimizer) entries.push(...optimizer.entries);
         // tf.train.Checkpoint's own counter, so restore(...).assert_existing_objects_matched() holds.
         entries.push({
           path: 'save_counter',
@@ -214,7 +237,9 @@ export function tfCheckpoint(prefix: string, options: TfCheckpointOptions = {}):
               path: p,
               variable: s.name,
             });
-          if (info.dtype !== s.dtype)
+          // Keras' iteration count is int64; tfjs' optimizer keeps an int32
+          const widened = s.dtype === 'int32' && info.dtype === 'int64';
+          if (info.dtype !== s.dtype && !widened)
             throw new SaverError('DTYPE_MISMATCH', `weight is ${s.dtype}, checkpoint tensor ${info.dtype}`, {
               path: p,
               variable: s.name,
@@ -226,14 +251,21 @@ export function tfCheckpoint(prefix: string, options: TfCheckpointOptions = {}):
               { path: p, variable: s.name },
             );
           }
-          const data = ckpt.get(key).data as Float32Array;
+          const raw = ckpt.get(key).data;
+          const data = widened ? Int32Array.from(raw as BigInt64Array, (v) => Number(v)) : (raw as Float32Array);
           parts.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
         });
         const weightData = concat(parts.map((u) => u.slice().buffer as ArrayBuffer)).buffer as ArrayBuffer;
         return {
           modelTopology: (sidecar.modelTopology ?? {}) as object,
-          weightSpecs: specs.map(({ name, shape, dtype }) => ({ name, shape, dtype })),
+          weightSpecs: specs.map(({ name, shape, dtype, group }) => ({
+            name,
+            shape,
+            dtype,
+            ...(group === undefined ? {} : { group }),
+          })),
           weightData,
+          ...(sidecar.trainingConfig === undefined ? {} : { trainingConfig: sidecar.trainingConfig }),
           ...(sidecar.format === undefined ? {} : { format: sidecar.format }),
           ...(sidecar.generatedBy === undefined ? {} : { generatedBy: sidecar.generatedBy }),
           ...(sidecar.convertedBy === undefined ? {} : { convertedBy: sidecar.convertedBy }),

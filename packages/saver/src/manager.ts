@@ -5,7 +5,7 @@
 // metric (remembered across restarts in `<directory>/<state file>.best.json`).
 import { type BestEntry, readBestList, writeBestList } from './best-list.js';
 import { isOwnCheckpoint, removeCheckpoint, removeStaleTemps } from './checkpoint-files.js';
-import { checkParentDirectory, writeCheckpoint } from './checkpoint-io.js';
+import { ensureParentDirectory, writeCheckpoint } from './checkpoint-io.js';
 import { type Clock, type KeepBest, systemClock } from './checkpoint-keeper.js';
 import { withDirectoryLock } from './directory-lock.js';
 import { SaverError } from './errors.js';
@@ -85,7 +85,8 @@ export class CheckpointManager {
 
   /** Saves `<prefix>-<checkpointNumber>` (default: one more than the last number) and manages old ones. */
   async save(options: { checkpointNumber?: number; metric?: number } = {}): Promise<string> {
-    checkParentDirectory(this.checkpointPrefix);
+    // tf.train.CheckpointManager saves through Checkpoint.write, which creates the directory
+    ensureParentDirectory(this.checkpointPrefix);
     return withDirectoryLock(this.directory, () => this.saveLocked(options));
   }
 

@@ -15,6 +15,8 @@ export interface ObjectEntry {
   /** The variable's own name, recorded as full_name (Keras: `d1/kernel`). */
   fullName: string;
   tensor: Tensor;
+  /** Other object paths to the same variable (an optimizer's view of a model variable, a list entry). */
+  aliases?: readonly string[];
 }
 
 const SUFFIX = '/.ATTRIBUTES/VARIABLE_VALUE';
@@ -24,26 +26,39 @@ export function buildObjectGraph(entries: readonly ObjectEntry[]): { bytes: Uint
   type Node = { children: Map<string, number>; attr?: { full_name: string; checkpoint_key: string } };
   const nodes: Node[] = [{ children: new Map() }];
   const keys: string[] = [];
-  for (const e of entries) {
-    const parts = e.path.split('/');
-    if (!e.path || parts.some((p) => p === ''))
-      throw new SaverError('INVALID_ARGUMENT', `bad object path ${JSON.stringify(e.path)}`, { variable: e.fullName });
+  /** Walks `path` from the root, creating nodes; the last segment links to `target` when given. */
+  const walk = (path: string, variable: string, target?: number): number => {
+    const parts = path.split('/');
+    if (!path || parts.some((p) => p === ''))
+      throw new SaverError('INVALID_ARGUMENT', `bad object path ${JSON.stringify(path)}`, { variable });
     let id = 0;
-    for (const part of parts) {
+    for (const [i, part] of parts.entries()) {
       let next = nodes[id]!.children.get(part);
       if (next === undefined) {
-        next = nodes.length;
-        nodes.push({ children: new Map() });
+        if (target !== undefined && i === parts.length - 1) next = target;
+        else {
+          next = nodes.length;
+          nodes.push({ children: new Map() });
+        }
         nodes[id]!.children.set(part, next);
+      } else if (target !== undefined && i === parts.length - 1 && next !== target) {
+        throw new SaverError('INVALID_ARGUMENT', `object path ${path} is taken`, { variable });
       }
       id = next;
     }
+    return id;
+  };
+  const ids: number[] = [];
+  for (const e of entries) {
+    const id = walk(e.path, e.fullName);
+    ids.push(id);
     if (nodes[id]!.attr)
       throw new SaverError('INVALID_ARGUMENT', `two variables at object path ${e.path}`, { variable: e.fullName });
     const key = e.path + SUFFIX;
     nodes[id]!.attr = { full_name: e.fullName, checkpoint_key: key };
     keys.push(key);
   }
+  for (const [i, e] of entries.entries()) for (const alias of e.aliases ?? []) walk(alias, e.fullName, ids[i]);
   const graph = tensorflow.TrackableObjectGraph.create({
     nodes: nodes.map((n) =>
       tensorflow.TrackableObjectGraph.TrackableObject.create({

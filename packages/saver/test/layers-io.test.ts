@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { BundleReader } from '@tensorgraft/bundle-io';
 import { latestCheckpoint, loadCheckpointWeights, readObjectCheckpoint, tfCheckpoint } from '@tensorgraft/saver';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, readJson, tempDir } from './helpers.js';
@@ -93,9 +94,67 @@ describe('TensorFlow.js LayersModel and TensorFlow checkpoints', () => {
       variable: 'd1/kernel',
     });
     const dir = tempDir();
-    await expect(functionalModel().save(tfCheckpoint(join(dir, 'no', 'ckpt')))).rejects.toMatchObject({
+    writeFileSync(join(dir, 'file'), 'x');
+    await expect(functionalModel().save(tfCheckpoint(join(dir, 'file', 'ckpt')))).rejects.toMatchObject({
       code: 'NOT_WRITABLE',
     });
-    expect(existsSync(join(dir, 'no'))).toBe(false);
+  });
+
+  it('creates missing parent directories, as TensorFlow does for Checkpoint and save_weights', async () => {
+    const dir = tempDir();
+    const prefix = join(dir, 'out', 'tfjs', 'model.ckpt');
+    const model = functionalModel();
+    await model.save(tfCheckpoint(prefix));
+    expect(existsSync(`${prefix}.index`)).toBe(true);
+    const again = functionalModel(2);
+    expect(again.getWeights()[0]!.dataSync()).not.toEqual(model.getWeights()[0]!.dataSync());
+    await loadCheckpointWeights(again, prefix);
+    const a = model.getWeights().map((w) => Array.from(w.dataSync()));
+    const b = again.getWeights().map((w) => Array.from(w.dataSync()));
+    expect(b).toEqual(a);
+  });
+});
+
+describe('model.save(tfCheckpoint(prefix), {includeOptimizer: true})', () => {
+  async function trained(optimizer: tf.Optimizer) {
+    const model = functionalModel();
+    model.compile({ optimizer, loss: 'meanSquaredError' });
+    await model.fit(tf.ones([2, 4]), tf.ones([2, 2]), { epochs: 2, verbose: 0 });
+    return model;
+  }
+
+  it("writes Adam's state in Keras 3's layout and loads it back", async () => {
+    const model = await trained(tf.train.adam(0.02));
+    const prefix = join(tempDir(), 'opt', 'model.ckpt');
+    await model.save(tfCheckpoint(prefix), { includeOptimizer: true });
+    const ckpt = BundleReader.open(prefix);
+    const iterations = ckpt.get('optimizer/_iterations/.ATTRIBUTES/VARIABLE_VALUE');
+    expect([iterations.dtype, Array.from(iterations.data as BigInt64Array)]).toEqual(['int64', [2n]]);
+    const lr = ckpt.get('optimizer/_learning_rate/.ATTRIBUTES/VARIABLE_VALUE');
+    expect(Array.from(lr.data as Float32Array)).toEqual([Math.fround(0.02)]);
+    const weights = Object.fromEntries(
+      (await model.optimizer.getWeights()).map((w) => [w.name, Array.from(w.tensor.dataSync())]),
+    );
+    // momentum and velocity of the first trainable variable (d1/kernel) at _variables/2 and /3; this process has
+    // built several 'd1' layers, so the slot names carry tfjs' uniquifying suffix
+    const slot = (suffix: string) =>
+      weights[Object.keys(weights).find((k) => /^d1\/kernel(_\d+)?\//.test(k) && k.endsWith(suffix))!];
+    const stored = (k: number) =>
+      Array.from(ckpt.get(`optimizer/_variables/${k}/.ATTRIBUTES/VARIABLE_VALUE`).data as Float32Array);
+    expect(stored(2)).toEqual(slot('/m'));
+    expect(stored(3)).toEqual(slot('/v'));
+    ckpt.close();
+    const back = await tf.loadLayersModel(tfCheckpoint(prefix));
+    const again = Object.fromEntries(
+      (await back.optimizer.getWeights()).map((w) => [w.name, Array.from(w.tensor.dataSync())]),
+    );
+    expect(again).toEqual(weights);
+  });
+
+  it('names an optimizer it has no Keras layout for', async () => {
+    const model = await trained(tf.train.rmsprop(0.01));
+    await expect(
+      model.save(tfCheckpoint(join(tempDir(), 'model.ckpt')), { includeOptimizer: true }),
+    ).rejects.toMatchObject({ code: 'UNSUPPORTED', message: expect.stringContaining('RMSProp') });
   });
 });

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointManager, SaverError } from '@tensorgraft/saver';
 import { describe, expect, it } from 'vitest';
@@ -79,10 +79,22 @@ describe('CheckpointManager', () => {
     );
   });
 
-  it('rejects maxToKeep 0 as TensorFlow does, and a missing directory on save', async () => {
+  it('rejects maxToKeep 0 as TensorFlow does; creates a missing directory on save, as TensorFlow does', async () => {
     const dir = tempDir();
     expect(() => new CheckpointManager({}, dir, { maxToKeep: 0 })).toThrow(SaverError);
-    const m = new CheckpointManager({}, join(dir, 'nope'));
-    await expect(m.save()).rejects.toMatchObject({ code: 'NOT_WRITABLE' });
+    const m = new CheckpointManager(
+      { v: { dtype: 'float32', shape: [1], data: new Float32Array([1.5]) } },
+      join(dir, 'runs', 'a'),
+    );
+    const path = await m.save();
+    expect(path).toBe(join(dir, 'runs', 'a', 'ckpt-1'));
+    expect(indexes(join(dir, 'runs', 'a'))).toEqual(['ckpt-1.index']);
+    // a path component that is a file cannot be a directory: NOT_WRITABLE naming the prefix
+    writeFileSync(join(dir, 'file'), 'x');
+    const blocked = new CheckpointManager({}, join(dir, 'file', 'sub'));
+    await expect(blocked.save()).rejects.toMatchObject({
+      code: 'NOT_WRITABLE',
+      path: join(dir, 'file', 'sub', 'ckpt'),
+    });
   });
 });

@@ -4,28 +4,37 @@
 // dropped). safetensors has no string or complex128 dtype: such tensors stop the conversion unless
 // --skip-unsupported, which leaves them out and names them. Existing output files are replaced (atomically, each by a
 // rename over the path itself) only with --force.
-
-import { BundleWriter, openCheckpoint, safetensorsDType, writeSafetensorsStreaming } from '@tensorgraft/bundle-io';
-import { escapeControls } from '@tensorgraft/proto';
 import { expectPositionals, requirePositional } from '../args.js';
 import { type Command, InputProblem } from '../command.js';
-import { checkpointFiles, refuseToReplace } from '../output-files.js';
+import { type Progress, startProgress } from '../progress.js';
 
 export const convertCommand: Command = {
   name: 'convert',
   usage: 'convert IN OUT [--skip-unsupported] [--force] [--json]',
   summary: 'TensorFlow checkpoint (V1/V2) or .safetensors in, V2 checkpoint or .safetensors out (by OUT extension)',
   flags: ['--skip-unsupported', '--force'],
+  optionHelp: {
+    '--skip-unsupported':
+      'writing .safetensors: leave out the tensors it has no dtype for (string, complex128, variant) and name them on\n' +
+      'stderr, instead of stopping',
+    '--force': 'replace output files that already exist (each atomically, by a rename over the path itself)',
+  },
   async run(ctx) {
     expectPositionals(ctx.args, 2);
     const input = requirePositional(ctx.args, 0, 'IN');
     const out = requirePositional(ctx.args, 1, 'OUT');
     const skip = ctx.args.options.has('--skip-unsupported');
+    const { BundleWriter, openCheckpoint, safetensorsDType, writeSafetensorsStreaming } = await import(
+      '@tensorgraft/bundle-io'
+    );
+    const { escapeControls } = await import('@tensorgraft/proto');
+    const { checkpointFiles, refuseToReplace } = await import('../output-files.js');
     const to = out.endsWith('.safetensors') ? 'safetensors' : 'v2';
     refuseToReplace(to === 'safetensors' ? [out] : checkpointFiles(out), ctx.args.options.has('--force'));
     const r = openCheckpoint(input);
     const skipped: string[] = [];
     let written = 0;
+    let progress: Progress | undefined;
     try {
       const entries = r.entries();
       if (to === 'safetensors') {
@@ -37,18 +46,26 @@ export const convertCommand: Command = {
           );
         }
         skipped.push(...bad.map((e) => e.name));
+        const bar = await startProgress('convert', ok.length, ctx.progressStream);
+        progress = bar;
         writeSafetensorsStreaming(
           out,
           ok.map((e) => ({ name: e.name, dtype: e.dtype, shape: e.shape })),
-          (name) => r.get(name),
+          (name) => {
+            const t = r.get(name);
+            bar.tick();
+            return t;
+          },
         );
         written = ok.length;
       } else {
+        progress = await startProgress('convert', entries.length, ctx.progressStream);
         const w = new BundleWriter(out);
         try {
           for (const e of entries) {
             w.add(e.name, r.get(e.name));
             written++;
+            progress.tick();
           }
           w.finish();
         } catch (err) {
@@ -57,6 +74,7 @@ export const convertCommand: Command = {
         }
       }
     } finally {
+      progress?.stop();
       r.close();
     }
     for (const n of skipped) ctx.stderr(`skipped (no safetensors dtype): ${escapeControls(n)}\n`);

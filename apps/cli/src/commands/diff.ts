@@ -1,10 +1,8 @@
 // `tensorgraft diff A B [--json]`: tensors only in A, only in B, and those whose dtype, shape or values differ (with
 // the largest absolute difference). Exit 0 when the checkpoints hold the same tensors, 1 when they differ (as diff(1)).
-
-import { compareTensors, openCheckpoint } from '@tensorgraft/bundle-io';
-import { escapeControls } from '@tensorgraft/proto';
 import { expectPositionals, requirePositional } from '../args.js';
 import type { Command } from '../command.js';
+import { startProgress } from '../progress.js';
 
 export const diffCommand: Command = {
   name: 'diff',
@@ -14,6 +12,8 @@ export const diffCommand: Command = {
     expectPositionals(ctx.args, 2);
     const pa = requirePositional(ctx.args, 0, 'A');
     const pb = requirePositional(ctx.args, 1, 'B');
+    const { compareTensors, openCheckpoint } = await import('@tensorgraft/bundle-io');
+    const { escapeControls } = await import('@tensorgraft/proto');
     const a = openCheckpoint(pa);
     const b = openCheckpoint(pb);
     try {
@@ -28,8 +28,10 @@ export const diffCommand: Command = {
         differing?: number;
       }[] = [];
       let same = 0;
-      for (const name of a.names()) {
-        if (!b.has(name)) continue;
+      const common = a.names().filter((n) => b.has(n));
+      const progress = await startProgress('diff', common.length, ctx.progressStream);
+      for (const name of common) {
+        progress.tick();
         const ea = a.entry(name);
         const eb = b.entry(name);
         if (ea.dtype !== eb.dtype) {
@@ -53,6 +55,7 @@ export const diffCommand: Command = {
           });
         }
       }
+      progress.stop();
       const identical = onlyInA.length === 0 && onlyInB.length === 0 && differ.length === 0;
       if (ctx.json) {
         ctx.stdout(`${JSON.stringify({ a: pa, b: pb, identical, same, onlyInA, onlyInB, differ }, null, 2)}\n`);

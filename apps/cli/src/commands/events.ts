@@ -2,8 +2,8 @@
 // step, wall time, kind, value). A file that ends inside a record (a torn or damaged tail, e.g. a checksummed length
 // far past the end) is reported with its file and offset and is an error (exit 1) unless --allow-torn-tail, which
 // tolerates it as TensorFlow's readers tolerate a record still being written; a corrupt record is always an error.
-import { EventsError, type EventValue, eventFilesAt, eventValues, iterateEventFile } from '@tensorgraft/events-writer';
-import { tensorflow } from '@tensorgraft/proto';
+import type { EventValue } from '@tensorgraft/events-writer';
+import type { tensorflow as TensorflowProtos } from '@tensorgraft/proto';
 import { expectPositionals, requirePositional } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -28,9 +28,16 @@ export const eventsCommand: Command = {
   usage: 'events PATH [--allow-torn-tail] [--json]',
   summary: 'every value in a TensorBoard event file or log directory: run, tag, step, wall time, kind, value',
   flags: ['--allow-torn-tail'],
+  optionHelp: {
+    '--allow-torn-tail':
+      'accept a file that ends inside a record (a record still being written, as TensorFlow tolerates); without it\n' +
+      'such a damaged tail is reported with its file and offset and the exit status is 1',
+  },
   async run(ctx) {
     expectPositionals(ctx.args, 1);
     const path = requirePositional(ctx.args, 0, 'PATH');
+    const { EventsError, eventFilesAt, eventValues, iterateEventFile } = await import('@tensorgraft/events-writer');
+    const { tensorflow } = await import('@tensorgraft/proto');
     const entries = eventFilesAt(path);
     // Output is streamed file by file, event by event: an event file can hold millions of values.
     const files: FileReport[] = [];
@@ -52,7 +59,7 @@ export const eventsCommand: Command = {
             }
             report.events++;
             for (const v of eventValues(next.value.event, plugins)) {
-              const r = row(entry.run, v);
+              const r = row(entry.run, v, tensorflow);
               if (ctx.json) {
                 ctx.stdout(`${first ? '' : ','}\n${JSON.stringify(r, jsonNumbers)}`);
                 first = false;
@@ -100,19 +107,19 @@ function tornMessage(f: FileReport): string {
   return `damaged tail at offset ${t.offset} of ${f.path}: the record there needs ${t.needed} bytes, ${t.available} are present (--allow-torn-tail accepts a file still being written)`;
 }
 
-function row(run: string, v: EventValue): ValueRow {
+function row(run: string, v: EventValue, tensorflow: typeof TensorflowProtos): ValueRow {
   return {
     run,
     tag: v.tag,
     step: typeof v.step === 'bigint' ? v.step.toString() : v.step,
     wall_time: v.wallTime,
     kind: v.kind,
-    value: jsonValue(v),
+    value: jsonValue(v, tensorflow),
   };
 }
 
 /** A JSON-friendly value: histograms as [left, right, count] rows, images and graphs summarised. */
-function jsonValue(v: EventValue): unknown {
+function jsonValue(v: EventValue, tensorflow: typeof TensorflowProtos): unknown {
   switch (v.kind) {
     case 'histogram':
       return (v.value as { left: number; right: number; count: number }[]).map((b) => [b.left, b.right, b.count]);

@@ -1,11 +1,8 @@
 // `tensorgraft graph FILE [--to pb|pbtxt|json] [-o OUT] [--type graph|meta]`: summarise or convert a GraphDef or
 // MetaGraphDef. OUT is replaced atomically (a symlink there is replaced, not followed).
-import { encodeMessage, printText, tensorflow } from '@tensorgraft/proto';
 import { expectPositionals, requirePositional, stringOption } from '../args.js';
 import { type Command, UsageError } from '../command.js';
-import { type GraphFileKind, type LoadedGraphFile, loadGraphFile } from '../graph-file.js';
-import { formatSummary, summarizeGraphFile } from '../graph-summary.js';
-import { writeFileAtomic } from '../output-files.js';
+import type { GraphFileKind, LoadedGraphFile } from '../graph-file.js';
 
 const FORMATS = ['pb', 'pbtxt', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -15,6 +12,12 @@ export const graphCommand: Command = {
   usage: 'graph FILE [--to pb|pbtxt|json] [-o OUT] [--type graph|meta] [--json]',
   summary: 'summarise a GraphDef or MetaGraphDef (.pb, .pbtxt, .meta), or convert it between binary, text and JSON',
   valueOptions: ['--to', '-o', '--out', '--type'],
+  optionHelp: {
+    '--to': 'convert instead of summarising: pb (binary), pbtxt (text format) or json (lossless JSON)',
+    '-o': 'with --to: write to this file instead of stdout',
+    '--out': 'same as -o',
+    '--type': 'graph (GraphDef) or meta (MetaGraphDef) when the extension and content do not tell',
+  },
   async run(ctx) {
     expectPositionals(ctx.args, 1);
     const file = requirePositional(ctx.args, 0, 'FILE');
@@ -26,14 +29,17 @@ export const graphCommand: Command = {
     if (type !== undefined && type !== 'graph' && type !== 'meta') throw new UsageError('--type must be graph or meta');
     if (out !== undefined && to === undefined) throw new UsageError('-o needs --to');
 
+    const { loadGraphFile } = await import('../graph-file.js');
     const loaded = await loadGraphFile(file, type as GraphFileKind | undefined);
     if (to === undefined) {
+      const { formatSummary, summarizeGraphFile } = await import('../graph-summary.js');
       const summary = summarizeGraphFile(loaded);
       ctx.stdout(ctx.json ? `${JSON.stringify({ file, ...summary }, null, 2)}\n` : formatSummary(file, summary));
       return 0;
     }
-    const bytes = convert(loaded, to as Format);
+    const bytes = await convert(loaded, to as Format);
     if (out !== undefined) {
+      const { writeFileAtomic } = await import('../output-files.js');
       writeFileAtomic(out, typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes);
       if (ctx.json) ctx.stdout(`${JSON.stringify({ file, kind: loaded.kind, to, out, bytes: bytes.length })}\n`);
     } else {
@@ -43,7 +49,8 @@ export const graphCommand: Command = {
   },
 };
 
-function convert(loaded: LoadedGraphFile, to: Format): Uint8Array | string {
+async function convert(loaded: LoadedGraphFile, to: Format): Promise<Uint8Array | string> {
+  const { encodeMessage, printText, tensorflow } = await import('@tensorgraft/proto');
   if (loaded.kind === 'graph') {
     if (to === 'pb') return encodeMessage(tensorflow.GraphDef, loaded.message);
     if (to === 'pbtxt') return printText(tensorflow.GraphDef, loaded.message);

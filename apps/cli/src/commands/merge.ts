@@ -7,11 +7,11 @@
 // leave it, so a later fine-tuning run trains the rest only. Existing output files are replaced (atomically) only with
 // --force.
 import { existsSync } from 'node:fs';
-import { resolveCheckpoint } from '@tensorgraft/bundle-io';
-import { type FineTuningPlan, type ModelSpec, mix, saveMixed, stopTraining } from '@tensorgraft/mixer';
+import type { ResolvedCheckpoint } from '@tensorgraft/bundle-io';
+import type { FineTuningPlan, ModelSpec } from '@tensorgraft/mixer';
 import { expectPositionals, repeatedOption, stringOption } from '../args.js';
 import { type Command, InputProblem, UsageError } from '../command.js';
-import { checkpointFiles, refuseToReplace } from '../output-files.js';
+import { startProgress } from '../progress.js';
 
 interface ModelArg {
   scope: string;
@@ -19,7 +19,7 @@ interface ModelArg {
   metaGraph: string;
 }
 
-function parseModel(arg: string): ModelArg {
+function parseModel(arg: string, resolveCheckpoint: (path: string) => ResolvedCheckpoint): ModelArg {
   const eq = arg.indexOf('=');
   if (eq <= 0 || eq === arg.length - 1)
     throw new UsageError(`--model wants SCOPE=CHECKPOINT, got ${JSON.stringify(arg)}`);
@@ -54,14 +54,29 @@ export const mergeCommand: Command = {
     'mix checkpoints + meta graphs under name scopes into one meta graph and V2 checkpoint (OUT.meta, OUT.index)',
   valueOptions: ['--model', '--wire', '--freeze', '-o', '--out'],
   flags: ['--force'],
+  optionHelp: {
+    '--model':
+      'SCOPE=CKPT: a tf.compat.v1 checkpoint (prefix, its .meta, or a directory with a `checkpoint` file) with its\n' +
+      'meta graph, imported under name scope SCOPE; repeat for each model',
+    '--wire': "'SCOPE/x:0=OTHER/y:0': feed a model's input tensor from a tensor of a model given before it; repeatable",
+    '--freeze':
+      "SCOPE: take that model's variables out of trainable_variables and put StopGradient where its tensors leave\n" +
+      'it, so later fine-tuning trains the rest only; repeatable',
+    '-o': 'the output checkpoint prefix: OUT.meta, OUT.index and OUT.data-00000-of-00001 are written',
+    '--out': 'same as -o',
+    '--force': 'replace OUT.meta, OUT.index and OUT.data-* if they exist (each atomically); without it, exit 1 naming the file',
+  },
   async run(ctx) {
     expectPositionals(ctx.args, 0);
     const out = stringOption(ctx.args, '-o') ?? stringOption(ctx.args, '--out');
     if (out === undefined) throw new UsageError('missing -o OUT (the output checkpoint prefix)');
     const modelArgs = repeatedOption(ctx.args, '--model');
     if (!modelArgs.length) throw new UsageError('give at least one --model SCOPE=CHECKPOINT');
+    const { checkpointFiles, refuseToReplace } = await import('../output-files.js');
     refuseToReplace([`${out}.meta`, ...checkpointFiles(out)], ctx.args.options.has('--force'));
-    const models = modelArgs.map(parseModel);
+    const { resolveCheckpoint } = await import('@tensorgraft/bundle-io');
+    const { mix, saveMixed, stopTraining } = await import('@tensorgraft/mixer');
+    const models = modelArgs.map((m) => parseModel(m, resolveCheckpoint));
     const inputMaps = new Map<ModelArg, Record<string, string>>();
     for (const w of repeatedOption(ctx.args, '--wire')) {
       const { model, key, target } = parseWire(w, models);
@@ -79,7 +94,13 @@ export const mergeCommand: Command = {
     const mixed = mix(specs);
     const frozen = repeatedOption(ctx.args, '--freeze');
     const plan: FineTuningPlan | undefined = frozen.length ? stopTraining(mixed, { scopes: frozen }) : undefined;
-    const report = await saveMixed(mixed, out);
+    const progress = await startProgress('merge', mixed.restoreMap.size, ctx.progressStream);
+    let report: Awaited<ReturnType<typeof saveMixed>>;
+    try {
+      report = await saveMixed(mixed, out, { onTensor: () => progress.tick() });
+    } finally {
+      progress.stop();
+    }
 
     const summary = mixed.models.map((m) => ({
       scope: m.scope,

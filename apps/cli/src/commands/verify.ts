@@ -1,11 +1,9 @@
 // `tensorgraft verify CHECKPOINT [--json]`: reads every tensor and checks every checksum (table blocks and tensor
 // crc32c); names each damaged tensor; exit 1 if any. A .safetensors file has no checksums: what is checked there is
 // the header, each tensor's offsets and size, and that the tensors fill the file, and the output says so.
-
-import { openCheckpoint } from '@tensorgraft/bundle-io';
-import { escapeControls } from '@tensorgraft/proto';
 import { expectPositionals, requirePositional } from '../args.js';
 import type { Command } from '../command.js';
+import { startProgress } from '../progress.js';
 
 export const verifyCommand: Command = {
   name: 'verify',
@@ -14,9 +12,24 @@ export const verifyCommand: Command = {
   async run(ctx) {
     expectPositionals(ctx.args, 1);
     const path = requirePositional(ctx.args, 0, 'CHECKPOINT');
+    const { openCheckpoint } = await import('@tensorgraft/bundle-io');
+    const { escapeControls } = await import('@tensorgraft/proto');
     const r = openCheckpoint(path);
     try {
-      const all = [...r.verifyAll()].map(([name, e]) => ({ name, code: e.code, message: e.message }));
+      const names = r.names();
+      const progress = await startProgress('verify', names.length, ctx.progressStream);
+      let found: Map<string, { code?: unknown; message: string }>;
+      try {
+        // verifyAll checks each tensor through a bounded buffer: a huge (or sparse, damaged) tensor is never held whole
+        found = r.verifyAll({ onTensor: () => progress.tick() });
+      } finally {
+        progress.stop();
+      }
+      const all = [...found].map(([name, err]) => ({
+        name,
+        code: typeof err.code === 'string' ? err.code : 'CORRUPT_DATA',
+        message: err.message,
+      }));
       // A dtype this package cannot read (variant, resource) is not damage: list it as unchecked.
       const unchecked = all.filter((p) => p.code === 'UNSUPPORTED');
       const problems = all.filter((p) => p.code !== 'UNSUPPORTED');

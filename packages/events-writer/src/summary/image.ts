@@ -7,6 +7,7 @@ import type { tensorflow } from '@tensorgraft/proto';
 import { encode as encodePng } from 'fast-png';
 import { EventsError } from '../errors.js';
 import { pluginMetadata } from './plugin-metadata.js';
+import { type TensorLike, tensorValues } from './tensor-like.js';
 import { stringTensor } from './tensors.js';
 
 export interface ImageShape {
@@ -92,4 +93,46 @@ function toUint8(pixels: PixelData, start: number, length: number, tag: string):
 const encoder = new TextEncoder();
 function utf8(s: string): Uint8Array {
   return encoder.encode(s);
+}
+
+/**
+ * A tensor of pixels as imageValue takes them: its shape gives height, width and channels where the options leave
+ * them out ([H, W], [H, W, C] or [N, H, W, C]); int32 tensors hold 0..255 (as uint8 images), float ones [0, 1].
+ */
+export function imageFromTensor(
+  t: TensorLike,
+  options: Partial<ImageOptions>,
+  tag: string,
+): { pixels: PixelData; options: ImageOptions } {
+  const shape = t.shape;
+  if (shape.length < 2 || shape.length > 4) {
+    throw new EventsError('INVALID_VALUE', `an image tensor is [H, W], [H, W, C] or [N, H, W, C], got [${shape}]`, {
+      tag,
+    });
+  }
+  const hwc = shape.length === 4 ? shape.slice(1) : shape.length === 3 ? shape : [...shape, 1];
+  const values = tensorValues(t, 'image pixels', tag);
+  let pixels: PixelData;
+  if (t.dtype === 'int32' || t.dtype === 'bool') {
+    const out = new Uint8Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (!(v >= 0 && v <= 255)) {
+        throw new EventsError('INVALID_VALUE', `an int32 image holds 0..255, pixel ${i} is ${v}`, { tag });
+      }
+      out[i] = t.dtype === 'bool' ? v * 255 : v;
+    }
+    pixels = out;
+  } else {
+    pixels = values as Float32Array;
+  }
+  return {
+    pixels,
+    options: {
+      ...options,
+      height: options.height ?? hwc[0]!,
+      width: options.width ?? hwc[1]!,
+      channels: options.channels ?? hwc[2]!,
+    },
+  };
 }

@@ -5,9 +5,11 @@
 import type { tensorflow } from '@tensorgraft/proto';
 import { EventsError } from '../errors.js';
 import { pluginMetadata } from './plugin-metadata.js';
+import { type ScalarLike, scalarOf } from './tensor-like.js';
 import { float32ScalarTensor } from './tensors.js';
 
-export function scalarValue(tag: string, value: number, legacy = false): tensorflow.Summary.Value.$Properties {
+export function scalarValue(tag: string, arg: ScalarLike, legacy = false): tensorflow.Summary.Value.$Properties {
+  const value = scalarOf(arg, 'a scalar', tag);
   if (typeof value !== 'number') {
     throw new EventsError('INVALID_VALUE', `a scalar must be a number, got ${typeof value}`, { tag });
   }

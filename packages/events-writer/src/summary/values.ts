@@ -1,10 +1,12 @@
 // Accepting numeric data from callers: plain arrays and every numeric typed array, checked element by element.
 import { EventsError } from '../errors.js';
+import { arrayOf } from './tensor-like.js';
 
 export type NumericData = ArrayLike<number>;
 
 /** Copies `data` to a Float64Array, refusing non-numbers (and, unless allowed, non-finite numbers). */
-export function toFloat64(data: unknown, what: string, tag: string, allowNonFinite = false): Float64Array {
+export function toFloat64(arg: unknown, what: string, tag: string, allowNonFinite = false): Float64Array {
+  const data = arrayOf(arg, what, tag);
   if (data === null || typeof data !== 'object' || typeof (data as ArrayLike<unknown>).length !== 'number') {
     throw new EventsError('INVALID_VALUE', `${what} must be an array or typed array of numbers`, { tag });
   }

@@ -18,10 +18,11 @@ import {
 } from '../event.js';
 import { histogramValue } from '../summary/histogram.js';
 import { type HParamValue, hparamsValues } from '../summary/hparams.js';
-import { type ImageOptions, imageValue, type PixelData } from '../summary/image.js';
+import { type ImageOptions, imageFromTensor, imageValue, type PixelData } from '../summary/image.js';
 import type { PluginName } from '../summary/plugin-metadata.js';
 import { scalarValue } from '../summary/scalar.js';
 import { checkTag } from '../summary/tag.js';
+import { isTensorLike, type ScalarLike, scalarOf, type TensorLike } from '../summary/tensor-like.js';
 import { textValue } from '../summary/text.js';
 import { nextEventFileName } from './file-name.js';
 import { EventFileSink } from './file-sink.js';
@@ -135,16 +136,22 @@ export class SummaryWriter {
     }
   }
 
-  /** A scalar: TF2 float tensor with the `scalars` plugin (default) or legacy simple_value. Stored as float32. */
-  scalar(tag: string, value: number, step: Step, options: ScalarOptions = {}): void {
+  /**
+   * A scalar (a number, or a one-element tf.Tensor or typed array): TF2 float tensor with the `scalars` plugin
+   * (default) or legacy simple_value. Stored as float32.
+   */
+  scalar(tag: string, value: ScalarLike, step: Step, options: ScalarOptions = {}): void {
     this.begin(tag, 'scalars');
     const s = toInt64(step, tag);
     const w = toWallTime(options.wallTime, tag);
     this.put(tag, 'scalars', summaryEvent(s, w, [scalarValue(tag, value, options.legacy)]));
   }
 
-  /** A histogram of `values` (finite numbers): TF2 [k, 3] buckets (default) or the legacy HistogramProto. */
-  histogram(tag: string, values: ArrayLike<number>, step: Step, options: HistogramOptions = {}): void {
+  /**
+   * A histogram of `values` (finite numbers: an array, typed array or tf.Tensor): TF2 [k, 3] buckets (default) or the
+   * legacy HistogramProto.
+   */
+  histogram(tag: string, values: ArrayLike<number> | TensorLike, step: Step, options: HistogramOptions = {}): void {
     this.begin(tag, 'histograms');
     const s = toInt64(step, tag);
     const w = toWallTime(options.wallTime, tag);
@@ -154,15 +161,27 @@ export class SummaryWriter {
     this.put(tag, 'histograms', summaryEvent(s, w, [histogramValue(tag, values, opts)]));
   }
 
-  /** One image (HWC) or a batch (NHWC), uint8 or floats in [0, 1], PNG-encoded. */
-  image(tag: string, pixels: PixelData, step: Step, options: ImageWriteOptions): void {
+  /**
+   * One image (HWC) or a batch (NHWC), uint8 or floats in [0, 1], PNG-encoded. A tf.Tensor's shape gives height,
+   * width and channels (int32 tensors hold 0..255); other pixel data needs them in `options`.
+   */
+  image(tag: string, pixels: PixelData | TensorLike, step: Step, options?: ImageWriteOptions): void;
+  image(tag: string, pixels: TensorLike, step: Step, options?: Partial<ImageWriteOptions>): void;
+  image(tag: string, pixels: PixelData | TensorLike, step: Step, options?: Partial<ImageWriteOptions>): void {
     this.begin(tag, 'images');
-    if (options === null || typeof options !== 'object') {
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
       throw new EventsError('INVALID_VALUE', 'image() needs {height, width, channels}', { tag });
     }
     const s = toInt64(step, tag);
-    const w = toWallTime(options.wallTime, tag);
-    this.put(tag, 'images', summaryEvent(s, w, [imageValue(tag, pixels, options)]));
+    const w = toWallTime(options?.wallTime, tag);
+    if (isTensorLike(pixels)) {
+      const fromTensor = imageFromTensor(pixels, options ?? {}, tag);
+      this.put(tag, 'images', summaryEvent(s, w, [imageValue(tag, fromTensor.pixels, fromTensor.options)]));
+      return;
+    }
+    if (options === undefined)
+      throw new EventsError('INVALID_VALUE', 'image() needs {height, width, channels}', { tag });
+    this.put(tag, 'images', summaryEvent(s, w, [imageValue(tag, pixels, options as ImageOptions)]));
   }
 
   /** Markdown text (a string, or a list shown as a table). */
@@ -205,7 +224,7 @@ export class SummaryWriter {
    */
   hparams(
     hparams: Readonly<Record<string, HParamValue>>,
-    metrics: Readonly<Record<string, number>>,
+    metrics: Readonly<Record<string, ScalarLike>>,
     options: HParamsOptions = {},
   ): void {
     this.sink.check();
@@ -213,12 +232,15 @@ export class SummaryWriter {
       throw new EventsError('INVALID_VALUE', 'metrics must be an object of tag: number');
     }
     const metricTags = Object.keys(metrics);
+    const values: Record<string, number> = {};
     for (const tag of metricTags) {
       checkTag(tag);
       this.checkKind(tag, 'scalars');
-      if (typeof metrics[tag] !== 'number') {
-        throw new EventsError('INVALID_VALUE', `metric ${tag} is ${typeof metrics[tag]}, not a number`, { tag });
+      const v = scalarOf(metrics[tag], `metric ${tag}`, tag);
+      if (typeof v !== 'number') {
+        throw new EventsError('INVALID_VALUE', `metric ${tag} is ${typeof v}, not a number`, { tag });
       }
+      values[tag] = v;
     }
     const w = toWallTime(options.wallTime);
     const s = toInt64(options.step ?? 0);
@@ -226,7 +248,7 @@ export class SummaryWriter {
     if (options.groupName !== undefined) summaryOptions.groupName = options.groupName;
     const [experiment, sessionStart] = hparamsValues(hparams, metricTags, summaryOptions);
     const events: Uint8Array[] = [summaryEvent(0, w, [experiment!]), summaryEvent(0, w, [sessionStart!])];
-    for (const tag of metricTags) events.push(summaryEvent(s, w, [scalarValue(tag, metrics[tag]!)]));
+    for (const tag of metricTags) events.push(summaryEvent(s, w, [scalarValue(tag, values[tag]!)]));
     for (const tag of metricTags) this.kinds.set(tag, 'scalars');
     for (const e of events) this.sink.append(e);
   }

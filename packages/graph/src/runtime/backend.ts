@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { onBackend } from './backend-scope.js';
+import { withoutEmscriptenHandlers } from './wasm-process-hooks.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -35,7 +37,8 @@ async function choose(prefer?: BackendName): Promise<BackendName> {
     try {
       if (name === 'tensorflow' && !(await loadTfjsNode())) continue;
       if (name === 'wasm') await loadWasm();
-      if (await tf.setBackend(name)) return name;
+      // the wasm module starts in setBackend: without the process handlers it adds (wasm-process-hooks.ts)
+      if (await withoutEmscriptenHandlers(() => tf.setBackend(name))) return name;
     } catch {
       // try the next one
     }
@@ -76,40 +79,9 @@ export function backendHas(kernelName: string): boolean {
   return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
 }
 
-interface EngineInternals {
-  backendName: string;
-  backendInstance: unknown;
-  registry: Record<string, unknown>;
-}
-
-/**
- * Runs `fn` on the CPU backend (already initialized), then switches back. tf.setBackend re-runs the setup of every
- * kernel of the backend it switches to (the WebAssembly backend's ~180 cwraps, milliseconds, and cold code after), so
- * the switch sets the engine's active backend directly when tfjs-core's engine looks as expected (4.x); the backends
- * stay initialized, so nothing needs setting up again.
- */
+/** Runs `fn` on the CPU backend (always initialized), then switches back (see onBackend). */
 export function onCpu<T>(fn: () => T): T {
-  const back = tf.getBackend();
-  if (back === 'cpu') return fn();
-  const engine = tf.engine() as unknown as EngineInternals;
-  const cpu = engine.registry?.cpu;
-  const current = engine.backendInstance;
-  if (cpu && current && engine.registry[back] === current) {
-    engine.backendName = 'cpu';
-    engine.backendInstance = cpu;
-    try {
-      return fn();
-    } finally {
-      engine.backendName = back;
-      engine.backendInstance = current;
-    }
-  }
-  void tf.setBackend('cpu');
-  try {
-    return fn();
-  } finally {
-    void tf.setBackend(back);
-  }
+  return onBackend('cpu', fn);
 }
 
 export function isMissingKernel(err: unknown): boolean {

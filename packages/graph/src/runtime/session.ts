@@ -9,6 +9,7 @@ import { canonicalTensor, parseInput } from '../names.js';
 import { opDefaults, outputTypes, validateNodeAttrs } from '../ops/op-registry.js';
 import { type BackendName, initBackend, isMissingKernel, onCpu } from './backend.js';
 import { runFrames } from './control-flow/frame-executor.js';
+import { activeBackendName, onActiveBackend, onBackend, restoreBackend } from './backend-scope.js';
 import { type FunctionBody, findFunction, functionBody } from './functions.js';
 import { KERNELS } from './kernels/index.js';
 import { defaultMemoryBudget, trackBackend, withMemoryBudget } from './memory-budget.js';
@@ -77,9 +78,14 @@ export class Session {
     return [...this.cpuOps].sort();
   }
 
+  /** Chooses and initializes the backend; the application's active backend (if it had one) stays active. */
   async ready(): Promise<BackendName> {
-    this.backendName ??= await initBackend(this.options.backend);
-    trackBackend(tf.backend());
+    if (this.backendName === undefined) {
+      const users = activeBackendName();
+      this.backendName = await initBackend(this.options.backend);
+      trackBackend(tf.findBackend(this.backendName) ?? tf.backend()); // the memory budget counts its allocations
+      await restoreBackend(users);
+    }
     return this.backendName;
   }
 
@@ -97,11 +103,14 @@ export class Session {
   runSync<F extends Fetches>(fetches: F, feeds: Readonly<Record<string, FeedValue>> = {}): FetchResult<F> {
     const list: string[] =
       typeof fetches === 'string' ? [fetches] : Array.isArray(fetches) ? [...fetches] : Object.values(fetches);
-    const results = this.execute(
-      list,
-      Object.entries(feeds).map(([name, value]) => [canonicalTensor(name), value]),
-      false,
-    ) as (tf.Tensor | null)[];
+    const run = () =>
+      this.execute(
+        list,
+        Object.entries(feeds).map(([name, value]) => [canonicalTensor(name), value]),
+        false,
+      ) as (tf.Tensor | null)[];
+    // on the session's backend, the application's own left active around it
+    const results = this.backendName === undefined ? run() : onBackend(this.backendName, run);
     if (typeof fetches === 'string') return results[0] as FetchResult<F>;
     if (Array.isArray(fetches)) return results as FetchResult<F>;
     const keys = Object.keys(fetches);
@@ -341,7 +350,8 @@ export class Session {
         });
       }
       checkFeedShape(node, key, value.shape);
-      return value;
+      // a tensor of the application's backend is copied to the session's (the copy is the run's to dispose)
+      return onActiveBackend(value);
     }
     const t = tf.tensor(
       value as tf.TensorLike,
@@ -366,9 +376,18 @@ export class Session {
     if (node.op !== 'VariableV2' && node.op !== 'VarHandleOp') {
       throw new GraphError('INVALID_ARGUMENT', `'${name}' is a ${node.op}, not a variable`, { node: name });
     }
+    if (this.backendName !== undefined && activeBackendName() !== this.backendName) {
+      onBackend(this.backendName, () => this.assignVariable(name, value));
+      return;
+    }
     const ref = KERNELS[node.op]!(node, this.compileContext())([], { vars: this.variables })[0]!;
     if (!isRef(ref)) throw new GraphError('KERNEL', `'${name}' gave no variable reference`, { node: name });
-    this.variables.assign(ref, value, true, name);
+    const local = onActiveBackend(value);
+    try {
+      this.variables.assign(ref, local, true, name);
+    } finally {
+      if (local !== value) local.dispose();
+    }
   }
 
   /** Disposes every variable value and cached constant. */
