@@ -19,9 +19,9 @@ describe.each(['v1', 'v2'])('control flow %s', (gen) => {
   });
 });
 
-describe('v1 loop memory', () => {
-  it('a 10,000-iteration loop holds a window of iterations, not the iteration count', async () => {
-    const { graph, spec } = loadCase('counter_v1');
+describe('loop memory', () => {
+  it.each(['v1', 'v2'])('%s: a 10,000-iteration loop peaks as a 100-iteration one', async (gen) => {
+    const { graph, spec } = loadCase(`counter_${gen}`);
     const session = sessionFor(graph, spec);
     const x = tf.tensor([1, -2, 0.25]);
     // the peak number of live tensors during a run, seen at every tensor creation
