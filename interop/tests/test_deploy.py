@@ -3,8 +3,10 @@ ref-variable MLP head):
 - freezing: TensorFlow's convert_variables_to_constants gives the bytes `tensorgraft freeze` writes, and TensorFlow runs
   ours to the unfrozen model's outputs;
 - SavedModel out: TensorFlow's TF1 and TF2 loaders and saved_model_cli show / run read what `tensorgraft export` writes;
-- SavedModel in: SavedModels TensorFlow writes now (tf.saved_model.save of a tf.Module, the TF1 builder) run in
-  `tensorgraft saved-model run` to TensorFlow's outputs."""
+- SavedModel in: SavedModels TensorFlow writes now (tf.saved_model.save of a tf.Module, Keras 3 model.export, the TF1
+  builder) run in `tensorgraft saved-model run` to TensorFlow's outputs;
+- GraphModel out: @tensorflow/tfjs's loadGraphModel runs `tensorgraft export --format graph_model` to TensorFlow's
+  outputs, and the Python tensorflowjs converter's export of the same model agrees (float32, uint8, float16)."""
 import json
 import os
 import subprocess
@@ -277,3 +279,24 @@ def test_freeze_of_the_demo_model_is_tensorflows_bytes(tmp):
     got = run_frozen(graph_def, sample["output"], {sample["input"]: images})
     want = run_meta(prefix, sample["output"], {sample["input"]: images})
     assert np.array_equal(got, want)
+
+
+def test_we_run_a_keras_model_export(tmp):
+    """Keras 3 saves for serving with model.export(): a TF2 SavedModel whose signature calls the traced model."""
+    import keras
+    keras.utils.set_random_seed(4)
+    model = keras.Sequential([keras.Input((5,), name="x"), keras.layers.Dense(4, activation="relu"),
+                              keras.layers.Dense(3, activation="softmax")])
+    model.export(str(tmp / "keras"), verbose=False)
+    x = np.random.RandomState(10).uniform(-1, 1, [2, 5]).astype(np.float32)
+    want = model(x).numpy()
+    loaded = tf.saved_model.load(str(tmp / "keras"))
+    key = list(loaded.signatures["serving_default"].structured_outputs)[0]
+    show = run_cli("saved-model", "show", tmp / "keras", "--json")
+    assert show.returncode == 0, show.stderr
+    sigs = {s["key"]: s for s in json.loads(show.stdout)["metaGraphs"][0]["signatures"]}
+    assert list(sigs["serving_default"]["outputs"]) == [key]
+    proc = run_cli("saved-model", "run", tmp / "keras", "--input", "x=" + json.dumps(x.tolist()), "--json")
+    assert proc.returncode == 0, proc.stderr
+    got = np.array(json.loads(proc.stdout)["outputs"][key]["values"], np.float32).reshape(want.shape)
+    assert np.max(np.abs(got - want)) <= 1e-5
