@@ -27,7 +27,17 @@ export interface WeightSpec {
   dtype: 'float32' | 'int32' | 'bool' | 'string' | 'complex64';
   quantization?: unknown;
   /** 'optimizer' for the optimizer's weights (model.save(handler, {includeOptimizer: true})). */
-  group?: string;
+  group?: 'model' | 'optimizer';
+}
+
+/** tf.io.TrainingConfig (what model.compile was given), structurally. */
+export interface TrainingConfig {
+  optimizer_config: object;
+  loss: string | string[] | { [key: string]: string };
+  metrics?: string[] | { [key: string]: string };
+  weighted_metrics?: string[];
+  sample_weight_mode?: string;
+  loss_weights?: number[] | { [key: string]: number };
 }
 
 /** tf.io.ModelArtifacts as model.save hands them over, the part used here (structurally compatible with tfjs's). */
@@ -46,7 +56,7 @@ export interface LoadedArtifacts {
   modelTopology: object;
   weightSpecs: Omit<WeightSpec, 'quantization'>[];
   weightData: ArrayBuffer;
-  trainingConfig?: unknown;
+  trainingConfig?: TrainingConfig;
   format?: string;
   generatedBy?: string;
   convertedBy?: string | null;
@@ -265,7 +275,7 @@ export function tfCheckpoint(prefix: string, options: TfCheckpointOptions = {}):
             ...(group === undefined ? {} : { group }),
           })),
           weightData,
-          ...(sidecar.trainingConfig === undefined ? {} : { trainingConfig: sidecar.trainingConfig }),
+          ...(sidecar.trainingConfig === undefined ? {} : { trainingConfig: sidecar.trainingConfig as TrainingConfig }),
           ...(sidecar.format === undefined ? {} : { format: sidecar.format }),
           ...(sidecar.generatedBy === undefined ? {} : { generatedBy: sidecar.generatedBy }),
           ...(sidecar.convertedBy === undefined ? {} : { convertedBy: sidecar.convertedBy }),
