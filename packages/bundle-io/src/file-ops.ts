@@ -1,13 +1,24 @@
-// The file operations that change what is on disk (create, write, fsync, rename, delete, mkdir), for every writer of
+// The file operations that change what is on disk (create, write, fsync, rename, link, delete, mkdir), for every writer of
 // bundle-io and @tensorgraft/saver: one place, so crash tests can stop a process before any one of them.
 //
 // Test hooks, read once from the environment (inert unless set):
 //   TENSORGRAFT_FILE_OPS_TRACE=1        prints `fileop <n> <kind> <path>` to stderr before the n-th operation
 //   TENSORGRAFT_KILL_BEFORE_FILE_OP=<n> SIGKILLs this process just before the n-th operation (1-based, counted over
 //                                       the whole process), as a crash or power cut would stop it there
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmdirSync, rmSync, write, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  write,
+  writeSync,
+} from 'node:fs';
 
-export type FileOpKind = 'create' | 'write' | 'fsync' | 'rename' | 'unlink' | 'rmdir' | 'mkdir';
+export type FileOpKind = 'create' | 'write' | 'fsync' | 'rename' | 'link' | 'unlink' | 'rmdir' | 'mkdir';
 
 const env: Record<string, string | undefined> = typeof process === 'undefined' ? {} : process.env;
 const trace = env.TENSORGRAFT_FILE_OPS_TRACE === '1';
@@ -62,6 +73,11 @@ export const fileOps = {
   rename(from: string, to: string): void {
     before('rename', `${from} -> ${to}`);
     renameSync(from, to);
+  },
+  /** A second name for a file; fails with EEXIST when `to` exists (an atomic create-if-absent of whole content). */
+  link(from: string, to: string): void {
+    before('link', `${from} -> ${to}`);
+    linkSync(from, to);
   },
   /** Deletes a file; absent is fine. */
   unlink(path: string): void {

@@ -67,14 +67,15 @@ export function isOwnCheckpoint(path: string, dir: string, base: string): boolea
 //   <file>.tmp<32 hex>                           this package's atomic writes (meta graph, state file, best list)
 //   <ckpt>.tmp<32 hex>.(index|data-…)             a sharded save's merge output before its renames
 //   <ckpt>_temp/                                 a sharded save's per-device parts
-//   .tensorgraft-save.lock.stale<16 hex>         a stale lock moved aside while being taken over
+//   .tensorgraft-save.lock.(new|stale)<16 hex>   a lock being written, or a stale one moved aside to be taken over
 const TEMP_SUFFIX = /\.(tempstate\d+|tmp[0-9a-f]{32})$/;
 const MERGE_TEMP = /^(.*)\.tmp[0-9a-f]{32}\.(index|data-\d{5}-of-\d{5})$/;
 const CHECKPOINT_FILE = /^(.*)(\.index|\.data-\d{5}-of-\d{5}|\.meta|\.tfjs\.json)$/;
 
 /** Is `name` a temporary file of a save of `base` (or of the state file `stateFile`) in this directory? */
 export function isSaveTemp(name: string, base: string, stateFile: string): boolean {
-  if (name.startsWith(`${LOCK_FILENAME}.stale`)) return true;
+  if (/^\.(new|stale)[0-9a-f]{16}$/.test(name.slice(LOCK_FILENAME.length)) && name.startsWith(LOCK_FILENAME))
+    return true;
   const merged = MERGE_TEMP.exec(name);
   if (merged) return isOurStem(merged[1]!, base);
   const m = TEMP_SUFFIX.exec(name);

@@ -3,17 +3,18 @@
 // never interleave their writes, retention and state files (two CheckpointManagers at a 20 ms cadence used to leave
 // the state file's latest entry without its `.index`, and saves failing with ENOENT on rename).
 //
-// Taking it: open(O_CREAT | O_EXCL) writes `{"pid", "host", "start", "nonce"}`; the file is removed when the save
-// ends. A save finding it held by a live writer waits (polling, up to LOCK_WAIT_MS) and then fails with LOCKED; a save
+// Taking it: `{"pid", "host", "start", "nonce"}` is written to `<lock>.new<hex>` and link(2)ed to the lock's name,
+// which fails when it exists (so a lock file never exists without its content, even if the writer is killed); the
+// file is removed when the save ends. A save finding it held by a live writer waits (polling, up to LOCK_WAIT_MS) and then fails with LOCKED; a save
 // of the same process finding its own lock (a save still awaiting something) fails with LOCKED at once.
 // A stale lock (its writer was killed) is taken over:
 //   - same host: the pid is gone, or it now belongs to another process (Linux: /proc/<pid>/stat start time differs);
 //   - another host (a shared file system, where pids say nothing): last modified more than STALE_FOREIGN_MS ago;
-//   - unreadable content (killed between create and write): last modified more than STALE_EMPTY_MS ago.
+//   - unreadable content (damaged; never written so): last modified more than STALE_EMPTY_MS ago.
 // Taking over renames the stale file to a unique name first and checks it is the one judged stale (nonce), so two
 // savers breaking one stale lock at once cannot both win; a lock someone else created meanwhile is put back.
 import { randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileOps } from '@tensorgraft/bundle-io';
 import { SaverError } from './errors.js';
@@ -24,7 +25,7 @@ export const LOCK_FILENAME = '.tensorgraft-save.lock';
 export const LOCK_WAIT_MS = 30_000;
 /** A lock from another host is taken over after this long (its owner's liveness cannot be checked). */
 export const STALE_FOREIGN_MS = 10 * 60_000;
-/** A lock without readable content (its writer died between create and write) is stale after this long. */
+/** A lock without readable content (damaged, or a kill mid-create where hard links are missing) is stale after this. */
 export const STALE_EMPTY_MS = 10_000;
 
 interface LockInfo {
@@ -91,23 +92,52 @@ function sleep(ms: number): void {
 }
 
 function tryCreate(path: string, info: LockInfo): boolean {
+  const bytes = new TextEncoder().encode(JSON.stringify(info));
+  const tmp = `${path}.new${randomBytes(8).toString('hex')}`;
+  try {
+    const fd = fileOps.create(tmp);
+    try {
+      fileOps.write(fd, tmp, bytes, 0, bytes.length);
+    } finally {
+      fileOps.close(fd);
+    }
+    fileOps.link(tmp, path);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // File systems without hard links: O_EXCL create, then the content (a kill in between leaves an empty lock,
+    // taken over after STALE_EMPTY_MS).
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') {
+      return tryCreateExclusive(path, bytes);
+    }
+    throw lockError(path, err);
+  } finally {
+    fileOps.unlink(tmp);
+  }
+}
+
+function tryCreateExclusive(path: string, bytes: Uint8Array): boolean {
   let fd: number;
   try {
     fd = fileOps.createExclusive(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new SaverError('NOT_WRITABLE', `cannot create the lock file ${path}: ${(err as Error).message}`, {
-      path,
-      cause: err,
-    });
+    throw lockError(path, err);
   }
   try {
-    const bytes = new TextEncoder().encode(JSON.stringify(info));
     fileOps.write(fd, path, bytes, 0, bytes.length);
   } finally {
     fileOps.close(fd);
   }
   return true;
+}
+
+function lockError(path: string, err: unknown): SaverError {
+  return new SaverError('NOT_WRITABLE', `cannot create the lock file ${path}: ${(err as Error).message}`, {
+    path,
+    cause: err,
+  });
 }
 
 /** Moves a stale lock out of the way; puts back a fresh one that replaced it in the meantime. */
@@ -121,7 +151,7 @@ function breakStale(path: string, stale: LockInfo | undefined): void {
   const moved = readLock(aside);
   if (moved?.nonce !== stale?.nonce) {
     try {
-      linkSync(aside, path);
+      fileOps.link(aside, path);
     } catch {
       // another writer created a lock in between: theirs stands
     }

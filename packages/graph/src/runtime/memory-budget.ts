@@ -7,11 +7,12 @@
 // kernel aborts. The per-tensor size cap (2^28 elements) cannot prevent that; a total can.
 //
 // How: each backend instance's data map (tfjs-core's DataStorage, `dataIdMap` in the wasm backend, `data` in the CPU
-// backend) is wrapped once so set/delete keep a byte count per backend; `move` (through which `write`, `makeOutput`
-// and every upload allocate) checks the request against the budget while a guarded kernel runs. Counted: every live
-// tensor of that backend (what the run holds, the session's variables and cached constants, and tensors the caller
-// or other sessions keep alive), since they all share the one heap. Tensors that existed before the backend was
-// first tracked are counted by tfjs's own total at that moment (never subtracted, so the count errs high).
+// backend, `tensorMap` in tfjs-node's) is wrapped once so set/delete keep a byte count per backend; `move` (through
+// which `write`, `makeOutput` and every upload allocate) checks the request against the budget while a guarded kernel
+// runs. Counted: every live tensor of that backend (what the run holds, the session's variables and cached constants,
+// and tensors the caller or other sessions keep alive), since they all share the one heap. Tensors that existed
+// before the backend was first tracked are counted by tfjs's own total at that moment (never subtracted, so the count
+// errs high).
 // Not pre-checked: memory a C++ kernel allocates itself and hands over (makeOutput with an offset): counted once set.
 // Below the budget, a malloc the fragmented heap cannot serve is caught too (its null result becomes the error).
 import { freemem, totalmem } from 'node:os';
@@ -44,6 +45,7 @@ interface TrackedBackend {
   move?: (dataId: object, values: unknown, shape: number[], dtype: tf.DataType, refCount: number) => void;
   dataIdMap?: Storage;
   data?: Storage;
+  tensorMap?: Storage;
   wasm?: { _malloc(bytes: number): number };
 }
 
@@ -73,7 +75,7 @@ export function trackBackend(backend: object): Tracker {
   tracker = t;
   trackers.set(backend, t);
   const b = backend as TrackedBackend;
-  const storage = b.dataIdMap ?? b.data;
+  const storage = b.dataIdMap ?? b.data ?? b.tensorMap;
   if (storage) {
     const set = storage.set.bind(storage);
     const del = storage.delete.bind(storage);
