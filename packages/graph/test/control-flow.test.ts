@@ -63,7 +63,7 @@ describe('loop memory', () => {
 });
 
 describe.each(['v1', 'v2'])('recurrent models, %s', (gen) => {
-  it.each(['lstm', 'gru_seq2seq'])('%s: forward equals TensorFlow (1e-5 relative)', async (name) => {
+  it.each(['lstm', 'gru_seq2seq', 'lstm_block'])('%s: forward equals TensorFlow (1e-5 relative)', async (name) => {
     const { graph, spec } = loadCase(`${name}_${gen}`);
     expect(spec.ops).toContain(gen === 'v1' ? 'TensorArrayV3' : 'TensorListReserve');
     const session = sessionFor(graph, spec);

@@ -74,6 +74,7 @@ export const SUPPORTED_OP_TYPES: ReadonlySet<string> = new Set([
   'L2Loss',
   'LRN',
   'LRNGrad',
+  'LSTMBlockCell',
   'LeakyRelu',
   'LeakyReluGrad',
   'Less',

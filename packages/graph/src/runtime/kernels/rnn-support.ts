@@ -1,10 +1,42 @@
 // Ops dynamic_rnn and bidirectional_dynamic_rnn put around their loops: Assert (sequence_length checks) and
-// ReverseSequence (the backward direction reads each sequence reversed up to its length; it is its own gradient).
+// ReverseSequence (the backward direction reads each sequence reversed up to its length; it is its own gradient);
+// and LSTMBlockCell, the fused LSTM step of TF 1.x's LSTMBlockCell graphs (lstm_ops.cc: gates in i, c, f, o order,
+// optional peepholes and cell clipping). Its gradient lived in tf.contrib, which the pinned TensorFlow lacks, so only
+// the forward step is here.
 import { GraphError } from '../../errors.js';
 import type { KernelFactory } from '../values.js';
 import { attrsOf, checkedSize, ints, T, tf } from './common.js';
 
+const lstmBlockCell: KernelFactory = (n) => {
+  const a = attrsOf(n);
+  const forgetBias = a.f('forget_bias');
+  const clip = a.f('cell_clip');
+  const peephole = a.b('use_peephole');
+  return (i, s) => {
+    const [x, csPrev, hPrev, w, wci, wcf, wco, b] = i.map((_, k) => T(i, k, s, n));
+    const units = csPrev!.shape[1]!;
+    if (x!.rank !== 2 || w!.shape[1] !== 4 * units || w!.shape[0] !== x!.shape[1]! + units) {
+      throw new GraphError('KERNEL', `LSTMBlockCell: x [${x!.shape}], w [${w!.shape}] for ${units} units`, {
+        node: n.name,
+      });
+    }
+    const icfo = tf.add(tf.matMul(tf.concat([x!, hPrev!], 1), w!), b!);
+    const [gi, gc, gf, go] = tf.split(icfo, 4, 1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const peep = (gate: tf.Tensor, weight: tf.Tensor, cs: tf.Tensor) =>
+      peephole ? tf.add(gate, tf.mul(weight, cs)) : gate;
+    const ig = tf.sigmoid(peep(gi, wci!, csPrev!));
+    const ci = tf.tanh(gc);
+    const fg = tf.sigmoid(peep(tf.add(gf, forgetBias), wcf!, csPrev!));
+    let cs = tf.add(tf.mul(ci, ig), tf.mul(csPrev!, fg));
+    if (clip > 0) cs = tf.clipByValue(cs, -clip, clip);
+    const og = tf.sigmoid(peep(go, wco!, cs));
+    const co = tf.tanh(cs);
+    return [ig, cs, fg, og, ci, co, tf.mul(co, og)];
+  };
+};
+
 export const rnnSupportKernels: Record<string, KernelFactory> = {
+  LSTMBlockCell: lstmBlockCell,
   Assert: (n) => {
     const summarize = attrsOf(n).i('summarize');
     return (i, s) => {
