@@ -310,6 +310,16 @@ def test_we_run_a_keras_model_export_and_make_it_a_graph_model(tmp):
     out = sig["outputs"][key]
     ours, _ = run_graph_model(tmp, tmp / "keras-gm", {feed: x}, [out])
     assert rel_err(ours[out], want) <= 1e-5
+    # frozen (calls inlined, variables as constants), TensorFlow runs it to the same outputs
+    proc = run_cli("freeze", tmp / "keras", "-o", tmp / "keras-frozen.pb", "--json")
+    assert proc.returncode == 0, proc.stderr
+    frozen_doc = json.loads(proc.stdout)
+    frozen = graph_pb2.GraphDef()
+    frozen.ParseFromString((tmp / "keras-frozen.pb").read_bytes())
+    assert not [n.op for n in frozen.node if n.op in ("VarHandleOp", "StatefulPartitionedCall", "PartitionedCall")]
+    got_frozen = run_frozen(frozen, frozen_doc["outputs"][key], {frozen_doc["inputs"]["x"]: x})
+    assert np.max(np.abs(got_frozen - want)) <= 1e-6
+
     tfjs_converter().convert_tf_saved_model(str(tmp / "keras"), str(tmp / "keras-tfjs"))
     with open(tmp / "keras-tfjs" / "model.json") as f:
         theirs_sig = json.load(f)["signature"]
