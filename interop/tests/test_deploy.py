@@ -281,7 +281,7 @@ def test_freeze_of_the_demo_model_is_tensorflows_bytes(tmp):
     assert np.array_equal(got, want)
 
 
-def test_we_run_a_keras_model_export(tmp):
+def test_we_run_a_keras_model_export_and_make_it_a_graph_model(tmp):
     """Keras 3 saves for serving with model.export(): a TF2 SavedModel whose signature calls the traced model."""
     import keras
     keras.utils.set_random_seed(4)
@@ -300,3 +300,29 @@ def test_we_run_a_keras_model_export(tmp):
     assert proc.returncode == 0, proc.stderr
     got = np.array(json.loads(proc.stdout)["outputs"][key]["values"], np.float32).reshape(want.shape)
     assert np.max(np.abs(got - want)) <= 1e-5
+
+    # the same SavedModel as a TensorFlow.js GraphModel (function calls inlined, variables frozen): tfjs runs it to
+    # Keras's outputs, and the Python converter's conversion of the SavedModel agrees
+    proc = run_cli("export", tmp / "keras", "--format", "graph_model", "-o", tmp / "keras-gm", "--json")
+    assert proc.returncode == 0, proc.stderr
+    sig = json.loads(proc.stdout)["signature"]
+    feed = sig["inputs"]["x"]
+    out = sig["outputs"][key]
+    ours, _ = run_graph_model(tmp, tmp / "keras-gm", {feed: x}, [out])
+    assert rel_err(ours[out], want) <= 1e-5
+    # frozen (calls inlined, variables as constants), TensorFlow runs it to the same outputs
+    proc = run_cli("freeze", tmp / "keras", "-o", tmp / "keras-frozen.pb", "--json")
+    assert proc.returncode == 0, proc.stderr
+    frozen_doc = json.loads(proc.stdout)
+    frozen = graph_pb2.GraphDef()
+    frozen.ParseFromString((tmp / "keras-frozen.pb").read_bytes())
+    assert not [n.op for n in frozen.node if n.op in ("VarHandleOp", "StatefulPartitionedCall", "PartitionedCall")]
+    got_frozen = run_frozen(frozen, frozen_doc["outputs"][key], {frozen_doc["inputs"]["x"]: x})
+    assert np.max(np.abs(got_frozen - want)) <= 1e-6
+
+    tfjs_converter().convert_tf_saved_model(str(tmp / "keras"), str(tmp / "keras-tfjs"))
+    with open(tmp / "keras-tfjs" / "model.json") as f:
+        theirs_sig = json.load(f)["signature"]
+    theirs_out = theirs_sig["outputs"][key]["name"]
+    theirs, _ = run_graph_model(tmp, tmp / "keras-tfjs", {theirs_sig["inputs"]["x"]["name"]: x}, [theirs_out])
+    assert rel_err(ours[out], theirs[theirs_out]) <= 1e-5

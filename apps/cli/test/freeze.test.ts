@@ -40,3 +40,27 @@ describe('tensorgraft freeze', () => {
     expect(noCkpt.code).toBe(1);
   });
 });
+
+describe('tensorgraft freeze SAVED_MODEL_DIR', () => {
+  const DEPLOY = join(TINY, '..');
+  it('freezes a TF1 SavedModel signature, and a TF2 one with no call or variable left', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tg-freeze-sm-'));
+    const r = await runCli(
+      'freeze',
+      join(DEPLOY, 'saved_model_tf1'),
+      '--signature',
+      'logits_only',
+      '-o',
+      join(root, 'a.pb'),
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).outputs).toEqual({ logits: 'logits:0' });
+    const r2 = await runCli('freeze', join(DEPLOY, 'saved_model_tf2'), '-o', join(root, 'b.pb'));
+    expect(r2.code).toBe(0);
+    expect(r2.stdout).toMatch(/x=serving_default_x:0 -> y=StatefulPartitionedCall:0/);
+    const ops = parseGraphDef(readFileSync(join(root, 'b.pb'))).node.map((n) => n.op);
+    expect(ops.filter((o) => /VarHandleOp|PartitionedCall/.test(o ?? ''))).toEqual([]);
+    expect((await runCli('freeze', join(DEPLOY, 'saved_model_tf1'), CKPT, '-o', join(root, 'c.pb'))).code).toBe(2);
+  });
+});

@@ -177,6 +177,24 @@ describe('tensorgraft export --format graph_model', () => {
     expect(m.weightsManifest[0]!.weights.find((w) => w.name === 'dense1/kernel')?.quantization?.dtype).toBe('uint8');
   });
 
+  it("from a TF2 SavedModel (function calls inlined), with the signature's own keys", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'tg-gm-')), 'tf2');
+    const r = await runCli('export', join(DEPLOY, 'saved_model_tf2'), '--format', 'graph_model', '-o', out, '--json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
+      signature: { inputs: Record<string, string>; outputs: Record<string, string> };
+    };
+    expect(doc.signature).toEqual({
+      inputs: { x: 'serving_default_x:0' },
+      outputs: { y: 'StatefulPartitionedCall:0' },
+    });
+    expect(
+      manifest(out)
+        .weightsManifest[0]!.weights.map((w) => w.name)
+        .sort(),
+    ).toEqual(['b', 'scale', 'w']);
+  });
+
   it('exits 2 for a bad --quantize or a meta graph without its checkpoint', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'tg-gm-')), 'x');
     expect(

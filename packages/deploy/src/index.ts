@@ -19,6 +19,7 @@ export {
   VARIABLES_DIR,
   variablesPrefix,
 } from './saved-model/files.js';
+export { type FrozenSignature, freezeSavedModel } from './saved-model/freeze.js';
 export { type LoadedSavedModel, type LoadSavedModelOptions, loadSavedModel } from './saved-model/load.js';
 export {
   formatSavedModel,

@@ -20,14 +20,17 @@ export type { WhileLoopOptions } from './builder-control-flow.js';
 export { type CollectionItem, GraphKeys, VARIABLE_COLLECTIONS } from './collections.js';
 export { GraphError, type GraphErrorCode, type GraphErrorDetails } from './errors.js';
 export {
+  type ConstantValue,
   constTensorProto,
   extractSubGraph,
   type FreezeGraphOptions,
   type FreezeSource,
   type FrozenGraph,
   freezeGraph,
+  inlineFunctionCalls,
   readSaverKeys,
   removeTrainingNodes,
+  replaceVariablesByConstants,
   type SaverKeys,
 } from './freeze/index.js';
 export {

@@ -3,14 +3,15 @@
 // SavedModel TensorFlow Serving and tf.saved_model.load read.
 // `tensorgraft export MODEL [CHECKPOINT] --format graph_model [--signature ...] [--quantize uint8|uint16|float16]
 // -o DIR`: a TensorFlow.js GraphModel (model.json + weight shards). MODEL is a meta graph (frozen with CHECKPOINT to
-// the signature's outputs), a frozen GraphDef, or a SavedModel directory (its variables; its serving_default signature
-// unless --signature is given).
+// the signature's outputs), a frozen GraphDef, or a SavedModel directory (TF1 or TF2; its serving_default signature,
+// or the one --signature NAME names, or a key=tensor spec over its graph).
 // In a signature, a key whose tensor a Placeholder makes is an input, any other an output; NAME defaults to
 // serving_default.
 import { statSync } from 'node:fs';
 import {
   exportGraphModel,
   findMetaGraph,
+  freezeSavedModel,
   type QuantizationDtype,
   readSavedModel,
   type SignatureSpec,
@@ -113,8 +114,15 @@ async function exportGraphModelCommand(
   if (isDirectory(model)) {
     const meta = findMetaGraph(readSavedModel(model), tags, model);
     generatedBy = meta.meta_info_def?.tensorflow_version ?? undefined;
-    signature = sigArgs.length ? parseSignature(sigArgs[0]!, meta)[1] : savedSignature(meta, model);
-    frozen = freezeGraph(meta, variablesPrefix(model), { outputs: Object.values(signature.outputs) }).graphDef;
+    if (sigArgs.length && sigArgs[0]!.includes('=')) {
+      signature = parseSignature(sigArgs[0]!, meta)[1];
+      frozen = freezeGraph(meta, variablesPrefix(model), { outputs: Object.values(signature.outputs) }).graphDef;
+    } else {
+      // one of the SavedModel's own signatures (TF1 or TF2: function calls are inlined)
+      const f = await freezeSavedModel(model, { tags, signature: sigArgs[0] ?? 'serving_default' });
+      signature = { inputs: f.inputs, outputs: f.outputs };
+      frozen = f.graphDef;
+    }
   } else {
     const loaded = await loadGraphFile(model);
     if (!sigArgs.length) throw new UsageError("missing --signature 'key=tensor,...'");
@@ -148,12 +156,4 @@ function isDirectory(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-function savedSignature(meta: tensorflow.MetaGraphDef, dir: string): SignatureSpec {
-  const sig = meta.signature_def?.serving_default;
-  if (!sig) throw new UsageError(`${dir} has no serving_default signature: give --signature`);
-  const names = (m: Record<string, tensorflow.TensorInfo.$Properties>) =>
-    Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.name ?? '']));
-  return { inputs: names(sig.inputs ?? {}), outputs: names(sig.outputs ?? {}) };
 }

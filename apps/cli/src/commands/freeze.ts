@@ -2,7 +2,11 @@
 // [--clear-devices] [--as-text] [--json]`: freeze_graph without Python. Every variable the outputs need becomes a
 // Const holding its checkpoint value (TensorFlow's convert_variables_to_constants, byte for byte), the graph is cut
 // to what the outputs need; --strip-training also runs remove_training_nodes (CheckNumerics, Identity splicing).
-import { freezeGraph, graphDefToText, removeTrainingNodes, serializeGraphDef } from '@tensorgraft/graph';
+// `tensorgraft freeze SAVED_MODEL_DIR [--signature KEY] [--tags T] -o OUT.pb`: one signature of a SavedModel (TF1, or
+// TF2 with its function calls inlined), frozen with its own variables.
+import { statSync } from 'node:fs';
+import { freezeSavedModel } from '@tensorgraft/deploy';
+import { freezeGraph, graphDefToText, parseInput, removeTrainingNodes, serializeGraphDef } from '@tensorgraft/graph';
 import type { tensorflow } from '@tensorgraft/proto';
 import { writeFileAtomic } from '@tensorgraft/saver';
 import { expectPositionals, repeatedOption, requirePositional, stringOption } from '../args.js';
@@ -12,16 +16,17 @@ import { loadGraphFile } from '../graph-file.js';
 export const freezeCommand: Command = {
   name: 'freeze',
   usage:
-    'freeze MODEL.meta CHECKPOINT --outputs NODE[,NODE...] -o OUT.pb [--strip-training] [--clear-devices] [--as-text] [--json]',
+    'freeze MODEL.meta CHECKPOINT --outputs NODE[,NODE...] | SAVED_MODEL_DIR [--signature KEY] -o OUT.pb [--strip-training] [--clear-devices] [--as-text] [--json]',
   summary: "freeze a graph: variables become constants with the checkpoint's values (TensorFlow's freeze_graph)",
-  valueOptions: ['--outputs', '-o', '--out'],
+  valueOptions: ['--outputs', '-o', '--out', '--signature', '--tags'],
   flags: ['--strip-training', '--clear-devices', '--as-text'],
   async run(ctx) {
     expectPositionals(ctx.args, 2);
-    const model = requirePositional(ctx.args, 0, 'MODEL (a .meta or GraphDef file)');
-    const checkpoint = requirePositional(ctx.args, 1, 'CHECKPOINT');
+    const model = requirePositional(ctx.args, 0, 'MODEL (a .meta or GraphDef file, or a SavedModel directory)');
     const out = stringOption(ctx.args, '-o') ?? stringOption(ctx.args, '--out');
     if (out === undefined) throw new UsageError('missing -o OUT (the frozen GraphDef file)');
+    if (isDirectory(model)) return freezeSaved(ctx, model, out);
+    const checkpoint = requirePositional(ctx.args, 1, 'CHECKPOINT');
     const outputs = repeatedOption(ctx.args, '--outputs')
       .flatMap((o) => o.split(','))
       .map((o) => o.trim())
@@ -62,3 +67,46 @@ export const freezeCommand: Command = {
     return 0;
   },
 };
+
+async function freezeSaved(ctx: Parameters<Command['run']>[0], dir: string, out: string): Promise<number> {
+  if (ctx.args.positionals.length > 1) throw new UsageError('a SavedModel directory brings its own variables');
+  const tags = (stringOption(ctx.args, '--tags') ?? 'serve').split(',').filter((t) => t !== '');
+  const signature = stringOption(ctx.args, '--signature') ?? 'serving_default';
+  const frozen = await freezeSavedModel(dir, { tags, signature });
+  const keep = Object.values(frozen.outputs).map((t) => parseInput(t).node);
+  const graphDef = ctx.args.options.has('--strip-training')
+    ? removeTrainingNodes(frozen.graphDef, keep)
+    : frozen.graphDef;
+  const bytes = ctx.args.options.has('--as-text')
+    ? new TextEncoder().encode(graphDefToText(graphDef))
+    : serializeGraphDef(graphDef);
+  writeFileAtomic(out, bytes);
+  const doc = {
+    model: dir,
+    signature,
+    out,
+    inputs: frozen.inputs,
+    outputs: frozen.outputs,
+    nodes: graphDef.node?.length ?? 0,
+    bytes: bytes.length,
+  };
+  if (ctx.json) ctx.stdout(`${JSON.stringify(doc)}\n`);
+  else {
+    const io = (m: Record<string, string>) =>
+      Object.entries(m)
+        .map(([k, t]) => `${k}=${t}`)
+        .join(', ');
+    ctx.stdout(
+      `froze signature '${signature}' of ${dir} into ${out} (${doc.nodes} nodes): ${io(frozen.inputs)} -> ${io(frozen.outputs)}\n`,
+    );
+  }
+  return 0;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  attr,
   extractSubGraph,
   freezeGraph,
   GraphError,
@@ -15,6 +16,7 @@ import {
   Session,
   serializeGraphDef,
 } from '@tensorgraft/graph';
+import { DataType } from '@tensorgraft/proto';
 import { describe, expect, it } from 'vitest';
 import { REPO } from '../helpers.js';
 
@@ -110,6 +112,33 @@ describe('freezeGraph', () => {
     expect(err?.code).toBe('CHECKPOINT');
     expect(err?.node).toBe('dense2/kernel');
     expect(() => freezeGraph(meta(), join(TINY, 'model.ckpt'), { outputs: [] })).toThrow(/at least one output/);
+  });
+
+  it('refuses a checkpoint tensor of another dtype, and a variable flowing into a function call', () => {
+    const ckpt = join(TINY, 'model.ckpt');
+    const variable = (dtype: number) => ({
+      name: 'embedding',
+      op: 'VarHandleOp',
+      attr: { dtype: attr.type(dtype), shape: attr.shape([8, 4]) },
+    });
+    const wrongType = { node: [variable(DataType.DT_INT32), { name: 'out', op: 'Identity', input: ['embedding'] }] };
+    expect(() => freezeGraph(wrongType, ckpt, { outputs: ['out'] })).toThrow(
+      /checkpoint tensor 'embedding' is float32 but variable 'embedding' is int32/,
+    );
+    const call = {
+      node: [
+        variable(DataType.DT_FLOAT),
+        { name: 'call', op: 'StatefulPartitionedCall', input: ['embedding'], attr: { f: { func: { name: 'f' } } } },
+      ],
+    };
+    let err: GraphError | undefined;
+    try {
+      freezeGraph(call, ckpt, { outputs: ['call'] });
+    } catch (e) {
+      err = e as GraphError;
+    }
+    expect(err?.code).toBe('UNSUPPORTED');
+    expect(err?.node).toBe('call');
   });
 
   it('leaves deny-listed variables as variables', () => {
