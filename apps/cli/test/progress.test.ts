@@ -16,13 +16,13 @@ describe('progress bar', () => {
     expect(r.stdout).toContain('verify [');
     expect(r.stdout).toContain('25/25 tensors 100%');
     // cleared: the last draw is erased before the result line
-    expect(r.stdout).toMatch(/\x1b\[2K[\s\S]*ok: 25 tensors, every checksum matches/);
+    expect(r.stdout).toMatch(/\x1b\[2K[\s\S]*ok: 25 tensors \(v2\): every table block and tensor checksum matches/);
   });
 
   it('is absent when stderr is piped: output is exactly what the command prints', () => {
     const r = spawnSync(process.execPath, [BIN, 'verify', CKPT], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('ok: 25 tensors, every checksum matches (v2)\n');
+    expect(r.stdout).toBe('ok: 25 tensors (v2): every table block and tensor checksum matches\n');
   });
 });

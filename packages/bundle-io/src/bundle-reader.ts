@@ -2,9 +2,10 @@
 // reads just that tensor's bytes from its data shard with one positioned read straight into the returned typed array,
 // and checks its crc32c. Partitioned tensors are assembled from their slices; big-endian bundles are byte-swapped
 // after the checksum (which is over the bytes as stored).
-import type { VerifyOptions } from './checkpoint.js';
+
 import { crc32c, decodeMessage, dtypeInfo, tensorflow, unmaskCrc } from '@tensorgraft/proto';
 import { type ByteSource, fileSource, PRECHECK_BYTES, streamCrc32c } from './byte-source.js';
+import type { VerifyOptions } from './checkpoint.js';
 import { BundleError, wrapError } from './errors.js';
 import { keyToName } from './key-text.js';
 import { safeInt } from './long.js';

@@ -9,11 +9,11 @@
 // buffer fully covered. We write the header padded with spaces to a multiple of 8 and the tensors sorted by element
 // size (largest first) then name, as the reference serializer does, so every tensor is aligned to its element size.
 
-import type { VerifyOptions } from './checkpoint.js';
 import { renameSync, rmSync } from 'node:fs';
 import { dtypeInfo, quoteInput } from '@tensorgraft/proto';
 import type { BundleEntry } from './bundle-reader.js';
 import { type ByteSource, fileSource, streamCrc32c } from './byte-source.js';
+import type { VerifyOptions } from './checkpoint.js';
 import { BundleError } from './errors.js';
 import { FileSink } from './file-sink.js';
 import { tempFilename } from './naming.js';
@@ -252,6 +252,13 @@ export class SafetensorsReader {
       try {
         const e = this.raw(n);
         streamCrc32c(this.src, this.dataStart + e.begin, e.end - e.begin);
+        if (!this.readable(e)) {
+          // its bytes are in place, but nothing reads them as a TensorFlow dtype: unchecked, not damaged
+          throw new BundleError('UNSUPPORTED', `safetensors dtype ${e.dtype} has no TensorFlow dtype`, {
+            path: this.path,
+            tensor: n,
+          });
+        }
       } catch (err) {
         problems.set(n, err as BundleError);
       }

@@ -8,12 +8,13 @@
 // scomplex_val(9), int64_val(10), bool_val(11), dcomplex_val(12), half_val(13: half/bfloat16 bits), uint32_val(16),
 // uint64_val(17); tensor_content(4) is accepted too. Opening reads each file's footer, index block and meta entry;
 // get(name) reads the blocks holding that tensor's slices. Table blocks carry the only checksums V1 has.
-import type { VerifyOptions } from './checkpoint.js';
+
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type DTypeInfo, decodeMessage, dtypeInfo, tensorflow } from '@tensorgraft/proto';
 import type { BundleEntry, ReadOptions } from './bundle-reader.js';
 import { type ByteSource, fileSource } from './byte-source.js';
+import type { VerifyOptions } from './checkpoint.js';
 import { BundleError, wrapError } from './errors.js';
 import { safeInt } from './long.js';
 import { packedVarints, scanFields } from './proto-scan.js';

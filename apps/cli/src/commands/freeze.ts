@@ -4,15 +4,9 @@
 // to what the outputs need; --strip-training also runs remove_training_nodes (CheckNumerics, Identity splicing).
 // `tensorgraft freeze SAVED_MODEL_DIR [--signature KEY] [--tags T] -o OUT.pb`: one signature of a SavedModel (TF1, or
 // TF2 with its function calls inlined), frozen with its own variables.
-import { statSync } from 'node:fs';
-import { freezeSavedModel } from '@tensorgraft/deploy';
-import { freezeGraph, graphDefToText, parseInput, removeTrainingNodes, serializeGraphDef } from '@tensorgraft/graph';
-import type { tensorflow } from '@tensorgraft/proto';
-import { writeFileAtomic } from '@tensorgraft/saver';
-import { expectPositionals, repeatedOption, requirePositional, stringOption } from '../args.js';
-import { type Command, UsageError } from '../command.js';
-import { loadGraphFile } from '../graph-file.js';
+import type { Command } from '../command.js';
 
+// Its code (deploy, graph, TensorFlow.js) is loaded only when it runs, so `tensorgraft --help` starts fast.
 export const freezeCommand: Command = {
   name: 'freeze',
   usage:
@@ -20,93 +14,15 @@ export const freezeCommand: Command = {
   summary: "freeze a graph: variables become constants with the checkpoint's values (TensorFlow's freeze_graph)",
   valueOptions: ['--outputs', '-o', '--out', '--signature', '--tags'],
   flags: ['--strip-training', '--clear-devices', '--as-text'],
-  async run(ctx) {
-    expectPositionals(ctx.args, 2);
-    const model = requirePositional(ctx.args, 0, 'MODEL (a .meta or GraphDef file, or a SavedModel directory)');
-    const out = stringOption(ctx.args, '-o') ?? stringOption(ctx.args, '--out');
-    if (out === undefined) throw new UsageError('missing -o OUT (the frozen GraphDef file)');
-    if (isDirectory(model)) return freezeSaved(ctx, model, out);
-    const checkpoint = requirePositional(ctx.args, 1, 'CHECKPOINT');
-    const outputs = repeatedOption(ctx.args, '--outputs')
-      .flatMap((o) => o.split(','))
-      .map((o) => o.trim())
-      .filter((o) => o !== '');
-    if (!outputs.length) throw new UsageError('missing --outputs NODE[,NODE...] (the output node names)');
-
-    const loaded = await loadGraphFile(model);
-    const source: tensorflow.MetaGraphDef | tensorflow.GraphDef = loaded.message;
-    const frozen = freezeGraph(source, checkpoint, {
-      outputs,
-      clearDevices: ctx.args.options.has('--clear-devices'),
-    });
-    const graphDef = ctx.args.options.has('--strip-training')
-      ? removeTrainingNodes(frozen.graphDef, outputs)
-      : frozen.graphDef;
-    const bytes = ctx.args.options.has('--as-text')
-      ? new TextEncoder().encode(graphDefToText(graphDef))
-      : serializeGraphDef(graphDef);
-    writeFileAtomic(out, bytes);
-    const doc = {
-      model,
-      checkpoint,
-      out,
-      outputs,
-      nodes: graphDef.node?.length ?? 0,
-      bytes: bytes.length,
-      converted: frozen.converted,
-    };
-    if (ctx.json) {
-      ctx.stdout(`${JSON.stringify(doc)}\n`);
-      return 0;
-    }
-    const lines = [`froze ${model} with ${checkpoint} into ${out} (${doc.nodes} nodes, ${doc.bytes} bytes)`];
-    for (const c of frozen.converted) {
-      lines.push(`  ${c.variable} -> Const${c.key === c.variable ? '' : ` (checkpoint key ${c.key})`}`);
-    }
-    ctx.stdout(`${lines.join('\n')}\n`);
-    return 0;
+  optionHelp: {
+    '--outputs': 'the output node names (comma-separated or repeated): the graph is cut to what they need',
+    '-o': 'the frozen GraphDef file to write (replaced atomically)',
+    '--out': 'same as -o',
+    '--signature': 'with a SavedModel directory: the signature to freeze (default serving_default)',
+    '--tags': 'with a SavedModel directory: the tag-set of its meta graph, comma-separated (default serve)',
+    '--strip-training': "also run TensorFlow's remove_training_nodes (CheckNumerics, Identity chains)",
+    '--clear-devices': "blank every node's device before freezing",
+    '--as-text': 'write the GraphDef in text format (.pbtxt) instead of binary',
   },
+  run: async (ctx) => (await import('./freeze-run.js')).run(ctx),
 };
-
-async function freezeSaved(ctx: Parameters<Command['run']>[0], dir: string, out: string): Promise<number> {
-  if (ctx.args.positionals.length > 1) throw new UsageError('a SavedModel directory brings its own variables');
-  const tags = (stringOption(ctx.args, '--tags') ?? 'serve').split(',').filter((t) => t !== '');
-  const signature = stringOption(ctx.args, '--signature') ?? 'serving_default';
-  const frozen = await freezeSavedModel(dir, { tags, signature });
-  const keep = Object.values(frozen.outputs).map((t) => parseInput(t).node);
-  const graphDef = ctx.args.options.has('--strip-training')
-    ? removeTrainingNodes(frozen.graphDef, keep)
-    : frozen.graphDef;
-  const bytes = ctx.args.options.has('--as-text')
-    ? new TextEncoder().encode(graphDefToText(graphDef))
-    : serializeGraphDef(graphDef);
-  writeFileAtomic(out, bytes);
-  const doc = {
-    model: dir,
-    signature,
-    out,
-    inputs: frozen.inputs,
-    outputs: frozen.outputs,
-    nodes: graphDef.node?.length ?? 0,
-    bytes: bytes.length,
-  };
-  if (ctx.json) ctx.stdout(`${JSON.stringify(doc)}\n`);
-  else {
-    const io = (m: Record<string, string>) =>
-      Object.entries(m)
-        .map(([k, t]) => `${k}=${t}`)
-        .join(', ');
-    ctx.stdout(
-      `froze signature '${signature}' of ${dir} into ${out} (${doc.nodes} nodes): ${io(frozen.inputs)} -> ${io(frozen.outputs)}\n`,
-    );
-  }
-  return 0;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}

@@ -64,7 +64,8 @@ export const mergeCommand: Command = {
       'it, so later fine-tuning trains the rest only; repeatable',
     '-o': 'the output checkpoint prefix: OUT.meta, OUT.index and OUT.data-00000-of-00001 are written',
     '--out': 'same as -o',
-    '--force': 'replace OUT.meta, OUT.index and OUT.data-* if they exist (each atomically); without it, exit 1 naming the file',
+    '--force':
+      'replace OUT.meta, OUT.index and OUT.data-* if they exist (each atomically); without it, exit 1 naming the file',
   },
   async run(ctx) {
     expectPositionals(ctx.args, 0);
