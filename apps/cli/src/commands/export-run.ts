@@ -1,5 +1,3 @@
-// What `tensorgraft export` does when it runs (its usage, options and help are declared in export.ts).
-import { statSync } from 'node:fs';
 import {
   exportGraphModel,
   findMetaGraph,
@@ -15,6 +13,7 @@ import type { tensorflow } from '@tensorgraft/proto';
 import { expectPositionals, repeatedOption, requirePositional, stringOption } from '../args.js';
 import { type Command, type CommandContext, UsageError } from '../command.js';
 import { loadGraphFile } from '../graph-file.js';
+import { isDirectory } from './freeze-run.js';
 
 const FEEDABLE = new Set(['Placeholder', 'PlaceholderWithDefault', 'PlaceholderV2']);
 
@@ -133,12 +132,4 @@ async function exportGraphModelCommand(
     `wrote GraphModel ${out}: ${report.files.join(', ')} (${report.weights.length} weights, ${report.weightBytes} bytes${quantize ? `, ${quantize}` : ''})\n`,
   );
   return 0;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -28,13 +28,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     outputs,
     clearDevices: ctx.args.options.has('--clear-devices'),
   });
-  const graphDef = ctx.args.options.has('--strip-training')
-    ? removeTrainingNodes(frozen.graphDef, outputs)
-    : frozen.graphDef;
-  const bytes = ctx.args.options.has('--as-text')
-    ? new TextEncoder().encode(graphDefToText(graphDef))
-    : serializeGraphDef(graphDef);
-  writeFileAtomic(out, bytes);
+  const { graphDef, bytes } = writeFrozen(ctx, frozen.graphDef, outputs, out);
   const doc = {
     model,
     checkpoint,
@@ -62,13 +56,7 @@ async function freezeSaved(ctx: Parameters<Command['run']>[0], dir: string, out:
   const signature = stringOption(ctx.args, '--signature') ?? 'serving_default';
   const frozen = await freezeSavedModel(dir, { tags, signature });
   const keep = Object.values(frozen.outputs).map((t) => parseInput(t).node);
-  const graphDef = ctx.args.options.has('--strip-training')
-    ? removeTrainingNodes(frozen.graphDef, keep)
-    : frozen.graphDef;
-  const bytes = ctx.args.options.has('--as-text')
-    ? new TextEncoder().encode(graphDefToText(graphDef))
-    : serializeGraphDef(graphDef);
-  writeFileAtomic(out, bytes);
+  const { graphDef, bytes } = writeFrozen(ctx, frozen.graphDef, keep, out);
   const doc = {
     model: dir,
     signature,
@@ -91,7 +79,17 @@ async function freezeSaved(ctx: Parameters<Command['run']>[0], dir: string, out:
   return 0;
 }
 
-function isDirectory(path: string): boolean {
+/** --strip-training and --as-text applied, then OUT replaced atomically. */
+function writeFrozen(ctx: CommandContext, frozen: tensorflow.GraphDef, keep: string[], out: string) {
+  const graphDef = ctx.args.options.has('--strip-training') ? removeTrainingNodes(frozen, keep) : frozen;
+  const bytes = ctx.args.options.has('--as-text')
+    ? new TextEncoder().encode(graphDefToText(graphDef))
+    : serializeGraphDef(graphDef);
+  writeFileAtomic(out, bytes);
+  return { graphDef, bytes };
+}
+
+export function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
   } catch {
