@@ -99,7 +99,8 @@ describe('safetensors', () => {
     expect(code(st(null, new Uint8Array(0), Buffer.from([0xff, 0xfe])))).toBe('CORRUPT_TABLE');
     expect(code(st(null, new Uint8Array(0), Buffer.from('{"a": ')))).toBe('CORRUPT_TABLE');
     expect(code(st([1, 2]))).toBe('CORRUPT_TABLE');
-    expect(code(st({ a: { dtype: 'x9', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)))).toBe('CORRUPT_ENTRY');
+    expect(code(st({ a: { dtype: 'x9', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)))).toBe('UNSUPPORTED');
+    expect(code(st({ a: { dtype: 7, shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)))).toBe('CORRUPT_ENTRY');
     // float8 has no TensorFlow dtype: listed, refused when read; its width still checks data_offsets
     expect(code(st({ a: { dtype: 'F8_E4M3', shape: [3], data_offsets: [0, 4] } }, new Uint8Array(4)))).toBe(
       'CORRUPT_ENTRY',
