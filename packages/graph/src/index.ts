@@ -104,7 +104,7 @@ export {
 export { defaultMemoryBudget, WASM_HEAP_MAX, WASM_HEAP_RESERVE } from './runtime/memory-budget.js';
 export { type FeedValue, type Fetches, type FetchResult, Session, type SessionOptions } from './runtime/session.js';
 export { type TfDtype, tensorFromProto, tensorProtoFrom, tfjsDtype } from './runtime/tensor-proto.js';
-export { type Dead, type Value, VariableStore, type VarRef } from './runtime/values.js';
+export { type Dead, type Opaque, type Value, VariableStore, type VarRef } from './runtime/values.js';
 export { addSaverOps, type SaverGraphOptions } from './saver-graph.js';
 export { inferOutputShapes } from './shape-inference.js';
 export {

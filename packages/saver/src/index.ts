@@ -20,6 +20,7 @@ export {
   type ModelArtifacts,
   type TfCheckpointHandler,
   type TfCheckpointOptions,
+  type TrainingConfig,
   tfCheckpoint,
   type WeightSpec,
 } from './layers-io.js';
