@@ -85,6 +85,43 @@ describe('GraphBuilder control flow (v1) mirrors TensorFlow', () => {
     session.close();
   });
 
+  it('frees the copy of a feed from another backend only after its last consumer has run', async () => {
+    // Neg(x) runs at once; Mul(x, c*c) first hears of x when c*c is ready. The session copies a cpu feed to wasm
+    // (the run's to free): freeing it when Neg was done left Mul a disposed tensor (TensorFlow's bidirectional
+    // dynamic_rnn fed its input the same way).
+    const g = new Graph();
+    const b = new GraphBuilder(g);
+    const x = b.placeholder('float32', [3], 'x');
+    const c = b.constant(3);
+    b.add(b.neg(x), b.mul(x, b.mul(c, c)), 'y');
+    // fetched with y, a loop puts the run on the frame executor
+    const [count] = b.whileLoop(
+      (i) => b.op('Less', [i, b.constant(2, { dtype: 'int32' })], { T: { type: 3 } }, undefined, 'Less').name + ':0',
+      (i) => [b.add(i, b.constant(1, { dtype: 'int32' }))],
+      [b.constant(0, { dtype: 'int32' })],
+    );
+    const session = new Session(g, { backend: 'wasm' });
+    const previous = tf.engine().backendName;
+    await tf.setBackend('cpu');
+    try {
+      const fed = tf.tensor1d([1, -2, 0.5]);
+      // twice: the first run also makes the constants the session keeps, the second must leave nothing behind
+      for (const pass of [0, 1]) {
+        const before = tf.memory().numTensors;
+        const [y, n] = (await session.run(['y:0', count!], { 'x:0': fed })) as tf.Tensor[];
+        if (pass === 1) expect(tf.memory().numTensors - before).toBe(2);
+        expect(Array.from(y!.dataSync())).toEqual([8, -16, 4]);
+        expect(Array.from(n!.dataSync())).toEqual([2]);
+        tf.dispose([y!, n!]);
+      }
+      expect(fed.isDisposed).toBe(false);
+      fed.dispose();
+    } finally {
+      session.close();
+      if (previous) await tf.setBackend(previous);
+    }
+  });
+
   it('refuses a loop built inside a cond', () => {
     const b = new GraphBuilder(new Graph());
     const p = b.placeholder('bool', [], 'p');

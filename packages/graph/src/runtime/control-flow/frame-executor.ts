@@ -73,6 +73,10 @@ interface Ready {
 /** Runs a plan with loop frames; returns the fetched values (root frame) by fetch key. */
 export function runFrames(plan: FramePlan, hooks: FrameRunHooks): Map<string, Value> {
   const refs = new Map<tf.Tensor, number>();
+  // fed values are the session's to free when the run ends: a feed the session copied to its backend is owned, but
+  // its consumers' states are made lazily, so counting them here would free it before its last consumer has held it
+  const fed = new Set<Value>();
+  const disposable = (t: tf.Tensor) => hooks.owned(t) && !fed.has(t);
   const hold = (v: Value) => {
     if (isTensor(v)) refs.set(v, (refs.get(v) ?? 0) + 1);
   };
@@ -82,7 +86,7 @@ export function runFrames(plan: FramePlan, hooks: FrameRunHooks): Map<string, Va
     if (c > 0) refs.set(v, c);
     else {
       refs.delete(v);
-      if (hooks.owned(v)) v.dispose();
+      if (disposable(v)) v.dispose();
     }
   };
   const fetched = new Map<string, Value>();
@@ -125,6 +129,7 @@ export function runFrames(plan: FramePlan, hooks: FrameRunHooks): Map<string, Va
       if (frame === root) {
         for (const [port, key] of node.fedInputs) {
           const v = hooks.feed(key);
+          fed.add(v);
           hold(v);
           s.inputs[port] = v;
         }
@@ -355,19 +360,19 @@ export function runFrames(plan: FramePlan, hooks: FrameRunHooks): Map<string, Va
       propagate(r, outs);
       for (const v of r.inputs) drop(v);
       for (const v of outs) {
-        if (isTensor(v) && !refs.has(v) && hooks.owned(v)) v.dispose();
+        if (isTensor(v) && !refs.has(v) && disposable(v)) v.dispose();
       }
       r.iter.outstanding--;
       if (r.iter.outstanding === 0) retire(r.frame);
     }
     // a graph that is not a well-formed loop can leave values waiting: free them, keep the fetched ones
     const keep = new Set(fetched.values());
-    for (const [t] of refs) if (!keep.has(t) && hooks.owned(t)) t.dispose();
+    for (const [t] of refs) if (!keep.has(t) && disposable(t)) t.dispose();
     refs.clear();
     return fetched;
   } catch (err) {
     // a failed run frees everything it still holds
-    for (const [t] of refs) if (hooks.owned(t)) t.dispose();
+    for (const [t] of refs) if (disposable(t)) t.dispose();
     refs.clear();
     throw err;
   }
