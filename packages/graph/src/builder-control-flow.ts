@@ -14,6 +14,7 @@
 // Nested contexts (a loop or cond built inside another) are refused: their capture rules are not mirrored here.
 import { DataType } from '@tensorgraft/proto';
 import { attr } from './attrs.js';
+import { type ControlFlowContext, newCondContext, newWhileContext, setContext } from './control-flow-context.js';
 import { GraphError } from './errors.js';
 import type { Graph, NodeDef } from './graph.js';
 import { parseInput } from './names.js';
@@ -44,7 +45,7 @@ const out = (n: NodeDef, k = 0) => `${n.name}:${k}`;
  */
 class Context {
   readonly inside = new Set<string>();
-  private readonly captured = new Map<string, string>();
+  readonly captured = new Map<string, string>();
   private own = 0;
   pivot = '';
 
@@ -92,6 +93,12 @@ class Context {
 
   run<T>(fn: () => T): T {
     return this.g.withCreateHook(this.hook, fn);
+  }
+
+  /** Records `ctx` as the context of every op made inside (for gradients()). */
+  record(ctx: ControlFlowContext): void {
+    for (const name of this.inside) setContext(this.g, name, ctx);
+    for (const [outside, local] of this.captured) ctx.external.set(outside, local);
   }
 }
 
@@ -164,7 +171,15 @@ export function whileLoop(
           const next = g.createOp('NextIteration', [r], { T: T[k]! }, 'NextIteration');
           merges[k]!.input[1] = out(next);
         });
-        return ctx.make(() => switches.map((s, k) => out(g.createOp('Exit', [out(s)], { T: T[k]! }, 'Exit'))));
+        const exits = ctx.make(() => switches.map((s, k) => out(g.createOp('Exit', [out(s)], { T: T[k]! }, 'Exit'))));
+        const w = newWhileContext(`${scope}while_context`, options.parallelIterations ?? 10, null);
+        w.pivot = loopCond.name;
+        w.pivotForPred = merges[0]!.name;
+        w.pivotForBody = identities[0]!.name;
+        w.loopEnters.push(...merges.map((m) => m.input[0]!));
+        w.loopExits.push(...exits);
+        ctx.record(w);
+        return exits;
       });
     }),
   );
@@ -194,13 +209,12 @@ export function cond(
           );
         const ctx = new Context(g, (tensor, user) => switchOf(tensor, `${user.name}/`));
         ctx.pivot = pivot.name;
-        return ctx.run(() => {
-          const results = fn();
+        const results = ctx.run(() =>
           // an outside tensor returned as it is goes through a Switch made in the cond's own scope
-          return results.map((r) =>
-            ctx.inside.has(parseInput(r).node) ? r : ctx.make(() => switchOf(r, `${g.nameScope}/`)),
-          );
-        });
+          fn().map((r) => (ctx.inside.has(parseInput(r).node) ? r : ctx.make(() => switchOf(r, `${g.nameScope}/`)))),
+        );
+        ctx.record(newCondContext(out(predId), pivot.name, side, null));
+        return results;
       };
       const rt = branch(trueFn, 1, t);
       const rf = branch(falseFn, 0, f);
