@@ -12,6 +12,7 @@ import { parseInput } from '../names.js';
 import { getOpDef, outputTypes } from '../ops/op-registry.js';
 import { tensorProtoFrom } from '../runtime/tensor-proto.js';
 import { inferOutputShapes } from '../shape-inference.js';
+import type { ControlFlowState } from './control-flow-state.js';
 import { canonical, output } from './node-io.js';
 
 /** A literal input: converted to a Const (int32 unless `dtype` says otherwise, float if it must match a float). */
@@ -36,6 +37,8 @@ interface ControlBlock {
 
 export class Emitter {
   readonly graph: Graph;
+  /** The control-flow contexts gradients() works in (set when the graph has recorded loops or conds). */
+  flow: ControlFlowState | undefined;
   private shapes: Map<string, ShapeLike[]> | undefined;
   private shapesVersion = -1;
   private readonly blocks: ControlBlock[] = [];

@@ -6,12 +6,14 @@
 // `stopGradients`, pass no gradient back. An x with no path to a y gets null (TensorFlow's None).
 import { baseDType, DataType } from '@tensorgraft/proto';
 import { read } from '../attrs.js';
+import { contextOf, hasContexts, isLoopExit, isLoopSwitch, isSwitch } from '../control-flow-context.js';
 import { GraphError } from '../errors.js';
 import type { Graph, NodeDef } from '../graph.js';
 import { parseInput } from '../names.js';
 import { getOpDef, opDefaults, outputTypes } from '../ops/op-registry.js';
+import { ControlFlowState } from './control-flow-state.js';
 import { Emitter } from './emitter.js';
-import { canonical } from './node-io.js';
+import { canonical, output } from './node-io.js';
 import { gradientFunction } from './registry.js';
 
 export interface GradientsOptions {
@@ -59,6 +61,21 @@ export function gradients(
   options: GradientsOptions = {},
 ): (string | null)[] {
   const em = new Emitter(graph);
+  // recorded while loops and conds: their gradients are built in the contexts TensorFlow would use
+  const flow = hasContexts(graph) ? new ControlFlowState(em) : undefined;
+  em.flow = flow;
+  if (!flow) return build(em, ys, xs, options);
+  return graph.withCreateHook(flow.hook, () => build(em, ys, xs, options));
+}
+
+function build(
+  em: Emitter,
+  ys: readonly string[],
+  xs: readonly string[],
+  options: GradientsOptions,
+): (string | null)[] {
+  const graph = em.graph;
+  const flow = em.flow;
   ys = ys.map(canonical);
   xs = xs.map(canonical);
   for (const t of [...ys, ...xs, ...(options.stopGradients ?? [])]) graph.requireNode(t);
@@ -123,6 +140,12 @@ export function gradients(
       reached.delete(op);
       for (const i of dataInputs(op)) back.push(em.node(i));
     }
+    // MaybeCreateControlFlowState: a gradient loop per forward loop left by a between op (its exits join them)
+    if (flow)
+      for (let k = 0; k < betweenList.length; k++)
+        if (isLoopExit(betweenList[k]!)) flow.addWhileContext(betweenList[k]!, between, betweenList);
+    // loop_state: set when a loop is between xs and ys
+    const loops = flow?.states.size ? flow : undefined;
     const pending = new Map<NodeDef, number>();
     for (const op of betweenList)
       for (const i of dataInputs(op)) {
@@ -132,6 +155,8 @@ export function gradients(
 
     // grads[op][k]: the gradients received for output k
     const grads = new Map<NodeDef, (string | null)[][]>();
+    // loop Switches visited once: each output holds one gradient, replaced (not summed) by a later one
+    const settled = new Set<NodeDef>();
     const setGrad = (t: string, g: string) => {
       const r = parseInput(t);
       const op = em.node(t);
@@ -141,9 +166,11 @@ export function gradients(
         grads.set(op, og);
       }
       const list = og[r.index];
-      if (list) list.push(g);
+      if (settled.has(op)) og[r.index] = [g];
+      else if (list) list.push(g);
       else og[r.index] = [g];
     };
+    const hasGrads = (op: NodeDef) => (grads.get(op) ?? []).some((l) => l.some((g) => g !== null));
     ys.forEach((y, i) => {
       em.setShape(gradYs[i]!, em.shape(y));
       setGrad(y, gradYs[i]!);
@@ -158,6 +185,29 @@ export function gradients(
       }
     }
 
+    if (loops) {
+      // ProcessUnusedLoopExits: exits no y depends on get zeros once the loop's other exits are in
+      const unused: string[] = [];
+      for (const gs of loops.states.values()) {
+        for (const y of gs.forwardLoopExits) {
+          const op = em.node(y);
+          if ((pending.get(op) ?? 0) !== 0) continue;
+          gs.pendingExitsCount--;
+          if (!toOpsSet.has(op)) gs.unusedExits.push(y);
+          if (gs.pendingExitsCount === 0) unused.push(...gs.unusedExits);
+        }
+        // a loop variable's Enter waits for its gradient from the Merge, never counted down to 0 otherwise
+        for (const e of gs.forward.loopEnters) {
+          const op = em.node(e);
+          if ((pending.get(op) ?? 0) === 0) pending.set(op, 1);
+        }
+      }
+      for (const y of unused) {
+        if (trainableOutput(em.node(y), parseInput(y).index)) setGrad(y, loops.zerosLikeForExit(y));
+        queue.push(em.node(y));
+      }
+    }
+
     // _StopOps: xs' ops that nothing between feeds, and the stop_gradients' ops
     const stopOps = new Set<NodeDef>();
     for (const op of fromOps) if (dataInputs(op).every((i) => (pending.get(em.node(i)) ?? 0) === 0)) stopOps.add(op);
@@ -166,7 +216,9 @@ export function gradients(
     for (let head = 0; head < queue.length; head++) {
       const op = queue[head]!;
       maybeColocate(op, () => {
-        const outGrads = aggregate(em, grads, op);
+        loops?.enterGradContext(op, true);
+        const outGrads = settled.has(op) ? grads.get(op)!.map((l) => l[0] ?? null) : aggregate(em, grads, op);
+        loops?.exitGradContext(op, true);
         const hasOutGrads = outGrads.some((g) => g !== null);
         let fn = null;
         if (hasOutGrads && !stopOps.has(op)) {
@@ -180,12 +232,37 @@ export function gradients(
         }
         const inputs = dataInputs(op);
         let inGrads: (string | null)[];
+        loops?.enterGradContext(op, false);
+        // only the body's values have gradients: not a loop variable's initial value
+        if (
+          loops &&
+          isSwitch(op) &&
+          contextOf(graph, op.name)?.kind === 'while' &&
+          contextOf(graph, op.name) === loops.current
+        )
+          throw new GraphError(
+            'UNSUPPORTED_OP',
+            `cannot compute a gradient inside while loop '${op.name}' w.r.t. a loop variable's initial value`,
+            { node: op.name },
+          );
         if (fn && hasOutGrads) {
           // a missing gradient for a trainable output is zero
           outGrads.forEach((g, k) => {
             if (g === null && trainableOutput(op, k) && outputTypes(op)?.[k] !== DataType.DT_RESOURCE)
-              outGrads[k] = em.zerosLike(`${op.name}:${k}`);
+              outGrads[k] = loops
+                ? loops.zerosLikeInLoop(op, k)
+                : flow
+                  ? flow.zerosLike(op, k)
+                  : em.zerosLike(`${op.name}:${k}`);
           });
+          // a loop Switch keeps what it got for its next visit
+          if (loops && isLoopSwitch(graph, op)) {
+            settled.add(op);
+            grads.set(
+              op,
+              outGrads.map((g) => (g === null ? [] : [g])),
+            );
+          }
           checkArity(op);
           inGrads = em.scope(`${op.name}_grad`, () => {
             let g: (string | null)[];
@@ -219,15 +296,36 @@ export function gradients(
           if (em.dtype(t) !== DataType.DT_RESOURCE) em.setShape(g, em.shape(t));
           setGrad(t, g);
         });
+        loops?.exitGradContext(op, false);
       });
       // _UpdatePendingAndEnqueueReady
       for (const i of dataInputs(op)) {
         const src = em.node(i);
         const left = (pending.get(src) ?? 0) - 1;
         pending.set(src, left);
-        if (left === 0) queue.push(src);
+        // a loop Switch is visited once per gradient arriving (from the Exit, then from the body)
+        const ready = left === 0 || (loops !== undefined && left > 0 && isLoopSwitch(graph, src));
+        if (!ready) continue;
+        const gs = loops && isLoopExit(src) ? loops.gradStateFor(src, false) : undefined;
+        if (!gs) {
+          queue.push(src);
+          continue;
+        }
+        // a loop's exits are processed together: zeros for the unused ones when any has a gradient
+        gs.deferredExits.push(output(src));
+        if (--gs.pendingExitsCount !== 0) continue;
+        const used = gs.deferredExits.filter((y) => hasGrads(em.node(y)));
+        for (const y of gs.deferredExits) {
+          if (used.includes(y)) queue.push(em.node(y));
+          else gs.unusedExits.push(y);
+        }
+        for (const y of gs.unusedExits) {
+          if (used.length && trainableOutput(em.node(y), parseInput(y).index)) setGrad(y, loops!.zerosLikeForExit(y));
+          queue.push(em.node(y));
+        }
       }
     }
+    loops?.postProcessing();
 
     return xs.map((x) => {
       const r = parseInput(x);

@@ -1,0 +1,474 @@
+// The contexts gradients() builds in, as TensorFlow's control flow v1 does it (control_flow_state.py, and
+// WhileContext.AddValue / AddOp / AddForwardLoopCounter / AddBackpropLoopCounter in control_flow_ops.py).
+//
+// For every forward while loop between xs and ys a gradient loop is made (a _GradLoopState): the forward loop gets a
+// counter (`f_count`: Enter, Merge, Switch, Add, NextIteration, Exit), the gradient loop a frame of its own
+// (`gradients/<loop>/while_context`) run by a counter counting that number down (`b_count`, GreaterEqual, Sub). A
+// forward tensor a gradient op uses is pushed on a stack in each forward iteration (StackV2 `f_acc`, StackPushV2) and
+// popped in the matching backward one (StackPopV2); a loop invariant is entered into the gradient frame instead, and a
+// Const is made again. Ops made while a context is current are added to it (AddOp): outside inputs are entered (once
+// per tensor), ops with no input get a control input on the pivot.
+//
+// Not mirrored (refused with UNSUPPORTED_OP naming the construct): nested loops, a cond inside a loop, second-order
+// gradients of a loop, IndexedSlices gradients of a loop invariant.
+import { DataType } from '@tensorgraft/proto';
+import { attr } from '../attrs.js';
+import {
+  type ControlFlowContext,
+  contextOf,
+  isLoopConstantEnter,
+  isLoopExit,
+  isLoopSwitch,
+  isSwitch,
+  newWhileContext,
+  outputContextOf,
+  setContext,
+  type WhileContext,
+  whileOf,
+} from '../control-flow-context.js';
+import { GraphError } from '../errors.js';
+import type { NodeDef } from '../graph.js';
+import { parseInput } from '../names.js';
+import type { Emitter } from './emitter.js';
+import { canonical, inputs, output } from './node-io.js';
+
+const I32 = DataType.DT_INT32;
+
+/** _GradLoopState: one forward loop and the gradient loop running it backwards. */
+export interface GradLoopState {
+  readonly forward: WhileContext;
+  /** The forward counter's NextIteration tensor (pushes get a control edge to it) and the backward one's. */
+  readonly forwardIndex: string;
+  readonly grad: WhileContext;
+  gradIndex: string;
+  gradSync: string | null;
+  /** A forward tensor → what stands for it in the gradient loop (a pop, an Enter, a Const). */
+  readonly history: Map<string, string>;
+  /** A loop Switch → the b_switch Merge its gradient made on the first visit. */
+  readonly switchMap: Map<string, string>;
+  readonly unusedExits: string[];
+  readonly deferredExits: string[];
+  readonly forwardLoopExits: readonly string[];
+  pendingExitsCount: number;
+}
+
+export function unsupported(what: string, node?: string): GraphError {
+  return new GraphError('UNSUPPORTED_OP', `gradients(): ${what} is not supported`, node ? { node } : {});
+}
+
+export class ControlFlowState {
+  /** graph._get_control_flow_context() while gradients() runs. */
+  current: ControlFlowContext | null = null;
+  private readonly stack: (ControlFlowContext | null)[] = [];
+  /** Forward loop → its gradient state (the _ControlFlowState map). */
+  readonly states = new Map<WhileContext, GradLoopState>();
+  private readonly byGrad = new Map<WhileContext, GradLoopState>();
+
+  constructor(readonly em: Emitter) {}
+
+  /** The create hook: an op made while a context is current belongs to it (ControlFlowContext.AddOp). */
+  readonly hook = (node: NodeDef): void => {
+    const ctx = this.current;
+    if (!ctx) return;
+    if (ctx.kind !== 'while') throw unsupported('building gradient ops inside a cond', node.name);
+    setContext(this.em.graph, node.name, ctx);
+    this.addOp(ctx, node);
+  };
+
+  enter(ctx: ControlFlowContext): void {
+    this.stack.push(this.current);
+    this.current = ctx;
+  }
+
+  exit(): void {
+    this.current = this.stack.pop() ?? null;
+  }
+
+  /** ops.control_dependencies(None): no control inputs, and no context. */
+  outside<T>(fn: () => T): T {
+    const saved = this.current;
+    this.current = null;
+    try {
+      return this.em.controlDependencies(null, () => this.em.graph.withControlDependencies(null, fn));
+    } finally {
+      this.current = saved;
+    }
+  }
+
+  /** The gradient state of a gradient loop (a forward loop has none). */
+  gradStateOf(ctx: ControlFlowContext | null): GradLoopState | undefined {
+    const w = whileOf(ctx);
+    return w ? this.byGrad.get(w) : undefined;
+  }
+
+  /** ControlFlowState.GetGradState: an Exit's gradient is made around its loop, before its aggregation. */
+  gradStateFor(op: NodeDef, before: boolean): GradLoopState | undefined {
+    const ctx = contextOf(this.em.graph, op.name);
+    const fwd = before && isLoopExit(op) ? whileOf(ctx?.outer ?? null) : whileOf(ctx);
+    return fwd ? this.states.get(fwd) : undefined;
+  }
+
+  enterGradContext(op: NodeDef, before: boolean): void {
+    const gs = this.gradStateFor(op, before);
+    if (gs) this.enter(gs.grad);
+  }
+
+  exitGradContext(op: NodeDef, before: boolean): void {
+    if (this.gradStateFor(op, before)) this.exit();
+  }
+
+  // ---- contexts adding ops and values ----
+
+  /** _Enter: an Enter of `t` into `frame`, with t's static shape. */
+  enterOp(t: string, ctx: WhileContext, isConstant: boolean, name = 'Enter'): string {
+    const a = {
+      frame_name: attr.s(ctx.name),
+      is_constant: attr.b(isConstant),
+      parallel_iterations: attr.i(ctx.parallelIterations),
+    };
+    const e = output(this.em.op('Enter', [t], a, name));
+    this.em.setShape(e, this.em.shape(t));
+    return e;
+  }
+
+  private has(ctx: WhileContext, t: string): boolean {
+    return ctx.values.has(t) || contextOf(this.em.graph, t) === ctx;
+  }
+
+  /** WhileContext.AddValue: the tensor standing for `val` inside `ctx`. */
+  addValue(ctx: WhileContext, val: string): string {
+    val = canonical(val);
+    if (this.has(ctx, val)) return ctx.external.get(val) ?? val;
+    ctx.values.add(val);
+    const gs = this.gradStateOf(this.current);
+    if (gs) {
+      const node = this.em.node(val);
+      let fwd = whileOf(contextOf(this.em.graph, node.name));
+      if (isLoopExit(node)) fwd = whileOf(fwd?.outer ?? null);
+      if (fwd === gs.forward) {
+        const real = this.realValue(gs, val);
+        ctx.external.set(val, real);
+        return real;
+      }
+    }
+    if (ctx.outer) throw unsupported('a loop inside another loop or a cond', this.em.node(val).name);
+    const enter = this.outside(() => this.enterOp(val, ctx, true));
+    // _FixControlInputsAndContext: the Enter is the loop's
+    setContext(this.em.graph, enter, ctx);
+    ctx.values.add(enter);
+    ctx.external.set(val, enter);
+    return enter;
+  }
+
+  private addOp(ctx: WhileContext, node: NodeDef): void {
+    // a shape of a forward tensor is taken in the forward loop (no stack needed for it)
+    if (node.op === 'Shape' || node.op === 'Size' || node.op === 'Rank') {
+      const gs = this.gradStateOf(this.current);
+      const src = contextOf(this.em.graph, inputs(node)[0]!);
+      if (gs && whileOf(src) === gs.forward) {
+        if (src?.kind !== 'while') throw unsupported('a shape taken inside a cond inside a loop', node.name);
+        setContext(this.em.graph, node.name, src);
+        this.addOpInternal(src, node);
+        return;
+      }
+    }
+    this.addOpInternal(ctx, node);
+  }
+
+  private addOpInternal(ctx: WhileContext, node: NodeDef): void {
+    const data = inputs(node);
+    let external: string[];
+    if (!data.length) {
+      const [internal, ext] = this.splitControls(ctx, node);
+      external = ext;
+      if (!internal.length) addControlInput(node, ctx.pivotForBody || ctx.pivotForPred);
+    } else {
+      let k = 0;
+      node.input = node.input.map((i) => {
+        if (i.startsWith('^')) return i;
+        const real = this.addValue(ctx, data[k++]!);
+        return real === canonical(i) ? i : real;
+      });
+      external = this.splitControls(ctx, node)[1];
+      // _MaybeAddControlDependency: an op fed only by loop invariants runs once per iteration through the pivot
+      const controls = node.input.some((i) => i.startsWith('^'));
+      if (!controls && inputs(node).every((i) => isLoopConstantEnter(this.em.node(i))))
+        addControlInput(node, ctx.pivotForBody || ctx.pivotForPred);
+    }
+    if (external.length) {
+      // an outside control input waits through an Identity made inside the loop
+      const ids = this.outside(() => {
+        this.enter(ctx);
+        const made = external.map((x) => parseInput(this.em.identity(`${x}:0`)).node);
+        this.exit();
+        return made;
+      });
+      for (const id of ids) addControlInput(node, id);
+    }
+  }
+
+  /** _RemoveExternalControlEdges: control inputs from outside the loop are dropped (and returned). */
+  private splitControls(ctx: WhileContext, node: NodeDef): [string[], string[]] {
+    const controls = node.input.filter((i) => i.startsWith('^')).map((i) => i.slice(1));
+    const internal: string[] = [];
+    const external: string[] = [];
+    for (const c of controls) {
+      const cctx = outputContextOf(this.em.graph, this.em.node(c));
+      (whileOf(cctx) === ctx ? internal : external).push(c);
+    }
+    if (internal.length !== controls.length)
+      node.input = [...node.input.filter((i) => !i.startsWith('^')), ...internal.map((c) => `^${c}`)];
+    return [internal, external];
+  }
+
+  // ---- the gradient loop ----
+
+  /** ControlFlowState.AddWhileContext: a gradient state for the loop `exit` leaves; its exits join the between ops. */
+  addWhileContext(exit: NodeDef, between: Set<NodeDef>, betweenList: NodeDef[]): void {
+    const fwd = whileOf(contextOf(this.em.graph, exit.name));
+    if (!fwd)
+      throw unsupported(
+        `the gradient of loop exit '${exit.name}' without a recorded while loop (build it with GraphBuilder.whileLoop)`,
+        exit.name,
+      );
+    if (this.states.has(fwd)) return;
+    if (fwd.outer) throw unsupported(`the gradient of a nested while loop ('${fwd.name}')`, exit.name);
+    const forwardLoopExits = [...fwd.loopExits];
+    const [count, forwardIndex] = this.addForwardLoopCounter(fwd);
+    const grad = newWhileContext(this.em.graph.uniqueName(fwd.name), fwd.parallelIterations, null, fwd);
+    const gs: GradLoopState = {
+      forward: fwd,
+      forwardIndex,
+      grad,
+      gradIndex: '',
+      gradSync: null,
+      history: new Map(),
+      switchMap: new Map(),
+      unusedExits: [],
+      deferredExits: [],
+      forwardLoopExits,
+      pendingExitsCount: forwardLoopExits.length,
+    };
+    this.byGrad.set(grad, gs);
+    gs.gradIndex = this.addBackpropLoopCounter(grad, count);
+    this.states.set(fwd, gs);
+    for (const t of forwardLoopExits) {
+      const n = this.em.node(t);
+      if (!between.has(n)) {
+        between.add(n);
+        betweenList.push(n);
+      }
+    }
+  }
+
+  /** AddForwardLoopCounter: `n = 0; while (pivot) n++`; returns the count's Exit and its NextIteration. */
+  private addForwardLoopCounter(fwd: WhileContext): [string, string] {
+    const em = this.em;
+    const n = em.constant(0, I32, 'f_count');
+    this.enter(fwd);
+    fwd.values.add(n);
+    const enter = this.enterOp(n, fwd, false, 'f_count');
+    fwd.loopEnters.push(enter);
+    const merge = em.op('Merge', [enter, enter]);
+    const sw = em.op('Switch', [output(merge), `${fwd.pivot}:0`]);
+    const index = em.t('AddV2', [`${sw.name}:1`, { value: 1, dtype: I32 }], {}, 'Add');
+    const next = em.t('NextIteration', [index]);
+    merge.input[1] = next;
+    const total = em.t('Exit', [output(sw)], {}, 'f_count');
+    fwd.loopExits.push(total);
+    this.exit();
+    return [total, next];
+  }
+
+  /** AddBackpropLoopCounter: `n = count; while (n >= 1) n--`; returns the NextIteration (the gradient index). */
+  private addBackpropLoopCounter(grad: WhileContext, count: string): string {
+    const em = this.em;
+    const one = em.constant(1, I32, 'b_count');
+    this.enter(grad);
+    grad.values.add(count);
+    const enter = this.enterOp(count, grad, false, 'b_count');
+    grad.loopEnters.push(enter);
+    const merge = em.op('Merge', [enter, enter]);
+    grad.pivotForPred = merge.name;
+    const pred = em.t('GreaterEqual', [output(merge), one]);
+    grad.pivot = em.op('LoopCond', [pred], {}, 'b_count').name;
+    const sw = em.op('Switch', [output(merge), `${grad.pivot}:0`]);
+    const index = em.t('Sub', [`${sw.name}:1`, one]);
+    grad.pivotForBody = parseInput(index).node;
+    const next = em.t('NextIteration', [index]);
+    merge.input[1] = next;
+    grad.loopExits.push(em.t('Exit', [output(sw)], {}, 'b_count'));
+    this.exit();
+    return next;
+  }
+
+  /** GetRealValue: the value a forward tensor had in the iteration the gradient loop is running. */
+  private realValue(gs: GradLoopState, value: string): string {
+    const known = gs.history.get(value);
+    if (known) return known;
+    let real: string;
+    const enter = loopConstantEnter(this.em, value);
+    const node = this.em.node(value);
+    if (enter) {
+      // a loop invariant: entered into the gradient loop as it is
+      real = this.addValue(gs.grad, inputs(enter)[0]!);
+    } else if (node.op === 'Const') {
+      real = output(this.em.create('Const', [], { dtype: node.attr.dtype!, value: node.attr.value! }, 'Const'));
+    } else {
+      this.exit();
+      const history = this.addForwardAccumulator(gs, value);
+      this.enter(gs.grad);
+      real = this.addBackpropAccumulatedValue(gs, history, value);
+    }
+    gs.history.set(value, real);
+    return real;
+  }
+
+  /** AddForwardAccumulator: a stack `f_acc` (colocated with the value) pushed in every forward iteration. */
+  private addForwardAccumulator(gs: GradLoopState, value: string): string {
+    const em = this.em;
+    const curr = this.current;
+    return this.outside(() => {
+      if (curr) this.enter(curr);
+      const acc = em.colocate(value, () => {
+        const max = em.constant(-1, I32);
+        return em.t('StackV2', [max], { elem_type: attr.type(em.dtype(value)) }, 'f_acc');
+      });
+      if (curr) this.exit();
+      const enterAcc = this.addValue(gs.forward, acc);
+      if (outputContextOf(em.graph, em.node(value)) !== gs.forward)
+        throw unsupported('saving a value made inside a cond inside a loop', em.node(value).name);
+      this.enter(gs.forward);
+      const push = em.op('StackPushV2', [enterAcc, value], { swap_memory: attr.b(false) });
+      this.exit();
+      addControlInput(em.node(gs.forwardIndex), push.name);
+      // the push runs after the counter's Add of its iteration
+      addControlInput(push, em.node(inputs(em.node(gs.forwardIndex))[0]!).name);
+      return acc;
+    });
+  }
+
+  /** AddBackpropAccumulatedValue: the pop in the gradient loop (after b_sync when iterations run in parallel). */
+  private addBackpropAccumulatedValue(gs: GradLoopState, history: string, value: string): string {
+    const em = this.em;
+    const pop = this.outside(() => {
+      this.enter(gs.grad);
+      const p = em.t('StackPopV2', [history], { elem_type: attr.type(em.dtype(value)) });
+      em.setShape(p, em.shape(value));
+      this.exit();
+      return p;
+    });
+    if (gs.grad.parallelIterations > 1) addControlInput(em.node(this.gradSync(gs)), em.node(pop).name);
+    return pop;
+  }
+
+  /** grad_sync: a ControlTrigger `b_sync` the gradient index waits for. */
+  private gradSync(gs: GradLoopState): string {
+    if (!gs.gradSync) {
+      const sync = this.outside(() => this.em.op('ControlTrigger', [], {}, 'b_sync'));
+      setContext(this.em.graph, sync.name, gs.grad);
+      addControlInput(this.em.node(gs.gradIndex), sync.name);
+      gs.gradSync = sync.name;
+    }
+    return gs.gradSync;
+  }
+
+  /** AddBackpropAccumulator: a loop invariant's gradient summed over the iterations (`b_acc`). */
+  addBackpropAccumulator(grad: WhileContext, op: NodeDef, g: string): string {
+    const em = this.em;
+    this.exit();
+    const shape = em.fullyDefined(g);
+    const dtype = em.dtype(g);
+    const acc = shape
+      ? em.constant(0, dtype, 'b_acc', shape)
+      : em.fill(em.t('Shape', [inputs(op)[0]!], { out_type: attr.type(I32) }), 0, dtype, 'zeros');
+    this.enter(grad);
+    grad.values.add(acc);
+    const enter = this.enterOp(acc, grad, false, 'b_acc');
+    grad.loopEnters.push(enter);
+    const merge = em.op('Merge', [enter, enter], {}, 'b_acc');
+    const sw = em.op('Switch', [output(merge), `${grad.pivot}:0`]);
+    const add = em.t('AddV2', [`${sw.name}:1`, g], {}, 'Add');
+    merge.input[1] = em.t('NextIteration', [add]);
+    const result = em.t('Exit', [output(sw)], {}, 'b_acc');
+    grad.loopExits.push(result);
+    return result;
+  }
+
+  /** _AddNextAndBackEdge: the second input of a b_switch Merge. */
+  addNextAndBackEdge(merge: string, v: string): void {
+    const next = this.em.t('NextIteration', [v]);
+    this.em.node(merge).input[1] = next;
+  }
+
+  // ---- zeros for missing gradients ----
+
+  /** ZerosLikeForExit: zeros for a loop output no y depends on. */
+  zerosLikeForExit(val: string): string {
+    const shape = this.em.fullyDefined(val);
+    if (shape && shape.reduce((a, b) => a * b, 1) < 1000)
+      return this.em.constant(0, this.em.dtype(val), 'zeros', shape);
+    return this.em.zerosLike(val);
+  }
+
+  /** ZerosLikeV1WhileLoop: zeros for output `k` of `op` (none for a loop Switch: its gradient comes later). */
+  zerosLikeInLoop(op: NodeDef, k: number): string | null {
+    if (isLoopSwitch(this.em.graph, op)) return null;
+    const fwd = whileOf(contextOf(this.em.graph, op.name));
+    if (!fwd || !this.states.has(fwd)) return this.zerosLike(op, k);
+    const shape = this.em.fullyDefined(output(op, k));
+    if (!shape || isSwitch(op)) throw unsupported(`zeros for an unused output of '${op.name}' inside a loop`, op.name);
+    return this.em.constant(0, this.em.dtype(output(op, k)), 'Const', shape);
+  }
+
+  /** control_flow_state.ZerosLike: a cond Switch's dead output gets zeros shaped like its live one. */
+  zerosLike(op: NodeDef, k: number): string {
+    const em = this.em;
+    const ctx = contextOf(em.graph, op.name);
+    if (!isSwitch(op) || !ctx) return em.zerosLike(output(op, k));
+    if (ctx.kind !== 'cond') throw unsupported(`zeros for an unused output of '${op.name}'`, op.name);
+    const sw = `${em.op('Switch', [inputs(op)[0]!, ctx.pred]).name}:${1 - ctx.branch}`;
+    const pivot = em.identity(sw);
+    const shape = em.t('Shape', [sw], { out_type: attr.type(I32) });
+    return em.controlDependencies([pivot], () => em.fill(shape, 0, em.dtype(output(op, k)), 'zeros'));
+  }
+
+  /** PostProcessing: a b_switch Merge whose loop variable got no gradient in the body adds zeros each iteration. */
+  postProcessing(): void {
+    const em = this.em;
+    for (const gs of this.states.values())
+      for (const m of gs.switchMap.values()) {
+        const merge = em.node(m);
+        const [a, b] = inputs(merge);
+        if (a !== b) continue;
+        const shape = em.fullyDefined(a!);
+        let next: string;
+        if (shape) {
+          this.enter(gs.grad);
+          next = em.t('NextIteration', [em.constant(0, em.dtype(a!), 'Const', shape)]);
+          this.exit();
+        } else {
+          const g = inputs(em.node(a!))[0]!;
+          const zeros = em.fill(em.t('Shape', [g], { out_type: attr.type(I32) }), 0, DataType.DT_FLOAT, 'zeros');
+          this.enter(gs.grad);
+          next = em.t('NextIteration', [zeros]);
+          this.exit();
+        }
+        merge.input[1] = next;
+      }
+  }
+}
+
+/** util.GetLoopConstantEnter: the loop-invariant Enter behind a chain of Identity / Switch, if any. */
+function loopConstantEnter(em: Emitter, t: string): NodeDef | null {
+  let n = em.node(t);
+  while (['Switch', 'RefSwitch', 'Identity', 'RefIdentity'].includes(n.op)) n = em.node(inputs(n)[0]!);
+  return isLoopConstantEnter(n) ? n : null;
+}
+
+/** op._add_control_input (a GraphDef lists control inputs sorted by name). */
+export function addControlInput(node: NodeDef, dep: string): void {
+  const controls = new Set(node.input.filter((i) => i.startsWith('^')).map((i) => i.slice(1)));
+  controls.add(dep);
+  node.input = [...node.input.filter((i) => !i.startsWith('^')), ...[...controls].sort().map((c) => `^${c}`)];
+}

@@ -1,0 +1,94 @@
+// gradients() through GraphBuilder.whileLoop and cond builds TensorFlow's control flow v1 gradient graph (the gradient
+// loop with its counters, stacks and accumulators; cond_grad Switches and Merges) node for node, and it runs to
+// TensorFlow's values; GradientDescentOptimizer.minimize trains through the loop as TensorFlow does
+// (fixtures/control-flow/builder_gradients.json, recorded from the pinned TensorFlow for the same program).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { GradientDescentOptimizer, Graph, GraphBuilder, Session } from '@tensorgraft/graph';
+import { describe, expect, it } from 'vitest';
+import { CONTROL_FLOW, expectRelClose, feedsOf } from './control-flow-helpers.js';
+import { type Row, rows } from './control-flow-rows.js';
+
+interface Run {
+  feeds: Record<string, unknown>;
+  values: Record<string, number[]>;
+}
+const spec = JSON.parse(readFileSync(join(CONTROL_FLOW, 'builder_gradients.json'), 'utf8')) as {
+  gradients: { fetch: string[]; nodes: Row[]; runs: Run[] };
+  train: { train_op: string; nodes: Row[]; steps: { feeds: Record<string, unknown>; loss: number; w: number[] }[] };
+};
+
+/** The program of make_control_flow.py's gradient_program: a loop, a cond, a loss. */
+function program(b: GraphBuilder) {
+  const x = b.placeholder('float32', [3], 'x');
+  const n = b.placeholder('int32', [], 'n');
+  const p = b.placeholder('bool', [], 'p');
+  const w = b.variable('w', [3], { constant: [0.5, -1.0, 0.7] });
+  const [, acc] = b.whileLoop(
+    (i) => `${b.op('Less', [i, n], { T: { type: 3 } }, undefined, 'Less').name}:0`,
+    (i, a) => [b.add(i, b.constant(1, { dtype: 'int32' })), b.mul(b.mul(a, x), w)],
+    [b.constant(0, { dtype: 'int32' }), x],
+  );
+  const [r] = b.cond(
+    p,
+    () => [b.mul(acc!, b.constant(2))],
+    () => [b.sub(b.constant(1), acc!)],
+  );
+  return { w, loss: b.reduceSum(b.mul(r!, r!), [0]) };
+}
+
+function gradientGraph(): { g: Graph; fetch: string[] } {
+  const g = new Graph();
+  const b = new GraphBuilder(g);
+  const { w, loss } = program(b);
+  const grads = b.gradients(loss, [w, 'x:0']);
+  b.globalVariablesInitializer();
+  return { g, fetch: [loss, ...grads.map((t) => t!)] };
+}
+
+describe('gradients() through a v1 while loop and cond mirrors TensorFlow', () => {
+  it("makes TensorFlow's nodes, in its order", () => {
+    const { g, fetch } = gradientGraph();
+    expect(fetch).toEqual(spec.gradients.fetch);
+    expect(rows(g)).toEqual(spec.gradients.nodes);
+  });
+
+  it("computes TensorFlow's gradients (0, 3 and 2 iterations, both branches)", async () => {
+    const { g, fetch } = gradientGraph();
+    const session = new Session(g);
+    await session.run('init');
+    let worst = 0;
+    for (const run of spec.gradients.runs) {
+      const feeds = feedsOf(g, run.feeds);
+      const outs = (await session.run(fetch, feeds)) as tf.Tensor[];
+      for (const [k, name] of fetch.entries())
+        worst = Math.max(worst, expectRelClose(outs[k]!.dataSync(), run.values[name]!, 1e-6, name));
+      tf.dispose([...outs, ...Object.values(feeds)]);
+    }
+    session.close();
+    expect(worst).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('trains through the loop: GradientDescentOptimizer.minimize, ten steps as TensorFlow', async () => {
+    const g = new Graph();
+    const b = new GraphBuilder(g);
+    const { loss } = program(b);
+    const train = new GradientDescentOptimizer(b, { learningRate: 0.02 }).minimize(loss);
+    b.globalVariablesInitializer();
+    expect(train).toBe(spec.train.train_op);
+    expect(rows(g)).toEqual(spec.train.nodes);
+    const session = new Session(g);
+    await session.run('init');
+    for (const step of spec.train.steps) {
+      const feeds = feedsOf(g, step.feeds);
+      // the loss is computed before the update in the same run, as sess.run([loss, train_op])
+      const [before] = (await session.run([loss, train], feeds)) as tf.Tensor[];
+      expectRelClose(before!.dataSync(), [step.loss], 1e-5, 'loss');
+      const [w] = (await session.run(['w:0'])) as tf.Tensor[];
+      expectRelClose(w!.dataSync(), step.w, 1e-5, 'w');
+      tf.dispose([before!, w!, ...Object.values(feeds)]);
+    }
+    session.close();
+  });
+});
