@@ -3,8 +3,8 @@
 //
 // while_loop, under the unique scope `while`: Enter per loop variable (frame `<scope>while_context`), Merge [Enter,
 // NextIteration], the condition (constants get a control input on the first Merge), LoopCond, Switch per variable
-// (colocated with its Merge), Identity of each Switch's true output, the body (constants get a control input on the
-// first Identity), NextIteration per result, Exit per Switch's false output. A tensor from outside used inside gets
+// (colocated with its Merge), Identity of each Switch's true output, the body (constants, and ops fed only by loop
+// invariants, get a control input on the first Identity), NextIteration per result, Exit per Switch's false output. A tensor from outside used inside gets
 // one loop-invariant Enter (`is_constant`), made right after the first op that uses it and named under that op.
 //
 // cond, under the unique scope `cond`: Switch(pred, pred), switch_t / switch_f / pred_id Identities, the true branch
@@ -41,7 +41,8 @@ const out = (n: NodeDef, k = 0) => `${n.name}:${k}`;
 
 /**
  * A control-flow context's view of the ops made while it is active: outside data inputs are replaced by what
- * `capture` makes for them (once per tensor), ops with no inputs get a control input on the pivot.
+ * `capture` makes for them (once per tensor), ops with no inputs (in a loop also ops fed only by loop invariants) get a
+ * control input on the pivot.
  */
 class Context {
   readonly inside = new Set<string>();
@@ -52,6 +53,8 @@ class Context {
   constructor(
     private readonly g: Graph,
     private readonly capture: (tensor: string, user: NodeDef) => string,
+    /** A loop's: an op fed only by loop invariants gets a control input on the pivot (_MaybeAddControlDependency). */
+    private readonly invariantsNeedPivot = false,
   ) {}
 
   /** Makes the context's own nodes: inside, never rewritten. */
@@ -82,7 +85,16 @@ class Context {
       return local;
     });
     if (data === 0 && !node.input.length && this.pivot) node.input = [`^${this.pivot}`];
+    else if (this.invariantsNeedPivot && data > 0 && this.pivot && node.input.every((i) => this.isInvariant(i)))
+      node.input.push(`^${this.pivot}`);
   };
+
+  /** A data input that is a loop-invariant Enter (a control input is not). */
+  private isInvariant(input: string): boolean {
+    if (input.startsWith('^')) return false;
+    const n = this.g.node(parseInput(input).node);
+    return n?.op === 'Enter' && n.attr.is_constant?.b === true;
+  }
 
   /** A result of the context's function: its own tensor, or an outside one captured as an input would be. */
   result(tensor: string, user: () => NodeDef): string {
@@ -141,7 +153,11 @@ export function whileLoop(
           },
           name,
         );
-      const ctx = new Context(g, (tensor, user) => g.withNameScope(`${user.name}/`, () => out(enter(tensor, true))));
+      const ctx = new Context(
+        g,
+        (tensor, user) => g.withNameScope(`${user.name}/`, () => out(enter(tensor, true))),
+        true,
+      );
       return ctx.run(() => {
         const T = loopVars.map((v) => attr.type(dtypeOf(g, v)));
         const merges = ctx.make(() => {
