@@ -130,7 +130,9 @@ function inferOne(
   if (op === 'VariableV2') return [read.shape(n, 'shape', d)];
   if (op === 'VarHandleOp' || op === 'VarIsInitializedOp' || op === 'IsVariableInitialized') return [[]];
   if (op === 'ReadVariableOp') {
-    const h = graph.node(parseInput(data[0]!).node);
+    let h = graph.node(parseInput(data[0]!).node);
+    // a handle entered into a loop
+    while (h && PASS.has(h.op)) h = graph.node(parseInput(h.input[0]!).node);
     return [h?.op === 'VarHandleOp' ? read.shape(h, 'shape') : null];
   }
   if (UNARY.has(op) || PASS.has(op)) return [of(data[0]!)];

@@ -16,15 +16,21 @@ interface Run {
 }
 const spec = JSON.parse(readFileSync(join(CONTROL_FLOW, 'builder_gradients.json'), 'utf8')) as {
   gradients: { fetch: string[]; nodes: Row[]; runs: Run[] };
-  train: { train_op: string; nodes: Row[]; steps: { feeds: Record<string, unknown>; loss: number; w: number[] }[] };
+  train: Training;
+  train_resource: Training;
 };
+interface Training {
+  train_op: string;
+  nodes: Row[];
+  steps: { feeds: Record<string, unknown>; loss: number; w: number[] }[];
+}
 
 /** The program of make_control_flow.py's gradient_program: a loop, a cond, a loss. */
-function program(b: GraphBuilder) {
+function program(b: GraphBuilder, resource = false) {
   const x = b.placeholder('float32', [3], 'x');
   const n = b.placeholder('int32', [], 'n');
   const p = b.placeholder('bool', [], 'p');
-  const w = b.variable('w', [3], { constant: [0.5, -1.0, 0.7] });
+  const w = b.variable('w', [3], { constant: [0.5, -1.0, 0.7] }, { resource });
   const [, acc] = b.whileLoop(
     (i) => `${b.op('Less', [i, n], { T: { type: 3 } }, undefined, 'Less').name}:0`,
     (i, a) => [b.add(i, b.constant(1, { dtype: 'int32' })), b.mul(b.mul(a, x), w)],
@@ -70,25 +76,32 @@ describe('gradients() through a v1 while loop and cond mirrors TensorFlow', () =
     expect(worst).toBeLessThanOrEqual(1e-6);
   });
 
-  it('trains through the loop: GradientDescentOptimizer.minimize, ten steps as TensorFlow', async () => {
-    const g = new Graph();
-    const b = new GraphBuilder(g);
-    const { loss } = program(b);
-    const train = new GradientDescentOptimizer(b, { learningRate: 0.02 }).minimize(loss);
-    b.globalVariablesInitializer();
-    expect(train).toBe(spec.train.train_op);
-    expect(rows(g)).toEqual(spec.train.nodes);
-    const session = new Session(g);
-    await session.run('init');
-    for (const step of spec.train.steps) {
-      const feeds = feedsOf(g, step.feeds);
-      // the loss is computed before the update in the same run, as sess.run([loss, train_op])
-      const [before] = (await session.run([loss, train], feeds)) as tf.Tensor[];
-      expectRelClose(before!.dataSync(), [step.loss], 1e-5, 'loss');
-      const [w] = (await session.run(['w:0'])) as tf.Tensor[];
-      expectRelClose(w!.dataSync(), step.w, 1e-5, 'w');
-      tf.dispose([before!, w!, ...Object.values(feeds)]);
-    }
-    session.close();
-  });
+  it.each([
+    ['a ref variable', 'train', false],
+    ['a resource variable', 'train_resource', true],
+  ] as const)(
+    'trains %s through the loop: GradientDescentOptimizer.minimize, ten steps as TensorFlow',
+    async (_, key, resource) => {
+      const want = spec[key];
+      const g = new Graph();
+      const b = new GraphBuilder(g);
+      const { w, loss } = program(b, resource);
+      const train = new GradientDescentOptimizer(b, { learningRate: 0.02 }).minimize(loss);
+      b.globalVariablesInitializer();
+      expect(train).toBe(want.train_op);
+      expect(rows(g)).toEqual(want.nodes);
+      const session = new Session(g);
+      await session.run('init');
+      for (const step of want.steps) {
+        const feeds = feedsOf(g, step.feeds);
+        // the loss is computed before the update in the same run, as sess.run([loss, train_op])
+        const [before] = (await session.run([loss, train], feeds)) as tf.Tensor[];
+        expectRelClose(before!.dataSync(), [step.loss], 1e-5, 'loss');
+        const value = (await session.run(w.value)) as tf.Tensor;
+        expectRelClose(value.dataSync(), step.w, 1e-5, 'w');
+        tf.dispose([before!, value, ...Object.values(feeds)]);
+      }
+      session.close();
+    },
+  );
 });
