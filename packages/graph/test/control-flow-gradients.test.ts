@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { GradientDescentOptimizer, Graph, GraphBuilder, Session } from '@tensorgraft/graph';
+import { GradientDescentOptimizer, Graph, GraphBuilder, gradients, Session } from '@tensorgraft/graph';
 import { describe, expect, it } from 'vitest';
-import { CONTROL_FLOW, expectRelClose, feedsOf } from './control-flow-helpers.js';
+import { CONTROL_FLOW, expectRelClose, feedsOf, loadCase } from './control-flow-helpers.js';
 import { type Row, rows } from './control-flow-rows.js';
 
 interface Run {
@@ -104,4 +104,23 @@ describe('gradients() through a v1 while loop and cond mirrors TensorFlow', () =
       session.close();
     },
   );
+});
+
+describe('gradients() refuses the control flow it cannot mirror, naming it', () => {
+  it('a v1 loop imported from a GraphDef (no recorded contexts)', () => {
+    const { graph } = loadCase('counter_v1');
+    expect(() => gradients(graph, ['acc:0'], ['x:0'])).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_OP', message: expect.stringMatching(/Exit 'loop\/Exit_1'/) }),
+    );
+  });
+
+  it('a second-order gradient through a loop', () => {
+    const g = new Graph();
+    const b = new GraphBuilder(g);
+    const { w, loss } = program(b);
+    const [gw] = b.gradients(loss, [w]);
+    expect(() => b.gradients(gw!, ['x:0'])).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_OP', message: expect.stringMatching(/second-order gradient/) }),
+    );
+  });
 });
