@@ -5,7 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { GradientDescentOptimizer, Graph, GraphBuilder, gradients, Session } from '@tensorgraft/graph';
+import {
+  type BuiltVariable,
+  GradientDescentOptimizer,
+  Graph,
+  GraphBuilder,
+  gradients,
+  Session,
+} from '@tensorgraft/graph';
 import { describe, expect, it } from 'vitest';
 import { CONTROL_FLOW, expectRelClose, feedsOf, loadCase } from './control-flow-helpers.js';
 import { type Row, rows } from './control-flow-rows.js';
@@ -18,6 +25,7 @@ const spec = JSON.parse(readFileSync(join(CONTROL_FLOW, 'builder_gradients.json'
   gradients: { fetch: string[]; nodes: Row[]; runs: Run[] };
   train: Training;
   train_resource: Training;
+  nested: { fetch: string[]; nodes: Row[]; runs: Run[] };
 };
 interface Training {
   train_op: string;
@@ -104,6 +112,48 @@ describe('gradients() through a v1 while loop and cond mirrors TensorFlow', () =
       session.close();
     },
   );
+});
+
+/** make_control_flow.py's nested_gradient_program: a loop running i times inside a loop (no gradients yet). */
+function nestedProgram(): { g: Graph; b: GraphBuilder; loss: string; w: BuiltVariable } {
+  const g = new Graph();
+  const b = new GraphBuilder(g);
+  const x = b.placeholder('float32', [3], 'x');
+  const n = b.placeholder('int32', [], 'n');
+  const w = b.variable('w', [3], { constant: [0.5, -1.0, 0.7] });
+  const less = (a: string, c: string) => `${b.op('Less', [a, c], { T: { type: 3 } }, undefined, 'Less').name}:0`;
+  const one = () => b.constant(1, { dtype: 'int32' });
+  const [, acc] = b.whileLoop(
+    (i) => less(i, n),
+    (i, a) => {
+      const [, inner] = b.whileLoop(
+        (j) => less(j, i),
+        (j, c) => [b.add(j, one()), b.mul(c, w)],
+        [b.constant(0, { dtype: 'int32' }), a],
+      );
+      return [b.add(i, one()), b.mul(inner!, x)];
+    },
+    [b.constant(0, { dtype: 'int32' }), x],
+  );
+  return { g, b, w, loss: b.reduceSum(b.mul(acc!, acc!), [0]) };
+}
+
+describe('a loop inside a loop mirrors TensorFlow', () => {
+  it("makes TensorFlow's forward nodes and runs to its loss (0, 1 and 3 outer iterations)", async () => {
+    const { g, b, loss } = nestedProgram();
+    const forward = spec.nested.nodes.filter((r) => !r.name.startsWith('gradients/') && r.name !== 'init');
+    b.globalVariablesInitializer();
+    expect(rows(g)).toEqual(forward.concat(spec.nested.nodes.filter((r) => r.name === 'init')));
+    const session = new Session(g);
+    await session.run('init');
+    for (const run of spec.nested.runs) {
+      const feeds = feedsOf(g, run.feeds);
+      const value = (await session.run(loss, feeds)) as tf.Tensor;
+      expectRelClose(value.dataSync(), run.values[loss]!, 1e-6, loss);
+      tf.dispose([value, ...Object.values(feeds)]);
+    }
+    session.close();
+  });
 });
 
 describe('gradients() refuses the control flow it cannot mirror, naming it', () => {
