@@ -138,6 +138,14 @@ function nestedProgram(): { g: Graph; b: GraphBuilder; loss: string; w: BuiltVar
   return { g, b, w, loss: b.reduceSum(b.mul(acc!, acc!), [0]) };
 }
 
+/** The nested program with tf.compat.v1.gradients w.r.t. the variable and the fed input. */
+function nestedGraph(): { g: Graph; fetch: string[] } {
+  const { g, b, w, loss } = nestedProgram();
+  const grads = b.gradients(loss, [w, 'x:0']);
+  b.globalVariablesInitializer();
+  return { g, fetch: [loss, ...grads.map((t) => t!)] };
+}
+
 describe('a loop inside a loop mirrors TensorFlow', () => {
   it("makes TensorFlow's forward nodes and runs to its loss (0, 1 and 3 outer iterations)", async () => {
     const { g, b, loss } = nestedProgram();
@@ -151,6 +159,25 @@ describe('a loop inside a loop mirrors TensorFlow', () => {
       const value = (await session.run(loss, feeds)) as tf.Tensor;
       expectRelClose(value.dataSync(), run.values[loss]!, 1e-6, loss);
       tf.dispose([value, ...Object.values(feeds)]);
+    }
+    session.close();
+  });
+
+  it("gradients(): makes TensorFlow's nodes, in its order", () => {
+    const { g, fetch } = nestedGraph();
+    expect(fetch).toEqual(spec.nested.fetch);
+    expect(rows(g)).toEqual(spec.nested.nodes);
+  });
+
+  it("gradients(): computes TensorFlow's values (0, 1 and 3 outer iterations)", async () => {
+    const { g, fetch } = nestedGraph();
+    const session = new Session(g);
+    await session.run('init');
+    for (const run of spec.nested.runs) {
+      const feeds = feedsOf(g, run.feeds);
+      const outs = (await session.run(fetch, feeds)) as tf.Tensor[];
+      for (const [k, name] of fetch.entries()) expectRelClose(outs[k]!.dataSync(), run.values[name]!, 1e-6, name);
+      tf.dispose([...outs, ...Object.values(feeds)]);
     }
     session.close();
   });

@@ -84,7 +84,7 @@ const exitGrad: GradFn = (em, op, [grad]) => {
   flow!.enter(gradCtx);
   const e = flow!.enterOp(grad!, gradCtx, false, 'b_exit');
   gradCtx.loopEnters.push(e);
-  flow!.exit();
+  flow!.exit(gradCtx);
   return [e];
 };
 
@@ -95,6 +95,7 @@ const enterGrad: GradFn = (em, op, [grad]) => {
   if (op.attr.is_constant?.b) return [flow!.addBackpropAccumulator(gradCtx, op, grad!)];
   const e = em.t('Exit', [grad!]);
   gradCtx.loopExits.push(e);
+  flow!.exitResult(gradCtx, e);
   return [e];
 };
 

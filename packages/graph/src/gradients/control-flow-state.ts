@@ -9,8 +9,11 @@
 // Const is made again. Ops made while a context is current are added to it (AddOp): outside inputs are entered (once
 // per tensor), ops with no input get a control input on the pivot.
 //
-// Not mirrored (refused with UNSUPPORTED_OP naming the construct): nested loops, a cond inside a loop, second-order
-// gradients of a loop, IndexedSlices gradients of a loop invariant.
+// A loop inside a loop: the inner loop's iteration count of each outer iteration is pushed on a stack of the outer
+// loop and popped by the outer gradient loop to run the inner gradient loop as many times.
+//
+// Not mirrored (refused with UNSUPPORTED_OP naming the construct): a cond inside a loop, second-order gradients of a
+// loop, IndexedSlices gradients of a loop invariant, unknown shapes where a nested loop would stack them.
 import { DataType } from '@tensorgraft/proto';
 import { attr } from '../attrs.js';
 import {
@@ -37,6 +40,8 @@ const I32 = DataType.DT_INT32;
 /** _GradLoopState: one forward loop and the gradient loop running it backwards. */
 export interface GradLoopState {
   readonly forward: WhileContext;
+  /** The state of the loop around this one (a loop inside a loop), or null. */
+  readonly outer: GradLoopState | null;
   /** The forward counter's NextIteration tensor (pushes get a control edge to it) and the backward one's. */
   readonly forwardIndex: string;
   readonly grad: WhileContext;
@@ -59,7 +64,8 @@ export function unsupported(what: string, node?: string): GraphError {
 export class ControlFlowState {
   /** graph._get_control_flow_context() while gradients() runs. */
   current: ControlFlowContext | null = null;
-  private readonly stack: (ControlFlowContext | null)[] = [];
+  /** Each context's own Enter/Exit stack (ControlFlowContext._context_stack). */
+  private readonly stacks = new Map<ControlFlowContext, (ControlFlowContext | null)[]>();
   /** Forward loop → its gradient state (the _ControlFlowState map). */
   readonly states = new Map<WhileContext, GradLoopState>();
   private readonly byGrad = new Map<WhileContext, GradLoopState>();
@@ -76,12 +82,22 @@ export class ControlFlowState {
   };
 
   enter(ctx: ControlFlowContext): void {
-    this.stack.push(this.current);
+    let stack = this.stacks.get(ctx);
+    if (!stack) {
+      stack = [];
+      this.stacks.set(ctx, stack);
+    }
+    stack.push(this.current);
     this.current = ctx;
   }
 
-  exit(): void {
-    this.current = this.stack.pop() ?? null;
+  exit(ctx: ControlFlowContext): void {
+    this.current = this.stacks.get(ctx)?.pop() ?? null;
+  }
+
+  /** ExitResult: a context's result is known to the context around it. */
+  exitResult(ctx: ControlFlowContext, t: string): void {
+    ctx.outer?.values.add(t);
   }
 
   /** ops.control_dependencies(None): no control inputs, and no context. */
@@ -114,7 +130,8 @@ export class ControlFlowState {
   }
 
   exitGradContext(op: NodeDef, before: boolean): void {
-    if (this.gradStateFor(op, before)) this.exit();
+    const gs = this.gradStateFor(op, before);
+    if (gs) this.exit(gs.grad);
   }
 
   // ---- contexts adding ops and values ----
@@ -151,8 +168,12 @@ export class ControlFlowState {
         return real;
       }
     }
-    if (ctx.outer) throw unsupported('a loop inside another loop or a cond', this.em.node(val).name);
-    const enter = this.outside(() => this.enterOp(val, ctx, true));
+    let outside = val;
+    if (ctx.outer) {
+      if (ctx.outer.kind !== 'while') throw unsupported('a loop inside a cond', this.em.node(val).name);
+      outside = this.addValue(ctx.outer, val);
+    }
+    const enter = this.outside(() => this.enterOp(outside, ctx, true));
     // _FixControlInputsAndContext: the Enter is the loop's
     setContext(this.em.graph, enter, ctx);
     ctx.values.add(enter);
@@ -200,7 +221,7 @@ export class ControlFlowState {
       const ids = this.outside(() => {
         this.enter(ctx);
         const made = external.map((x) => parseInput(this.em.identity(`${x}:0`)).node);
-        this.exit();
+        this.exit(ctx);
         return made;
       });
       for (const id of ids) addControlInput(node, id);
@@ -232,12 +253,24 @@ export class ControlFlowState {
         exit.name,
       );
     if (this.states.has(fwd)) return;
-    if (fwd.outer) throw unsupported(`the gradient of a nested while loop ('${fwd.name}')`, exit.name);
+    if (fwd.outer && fwd.outer.kind !== 'while') throw unsupported(`the gradient of a loop inside a cond`, exit.name);
+    const outerFwd = whileOf(fwd.outer);
+    const outer = outerFwd ? (this.states.get(outerFwd) ?? null) : null;
     const forwardLoopExits = [...fwd.loopExits];
-    const [count, forwardIndex] = this.addForwardLoopCounter(fwd);
-    const grad = newWhileContext(this.em.graph.uniqueName(fwd.name), fwd.parallelIterations, null, fwd);
+    if (outerFwd) this.enter(outerFwd);
+    const [count, forwardIndex] = this.addForwardLoopCounter(fwd, outer);
+    if (outerFwd) this.exit(outerFwd);
+    let history = '';
+    if (outer) {
+      // the inner loop's iteration count of each outer iteration, saved for the outer gradient loop
+      outerFwd!.values.add(count);
+      history = this.addForwardAccumulator(outer, count);
+      this.enter(outer.grad);
+    } else if (outerFwd) this.enter(outerFwd);
+    const grad = newWhileContext(this.em.graph.uniqueName(fwd.name), fwd.parallelIterations, this.current, fwd);
     const gs: GradLoopState = {
       forward: fwd,
+      outer,
       forwardIndex,
       grad,
       gradIndex: '',
@@ -250,7 +283,10 @@ export class ControlFlowState {
       pendingExitsCount: forwardLoopExits.length,
     };
     this.byGrad.set(grad, gs);
-    gs.gradIndex = this.addBackpropLoopCounter(grad, count);
+    const realCount = outer ? this.addBackpropAccumulatedValue(outer, history, count) : count;
+    gs.gradIndex = this.addBackpropLoopCounter(grad, realCount, outer);
+    if (outer) this.exit(outer.grad);
+    else if (outerFwd) this.exit(outerFwd);
     this.states.set(fwd, gs);
     for (const t of forwardLoopExits) {
       const n = this.em.node(t);
@@ -262,9 +298,11 @@ export class ControlFlowState {
   }
 
   /** AddForwardLoopCounter: `n = 0; while (pivot) n++`; returns the count's Exit and its NextIteration. */
-  private addForwardLoopCounter(fwd: WhileContext): [string, string] {
+  private addForwardLoopCounter(fwd: WhileContext, outer: GradLoopState | null): [string, string] {
     const em = this.em;
     const n = em.constant(0, I32, 'f_count');
+    // an inner loop's count starts after the outer counter's Add of its iteration
+    if (outer) addControlInput(em.node(n), em.node(inputs(em.node(outer.forwardIndex))[0]!).name);
     this.enter(fwd);
     fwd.values.add(n);
     const enter = this.enterOp(n, fwd, false, 'f_count');
@@ -276,12 +314,13 @@ export class ControlFlowState {
     merge.input[1] = next;
     const total = em.t('Exit', [output(sw)], {}, 'f_count');
     fwd.loopExits.push(total);
-    this.exit();
+    this.exitResult(fwd, total);
+    this.exit(fwd);
     return [total, next];
   }
 
   /** AddBackpropLoopCounter: `n = count; while (n >= 1) n--`; returns the NextIteration (the gradient index). */
-  private addBackpropLoopCounter(grad: WhileContext, count: string): string {
+  private addBackpropLoopCounter(grad: WhileContext, count: string, outer: GradLoopState | null): string {
     const em = this.em;
     const one = em.constant(1, I32, 'b_count');
     this.enter(grad);
@@ -297,8 +336,12 @@ export class ControlFlowState {
     grad.pivotForBody = parseInput(index).node;
     const next = em.t('NextIteration', [index]);
     merge.input[1] = next;
-    grad.loopExits.push(em.t('Exit', [output(sw)], {}, 'b_count'));
-    this.exit();
+    const finalZero = em.t('Exit', [output(sw)], {}, 'b_count');
+    grad.loopExits.push(finalZero);
+    // the outer gradient loop's next iteration waits for this loop to end
+    if (outer) addControlInput(em.node(this.gradSync(outer)), em.node(finalZero).name);
+    this.exitResult(grad, finalZero);
+    this.exit(grad);
     return next;
   }
 
@@ -306,19 +349,35 @@ export class ControlFlowState {
   private realValue(gs: GradLoopState, value: string): string {
     const known = gs.history.get(value);
     if (known) return known;
-    let real: string;
-    const enter = loopConstantEnter(this.em, value);
-    const node = this.em.node(value);
-    if (enter) {
-      // a loop invariant: entered into the gradient loop as it is
-      real = this.addValue(gs.grad, inputs(enter)[0]!);
-    } else if (node.op === 'Const') {
-      real = output(this.em.create('Const', [], { dtype: node.attr.dtype!, value: node.attr.value! }, 'Const'));
-    } else {
-      this.exit();
-      const history = this.addForwardAccumulator(gs, value);
-      this.enter(gs.grad);
-      real = this.addBackpropAccumulatedValue(gs, history, value);
+    let real: string | undefined;
+    let history = '';
+    let cur = value;
+    let curState: GradLoopState | null = gs;
+    for (;;) {
+      const enter = loopConstantEnter(this.em, cur);
+      const node = this.em.node(cur);
+      if (enter) {
+        // a loop invariant: the value outside the loop, entered into the gradient loop as it is
+        cur = canonical(inputs(enter)[0]!);
+        curState = curState!.outer;
+        if (!curState) {
+          real = this.addValue(gs.grad, cur);
+          break;
+        }
+      } else if (node.op === 'Const') {
+        real = output(this.em.create('Const', [], { dtype: node.attr.dtype!, value: node.attr.value! }, 'Const'));
+        break;
+      } else {
+        this.exit(gs.grad);
+        history = this.addForwardAccumulator(curState!, cur);
+        this.enter(gs.grad);
+        break;
+      }
+    }
+    if (real === undefined) {
+      real = this.addBackpropAccumulatedValue(curState!, history, cur);
+      // a value of an outer loop, popped in the outer gradient loop, is entered into this one
+      if (curState !== gs) real = this.addValue(gs.grad, real);
     }
     gs.history.set(value, real);
     return real;
@@ -334,13 +393,13 @@ export class ControlFlowState {
         const max = em.constant(-1, I32);
         return em.t('StackV2', [max], { elem_type: attr.type(em.dtype(value)) }, 'f_acc');
       });
-      if (curr) this.exit();
+      if (curr) this.exit(curr);
       const enterAcc = this.addValue(gs.forward, acc);
       if (outputContextOf(em.graph, em.node(value)) !== gs.forward)
         throw unsupported('saving a value made inside a cond inside a loop', em.node(value).name);
       this.enter(gs.forward);
       const push = em.op('StackPushV2', [enterAcc, value], { swap_memory: attr.b(false) });
-      this.exit();
+      this.exit(gs.forward);
       addControlInput(em.node(gs.forwardIndex), push.name);
       // the push runs after the counter's Add of its iteration
       addControlInput(push, em.node(inputs(em.node(gs.forwardIndex))[0]!).name);
@@ -355,7 +414,7 @@ export class ControlFlowState {
       this.enter(gs.grad);
       const p = em.t('StackPopV2', [history], { elem_type: attr.type(em.dtype(value)) });
       em.setShape(p, em.shape(value));
-      this.exit();
+      this.exit(gs.grad);
       return p;
     });
     if (gs.grad.parallelIterations > 1) addControlInput(em.node(this.gradSync(gs)), em.node(pop).name);
@@ -376,12 +435,16 @@ export class ControlFlowState {
   /** AddBackpropAccumulator: a loop invariant's gradient summed over the iterations (`b_acc`). */
   addBackpropAccumulator(grad: WhileContext, op: NodeDef, g: string): string {
     const em = this.em;
-    this.exit();
+    this.exit(grad);
     const shape = em.fullyDefined(g);
     const dtype = em.dtype(g);
+    if (!shape && grad.outer) throw unsupported(`accumulating a gradient of unknown shape in a nested loop`, op.name);
+    // the initial sum is made in the context around the gradient loop
+    if (grad.outer) this.enter(grad.outer);
     const acc = shape
       ? em.constant(0, dtype, 'b_acc', shape)
       : em.fill(em.t('Shape', [inputs(op)[0]!], { out_type: attr.type(I32) }), 0, dtype, 'zeros');
+    if (grad.outer) this.exit(grad.outer);
     this.enter(grad);
     grad.values.add(acc);
     const enter = this.enterOp(acc, grad, false, 'b_acc');
@@ -392,6 +455,7 @@ export class ControlFlowState {
     merge.input[1] = em.t('NextIteration', [add]);
     const result = em.t('Exit', [output(sw)], {}, 'b_acc');
     grad.loopExits.push(result);
+    this.exitResult(grad, result);
     return result;
   }
 
@@ -405,10 +469,21 @@ export class ControlFlowState {
 
   /** ZerosLikeForExit: zeros for a loop output no y depends on. */
   zerosLikeForExit(val: string): string {
-    const shape = this.em.fullyDefined(val);
-    if (shape && shape.reduce((a, b) => a * b, 1) < 1000)
-      return this.em.constant(0, this.em.dtype(val), 'zeros', shape);
-    return this.em.zerosLike(val);
+    const em = this.em;
+    const shape = em.fullyDefined(val);
+    const outerFwd = whileOf(contextOf(em.graph, val)?.outer ?? null);
+    const outer = outerFwd ? this.states.get(outerFwd) : undefined;
+    const zeros = () =>
+      shape && shape.reduce((a, b) => a * b, 1) < 1000 ? em.constant(0, em.dtype(val), 'zeros', shape) : null;
+    if (outer) {
+      // an inner loop's unused exit: zeros made in the outer gradient loop
+      if (!shape) throw unsupported(`zeros of unknown shape for the unused loop output '${val}'`, em.node(val).name);
+      this.enter(outer.grad);
+      const z = zeros() ?? em.zerosLike(val);
+      this.exit(outer.grad);
+      return z;
+    }
+    return zeros() ?? em.zerosLike(val);
   }
 
   /** ZerosLikeV1WhileLoop: zeros for output `k` of `op` (none for a loop Switch: its gradient comes later). */
@@ -446,13 +521,14 @@ export class ControlFlowState {
         if (shape) {
           this.enter(gs.grad);
           next = em.t('NextIteration', [em.constant(0, em.dtype(a!), 'Const', shape)]);
-          this.exit();
+          this.exit(gs.grad);
         } else {
           const g = inputs(em.node(a!))[0]!;
           const zeros = em.fill(em.t('Shape', [g], { out_type: attr.type(I32) }), 0, DataType.DT_FLOAT, 'zeros');
+          if (gs.grad.outer) throw unsupported(`a loop variable of unknown shape with no gradient in a nested loop`);
           this.enter(gs.grad);
           next = em.t('NextIteration', [zeros]);
-          this.exit();
+          this.exit(gs.grad);
         }
         merge.input[1] = next;
       }
