@@ -26,11 +26,28 @@ const spec = JSON.parse(readFileSync(join(CONTROL_FLOW, 'builder_gradients.json'
   train: Training;
   train_resource: Training;
   nested: { fetch: string[]; nodes: Row[]; runs: Run[] };
+  nested_train: Training;
 };
 interface Training {
   train_op: string;
   nodes: Row[];
   steps: { feeds: Record<string, unknown>; loss: number; w: number[] }[];
+}
+
+/** Runs the fixture's training steps: the loss before each update and the variable after it, as TensorFlow's. */
+async function expectTraining(g: Graph, loss: string, train: string, w: BuiltVariable, want: Training): Promise<void> {
+  const session = new Session(g);
+  await session.run('init');
+  for (const step of want.steps) {
+    const feeds = feedsOf(g, step.feeds);
+    // the loss is computed before the update in the same run, as sess.run([loss, train_op])
+    const [before] = (await session.run([loss, train], feeds)) as tf.Tensor[];
+    expectRelClose(before!.dataSync(), [step.loss], 1e-5, 'loss');
+    const value = (await session.run(w.value)) as tf.Tensor;
+    expectRelClose(value.dataSync(), step.w, 1e-5, 'w');
+    tf.dispose([before!, value, ...Object.values(feeds)]);
+  }
+  session.close();
 }
 
 /** The program of make_control_flow.py's gradient_program: a loop, a cond, a loss. */
@@ -98,18 +115,7 @@ describe('gradients() through a v1 while loop and cond mirrors TensorFlow', () =
       b.globalVariablesInitializer();
       expect(train).toBe(want.train_op);
       expect(rows(g)).toEqual(want.nodes);
-      const session = new Session(g);
-      await session.run('init');
-      for (const step of want.steps) {
-        const feeds = feedsOf(g, step.feeds);
-        // the loss is computed before the update in the same run, as sess.run([loss, train_op])
-        const [before] = (await session.run([loss, train], feeds)) as tf.Tensor[];
-        expectRelClose(before!.dataSync(), [step.loss], 1e-5, 'loss');
-        const value = (await session.run(w.value)) as tf.Tensor;
-        expectRelClose(value.dataSync(), step.w, 1e-5, 'w');
-        tf.dispose([before!, value, ...Object.values(feeds)]);
-      }
-      session.close();
+      await expectTraining(g, loss, train, w, want);
     },
   );
 });
@@ -181,6 +187,16 @@ describe('a loop inside a loop mirrors TensorFlow', () => {
     }
     session.close();
   });
+});
+
+it('trains through a loop inside a loop: GradientDescentOptimizer.minimize, ten steps as TensorFlow', async () => {
+  const want = spec.nested_train;
+  const { g, b, w, loss } = nestedProgram();
+  const train = new GradientDescentOptimizer(b, { learningRate: 0.02 }).minimize(loss);
+  b.globalVariablesInitializer();
+  expect(train).toBe(want.train_op);
+  expect(rows(g)).toEqual(want.nodes);
+  await expectTraining(g, loss, train, w, want);
 });
 
 describe('gradients() refuses the control flow it cannot mirror, naming it', () => {
