@@ -1,7 +1,7 @@
 // The builder's control-flow contexts while a loop or cond is being built (TensorFlow's ControlFlowContext.AddOp /
 // AddValue): the ops made are the innermost context's; an outside data input is replaced by what `capture` makes for
-// it (once per tensor; in a loop inside a loop, the outer loop captures it first); ops with no inputs (in a loop also
-// ops fed only by loop invariants) get a control input on the pivot.
+// it (once per tensor; in a context inside a loop, the loop captures it first); ops with no inputs (in a loop also ops
+// fed only by loop invariants) get a control input on the pivot.
 import type { ControlFlowContext } from './control-flow-context.js';
 import { setContext } from './control-flow-context.js';
 import type { Graph, NodeDef } from './graph.js';
@@ -63,6 +63,8 @@ export class Context {
     const s = stateOf(this.g);
     if ((s.making ?? innermost(this.g)) !== this) return;
     this.inside.add(node.name);
+    // a cond's values are known to every context around it (CondContext._AddOpInternal)
+    if (this.kind === 'cond') for (let o = this.outer; o; o = o.outer) o.known.add(node.name);
     if (s.making) return;
     let data = 0;
     node.input = node.input.map((input) => {

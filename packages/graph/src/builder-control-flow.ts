@@ -6,14 +6,14 @@
 // (colocated with its Merge), Identity of each Switch's true output, the body (constants, and ops fed only by loop
 // invariants, get a control input on the first Identity), NextIteration per result, Exit per Switch's false output.
 // A tensor from outside used inside gets one loop-invariant Enter (`is_constant`), made right after the first op that
-// uses it and named under that op. A loop may be built inside a loop's body: an outside tensor is then entered into
-// the outer loop first (`Enter`), then into the inner one (`Enter_1`).
+// uses it and named under that op. A loop or a cond may be built inside a loop's body: an outside tensor is then
+// entered into the loop first (`Enter`), then into the inner loop (`Enter_1`) or the cond (`Switch`).
 //
 // cond, under the unique scope `cond`: Switch(pred, pred), switch_t / switch_f / pred_id Identities, the true branch
 // then the false one (an outside tensor gets a Switch on pred_id under the op using it, colocated with the tensor;
 // constants a control input on switch_t / switch_f), then one Merge [false, true] per result.
 //
-// A cond inside a loop or cond, and a loop inside a cond, are refused: their capture rules are not mirrored here.
+// A cond inside a cond, and a loop inside a cond, are refused: their capture rules are not mirrored here.
 import { DataType } from '@tensorgraft/proto';
 import { attr } from './attrs.js';
 import { Context, innermost } from './builder-context.js';
@@ -128,7 +128,8 @@ export function cond(
   falseFn: () => readonly string[],
   name?: string,
 ): string[] {
-  if (innermost(g)) throw refused('cond inside a while loop or cond');
+  const outer = innermost(g);
+  if (outer && outer.kind !== 'while') throw refused('cond inside a cond');
   return g.withNameScope(name ?? 'cond', () => {
     const B = { T: attr.type(DataType.DT_BOOL) };
     const sw = g.createOp('Switch', [pred, pred], B, 'Switch');
@@ -142,11 +143,17 @@ export function cond(
             out(g.createOp('Switch', [tensor, out(predId)], { T: attr.type(dtypeOf(g, tensor)) }, 'Switch'), side),
           ),
         );
-      const ctx = new Context(g, 'cond', switchOf, null, newCondContext(out(predId), pivot.name, side, null));
+      const record = newCondContext(out(predId), pivot.name, side, outer?.record ?? null);
+      const ctx = new Context(g, 'cond', switchOf, outer, record);
       ctx.pivot = pivot.name;
       const results = ctx.run(() =>
         // an outside tensor returned as it is goes through a Switch made in the cond's own scope
-        fn().map((r) => (ctx.inside.has(parseInput(r).node) ? r : ctx.make(() => switchOf(r, `${g.nameScope}/`)))),
+        fn().map((r) => {
+          if (ctx.inside.has(parseInput(r).node)) return r;
+          const scope = `${g.nameScope}/`;
+          const outside = outer ? outer.valueFor(r, scope) : r;
+          return ctx.make(() => switchOf(outside, scope));
+        }),
       );
       ctx.finish();
       return results;

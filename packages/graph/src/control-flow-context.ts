@@ -114,7 +114,9 @@ export function outputContextOf(g: Graph, n: NodeDef): ControlFlowContext | null
   return ctx && isLoopExit(n) ? ctx.outer : ctx;
 }
 
-/** util.IsLoopSwitch: a Switch made by a while loop (not a cond's). */
+/** util.IsLoopSwitch: a Switch of a while loop's variable (on its LoopCond; not a cond's Switch in a loop body). */
 export function isLoopSwitch(g: Graph, n: NodeDef): boolean {
-  return isSwitch(n) && contextOf(g, n.name)?.kind === 'while';
+  const ctx = contextOf(g, n.name);
+  const pred = n.input.filter((i) => !i.startsWith('^'))[1];
+  return isSwitch(n) && ctx?.kind === 'while' && pred !== undefined && parseInput(pred).node === ctx.pivot;
 }

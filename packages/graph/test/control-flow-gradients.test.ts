@@ -27,6 +27,7 @@ const spec = JSON.parse(readFileSync(join(CONTROL_FLOW, 'builder_gradients.json'
   train_resource: Training;
   nested: { fetch: string[]; nodes: Row[]; runs: Run[] };
   nested_train: Training;
+  cond_in_loop: { fetch: string[]; nodes: Row[]; runs: Run[] };
 };
 interface Training {
   train_op: string;
@@ -197,6 +198,54 @@ it('trains through a loop inside a loop: GradientDescentOptimizer.minimize, ten 
   expect(train).toBe(want.train_op);
   expect(rows(g)).toEqual(want.nodes);
   await expectTraining(g, loss, train, w, want);
+});
+
+/** make_control_flow.py's cond_in_loop_program: the first two iterations multiply by w, the others by x. */
+function condInLoopGraph(): { g: Graph; fetch: string[] } {
+  const g = new Graph();
+  const b = new GraphBuilder(g);
+  const x = b.placeholder('float32', [3], 'x');
+  const n = b.placeholder('int32', [], 'n');
+  const w = b.variable('w', [3], { constant: [0.5, -1.0, 0.7] });
+  const less = (a: string, c: string) => `${b.op('Less', [a, c], { T: { type: 3 } }, undefined, 'Less').name}:0`;
+  const [, acc] = b.whileLoop(
+    (i) => less(i, n),
+    (i, a) => {
+      const next = b.add(i, b.constant(1, { dtype: 'int32' }));
+      const [r] = b.cond(
+        less(i, b.constant(2, { dtype: 'int32' })),
+        () => [b.mul(a, w)],
+        () => [b.mul(a, x)],
+      );
+      return [next, r!];
+    },
+    [b.constant(0, { dtype: 'int32' }), x],
+  );
+  const loss = b.reduceSum(b.mul(acc!, acc!), [0]);
+  const grads = b.gradients(loss, [w, 'x:0']);
+  b.globalVariablesInitializer();
+  return { g, fetch: [loss, ...grads.map((t) => t!)] };
+}
+
+describe('gradients() through a cond inside a loop mirrors TensorFlow', () => {
+  it("makes TensorFlow's nodes, in its order", () => {
+    const { g, fetch } = condInLoopGraph();
+    expect(fetch).toEqual(spec.cond_in_loop.fetch);
+    expect(rows(g)).toEqual(spec.cond_in_loop.nodes);
+  });
+
+  it("computes TensorFlow's values (0, 1 and 4 iterations: the branches taken in turn)", async () => {
+    const { g, fetch } = condInLoopGraph();
+    const session = new Session(g);
+    await session.run('init');
+    for (const run of spec.cond_in_loop.runs) {
+      const feeds = feedsOf(g, run.feeds);
+      const outs = (await session.run(fetch, feeds)) as tf.Tensor[];
+      for (const [k, name] of fetch.entries()) expectRelClose(outs[k]!.dataSync(), run.values[name]!, 1e-6, name);
+      tf.dispose([...outs, ...Object.values(feeds)]);
+    }
+    session.close();
+  });
 });
 
 describe('gradients() refuses the control flow it cannot mirror, naming it', () => {

@@ -6,17 +6,10 @@
 import { contextOf, outputContextOf, whileOf } from '../control-flow-context.js';
 import type { GraphError } from '../errors.js';
 import type { NodeDef } from '../graph.js';
-import { unsupported } from './control-flow-state.js';
+import { switchOf, unsupported } from './control-flow-state.js';
 import type { Emitter } from './emitter.js';
 import { inputs, output } from './node-io.js';
 import type { GradFn } from './registry.js';
-
-/** _SwitchRefOrTensor: a Switch colocated with its data. */
-function switchOf(em: Emitter, data: string, pred: string, name = 'Switch'): [string, string] {
-  const op = em.node(data).op.startsWith('Ref') ? 'RefSwitch' : 'Switch';
-  const sw = em.colocate(data, () => em.op(op, [data, pred], {}, name));
-  return [output(sw, 0), output(sw, 1)];
-}
 
 const merge = (em: Emitter, a: string, b: string, name?: string): string => output(em.op('Merge', [a, b], {}, name));
 
@@ -63,10 +56,7 @@ const mergeGrad: GradFn = (em, op, [grad]) => {
     if (!gradCtx) throw noLoopRecord(op);
     return switchOf(em, grad!, `${gradCtx.pivot}:0`);
   }
-  if (ctx?.kind === 'cond') {
-    if (flow!.gradStateOf(flow!.current)) throw unsupported(`the gradient of a cond inside a while loop`, op.name);
-    return switchOf(em, grad!, ctx.pred, 'cond_grad');
-  }
+  if (ctx?.kind === 'cond') return switchOf(em, grad!, flow!.realPred(ctx.pred), 'cond_grad');
   // a Merge outside any recorded context: the gradient goes to the input that was taken
   return inputs(op).map((_, i) => {
     const taken = em.t('Equal', [output(op, 1), { value: i }]);

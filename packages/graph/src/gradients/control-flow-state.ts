@@ -12,11 +12,15 @@
 // A loop inside a loop: the inner loop's iteration count of each outer iteration is pushed on a stack of the outer
 // loop and popped by the outer gradient loop to run the inner gradient loop as many times.
 //
-// Not mirrored (refused with UNSUPPORTED_OP naming the construct): a cond inside a loop, second-order gradients of a
+// A cond inside a loop: its predicate is stacked too, and a branch's values are pushed in the branch (the forward
+// counter waits through `f_sync`) and popped through a Switch on the saved predicate.
+//
+// Not mirrored (refused with UNSUPPORTED_OP naming the construct): a cond inside a cond, second-order gradients of a
 // loop, IndexedSlices gradients of a loop invariant, unknown shapes where a nested loop would stack them.
 import { DataType } from '@tensorgraft/proto';
 import { attr } from '../attrs.js';
 import {
+  type CondContext,
   type ControlFlowContext,
   contextOf,
   isLoopConstantEnter,
@@ -47,6 +51,7 @@ export interface GradLoopState {
   readonly grad: WhileContext;
   gradIndex: string;
   gradSync: string | null;
+  forwardSync: string | null;
   /** A forward tensor → what stands for it in the gradient loop (a pop, an Enter, a Const). */
   readonly history: Map<string, string>;
   /** A loop Switch → the b_switch Merge its gradient made on the first visit. */
@@ -76,9 +81,9 @@ export class ControlFlowState {
   readonly hook = (node: NodeDef): void => {
     const ctx = this.current;
     if (!ctx) return;
-    if (ctx.kind !== 'while') throw unsupported('building gradient ops inside a cond', node.name);
     setContext(this.em.graph, node.name, ctx);
-    this.addOp(ctx, node);
+    if (ctx.kind === 'cond') this.addCondOp(ctx, node);
+    else this.addOp(ctx, node);
   };
 
   enter(ctx: ControlFlowContext): void {
@@ -148,8 +153,50 @@ export class ControlFlowState {
     return e;
   }
 
-  private has(ctx: WhileContext, t: string): boolean {
-    return ctx.values.has(t) || contextOf(this.em.graph, t) === ctx;
+  private has(ctx: ControlFlowContext, t: string): boolean {
+    if (ctx.values.has(t)) return true;
+    let c = contextOf(this.em.graph, t);
+    if (c === ctx) return true;
+    // a cond's values are known to every context around it
+    if (c?.kind !== 'cond') return false;
+    for (c = c.outer; c; c = c.outer) if (c === ctx) return true;
+    return false;
+  }
+
+  /** CondContext.AddValue: an outside tensor reaches a branch through a Switch on the predicate. */
+  private addCondValue(ctx: CondContext, val: string): string {
+    val = canonical(val);
+    if (this.has(ctx, val)) return ctx.external.get(val) ?? val;
+    ctx.values.add(val);
+    let outside = val;
+    if (ctx.outer) {
+      if (ctx.outer.kind !== 'while') throw unsupported('a cond inside a cond', this.em.node(val).name);
+      outside = this.addValue(ctx.outer, val);
+      ctx.values.add(outside);
+      ctx.external.set(outside, outside);
+    }
+    const sw = this.outside(() => switchOf(this.em, outside, ctx.pred)[ctx.branch]);
+    setContext(this.em.graph, sw, ctx);
+    for (let c: ControlFlowContext | null = ctx; c; c = c.outer) c.values.add(sw);
+    ctx.external.set(val, sw);
+    return sw;
+  }
+
+  /** CondContext._AddOpInternal: outside inputs through Switches, an op with no input waits for the pivot. */
+  private addCondOp(ctx: CondContext, node: NodeDef): void {
+    const data = inputs(node);
+    if (!data.length) {
+      const internal = this.splitControls(whileOf(ctx), node)[0];
+      if (!internal.some((c) => contextOf(this.em.graph, c) === ctx)) addControlInput(node, ctx.pivot);
+      return;
+    }
+    let k = 0;
+    node.input = node.input.map((i) => {
+      if (i.startsWith('^')) return i;
+      const real = this.addCondValue(ctx, data[k++]!);
+      return real === canonical(i) ? i : real;
+    });
+    this.splitControls(whileOf(ctx), node);
   }
 
   /** WhileContext.AddValue: the tensor standing for `val` inside `ctx`. */
@@ -229,7 +276,8 @@ export class ControlFlowState {
   }
 
   /** _RemoveExternalControlEdges: control inputs from outside the loop are dropped (and returned). */
-  private splitControls(ctx: WhileContext, node: NodeDef): [string[], string[]] {
+  private splitControls(ctx: WhileContext | null, node: NodeDef): [string[], string[]] {
+    if (!ctx) return [node.input.filter((i) => i.startsWith('^')).map((i) => i.slice(1)), []];
     const controls = node.input.filter((i) => i.startsWith('^')).map((i) => i.slice(1));
     const internal: string[] = [];
     const external: string[] = [];
@@ -275,6 +323,7 @@ export class ControlFlowState {
       grad,
       gradIndex: '',
       gradSync: null,
+      forwardSync: null,
       history: new Map(),
       switchMap: new Map(),
       unusedExits: [],
@@ -395,12 +444,15 @@ export class ControlFlowState {
       });
       if (curr) this.exit(curr);
       const enterAcc = this.addValue(gs.forward, acc);
-      if (outputContextOf(em.graph, em.node(value)) !== gs.forward)
-        throw unsupported('saving a value made inside a cond inside a loop', em.node(value).name);
-      this.enter(gs.forward);
+      const valueCtx = outputContextOf(em.graph, em.node(value));
+      if (valueCtx !== gs.forward && valueCtx?.kind !== 'cond')
+        throw unsupported(`saving '${value}' for the gradient of loop '${gs.forward.name}'`, em.node(value).name);
+      // a value of a cond branch is pushed in the branch (only when it runs): the counter waits through f_sync
+      this.enter(valueCtx);
       const push = em.op('StackPushV2', [enterAcc, value], { swap_memory: attr.b(false) });
-      this.exit(gs.forward);
-      addControlInput(em.node(gs.forwardIndex), push.name);
+      this.exit(valueCtx);
+      if (valueCtx === gs.forward) addControlInput(em.node(gs.forwardIndex), push.name);
+      else addControlInput(em.node(this.forwardSync(gs)), push.name);
       // the push runs after the counter's Add of its iteration
       addControlInput(push, em.node(inputs(em.node(gs.forwardIndex))[0]!).name);
       return acc;
@@ -408,10 +460,24 @@ export class ControlFlowState {
   }
 
   /** AddBackpropAccumulatedValue: the pop in the gradient loop (after b_sync when iterations run in parallel). */
-  private addBackpropAccumulatedValue(gs: GradLoopState, history: string, value: string): string {
+  private addBackpropAccumulatedValue(gs: GradLoopState, history: string, value: string, deadBranch = false): string {
     const em = this.em;
+    // a value of a cond branch: its stack is popped only when the branch ran (a Switch on the saved predicate)
+    const historyCtx = contextOf(em.graph, history);
+    let cond: CondContext | null = null;
+    for (let c = contextOf(em.graph, value); c && c !== historyCtx; c = c.outer)
+      if (c.kind === 'cond') {
+        cond = c;
+        break;
+      }
     const pop = this.outside(() => {
       this.enter(gs.grad);
+      if (cond) {
+        let pred: string | undefined;
+        for (let s: GradLoopState | null = gs; !pred && s; s = s.outer) pred = s.history.get(cond.pred);
+        const branch = deadBranch ? 1 - cond.branch : cond.branch;
+        history = switchOf(em, history, pred ?? cond.pred)[branch]!;
+      }
       const p = em.t('StackPopV2', [history], { elem_type: attr.type(em.dtype(value)) });
       em.setShape(p, em.shape(value));
       this.exit(gs.grad);
@@ -419,6 +485,17 @@ export class ControlFlowState {
     });
     if (gs.grad.parallelIterations > 1) addControlInput(em.node(this.gradSync(gs)), em.node(pop).name);
     return pop;
+  }
+
+  /** forward_sync: a ControlTrigger `f_sync` the forward index waits for. */
+  private forwardSync(gs: GradLoopState): string {
+    if (!gs.forwardSync) {
+      const sync = this.outside(() => this.em.op('ControlTrigger', [], {}, 'f_sync'));
+      setContext(this.em.graph, sync.name, gs.forward);
+      addControlInput(this.em.node(gs.forwardIndex), sync.name);
+      gs.forwardSync = sync.name;
+    }
+    return gs.forwardSync;
   }
 
   /** grad_sync: a ControlTrigger `b_sync` the gradient index waits for. */
@@ -488,12 +565,35 @@ export class ControlFlowState {
 
   /** ZerosLikeV1WhileLoop: zeros for output `k` of `op` (none for a loop Switch: its gradient comes later). */
   zerosLikeInLoop(op: NodeDef, k: number): string | null {
-    if (isLoopSwitch(this.em.graph, op)) return null;
-    const fwd = whileOf(contextOf(this.em.graph, op.name));
-    if (!fwd || !this.states.has(fwd)) return this.zerosLike(op, k);
-    const shape = this.em.fullyDefined(output(op, k));
-    if (!shape || isSwitch(op)) throw unsupported(`zeros for an unused output of '${op.name}' inside a loop`, op.name);
-    return this.em.constant(0, this.em.dtype(output(op, k)), 'Const', shape);
+    const em = this.em;
+    if (isLoopSwitch(em.graph, op)) return null;
+    const ctx = contextOf(em.graph, op.name);
+    const gs = this.states.get(whileOf(ctx)!);
+    if (!gs) return this.zerosLike(op, k);
+    const shape = em.fullyDefined(output(op, k));
+    if (!shape) throw unsupported(`zeros of unknown shape for an unused output of '${op.name}' inside a loop`, op.name);
+    const zeros = em.constant(0, em.dtype(output(op, k)), 'Const', shape);
+    if (!isSwitch(op)) return zeros;
+    // a branch Switch's dead output: the zeros flow when the other branch ran
+    if (ctx?.kind !== 'cond') throw unsupported(`zeros for an unused output of '${op.name}'`, op.name);
+    const pred = gs.history.get(ctx.pred);
+    if (!pred) throw unsupported(`zeros for '${op.name}' before its cond's predicate was saved`, op.name);
+    return switchOf(em, zeros, pred)[1 - ctx.branch]!;
+  }
+
+  /** A cond's predicate as the gradient loop sees it: saved on a stack in the forward loop (once). */
+  realPred(pred: string): string {
+    const gs = this.gradStateOf(this.current);
+    if (!gs) return pred;
+    let real = gs.history.get(pred);
+    if (!real) {
+      this.exit(gs.grad);
+      const history = this.addForwardAccumulator(gs, pred);
+      this.enter(gs.grad);
+      real = this.addBackpropAccumulatedValue(gs, history, pred);
+      gs.history.set(pred, real);
+    }
+    return real;
   }
 
   /** control_flow_state.ZerosLike: a cond Switch's dead output gets zeros shaped like its live one. */
@@ -533,6 +633,13 @@ export class ControlFlowState {
         merge.input[1] = next;
       }
   }
+}
+
+/** _SwitchRefOrTensor: a Switch colocated with its data; its [false, true] outputs. */
+export function switchOf(em: Emitter, data: string, pred: string, name = 'Switch'): [string, string] {
+  const op = em.node(data).op.startsWith('Ref') ? 'RefSwitch' : 'Switch';
+  const sw = em.colocate(data, () => em.op(op, [data, pred], {}, name));
+  return [output(sw, 0), output(sw, 1)];
 }
 
 /** util.GetLoopConstantEnter: the loop-invariant Enter behind a chain of Identity / Switch, if any. */
