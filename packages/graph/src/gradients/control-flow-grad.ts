@@ -8,6 +8,7 @@ import type { GraphError } from '../errors.js';
 import type { NodeDef } from '../graph.js';
 import { switchOf, unsupported } from './control-flow-state.js';
 import type { Emitter } from './emitter.js';
+import { addBackpropAccumulator, addNextAndBackEdge, realPred } from './grad-loop.js';
 import { inputs, output } from './node-io.js';
 import type { GradFn } from './registry.js';
 
@@ -29,7 +30,7 @@ const switchGrad: GradFn = (em, op, [g0, g1]) => {
     const m = gs.switchMap.get(op.name);
     if (m) {
       // the second visit: the gradient from the body closes the gradient loop
-      if (g1) flow!.addNextAndBackEdge(m, g1);
+      if (g1) addNextAndBackEdge(flow!, m, g1);
       return [null, null];
     }
     if (!g0) return [null, null];
@@ -56,7 +57,7 @@ const mergeGrad: GradFn = (em, op, [grad]) => {
     if (!gradCtx) throw noLoopRecord(op);
     return switchOf(em, grad!, `${gradCtx.pivot}:0`);
   }
-  if (ctx?.kind === 'cond') return switchOf(em, grad!, flow!.realPred(ctx.pred), 'cond_grad');
+  if (ctx?.kind === 'cond') return switchOf(em, grad!, realPred(flow!, ctx.pred), 'cond_grad');
   // a Merge outside any recorded context: the gradient goes to the input that was taken
   return inputs(op).map((_, i) => {
     const taken = em.t('Equal', [output(op, 1), { value: i }]);
@@ -82,7 +83,7 @@ const enterGrad: GradFn = (em, op, [grad]) => {
   const flow = em.flow;
   const gradCtx = flow ? whileOf(flow.current) : null;
   if (!gradCtx || !flow!.gradStateOf(gradCtx)) return [grad!];
-  if (op.attr.is_constant?.b) return [flow!.addBackpropAccumulator(gradCtx, op, grad!)];
+  if (op.attr.is_constant?.b) return [addBackpropAccumulator(flow!, gradCtx, op, grad!)];
   const e = em.t('Exit', [grad!]);
   gradCtx.loopExits.push(e);
   flow!.exitResult(gradCtx, e);

@@ -12,7 +12,9 @@ import type { Graph, NodeDef } from '../graph.js';
 import { parseInput } from '../names.js';
 import { getOpDef, opDefaults, outputTypes } from '../ops/op-registry.js';
 import { ControlFlowState } from './control-flow-state.js';
+import { postProcessing, zerosLike, zerosLikeForExit, zerosLikeInLoop } from './control-flow-zeros.js';
 import { Emitter } from './emitter.js';
+import { addWhileContext } from './grad-loop.js';
 import { canonical, output } from './node-io.js';
 import { gradientFunction } from './registry.js';
 
@@ -143,7 +145,7 @@ function build(
     // MaybeCreateControlFlowState: a gradient loop per forward loop left by a between op (its exits join them)
     if (flow)
       for (let k = 0; k < betweenList.length; k++)
-        if (isLoopExit(betweenList[k]!)) flow.addWhileContext(betweenList[k]!, between, betweenList);
+        if (isLoopExit(betweenList[k]!)) addWhileContext(flow, betweenList[k]!, between, betweenList);
     // loop_state: set when a loop is between xs and ys
     const loops = flow?.states.size ? flow : undefined;
     const pending = new Map<NodeDef, number>();
@@ -203,7 +205,7 @@ function build(
         }
       }
       for (const y of unused) {
-        if (trainableOutput(em.node(y), parseInput(y).index)) setGrad(y, loops.zerosLikeForExit(y));
+        if (trainableOutput(em.node(y), parseInput(y).index)) setGrad(y, zerosLikeForExit(loops, y));
         queue.push(em.node(y));
       }
     }
@@ -250,9 +252,9 @@ function build(
           outGrads.forEach((g, k) => {
             if (g === null && trainableOutput(op, k) && outputTypes(op)?.[k] !== DataType.DT_RESOURCE)
               outGrads[k] = loops
-                ? loops.zerosLikeInLoop(op, k)
+                ? zerosLikeInLoop(loops, op, k)
                 : flow
-                  ? flow.zerosLike(op, k)
+                  ? zerosLike(flow, op, k)
                   : em.zerosLike(`${op.name}:${k}`);
           });
           // a loop Switch keeps what it got for its next visit
@@ -320,12 +322,12 @@ function build(
           else gs.unusedExits.push(y);
         }
         for (const y of gs.unusedExits) {
-          if (used.length && trainableOutput(em.node(y), parseInput(y).index)) setGrad(y, loops!.zerosLikeForExit(y));
+          if (used.length && trainableOutput(em.node(y), parseInput(y).index)) setGrad(y, zerosLikeForExit(loops!, y));
           queue.push(em.node(y));
         }
       }
     }
-    loops?.postProcessing();
+    if (loops) postProcessing(loops);
 
     return xs.map((x) => {
       const r = parseInput(x);
