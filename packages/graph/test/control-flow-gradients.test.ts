@@ -256,6 +256,40 @@ describe('gradients() refuses the control flow it cannot mirror, naming it', () 
     );
   });
 
+  it('gradients() called while a loop body is being built', () => {
+    const b = new GraphBuilder(new Graph());
+    const x = b.placeholder('float32', [3], 'x');
+    const t = b.constant(true);
+    expect(() =>
+      b.whileLoop(
+        () => t,
+        (a) => [b.gradients(b.mul(a, a), [a])[0]!],
+        [x],
+      ),
+    ).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_OP', message: expect.stringMatching(/inside a while loop/) }),
+    );
+  });
+
+  it('a cond built inside a cond', () => {
+    const b = new GraphBuilder(new Graph());
+    const p = b.placeholder('bool', [], 'p');
+    expect(() =>
+      b.cond(
+        p,
+        () =>
+          b.cond(
+            p,
+            () => [p],
+            () => [p],
+          ),
+        () => [p],
+      ),
+    ).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_OP', message: expect.stringMatching(/cond inside a cond/) }),
+    );
+  });
+
   it('a second-order gradient through a loop', () => {
     const g = new Graph();
     const b = new GraphBuilder(g);

@@ -54,6 +54,48 @@ export interface GradLoopState {
   pendingExitsCount: number;
 }
 
+/**
+ * ProcessUnusedLoopExits: a loop's exits no y depends on, once none of its exits waits for a gradient (they get zeros
+ * when trainable). A loop variable's Enter waits for its gradient from the Merge: it never counts down to 0 otherwise.
+ */
+export function unusedLoopExits(
+  flow: ControlFlowState,
+  pending: Map<NodeDef, number>,
+  toOps: ReadonlySet<NodeDef>,
+): string[] {
+  const unused: string[] = [];
+  for (const gs of flow.states.values()) {
+    for (const y of gs.forwardLoopExits) {
+      const op = flow.em.node(y);
+      if ((pending.get(op) ?? 0) !== 0) continue;
+      gs.pendingExitsCount--;
+      if (!toOps.has(op)) gs.unusedExits.push(y);
+      if (gs.pendingExitsCount === 0) unused.push(...gs.unusedExits);
+    }
+    for (const e of gs.forward.loopEnters) {
+      const op = flow.em.node(e);
+      if ((pending.get(op) ?? 0) === 0) pending.set(op, 1);
+    }
+  }
+  return unused;
+}
+
+/**
+ * _UpdatePendingAndEnqueueReady for a loop exit: deferred until all the loop's exits are ready, then those with
+ * gradients and the unused ones are queued (the unused ones get zeros only when some exit has a gradient).
+ */
+export function readyLoopExits(
+  gs: GradLoopState,
+  exit: string,
+  hasGrads: (t: string) => boolean,
+): { queue: string[]; unused: string[]; zeros: boolean } | null {
+  gs.deferredExits.push(exit);
+  if (--gs.pendingExitsCount !== 0) return null;
+  const used = gs.deferredExits.filter(hasGrads);
+  for (const y of gs.deferredExits) if (!used.includes(y)) gs.unusedExits.push(y);
+  return { queue: [...used, ...gs.unusedExits], unused: gs.unusedExits, zeros: used.length > 0 };
+}
+
 /** ControlFlowState.AddWhileContext: a gradient state for the loop `exit` leaves; its exits join the between ops. */
 export function addWhileContext(
   flow: ControlFlowState,

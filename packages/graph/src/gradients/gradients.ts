@@ -6,7 +6,8 @@
 // `stopGradients`, pass no gradient back. An x with no path to a y gets null (TensorFlow's None).
 import { baseDType, DataType } from '@tensorgraft/proto';
 import { read } from '../attrs.js';
-import { contextOf, hasContexts, isLoopExit, isLoopSwitch, isSwitch } from '../control-flow-context.js';
+import { innermost } from '../builder-context.js';
+import { hasContexts, isLoopExit, isLoopSwitch } from '../control-flow-context.js';
 import { GraphError } from '../errors.js';
 import type { Graph, NodeDef } from '../graph.js';
 import { parseInput } from '../names.js';
@@ -14,7 +15,7 @@ import { getOpDef, opDefaults, outputTypes } from '../ops/op-registry.js';
 import { ControlFlowState } from './control-flow-state.js';
 import { postProcessing, zerosLike, zerosLikeForExit, zerosLikeInLoop } from './control-flow-zeros.js';
 import { Emitter } from './emitter.js';
-import { addWhileContext } from './grad-loop.js';
+import { addWhileContext, readyLoopExits, unusedLoopExits } from './grad-loop.js';
 import { canonical, output } from './node-io.js';
 import { gradientFunction } from './registry.js';
 
@@ -62,6 +63,8 @@ export function gradients(
   xs: readonly string[],
   options: GradientsOptions = {},
 ): (string | null)[] {
+  if (innermost(graph))
+    throw new GraphError('UNSUPPORTED_OP', 'gradients() inside a while loop or cond being built is not supported');
   const em = new Emitter(graph);
   // recorded while loops and conds: their gradients are built in the contexts TensorFlow would use
   const flow = hasContexts(graph) ? new ControlFlowState(em) : undefined;
@@ -187,28 +190,11 @@ function build(
       }
     }
 
-    if (loops) {
-      // ProcessUnusedLoopExits: exits no y depends on get zeros once the loop's other exits are in
-      const unused: string[] = [];
-      for (const gs of loops.states.values()) {
-        for (const y of gs.forwardLoopExits) {
-          const op = em.node(y);
-          if ((pending.get(op) ?? 0) !== 0) continue;
-          gs.pendingExitsCount--;
-          if (!toOpsSet.has(op)) gs.unusedExits.push(y);
-          if (gs.pendingExitsCount === 0) unused.push(...gs.unusedExits);
-        }
-        // a loop variable's Enter waits for its gradient from the Merge, never counted down to 0 otherwise
-        for (const e of gs.forward.loopEnters) {
-          const op = em.node(e);
-          if ((pending.get(op) ?? 0) === 0) pending.set(op, 1);
-        }
-      }
-      for (const y of unused) {
+    if (loops)
+      for (const y of unusedLoopExits(loops, pending, toOpsSet)) {
         if (trainableOutput(em.node(y), parseInput(y).index)) setGrad(y, zerosLikeForExit(loops, y));
         queue.push(em.node(y));
       }
-    }
 
     // _StopOps: xs' ops that nothing between feeds, and the stop_gradients' ops
     const stopOps = new Set<NodeDef>();
@@ -235,18 +221,6 @@ function build(
         const inputs = dataInputs(op);
         let inGrads: (string | null)[];
         loops?.enterGradContext(op, false);
-        // only the body's values have gradients: not a loop variable's initial value
-        if (
-          loops &&
-          isSwitch(op) &&
-          contextOf(graph, op.name)?.kind === 'while' &&
-          contextOf(graph, op.name) === loops.current
-        )
-          throw new GraphError(
-            'UNSUPPORTED_OP',
-            `cannot compute a gradient inside while loop '${op.name}' w.r.t. a loop variable's initial value`,
-            { node: op.name },
-          );
         if (fn && hasOutGrads) {
           // a missing gradient for a trainable output is zero
           outGrads.forEach((g, k) => {
@@ -313,18 +287,12 @@ function build(
           queue.push(src);
           continue;
         }
-        // a loop's exits are processed together: zeros for the unused ones when any has a gradient
-        gs.deferredExits.push(output(src));
-        if (--gs.pendingExitsCount !== 0) continue;
-        const used = gs.deferredExits.filter((y) => hasGrads(em.node(y)));
-        for (const y of gs.deferredExits) {
-          if (used.includes(y)) queue.push(em.node(y));
-          else gs.unusedExits.push(y);
+        // a loop's exits are processed together, once all are in: zeros for the unused ones when any has a gradient
+        const exits = readyLoopExits(gs, output(src), (y) => hasGrads(em.node(y)));
+        for (const y of exits?.unused ?? []) {
+          if (exits!.zeros && trainableOutput(em.node(y), parseInput(y).index)) setGrad(y, zerosLikeForExit(loops!, y));
         }
-        for (const y of gs.unusedExits) {
-          if (used.length && trainableOutput(em.node(y), parseInput(y).index)) setGrad(y, zerosLikeForExit(loops!, y));
-          queue.push(em.node(y));
-        }
+        for (const y of exits?.queue ?? []) queue.push(em.node(y));
       }
     }
     if (loops) postProcessing(loops);
