@@ -195,7 +195,9 @@ export class Graph {
    */
   createOp(op: string, inputs: readonly string[], attr: Readonly<Record<string, AttrValue>>, name?: string): NodeDef {
     const full = name?.endsWith('/') ? name.slice(0, -1) : this.uniqueName(name ?? op);
-    const control = new Set<string>();
+    // `^dep` among the inputs joins the enclosing control dependencies
+    const control = new Set(inputs.filter((i) => i.startsWith('^')).map((i) => i.slice(1)));
+    inputs = inputs.filter((i) => !i.startsWith('^'));
     const dataNodes = new Set(inputs.map((i) => parseInput(i).node));
     for (const deps of this.controlStack) for (const d of deps) if (!dataNodes.has(d)) control.add(d);
     const a: Record<string, AttrValue> = { ...attr };

@@ -35,6 +35,8 @@ const UNARY = new Set([
   'LogicalNot',
   'BiasAdd',
 ]);
+// control flow moves a tensor between frames and iterations unchanged
+const PASS = new Set(['Enter', 'RefEnter', 'Exit', 'RefExit', 'NextIteration', 'RefNextIteration', 'LoopCond']);
 const BINARY = new Set([
   'Add',
   'AddV2',
@@ -103,7 +105,7 @@ export function inferOutputShapes(graph: Graph): Map<string, ShapeLike[]> {
     const data = n.input.filter((i) => !i.startsWith('^'));
     let out: ShapeLike[] = new Array<ShapeLike>(count).fill(null);
     try {
-      out = inferOne(graph, n, data, of, count) ?? out;
+      out = inferOne(graph, n, data, of, count, shapes) ?? out;
     } catch {
       // a malformed attr leaves the shape unknown; running the node reports it
     }
@@ -118,6 +120,7 @@ function inferOne(
   data: string[],
   of: (i: string) => ShapeLike,
   count: number,
+  shapes: ReadonlyMap<string, ShapeLike[]>,
 ): ShapeLike[] | undefined {
   const d = opDefaults(n.op);
   const op = n.op;
@@ -127,10 +130,22 @@ function inferOne(
   if (op === 'VariableV2') return [read.shape(n, 'shape', d)];
   if (op === 'VarHandleOp' || op === 'VarIsInitializedOp' || op === 'IsVariableInitialized') return [[]];
   if (op === 'ReadVariableOp') {
-    const h = graph.node(parseInput(data[0]!).node);
+    let h = graph.node(parseInput(data[0]!).node);
+    // a handle entered into a loop
+    while (h && PASS.has(h.op)) h = graph.node(parseInput(h.input[0]!).node);
     return [h?.op === 'VarHandleOp' ? read.shape(h, 'shape') : null];
   }
-  if (UNARY.has(op)) return [of(data[0]!)];
+  if (UNARY.has(op) || PASS.has(op)) return [of(data[0]!)];
+  if (op === 'Switch' || op === 'RefSwitch') return [of(data[0]!), of(data[0]!)];
+  if (op === 'Merge' || op === 'RefMerge') {
+    // a loop's Merge is met before its NextIteration: the inputs seen so far decide, if they agree
+    const seen = data.filter((i) => shapes.has(parseInput(i).node)).map(of);
+    const first = seen[0] ?? null;
+    const same =
+      first !== null && seen.every((s) => s !== null && s.length === first.length && s.every((d, k) => d === first[k]));
+    return [same ? first : null, []];
+  }
+  if (op === 'StackPushV2') return [of(data[1]!)];
   if (BINARY.has(op)) return [broadcast(of(data[0]!), of(data[1]!))];
   if (op === 'AddN') return [of(data[0]!)];
   if (op === 'MatMul') {

@@ -7,14 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Graph, GraphBuilder, Session } from '@tensorgraft/graph';
 import { describe, expect, it } from 'vitest';
 import { CONTROL_FLOW, expectRelClose, feedsOf } from './control-flow-helpers.js';
+import { type Row, rows } from './control-flow-rows.js';
 
-interface Row {
-  name: string;
-  op: string;
-  input: string[];
-  attrs: Record<string, string | number | boolean | null>;
-  class: string[];
-}
 const spec = JSON.parse(readFileSync(join(CONTROL_FLOW, 'builder_mirror.json'), 'utf8')) as {
   fetch: string[];
   nodes: Row[];
@@ -43,29 +37,6 @@ function build(): Graph {
     () => [b.identity(acc!)],
   );
   return g;
-}
-
-function rows(g: Graph): Row[] {
-  const decode = (s: Uint8Array) => new TextDecoder().decode(s);
-  return g.nodes.map((n) => ({
-    name: n.name,
-    op: n.op,
-    input: [...n.input].map((i) => i.replace(/:0$/, '')),
-    attrs: Object.fromEntries(
-      Object.keys(n.attr)
-        .filter((k) => k !== '_class' && k !== '_output_shapes')
-        .sort()
-        .map((k) => {
-          const v = n.attr[k]!;
-          if (v.s) return [k, decode(v.s)];
-          if (v.b !== undefined && v.b !== null) return [k, v.b];
-          if (v.i !== undefined && v.i !== null) return [k, Number(v.i)];
-          if (v.type !== undefined && v.type !== null) return [k, v.type];
-          return [k, null];
-        }),
-    ),
-    class: (n.attr._class?.list?.s ?? []).map(decode),
-  }));
 }
 
 describe('GraphBuilder control flow (v1) mirrors TensorFlow', () => {

@@ -70,13 +70,14 @@ export function maxRelDiff(got: ArrayLike<number>, want: readonly number[]): num
 }
 
 /** Relative error against TensorFlow's values, with a floor of 1 on the scale (values near zero compare absolutely). */
-export function expectRelClose(got: ArrayLike<number>, want: readonly number[], tol = 1e-5, what = ''): void {
+export function expectRelClose(got: ArrayLike<number>, want: readonly number[], tol = 1e-5, what = ''): number {
   expect(got.length, what).toBe(want.length);
   let worst = 0;
   for (let i = 0; i < want.length; i++) {
     worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)));
   }
   expect(worst, what).toBeLessThanOrEqual(tol);
+  return worst;
 }
 
 /** Runs every fixture run of the case and compares each fetch with TensorFlow's value and shape. */

@@ -12,6 +12,7 @@ import { parseInput } from '../names.js';
 import { getOpDef, outputTypes } from '../ops/op-registry.js';
 import { tensorProtoFrom } from '../runtime/tensor-proto.js';
 import { inferOutputShapes } from '../shape-inference.js';
+import type { ControlFlowState } from './control-flow-state.js';
 import { canonical, output } from './node-io.js';
 
 /** A literal input: converted to a Const (int32 unless `dtype` says otherwise, float if it must match a float). */
@@ -36,6 +37,8 @@ interface ControlBlock {
 
 export class Emitter {
   readonly graph: Graph;
+  /** The control-flow contexts gradients() works in (set when the graph has recorded loops or conds). */
+  flow: ControlFlowState | undefined;
   private shapes: Map<string, ShapeLike[]> | undefined;
   private shapesVersion = -1;
   private readonly blocks: ControlBlock[] = [];
@@ -193,19 +196,15 @@ export class Emitter {
 
   /** Graph.create_op with this emitter's control dependencies; `name` ending in `/` is taken as is. */
   create(type: string, inputs: readonly string[], attrs: Readonly<Record<string, AttrValue>>, name?: string): NodeDef {
-    const node = this.graph.createOp(type, inputs, attrs, name);
-    if (this.blocks.length) {
-      const dataNodes = inputs.map((i) => parseInput(i).node);
-      const control = new Set<string>();
-      for (const b of this.blocks) {
-        if (dataNodes.some((d) => b.created.has(d))) continue;
-        for (const d of b.deps) if (!dataNodes.includes(d)) control.add(d);
-      }
-      const existing = node.input.filter((i) => i.startsWith('^')).map((i) => i.slice(1));
-      for (const c of existing) control.add(c);
-      node.input = [...node.input.filter((i) => !i.startsWith('^')), ...[...control].sort().map((c) => `^${c}`)];
-      for (const b of this.blocks) b.created.add(node.name);
+    // the control inputs go in with the op, so a control-flow context adding it sees them (as TensorFlow's AddOp does)
+    const dataNodes = inputs.map((i) => parseInput(i).node);
+    const control = new Set<string>();
+    for (const b of this.blocks) {
+      if (dataNodes.some((d) => b.created.has(d))) continue;
+      for (const d of b.deps) if (!dataNodes.includes(d)) control.add(d);
     }
+    const node = this.graph.createOp(type, [...inputs, ...[...control].map((c) => `^${c}`)], attrs, name);
+    for (const b of this.blocks) b.created.add(node.name);
     return node;
   }
 

@@ -6,12 +6,17 @@
 // `stopGradients`, pass no gradient back. An x with no path to a y gets null (TensorFlow's None).
 import { baseDType, DataType } from '@tensorgraft/proto';
 import { read } from '../attrs.js';
+import { innermost } from '../builder-context.js';
+import { hasContexts, isLoopExit, isLoopSwitch } from '../control-flow-context.js';
 import { GraphError } from '../errors.js';
 import type { Graph, NodeDef } from '../graph.js';
 import { parseInput } from '../names.js';
 import { getOpDef, opDefaults, outputTypes } from '../ops/op-registry.js';
+import { ControlFlowState } from './control-flow-state.js';
+import { postProcessing, zerosLike, zerosLikeForExit, zerosLikeInLoop } from './control-flow-zeros.js';
 import { Emitter } from './emitter.js';
-import { canonical } from './node-io.js';
+import { addWhileContext, readyLoopExits, unusedLoopExits } from './grad-loop.js';
+import { canonical, output } from './node-io.js';
 import { gradientFunction } from './registry.js';
 
 export interface GradientsOptions {
@@ -58,7 +63,24 @@ export function gradients(
   xs: readonly string[],
   options: GradientsOptions = {},
 ): (string | null)[] {
+  if (innermost(graph))
+    throw new GraphError('UNSUPPORTED_OP', 'gradients() inside a while loop or cond being built is not supported');
   const em = new Emitter(graph);
+  // recorded while loops and conds: their gradients are built in the contexts TensorFlow would use
+  const flow = hasContexts(graph) ? new ControlFlowState(em) : undefined;
+  em.flow = flow;
+  if (!flow) return build(em, ys, xs, options);
+  return graph.withCreateHook(flow.hook, () => build(em, ys, xs, options));
+}
+
+function build(
+  em: Emitter,
+  ys: readonly string[],
+  xs: readonly string[],
+  options: GradientsOptions,
+): (string | null)[] {
+  const graph = em.graph;
+  const flow = em.flow;
   ys = ys.map(canonical);
   xs = xs.map(canonical);
   for (const t of [...ys, ...xs, ...(options.stopGradients ?? [])]) graph.requireNode(t);
@@ -123,6 +145,12 @@ export function gradients(
       reached.delete(op);
       for (const i of dataInputs(op)) back.push(em.node(i));
     }
+    // MaybeCreateControlFlowState: a gradient loop per forward loop left by a between op (its exits join them)
+    if (flow)
+      for (let k = 0; k < betweenList.length; k++)
+        if (isLoopExit(betweenList[k]!)) addWhileContext(flow, betweenList[k]!, between, betweenList);
+    // loop_state: set when a loop is between xs and ys
+    const loops = flow?.states.size ? flow : undefined;
     const pending = new Map<NodeDef, number>();
     for (const op of betweenList)
       for (const i of dataInputs(op)) {
@@ -132,6 +160,8 @@ export function gradients(
 
     // grads[op][k]: the gradients received for output k
     const grads = new Map<NodeDef, (string | null)[][]>();
+    // loop Switches visited once: each output holds one gradient, replaced (not summed) by a later one
+    const settled = new Set<NodeDef>();
     const setGrad = (t: string, g: string) => {
       const r = parseInput(t);
       const op = em.node(t);
@@ -141,9 +171,11 @@ export function gradients(
         grads.set(op, og);
       }
       const list = og[r.index];
-      if (list) list.push(g);
+      if (settled.has(op)) og[r.index] = [g];
+      else if (list) list.push(g);
       else og[r.index] = [g];
     };
+    const hasGrads = (op: NodeDef) => (grads.get(op) ?? []).some((l) => l.some((g) => g !== null));
     ys.forEach((y, i) => {
       em.setShape(gradYs[i]!, em.shape(y));
       setGrad(y, gradYs[i]!);
@@ -158,6 +190,12 @@ export function gradients(
       }
     }
 
+    if (loops)
+      for (const y of unusedLoopExits(loops, pending, toOpsSet)) {
+        if (trainableOutput(em.node(y), parseInput(y).index)) setGrad(y, zerosLikeForExit(loops, y));
+        queue.push(em.node(y));
+      }
+
     // _StopOps: xs' ops that nothing between feeds, and the stop_gradients' ops
     const stopOps = new Set<NodeDef>();
     for (const op of fromOps) if (dataInputs(op).every((i) => (pending.get(em.node(i)) ?? 0) === 0)) stopOps.add(op);
@@ -166,7 +204,9 @@ export function gradients(
     for (let head = 0; head < queue.length; head++) {
       const op = queue[head]!;
       maybeColocate(op, () => {
-        const outGrads = aggregate(em, grads, op);
+        loops?.enterGradContext(op, true);
+        const outGrads = settled.has(op) ? grads.get(op)!.map((l) => l[0] ?? null) : aggregate(em, grads, op);
+        loops?.exitGradContext(op, true);
         const hasOutGrads = outGrads.some((g) => g !== null);
         let fn = null;
         if (hasOutGrads && !stopOps.has(op)) {
@@ -180,12 +220,25 @@ export function gradients(
         }
         const inputs = dataInputs(op);
         let inGrads: (string | null)[];
+        loops?.enterGradContext(op, false);
         if (fn && hasOutGrads) {
           // a missing gradient for a trainable output is zero
           outGrads.forEach((g, k) => {
             if (g === null && trainableOutput(op, k) && outputTypes(op)?.[k] !== DataType.DT_RESOURCE)
-              outGrads[k] = em.zerosLike(`${op.name}:${k}`);
+              outGrads[k] = loops
+                ? zerosLikeInLoop(loops, op, k)
+                : flow
+                  ? zerosLike(flow, op, k)
+                  : em.zerosLike(`${op.name}:${k}`);
           });
+          // a loop Switch keeps what it got for its next visit
+          if (loops && isLoopSwitch(graph, op)) {
+            settled.add(op);
+            grads.set(
+              op,
+              outGrads.map((g) => (g === null ? [] : [g])),
+            );
+          }
           checkArity(op);
           inGrads = em.scope(`${op.name}_grad`, () => {
             let g: (string | null)[];
@@ -219,15 +272,30 @@ export function gradients(
           if (em.dtype(t) !== DataType.DT_RESOURCE) em.setShape(g, em.shape(t));
           setGrad(t, g);
         });
+        loops?.exitGradContext(op, false);
       });
       // _UpdatePendingAndEnqueueReady
       for (const i of dataInputs(op)) {
         const src = em.node(i);
         const left = (pending.get(src) ?? 0) - 1;
         pending.set(src, left);
-        if (left === 0) queue.push(src);
+        // a loop Switch is visited once per gradient arriving (from the Exit, then from the body)
+        const ready = left === 0 || (loops !== undefined && left > 0 && isLoopSwitch(graph, src));
+        if (!ready) continue;
+        const gs = loops && isLoopExit(src) ? loops.gradStateFor(src, false) : undefined;
+        if (!gs) {
+          queue.push(src);
+          continue;
+        }
+        // a loop's exits are processed together, once all are in: zeros for the unused ones when any has a gradient
+        const exits = readyLoopExits(gs, output(src), (y) => hasGrads(em.node(y)));
+        for (const y of exits?.unused ?? []) {
+          if (exits!.zeros && trainableOutput(em.node(y), parseInput(y).index)) setGrad(y, zerosLikeForExit(loops!, y));
+        }
+        for (const y of exits?.queue ?? []) queue.push(em.node(y));
       }
     }
+    if (loops) postProcessing(loops);
 
     return xs.map((x) => {
       const r = parseInput(x);

@@ -3,6 +3,7 @@
 import { GraphError } from '../errors.js';
 import type { NodeDef } from '../graph.js';
 import { arrayGradients } from './array-grad.js';
+import { controlFlowGradients } from './control-flow-grad.js';
 import type { Emitter } from './emitter.js';
 import { linalgGradients } from './linalg-grad.js';
 import { mathGradients } from './math-grad.js';
@@ -55,6 +56,7 @@ const FUNCTIONS = new Map<string, GradFn | null>([
   ...Object.entries(secondOrderGradients),
   ...Object.entries(nnGradients),
   ...Object.entries(arrayGradients),
+  ...Object.entries(controlFlowGradients),
 ]);
 
 /** The gradient function of an op type: a function, null (not differentiable), or undefined (none defined). */

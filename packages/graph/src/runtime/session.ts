@@ -177,7 +177,9 @@ export class Session {
       for (const [index, step] of (plan.frames ? [] : plan.steps).entries()) {
         const inputs = step.inputs.map((s) => values[s]!);
         let out: Value[];
-        if (dead && !step.merge && (inputs.some(isDead) || step.controlSteps.some((c) => dead[c]))) {
+        // a ControlTrigger is never dead (TensorFlow's is_control_trigger)
+        const trigger = step.node.op === 'ControlTrigger';
+        if (dead && !step.merge && !trigger && (inputs.some(isDead) || step.controlSteps.some((c) => dead[c]))) {
           // an op on the branch not taken: dead outputs, no kernel
           dead[index] = 1;
           out = step.outputs.map(() => DEAD);

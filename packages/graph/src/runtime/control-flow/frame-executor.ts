@@ -194,7 +194,10 @@ export function runFrames(plan: FramePlan, hooks: FrameRunHooks): Map<string, Va
 
   const fire = (node: FrameNode, frame: Frame, iter: Iteration, s: NodeState) => {
     iter.nodes.delete(node.index);
-    schedule(node, frame, iter, s.inputs, s.deadControl || s.inputs.some(isDead));
+    // a ControlTrigger is never dead (TensorFlow's is_control_trigger): a gradient loop's f_sync / b_sync wait for
+    // stack pushes and pops in cond branches, only one of which runs
+    const dead = node.step.node.op !== 'ControlTrigger' && (s.deadControl || s.inputs.some(isDead));
+    schedule(node, frame, iter, s.inputs, dead);
   };
 
   const iteration = (frame: Frame, n: number): Iteration => {
