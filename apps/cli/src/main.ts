@@ -58,8 +58,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     // Any other error is a problem with the input (a typed error from a package: corrupt, not found, unsupported).
     if (json) return fail(io, err, 1, command.name);
     // Escaped: a SaverError or MixerError may carry a name from the input with NULs or terminal escapes in it.
-    // (proto is imported here, not at the top: `tensorgraft --help` and `ls` start without it.)
-    const { escapeControls } = await import('@tensorgraft/proto');
+    // (imported here, not at the top: `tensorgraft --help` starts without it.)
+    const { escapeControls } = await import('@tensorgraft/proto/lite');
     const message = escapeControls(err instanceof Error ? err.message : String(err));
     io.stderr(`tensorgraft ${command.name}: ${err instanceof InputProblem ? '' : errorKind(err)}${message}\n`);
     return 1;
