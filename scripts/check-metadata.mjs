@@ -11,7 +11,8 @@ if (!repo) throw new Error('usage: node check-metadata.mjs REPO');
 const readJson = (f) => JSON.parse(readFileSync(f, 'utf8'));
 const rootUrl = readJson(join(repo, 'package.json')).repository?.url ?? '';
 const m = /^git\+(https:\/\/github\.com\/[^/]+\/[^/]+)\.git$/.exec(rootUrl);
-if (!m) throw new Error(`root package.json: repository.url ${JSON.stringify(rootUrl)} is not git+https://github.com/O/N.git`);
+if (!m)
+  throw new Error(`root package.json: repository.url ${JSON.stringify(rootUrl)} is not git+https://github.com/O/N.git`);
 const base = m[1];
 
 const problems = [];
