@@ -31,4 +31,27 @@ describe('@tensorgraft/proto/lite', () => {
     // crc32c("abcd"), the known answer tensorboardX tests with
     expect(JSON.parse(run.stdout)).toEqual({ crc: 0x92c80a31, protobufjs: [] });
   });
+
+  it('loads the native crc32c only after a MiB was checksummed in JS, with the same results', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      const { crc32c, crc32cJs } = await import('@tensorgraft/proto/lite');
+      const cache = createRequire(import.meta.url).cache;
+      const native = () => Object.keys(cache).some((f) => f.includes('@node-rs'));
+      const big = Uint8Array.from({ length: 3 << 20 }, (_, i) => (i * 7919) & 0xff);
+      const small = big.subarray(0, 4096);
+      const steps = [];
+      for (const input of [small, big, small]) steps.push({ same: crc32c(input) === crc32cJs(input), native: native() });
+      console.log(JSON.stringify(steps));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: import.meta.dirname,
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual([
+      { same: true, native: false },
+      { same: true, native: true },
+      { same: true, native: true },
+    ]);
+  });
 });
