@@ -79,19 +79,22 @@ TS
 # Every subpath entry point, as a `moduleResolution: node10` user imports it (typesVersions).
 cat > src/node10.ts <<'TS'
 import { BundleReader } from '@tensorgraft/bundle-io';
+import { SafetensorsReader } from '@tensorgraft/bundle-io/lite';
 import { SummaryWriter } from '@tensorgraft/events-writer';
 import { Graph } from '@tensorgraft/graph';
 import { opSupport } from '@tensorgraft/graph/op-support';
 import { mix } from '@tensorgraft/mixer';
 import { tensorflow } from '@tensorgraft/proto';
 import { maskedCrc32c } from '@tensorgraft/proto/wire';
+import { dtypeInfo } from '@tensorgraft/proto/lite';
 import { tfCheckpoint } from '@tensorgraft/saver';
 import { GraphSaver } from '@tensorgraft/saver/graph';
 import { main } from '@tensorgraft/cli';
 const crc: number = maskedCrc32c(new Uint8Array([1, 2, 3]));
 const saver: GraphSaver = new GraphSaver(new Graph());
 const support: ReturnType<typeof opSupport> = opSupport(new Graph());
-export const used = [BundleReader, SummaryWriter, mix, tensorflow.GraphDef, tfCheckpoint, main, crc, saver, support];
+const itemSize: number = dtypeInfo('float32').itemSize;
+export const used = [BundleReader, SafetensorsReader, SummaryWriter, mix, tensorflow.GraphDef, tfCheckpoint, main, crc, saver, support, itemSize];
 TS
 cp "$repo"/examples/*.ts examples/
 cp "$work"/blocks/*.ts blocks/

@@ -9,6 +9,8 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d /tmp/tensorgraft-release.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/repo" "$work/tarballs"
+# repository/homepage/bugs and the READMEs' links all derive from the root package.json's repository URL
+node "$repo/scripts/check-metadata.mjs" "$repo"
 tar -C "$repo" --exclude=node_modules --exclude=./.git --exclude=./interop/.venv --exclude=.turbo --exclude=./docs/api \
   --exclude='*.tgz' -cf - . | tar -C "$work/repo" -xf -
 # the changeset CLI and its changelog generator, from the workspace

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from './args.js';
 import { type Command, InputProblem, UsageError } from './command.js';
-import { commands } from './commands/index.js';
+import { commandLoaders } from './commands/load.js';
 import { commandHelp, overview } from './help.js';
 
 export interface Io {
@@ -26,14 +26,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return 0;
   }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    (name === undefined ? io.stderr : io.stdout)(overview(commands));
+    (name === undefined ? io.stderr : io.stdout)(overview(await allCommands()));
     return name === undefined ? 2 : 0;
   }
-  const command: Command | undefined = commands.find((c) => c.name === name);
+  const command: Command | undefined = Object.hasOwn(commandLoaders, name) ? await commandLoaders[name]!() : undefined;
   if (!command) {
     const error = new UsageError(`unknown command '${name}'`);
     if (json) return fail(io, error, 2);
-    io.stderr(`tensorgraft: ${error.message}\n${overview(commands)}`);
+    io.stderr(`tensorgraft: ${error.message}\n${overview(await allCommands())}`);
     return 2;
   }
   try {
@@ -58,8 +58,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     // Any other error is a problem with the input (a typed error from a package: corrupt, not found, unsupported).
     if (json) return fail(io, err, 1, command.name);
     // Escaped: a SaverError or MixerError may carry a name from the input with NULs or terminal escapes in it.
-    // (proto is imported here, not at the top: `tensorgraft --help` and `ls` start without it.)
-    const { escapeControls } = await import('@tensorgraft/proto');
+    // (imported here, not at the top: `tensorgraft --help` starts without it.)
+    const { escapeControls } = await import('@tensorgraft/proto/lite');
     const message = escapeControls(err instanceof Error ? err.message : String(err));
     io.stderr(`tensorgraft ${command.name}: ${err instanceof InputProblem ? '' : errorKind(err)}${message}\n`);
     return 1;
@@ -85,6 +85,11 @@ function fail(io: Io, err: unknown, exitCode: number, commandName?: string): num
   io.stdout(`${JSON.stringify({ error: { code, message, path } })}\n`);
   io.stderr(`tensorgraft${commandName ? ` ${commandName}` : ''}: ${code}: ${message}\n`);
   return exitCode;
+}
+
+/** Every command, for the overview (loading them all is what --help costs; a command's run loads only its own). */
+async function allCommands(): Promise<readonly Command[]> {
+  return (await import('./commands/index.js')).commands;
 }
 
 function errorKind(err: unknown): string {

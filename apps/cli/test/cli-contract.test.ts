@@ -99,16 +99,22 @@ describe('--json errors', () => {
 });
 
 describe('start-up', () => {
-  // tfjs ships CommonJS, so whether it was loaded shows in require.cache; the checkpoint commands must not load it.
-  const loaded = (...argv: string[]) => {
+  // tfjs and protobufjs ship CommonJS, so whether they were loaded shows in require.cache; the checkpoint commands
+  // must not load tfjs, and ls/cat of a V2 or safetensors checkpoint not even protobufjs (the generated messages).
+  const loadedModules = (...argv: string[]) => {
     const script = `
       import { createRequire } from 'node:module';
       const { main } = await import(${JSON.stringify(MAIN)});
       const code = await main(${JSON.stringify(argv)}, { stdout() {}, stderr() {} });
       const cache = Object.keys(createRequire(import.meta.url).cache);
-      console.log(JSON.stringify({ code, tfjs: cache.filter((k) => k.includes('@tensorflow')).length }));`;
+      const count = (name) => cache.filter((k) => k.includes(name)).length;
+      console.log(JSON.stringify({ code, tfjs: count('@tensorflow'), protobufjs: count('protobufjs') }));`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-    return JSON.parse(r.stdout) as { code: number; tfjs: number };
+    return JSON.parse(r.stdout) as { code: number; tfjs: number; protobufjs: number };
+  };
+  const loaded = (...argv: string[]) => {
+    const { code, tfjs } = loadedModules(...argv);
+    return { code, tfjs };
   };
 
   it('loads no TensorFlow.js for --help, ls, a graph summary or a command --help', () => {
@@ -116,6 +122,24 @@ describe('start-up', () => {
     expect(loaded('ls', CKPT)).toEqual({ code: 0, tfjs: 0 });
     expect(loaded('graph', META)).toEqual({ code: 0, tfjs: 0 });
     expect(loaded('merge', '--help')).toEqual({ code: 0, tfjs: 0 });
+  });
+
+  it('loads no protobufjs for ls and cat of a V2 checkpoint or a safetensors file, nor for --help', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-startup-'));
+    try {
+      const st = join(dir, 'x.safetensors');
+      expect(loadedModules('convert', '--skip-unsupported', CKPT, st).code).toBe(0);
+      const none = { code: 0, tfjs: 0, protobufjs: 0 };
+      expect(loadedModules('--help')).toEqual(none);
+      expect(loadedModules('ls', CKPT)).toEqual(none);
+      expect(loadedModules('cat', CKPT, 'int8')).toEqual(none);
+      expect(loadedModules('ls', st)).toEqual(none);
+      // a V1 file (SavedTensorSlices) needs the generated messages: so the check above can fail
+      const v1 = fileURLToPath(new URL('../../../fixtures/checkpoints/v1/model.ckpt', import.meta.url));
+      expect(loadedModules('ls', v1).protobufjs).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('loads it when merge needs the mixer (so the check above can fail)', () => {

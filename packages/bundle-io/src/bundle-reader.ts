@@ -3,7 +3,9 @@
 // and checks its crc32c. Partitioned tensors are assembled from their slices; big-endian bundles are byte-swapped
 // after the checksum (which is over the bytes as stored).
 
-import { crc32c, decodeMessage, dtypeInfo, tensorflow, unmaskCrc } from '@tensorgraft/proto';
+import type { tensorflow } from '@tensorgraft/proto';
+import { crc32c, dtypeInfo, unmaskCrc } from '@tensorgraft/proto/lite';
+import { decodeBundleEntry, decodeBundleHeader } from './bundle-proto.js';
 import { type ByteSource, fileSource, PRECHECK_BYTES, streamCrc32c } from './byte-source.js';
 import type { VerifyOptions } from './checkpoint.js';
 import { BundleError, wrapError } from './errors.js';
@@ -67,7 +69,7 @@ class RawEntry {
   get proto(): tensorflow.BundleEntryProto.$Properties {
     if (!this.decoded) {
       try {
-        this.decoded = decodeMessage(tensorflow.BundleEntryProto, this.value, { path: this.path ?? '' });
+        this.decoded = decodeBundleEntry(this.value);
       } catch (err) {
         wrapError(err, 'CORRUPT_ENTRY', 'cannot decode index entry', { path: this.path, tensor: keyLabel(this.key) });
       }
@@ -607,7 +609,7 @@ function latin1(key: Uint8Array): string {
 function parseHeader(value: Uint8Array, path: string | undefined): BundleHeader {
   let h: tensorflow.BundleHeaderProto.$Properties;
   try {
-    h = decodeMessage(tensorflow.BundleHeaderProto, value, { path: path ?? '' });
+    h = decodeBundleHeader(value);
   } catch (err) {
     wrapError(err, 'CORRUPT_TABLE', 'cannot decode the bundle header', { path: path ?? '' });
   }

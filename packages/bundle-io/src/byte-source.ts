@@ -1,7 +1,7 @@
 // Positioned random access to a file or to bytes in memory: the only way the readers touch data, so opening a
 // checkpoint reads its footer and index, and get(name) reads just that tensor's bytes.
 import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
-import { crc32c } from '@tensorgraft/proto';
+import { crc32c } from '@tensorgraft/proto/lite';
 import { BundleError } from './errors.js';
 
 export interface ByteSource {

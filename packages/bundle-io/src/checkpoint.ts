@@ -1,14 +1,15 @@
 // One entry point for every kind of checkpoint argument (DESIGN.md): a V2 prefix (`dir/model.ckpt-1000`, or its
 // `.index` / `.data-…` file), a V1 file or sharded V1 prefix, a `.safetensors` file, or a directory holding a
 // `checkpoint` state file (its model_checkpoint_path, relative to the directory unless absolute).
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ProtoError, parseText, tensorflow } from '@tensorgraft/proto';
 import { type BundleEntry, BundleReader, type ReadOptions } from './bundle-reader.js';
+import { type ResolvedCheckpoint, resolveCheckpointFile } from './checkpoint-file.js';
 import { BundleError } from './errors.js';
 import { SafetensorsReader } from './safetensors.js';
 import type { Tensor } from './tensor.js';
-import { V1Reader, v1Files } from './v1-reader.js';
+import { V1Reader } from './v1-reader.js';
 
 /** What every reader offers; ls/cat/verify/diff/convert work on this. */
 export interface CheckpointReader {
@@ -33,24 +34,11 @@ export interface VerifyOptions {
   onTensor?: (name: string) => void;
 }
 
-export interface ResolvedCheckpoint {
-  format: 'v2' | 'v1' | 'safetensors';
-  /** The prefix (V2), file or prefix (V1) or file (safetensors) that was opened. */
-  path: string;
-  /**
-   * Set when the argument was a directory: its state file named `path`, which is `outside` that directory when it
-   * lies neither in it nor below it (TensorFlow follows such paths too; callers should say so).
-   */
-  fromStateFile?: { directory: string; outside: boolean };
-}
-
 /** Is `path` neither in `dir` nor below it? */
 export function outsideDirectory(path: string, dir: string): boolean {
   const r = relative(resolve(dir), resolve(path));
   return r === '' || r === '..' || r.startsWith('../') || isAbsolute(r);
 }
-
-const TABLE_MAGIC = Buffer.from([0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb]);
 
 /** Works out which checkpoint `arg` names, without reading more than a state file and 8 bytes. */
 export function resolveCheckpoint(arg: string): ResolvedCheckpoint {
@@ -60,29 +48,8 @@ export function resolveCheckpoint(arg: string): ResolvedCheckpoint {
     path = latestFromState(path);
     from = { directory: arg, outside: outsideDirectory(path, arg) };
   }
-  const r = resolveFile(arg, path);
+  const r = resolveCheckpointFile(path, arg);
   return from ? { ...r, fromStateFile: from } : r;
-}
-
-function resolveFile(arg: string, path: string): ResolvedCheckpoint {
-  const m = /^(.*)\.(index|data-\d{5}-of-\d{5})$/.exec(path);
-  if (m && existsSync(`${m[1]}.index`)) path = m[1]!;
-  if (existsSync(`${path}.index`)) return { format: 'v2', path };
-  if (path.endsWith('.safetensors')) {
-    if (!existsSync(path)) throw new BundleError('NOT_FOUND', 'no such file', { path });
-    return { format: 'safetensors', path };
-  }
-  if (existsSync(path) && statSync(path).isFile()) {
-    if (hasTableMagic(path)) return { format: 'v1', path };
-    if (looksLikeSafetensors(path)) return { format: 'safetensors', path };
-    throw new BundleError('BAD_MAGIC', 'not a TensorFlow checkpoint or safetensors file', { path });
-  }
-  try {
-    v1Files(path);
-    return { format: 'v1', path };
-  } catch {
-    throw new BundleError('NOT_FOUND', `no checkpoint at ${arg} (no ${path}.index, V1 file or shards)`, { path: arg });
-  }
 }
 
 /** Opens any checkpoint argument (see resolveCheckpoint). */
@@ -110,25 +77,4 @@ export function latestFromState(dir: string): string {
   if (!path)
     throw new BundleError('BAD_STATE_FILE', 'checkpoint state file names no model_checkpoint_path', { path: state });
   return isAbsolute(path) ? path : join(dir, path);
-}
-
-function head(path: string, at: 'start' | 'end', n: number): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const size = statSync(path).size;
-    const buf = Buffer.alloc(Math.min(n, size));
-    readSync(fd, buf, 0, buf.length, at === 'start' ? 0 : size - buf.length);
-    return buf;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function hasTableMagic(path: string): boolean {
-  return head(path, 'end', 8).equals(TABLE_MAGIC);
-}
-
-function looksLikeSafetensors(path: string): boolean {
-  const b = head(path, 'start', 9);
-  return b.length === 9 && b[8] === 0x7b; // '{' right after the length
 }

@@ -1,4 +1,4 @@
-import { escapeControls } from '@tensorgraft/proto';
+import { escapeControls } from '@tensorgraft/proto/lite';
 
 /** Every way a checkpoint, a table or a safetensors file can be wrong; one code per failure kind. */
 export type BundleErrorCode =

@@ -1,6 +1,6 @@
 // Writes to a file through a descriptor at a running offset (always positioned, so sync appends and async writes
 // in flight can mix); used for data shards and tables.
-import { crc32c } from '@tensorgraft/proto';
+import { crc32c } from '@tensorgraft/proto/lite';
 import { BundleError } from './errors.js';
 import { fileOps } from './file-ops.js';
 

@@ -12,10 +12,10 @@ export {
   latestFromState,
   openCheckpoint,
   outsideDirectory,
-  type ResolvedCheckpoint,
   resolveCheckpoint,
   type VerifyOptions,
 } from './checkpoint.js';
+export { type ResolvedCheckpoint, resolveCheckpointFile, v1Files } from './checkpoint-file.js';
 export { BundleError, type BundleErrorCode, type BundleErrorDetails } from './errors.js';
 export { type FileOpKind, fileOps } from './file-ops.js';
 export { keyToName, nameToKey } from './key-text.js';
@@ -54,4 +54,4 @@ export {
   validateTensor,
 } from './tensor.js';
 export { compareTensors, type JsonValue, type TensorDifference, tensorJsonValues } from './tensor-json.js';
-export { decodeValues, V1Reader, v1Files } from './v1-reader.js';
+export { decodeValues, V1Reader } from './v1-reader.js';

@@ -1,6 +1,5 @@
 // File names of a V2 bundle (tensorflow/core/util/tensor_bundle/naming.cc): `<prefix>.index` and
 // `<prefix>.data-%05d-of-%05d`; temporary files while writing are `<file>.tempstate<random uint64>`.
-import { randomBytes } from 'node:crypto';
 
 export function indexFilename(prefix: string): string {
   return `${prefix}.index`;
@@ -12,5 +11,7 @@ export function dataFilename(prefix: string, shard: number, numShards: number): 
 
 /** `<file>.tempstate<random uint64 in decimal>`, as BundleWriter names its files until Finish renames them. */
 export function tempFilename(file: string): string {
-  return `${file}.tempstate${randomBytes(8).readBigUInt64LE(0)}`;
+  // The global Web Crypto, not node:crypto: that module would load with every reader, while only writers need this.
+  const random = crypto.getRandomValues(new BigUint64Array(1));
+  return `${file}.tempstate${random[0]}`;
 }

@@ -2,7 +2,7 @@
 // TensorProto carries a whole tensor in a packed `*_val` field (vgg_16's fc6 weights: 411 MB). Scanning yields each
 // field's number, wire type and payload (a subarray, no copy), so values go straight into the result's typed array.
 // Varints come from @tensorgraft/proto.
-import { readVarint64, readVarintSafe } from '@tensorgraft/proto';
+import { readVarint64, readVarintSafe } from '@tensorgraft/proto/lite';
 import { BundleError, type BundleErrorDetails } from './errors.js';
 
 export interface Field {

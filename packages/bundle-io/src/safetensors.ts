@@ -10,7 +10,7 @@
 // size (largest first) then name, as the reference serializer does, so every tensor is aligned to its element size.
 
 import { renameSync, rmSync } from 'node:fs';
-import { dtypeInfo, quoteInput } from '@tensorgraft/proto';
+import { dtypeInfo, quoteInput } from '@tensorgraft/proto/lite';
 import type { BundleEntry } from './bundle-reader.js';
 import { type ByteSource, fileSource, streamCrc32c } from './byte-source.js';
 import type { VerifyOptions } from './checkpoint.js';

@@ -5,7 +5,7 @@
 // L is the crc32c over each length encoded as uint32 LE (uint64 LE when > 0xffffffff), not over the varints. The
 // entry's crc32c = mask of the crc extended over those lengths, then the 4 stored checksum bytes, then all string
 // bytes; the entry's size is every byte written.
-import { crc32c, maskCrc, readVarint64, unmaskCrc, varintSize, writeVarint } from '@tensorgraft/proto';
+import { crc32c, maskCrc, readVarint64, unmaskCrc, varintSize, writeVarint } from '@tensorgraft/proto/lite';
 import { BundleError } from './errors.js';
 
 function lengthCrc(crc: number, len: number | bigint): number {

@@ -2,7 +2,7 @@
 // numbers with "NaN", "Infinity", "-Infinity" for non-finite ones; float16/bfloat16 as their float values; complex as
 // [re, im]; bool as true/false; int64/uint64 as numbers when every value is a safe integer, else all as decimal
 // strings; strings as UTF-8 text, or {"base64": "..."} when the bytes are not UTF-8.
-import { bits16ToFloat32, dtypeInfo } from '@tensorgraft/proto';
+import { bits16ToFloat32, dtypeInfo } from '@tensorgraft/proto/lite';
 import type { NumericData, Tensor } from './tensor.js';
 
 export type JsonValue = number | string | boolean | [JsonValue, JsonValue] | { base64: string };

@@ -1,7 +1,7 @@
 // The in-memory tensor handed to and from users: TensorFlow's dtype name, a shape, and the elements row-major in the
 // typed array @tensorgraft/proto's dtypes table names (complex as interleaved [re, im], half/bfloat16 as Uint16Array
 // bits, bool as Uint8Array, int64 as BigInt64Array, string as one Uint8Array per element).
-import { type DTypeInfo, findDType } from '@tensorgraft/proto';
+import { type DTypeInfo, findDType } from '@tensorgraft/proto/lite';
 import { BundleError } from './errors.js';
 
 export type NumericData =

@@ -9,12 +9,11 @@
 // uint64_val(17); tensor_content(4) is accepted too. Opening reads each file's footer, index block and meta entry;
 // get(name) reads the blocks holding that tensor's slices. Table blocks carry the only checksums V1 has.
 
-import { existsSync, readdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { type DTypeInfo, decodeMessage, dtypeInfo, tensorflow } from '@tensorgraft/proto';
 import type { BundleEntry, ReadOptions } from './bundle-reader.js';
 import { type ByteSource, fileSource } from './byte-source.js';
 import type { VerifyOptions } from './checkpoint.js';
+import { v1Files } from './checkpoint-file.js';
 import { BundleError, wrapError } from './errors.js';
 import { safeInt } from './long.js';
 import { packedVarints, scanFields } from './proto-scan.js';
@@ -38,25 +37,6 @@ interface V1Tensor {
   shape: number[];
   /** Each stored slice and the file (table) holding it. */
   slices: { extents: SliceExtent[]; file: number }[];
-}
-
-/** The files of a V1 checkpoint: `path` itself, or its `-0000i-of-0000n` shards (`path` may be the `-?????-of-` pattern). */
-export function v1Files(path: string): string[] {
-  if (existsSync(path)) return [path];
-  // A sharded Saver returns (and state files hold) the pattern `<prefix>-?????-of-0000n`.
-  const pattern = /^(.*)-\?{5}-of-\d{5}$/.exec(path);
-  if (pattern) path = pattern[1]!;
-  const dir = dirname(path);
-  const base = basename(path);
-  const re = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d{5}-of-\\d{5}$`);
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir).filter((f) => re.test(f));
-  } catch {
-    // no directory: reported below
-  }
-  if (!names.length) throw new BundleError('NOT_FOUND', 'no V1 checkpoint file or shards', { path });
-  return names.sort().map((f) => join(dir, f));
 }
 
 export class V1Reader {

@@ -4,6 +4,7 @@
 // the encoding of each dtype).
 import { expectPositionals, requirePositional } from '../args.js';
 import type { Command } from '../command.js';
+import { openCheckpointArg } from '../open-checkpoint.js';
 
 export const catCommand: Command = {
   name: 'cat',
@@ -18,9 +19,9 @@ export const catCommand: Command = {
     expectPositionals(ctx.args, 2);
     const path = requirePositional(ctx.args, 0, 'CHECKPOINT');
     const name = requirePositional(ctx.args, 1, 'NAME');
-    const { openCheckpoint, tensorJsonValues } = await import('@tensorgraft/bundle-io');
+    const { tensorJsonValues } = await import('@tensorgraft/bundle-io/lite');
     const { SUMMARY_THRESHOLD, formatArray, formatValue, statistics } = await import('../array-format.js');
-    const r = openCheckpoint(path);
+    const { reader: r } = await openCheckpointArg(path);
     try {
       const t = r.get(name);
       const values = tensorJsonValues(t);

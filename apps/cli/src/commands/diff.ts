@@ -2,6 +2,7 @@
 // the largest absolute difference). Exit 0 when the checkpoints hold the same tensors, 1 when they differ (as diff(1)).
 import { expectPositionals, requirePositional } from '../args.js';
 import type { Command } from '../command.js';
+import { openCheckpointArg } from '../open-checkpoint.js';
 import { startProgress } from '../progress.js';
 
 export const diffCommand: Command = {
@@ -12,10 +13,10 @@ export const diffCommand: Command = {
     expectPositionals(ctx.args, 2);
     const pa = requirePositional(ctx.args, 0, 'A');
     const pb = requirePositional(ctx.args, 1, 'B');
-    const { compareTensors, openCheckpoint } = await import('@tensorgraft/bundle-io');
-    const { escapeControls } = await import('@tensorgraft/proto');
-    const a = openCheckpoint(pa);
-    const b = openCheckpoint(pb);
+    const { compareTensors } = await import('@tensorgraft/bundle-io/lite');
+    const { escapeControls } = await import('@tensorgraft/proto/lite');
+    const { reader: a } = await openCheckpointArg(pa);
+    const { reader: b } = await openCheckpointArg(pb);
     try {
       const onlyInA = a.names().filter((n) => !b.has(n));
       const onlyInB = b.names().filter((n) => !a.has(n));

@@ -2,6 +2,7 @@
 // `checkpoint` state file) with its dtype, shape and bytes. Reads the index only.
 import { expectPositionals, requirePositional } from '../args.js';
 import type { Command } from '../command.js';
+import { openCheckpointArg } from '../open-checkpoint.js';
 
 export const lsCommand: Command = {
   name: 'ls',
@@ -13,11 +14,10 @@ export const lsCommand: Command = {
   async run(ctx) {
     expectPositionals(ctx.args, 1);
     const path = requirePositional(ctx.args, 0, 'CHECKPOINT');
-    const { openCheckpoint, resolveCheckpoint } = await import('@tensorgraft/bundle-io');
-    const r = openCheckpoint(path);
+    const { reader: r, resolved } = await openCheckpointArg(path);
     try {
-      const { findDType, escapeControls } = await import('@tensorgraft/proto');
-      const from = resolveCheckpoint(path).fromStateFile;
+      const { findDType, escapeControls } = await import('@tensorgraft/proto/lite');
+      const from = resolved.fromStateFile;
       const tensors = r.entries().map((e) => ({
         name: e.name,
         dtype: e.dtype,

@@ -3,6 +3,7 @@
 // the header, each tensor's offsets and size, and that the tensors fill the file, and the output says so.
 import { expectPositionals, requirePositional } from '../args.js';
 import type { Command } from '../command.js';
+import { openCheckpointArg } from '../open-checkpoint.js';
 import { startProgress } from '../progress.js';
 
 export const verifyCommand: Command = {
@@ -12,9 +13,8 @@ export const verifyCommand: Command = {
   async run(ctx) {
     expectPositionals(ctx.args, 1);
     const path = requirePositional(ctx.args, 0, 'CHECKPOINT');
-    const { openCheckpoint } = await import('@tensorgraft/bundle-io');
-    const { escapeControls } = await import('@tensorgraft/proto');
-    const r = openCheckpoint(path);
+    const { escapeControls } = await import('@tensorgraft/proto/lite');
+    const { reader: r } = await openCheckpointArg(path);
     try {
       const names = r.names();
       const progress = await startProgress('verify', names.length, ctx.progressStream);

@@ -4,7 +4,7 @@
 //   block   := entry* ‖ restart:uint32 LE * num_restarts ‖ num_restarts:uint32 LE
 // Every `restartInterval` entries the key is stored whole (shared = 0) and its offset becomes a restart point; the
 // first restart is always 0, so an empty block is `00000000 01000000`.
-import { varintSize, writeVarint } from '@tensorgraft/proto';
+import { varintSize, writeVarint } from '@tensorgraft/proto/lite';
 
 export class BlockBuilder {
   private chunks: Uint8Array[] = [];

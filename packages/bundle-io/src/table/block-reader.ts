@@ -1,6 +1,6 @@
 // Decodes a table block (layout in block-builder.ts) into its key/value entries, checking every length against the
 // block so corrupt bytes give a CORRUPT_TABLE error with the offset, never a RangeError or a huge allocation.
-import { readVarint32 } from '@tensorgraft/proto';
+import { readVarint32 } from '@tensorgraft/proto/lite';
 import { BundleError } from '../errors.js';
 
 export interface BlockEntry {

@@ -6,7 +6,7 @@
 //   handle  := offset:varint64 ‖ size:varint64                           size excludes the 5-byte trailer
 //   footer  := metaindex handle ‖ index handle ‖ zeros to 40 bytes ‖ magic 0xdb4775248b80fb57 as fixed32 lo, fixed32 hi
 //              (48 bytes, at the very end of the file)
-import { crc32c, maskCrc, readVarintSafe, unmaskCrc, writeVarint } from '@tensorgraft/proto';
+import { crc32c, maskCrc, readVarintSafe, unmaskCrc, writeVarint } from '@tensorgraft/proto/lite';
 import { type ByteSource, PRECHECK_BYTES, streamCrc32c } from '../byte-source.js';
 import { BundleError } from '../errors.js';
 import { uncompressSnappy } from './snappy.js';

@@ -2,8 +2,17 @@
 // and other LevelDB-table writers may compress; TableBuilder compresses only when asked. snappyjs: maintained, pure JS (no native build
 // that a closed network or a browser would refuse), and it takes a maximum length, so a corrupt length header cannot
 // make it allocate more than we allow.
-import SnappyJS from 'snappyjs';
+import { createRequire } from 'node:module';
+import type SnappyJSModule from 'snappyjs';
 import { BundleError } from '../errors.js';
+
+// snappyjs (CommonJS) is loaded on the first compressed block, not with the reader: TensorFlow's tables are
+// uncompressed, and loading it costs every start-up (`tensorgraft ls`) a few milliseconds.
+let loaded: typeof SnappyJSModule | undefined;
+function snappyjs(): typeof SnappyJSModule {
+  loaded ??= createRequire(import.meta.url)('snappyjs') as typeof SnappyJSModule;
+  return loaded;
+}
 
 export function uncompressSnappy(
   contents: Uint8Array,
@@ -12,7 +21,7 @@ export function uncompressSnappy(
   offset: number,
 ): Uint8Array {
   try {
-    const out = SnappyJS.uncompress(contents, maxLength) as Uint8Array;
+    const out = snappyjs().uncompress(contents, maxLength) as Uint8Array;
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (err) {
     throw new BundleError('CORRUPT_TABLE', `cannot uncompress snappy block: ${(err as Error).message}`, {
@@ -24,6 +33,6 @@ export function uncompressSnappy(
 }
 
 export function compressSnappy(contents: Uint8Array): Uint8Array {
-  const out = SnappyJS.compress(contents) as Uint8Array;
+  const out = snappyjs().compress(contents) as Uint8Array;
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }

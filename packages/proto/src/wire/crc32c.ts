@@ -2,7 +2,9 @@
 // TensorFlow stores it "masked": mask(c) = rotateRight(c, 15) + 0xA282EAD8 (mod 2^32), so that a CRC stored inside
 // data that is itself checksummed does not cancel out.
 // The native @node-rs/crc32 (SSE4.2, ~6 GB/s here) is used when it loads; the table fallback (~0.4 GB/s) keeps the
-// package working where no native build exists (browsers, other platforms).
+// package working where no native build exists (browsers, other platforms). The native module is loaded when first
+// needed: by the full entry point and `/wire` as they load (crc32c-implementation.ts), else after the first MiB
+// checksummed in JS, so that a program that checksums a few small blocks (`tensorgraft ls`) never pays for loading it.
 import { createRequire } from 'node:module';
 
 const MASK_DELTA = 0xa282ead8;
@@ -72,16 +74,31 @@ function loadNative(): Crc32cFn | undefined {
   }
 }
 
-const native = loadNative();
+/** The native implementation: undefined until tried, null when it does not load. */
+let native: Crc32cFn | null | undefined;
 
-/** Which implementation `crc32c` uses: 'native' (@node-rs/crc32) or 'js'. */
-export const crc32cImplementation: 'native' | 'js' = native ? 'native' : 'js';
+/** Loads the native implementation (once) and returns it, or undefined where there is none. */
+export function loadNativeCrc32c(): Crc32cFn | undefined {
+  if (native === undefined) native = loadNative() ?? null;
+  return native ?? undefined;
+}
+
+/** Bytes checksummed in JS before the native module is loaded: about as long (~2.5 ms) as loading it takes. */
+const JS_BYTES_BEFORE_NATIVE = 1 << 20;
+let jsBytes = 0;
 
 /**
  * CRC32C of `input`. Pass a previous result as `previous` to extend it over more bytes:
  * crc32c(b, crc32c(a)) === crc32c(a ‖ b).
  */
-export const crc32c: Crc32cFn = native ?? crc32cJs;
+export const crc32c: Crc32cFn = (input, initialState = 0) => {
+  if (native === undefined) {
+    jsBytes += input.length;
+    if (jsBytes <= JS_BYTES_BEFORE_NATIVE) return crc32cJs(input, initialState);
+    loadNativeCrc32c();
+  }
+  return native ? native(input, initialState) : crc32cJs(input, initialState);
+};
 
 /** TensorFlow's mask: rotate right by 15 bits and add a constant. */
 export function maskCrc(crc: number): number {

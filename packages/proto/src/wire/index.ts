@@ -1,4 +1,5 @@
-export { crc32c, crc32cImplementation, crc32cJs, maskCrc, maskedCrc32c, unmaskCrc } from './crc32c.js';
+export { crc32c, crc32cJs, maskCrc, maskedCrc32c, unmaskCrc } from './crc32c.js';
+export { crc32cImplementation } from './crc32c-implementation.js';
 export { readUint32LE, readUint64LE, uint32LE, uint64LE, writeUint32LE, writeUint64LE } from './fixed.js';
 export {
   type Decoded,
