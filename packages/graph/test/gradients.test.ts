@@ -59,6 +59,7 @@ describe('gradients: the nodes tf.compat.v1.gradients adds', () => {
     'second_order',
     'stop_middle',
     'stop_arg',
+    'slim_ops',
   ]) {
     it(`${name}: same node names, op types and inputs, in TensorFlow's order`, () => {
       const { graph, fx } = load(name);
@@ -91,6 +92,7 @@ describe('gradients: values equal tf.gradients on the fixture graphs', () => {
     'grad_ys',
     'stop_middle',
     'stop_arg',
+    'slim_ops',
   ]) {
     it(`${name}: every x's gradient (null where TF gives None)`, async () => {
       const { graph, fx } = load(name);

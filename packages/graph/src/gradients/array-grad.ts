@@ -54,6 +54,11 @@ export const arrayGradients: Record<string, GradFn> = {
   ReadVariableOp: pass,
   PlaceholderWithDefault: pass,
   IdentityN: (_em, _op, grads) => [...grads],
+  CheckNumerics(em, op, [g]) {
+    // array_grad formats the attr's bytes with %s: Python writes their repr, b'...'
+    const text = `Not a number (NaN) or infinity (Inf) values detected in gradient. ${bytesRepr(op.attr.message?.s)}`;
+    return [em.t('CheckNumerics', [g!], { message: attr.s(text) })];
+  },
   PreventGradient(_em, op) {
     const message = op.attr.message?.s ? new TextDecoder().decode(op.attr.message.s) : '';
     throw new GraphError('UNSUPPORTED_OP', `gradient explicitly disabled (PreventGradient): ${message}`, {
@@ -222,4 +227,20 @@ function resizeAttrs(op: NodeDef, type: string): Record<string, ReturnType<typeo
     align_corners: attr.b(read.b(op, 'align_corners', d)),
     half_pixel_centers: attr.b(read.b(op, 'half_pixel_centers', d)),
   };
+}
+
+/** Python's repr() of a bytes value: b'...' (b"..." when it holds ' and no "), escapes as Python writes them. */
+function bytesRepr(b: Uint8Array | null | undefined): string {
+  const bytes = b ?? new Uint8Array();
+  const q = bytes.includes(0x27) && !bytes.includes(0x22) ? 0x22 : 0x27;
+  let out = '';
+  for (const c of bytes) {
+    if (c === 0x5c || c === q) out += `\\${String.fromCharCode(c)}`;
+    else if (c === 0x09) out += '\\t';
+    else if (c === 0x0a) out += '\\n';
+    else if (c === 0x0d) out += '\\r';
+    else if (c >= 0x20 && c < 0x7f) out += String.fromCharCode(c);
+    else out += `\\x${c.toString(16).padStart(2, '0')}`;
+  }
+  return `b${String.fromCharCode(q)}${out}${String.fromCharCode(q)}`;
 }
