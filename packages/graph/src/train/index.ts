@@ -1,6 +1,8 @@
+export { AdagradOptimizer, type AdagradOptions } from './adagrad.js';
 export { AdamOptimizer, type AdamOptions } from './adam.js';
 export { GradientDescentOptimizer, type GradientDescentOptions } from './gradient-descent.js';
 export { MomentumOptimizer, type MomentumOptions } from './momentum.js';
+export { RMSPropOptimizer, type RMSPropOptions } from './rmsprop.js';
 export {
   type ApplyGradientsOptions,
   type ComputeGradientsOptions,
