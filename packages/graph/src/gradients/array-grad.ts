@@ -4,6 +4,7 @@ import { DataType } from '@tensorgraft/proto';
 import { attr, read } from '../attrs.js';
 import { GraphError } from '../errors.js';
 import type { NodeDef } from '../graph.js';
+import { parseInput } from '../names.js';
 import { opDefaults } from '../ops/op-registry.js';
 import type { Emitter } from './emitter.js';
 import { input, inputs, output } from './node-io.js';
@@ -181,6 +182,7 @@ export const arrayGradients: Record<string, GradFn> = {
   },
   Pad: padGrad,
   PadV2: padGrad,
+  ResourceGather: resourceGatherGrad,
   GatherV2(em, op, [g]) {
     const [params, indices, axis] = inputs(op) as [string, string, string];
     const ax = em.constInts(axis);
@@ -197,6 +199,30 @@ export const arrayGradients: Record<string, GradFn> = {
     return [em.t('UnsortedSegmentSum', [values, idx, n]), null, null];
   },
 };
+
+/**
+ * resource_variable_ops._GatherGrad: IndexedSlices(values, indices, variable_shape(handle)), the shape a Const when the
+ * VarHandleOp's shape is fully known (else a VariableShape op); made dense here with UnsortedSegmentSum, as GatherV2's.
+ */
+function resourceGatherGrad(em: Emitter, op: NodeDef, [g]: (string | null)[]): (string | null)[] {
+  const [handle, indices] = inputs(op) as [string, string];
+  if (read.i(op, 'batch_dims', opDefaults('ResourceGather')) !== 0)
+    throw new GraphError('UNSUPPORTED_OP', 'the gradient of ResourceGather with batch_dims is not supported', {
+      node: op.name,
+    });
+  const h = em.graph.node(parseInput(handle).node);
+  const known = h?.op === 'VarHandleOp' ? read.shape(h, 'shape') : null;
+  const paramsShape =
+    known?.every((d) => d >= 0) === true
+      ? em.constant(known, DataType.DT_INT32)
+      : em.t('VariableShape', [handle], { out_type: attr.type(DataType.DT_INT32) });
+  const size = em.t('ExpandDims', [em.sizeOf(indices), { value: 0, shape: [] }], {}, 'ExpandDims');
+  const tail = em.pySlice(paramsShape, [1], [0], [1], { end_mask: 1 });
+  const values = em.reshape(g!, em.t('ConcatV2', [size, tail, { value: 0 }], {}, 'concat'));
+  const idx = em.reshape(indices, size);
+  const n = em.pySlice(paramsShape, [0], [1], [1], { shrink_axis_mask: 1 });
+  return [em.t('UnsortedSegmentSum', [values, idx, n]), null];
+}
 
 function allAxes(em: Emitter, t: string): { value: number[]; shape: number[] } | string {
   const s = em.shape(t);

@@ -239,6 +239,7 @@ export const SUPPORTED_OP_TYPES: ReadonlySet<string> = new Set([
   'UnsortedSegmentSum',
   'VarHandleOp',
   'VarIsInitializedOp',
+  'VariableShape',
   'VariableV2',
   'While',
   'ZerosLike',
