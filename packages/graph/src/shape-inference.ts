@@ -204,6 +204,27 @@ function inferOne(
     return [x, c, c, c, c, ...(count > 5 ? [null] : [])];
   }
   if (op === 'L2Loss') return [[]];
+  if (op === 'ConcatV2') {
+    // N values then the axis: the values' shape with the axis dimension summed (unknown if any is)
+    const values = data.slice(0, -1).map(of);
+    const axis = constValue(graph.node(parseInput(data[data.length - 1]!).node))?.[0];
+    const first = values[0];
+    if (!first || axis === undefined || values.some((v) => v?.length !== first.length)) return [null];
+    const ax = axis < 0 ? axis + first.length : axis;
+    return [
+      first.map((_, k) => {
+        const dims = values.map((v) => v![k]!);
+        if (k === ax) return dims.every((x) => x >= 0) ? dims.reduce((a, b) => a + b, 0) : -1;
+        return dims.find((x) => x >= 0) ?? -1;
+      }),
+    ];
+  }
+  if (op === 'Pad' || op === 'PadV2' || op === 'MirrorPad') {
+    const x = of(data[0]!);
+    const p = constValue(graph.node(parseInput(data[1]!).node));
+    if (!x || p?.length !== 2 * x.length) return [null];
+    return [x.map((d, k) => (d < 0 ? -1 : d + p[2 * k]! + p[2 * k + 1]!))];
+  }
   if (op === 'Transpose') {
     const x = of(data[0]!);
     const perm = constValue(graph.node(parseInput(data[1]!).node));
