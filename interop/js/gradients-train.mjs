@@ -2,11 +2,12 @@
 // minimize() (and TensorFlow's global_step), initializes, saves the initial values through the graph's save op,
 // exports the MetaGraphDef, then runs STEPS training steps on fixed batches. Prints the batches and every global
 // variable's value after the steps as JSON, for TensorFlow to replay from the same checkpoint.
-// Usage: node gradients-train.mjs OUT_DIR gradientdescent|momentum|adam ref|resource STEPS
+// Usage: node gradients-train.mjs OUT_DIR gradientdescent|momentum|adam|rmsprop|adagrad ref|resource STEPS
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  AdagradOptimizer,
   AdamOptimizer,
   addSaverOps,
   exportMetaGraph,
@@ -15,6 +16,7 @@ import {
   GraphBuilder,
   getOrCreateGlobalStep,
   MomentumOptimizer,
+  RMSPropOptimizer,
   Session,
   serializeMetaGraph,
 } from '@tensorgraft/graph';
@@ -44,12 +46,14 @@ const logits = b.nameScope('dense', () => {
 const xent = b.op('SoftmaxCrossEntropyWithLogits', [logits, labels], { T: { type: F } }, 'xent');
 const loss = b.reduceMean(`${xent.name}:0`, [0], false, 'loss');
 const globalStep = getOrCreateGlobalStep(b);
-const optimizer =
-  kind === 'gradientdescent'
-    ? new GradientDescentOptimizer(b, { learningRate: 0.2 })
-    : kind === 'momentum'
-      ? new MomentumOptimizer(b, { learningRate: 0.1, momentum: 0.9 })
-      : new AdamOptimizer(b, { learningRate: 0.02 });
+const optimizers = {
+  gradientdescent: () => new GradientDescentOptimizer(b, { learningRate: 0.2 }),
+  momentum: () => new MomentumOptimizer(b, { learningRate: 0.1, momentum: 0.9 }),
+  adam: () => new AdamOptimizer(b, { learningRate: 0.02 }),
+  rmsprop: () => new RMSPropOptimizer(b, { learningRate: 0.01, momentum: 0.5 }),
+  adagrad: () => new AdagradOptimizer(b, { learningRate: 0.1 }),
+};
+const optimizer = optimizers[kind]();
 const train = optimizer.minimize(loss, { globalStep });
 const init = b.globalVariablesInitializer();
 const saverDef = addSaverOps(graph);

@@ -1,7 +1,7 @@
 """Live checks for symbolic gradients and graph-building optimizers.
 
-A training graph built with our GraphBuilder and optimizer (GradientDescent, Momentum, Adam; ref and resource
-variables) is exported with its initial checkpoint; TensorFlow imports it, restores, runs the `train_op` 20 steps on
+A training graph built with our GraphBuilder and optimizer (GradientDescent, Momentum, Adam, RMSProp, Adagrad; ref and
+resource variables) is exported with its initial checkpoint; TensorFlow imports it, restores, runs the `train_op` 20 steps on
 the same batches, and its variables (slots, beta powers and global_step included) must equal ours after our 20 steps.
 """
 import os
@@ -33,14 +33,15 @@ def tf_train(meta_path, prefix, ours):
     return losses, values
 
 
-@pytest.mark.parametrize("kind", ["gradientdescent", "momentum", "adam"])
+@pytest.mark.parametrize("kind", ["gradientdescent", "momentum", "adam", "rmsprop", "adagrad"])
 @pytest.mark.parametrize("variables", ["ref", "resource"])
 def test_our_training_graph_trains_the_same_in_tensorflow(tmp, kind, variables):
     ours = run_node_json("gradients-train.mjs", tmp, kind, variables, STEPS)
     losses, theirs = tf_train(os.path.join(tmp, "init.ckpt.meta"), ours["prefix"], ours)
     assert set(theirs) == set(ours["variables"])
     slots = {"gradientdescent": [], "momentum": ["conv/kernel/Momentum"],
-             "adam": ["conv/kernel/Adam", "conv/kernel/Adam_1", "beta1_power", "beta2_power"]}[kind]
+             "adam": ["conv/kernel/Adam", "conv/kernel/Adam_1", "beta1_power", "beta2_power"],
+             "rmsprop": ["conv/kernel/RMSProp", "conv/kernel/RMSProp_1"], "adagrad": ["conv/kernel/Adagrad"]}[kind]
     for name in slots:
         assert name in theirs
     assert int(theirs["global_step"]) == STEPS

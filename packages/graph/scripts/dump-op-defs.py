@@ -36,7 +36,10 @@ TensorListGather TensorListScatterIntoExistingList TensorListPushBack TensorList
 TensorListElementShape TensorListResize
 TensorArrayV3 TensorArrayGradV3 TensorArrayWriteV3 TensorArrayReadV3 TensorArrayGatherV3 TensorArrayScatterV3
 TensorArrayConcatV3 TensorArraySplitV3 TensorArraySizeV3 TensorArrayCloseV3 StackV2 StackPushV2 StackPopV2
-StackCloseV2 Assert ReverseSequence LSTMBlockCell""".split()
+StackCloseV2 Assert ReverseSequence LSTMBlockCell
+DivNoNan MulNoNan Erfc CheckNumerics FusedBatchNormV2 FusedBatchNormGradV2 ApplyRMSProp ResourceApplyRMSProp
+ApplyCenteredRMSProp ResourceApplyCenteredRMSProp ApplyAdagrad ResourceApplyAdagrad ApplyAdagradV2 ResourceApplyAdagradV2
+VariableShape""".split()
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 lines = [

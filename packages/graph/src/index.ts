@@ -108,6 +108,8 @@ export { type Dead, type Opaque, type Value, VariableStore, type VarRef } from '
 export { addSaverOps, type SaverGraphOptions } from './saver-graph.js';
 export { inferOutputShapes } from './shape-inference.js';
 export {
+  AdagradOptimizer,
+  type AdagradOptions,
   AdamOptimizer,
   type AdamOptions,
   type ApplyGradientsOptions,
@@ -121,6 +123,8 @@ export {
   MomentumOptimizer,
   type MomentumOptions,
   Optimizer,
+  RMSPropOptimizer,
+  type RMSPropOptions,
   resolveVariable,
   trainableVariables,
   type VariableLike,

@@ -34,6 +34,22 @@ const UNARY = new Set([
   'AssignSub',
   'LogicalNot',
   'BiasAdd',
+  'Erf',
+  'Erfc',
+  'CheckNumerics',
+  'Elu',
+  'Selu',
+  'Softplus',
+  'LeakyRelu',
+  'Sign',
+  'Reciprocal',
+  'Sin',
+  'Cos',
+  'Log1p',
+  'Expm1',
+  'Round',
+  'Ceil',
+  'LRN',
 ]);
 // control flow moves a tensor between frames and iterations unchanged
 const PASS = new Set(['Enter', 'RefEnter', 'Exit', 'RefExit', 'NextIteration', 'RefNextIteration', 'LoopCond']);
@@ -57,7 +73,11 @@ const BINARY = new Set([
   'LessEqual',
   'LogicalAnd',
   'LogicalOr',
+  'DivNoNan',
+  'MulNoNan',
+  'SquaredDifference',
 ]);
+const BATCH_NORMS = new Set(['FusedBatchNorm', 'FusedBatchNormV2', 'FusedBatchNormV3']);
 
 function broadcast(a: ShapeLike, b: ShapeLike): ShapeLike {
   if (a === null || b === null) return null;
@@ -88,9 +108,42 @@ function constValue(node: NodeDef | undefined): number[] | undefined {
   return undefined;
 }
 
-function convOut(size: number, k: number, stride: number, padding: string): number {
-  if (size < 0) return -1;
+/** One spatial output size (GetWindowedOutputSize): k is the dilated window, pads the EXPLICIT [before, after]. */
+function convOut(size: number, k: number, stride: number, padding: string, pads?: [number, number]): number {
+  if (size < 0 || k < 0) return -1;
+  if (padding === 'EXPLICIT') return pads ? Math.floor((size + pads[0] + pads[1] - k) / stride) + 1 : -1;
   return padding === 'VALID' ? Math.ceil((size - k + 1) / stride) : Math.ceil(size / stride);
+}
+
+/**
+ * Conv2D, DepthwiseConv2dNative, MaxPool and AvgPool in NHWC or NCHW, with dilations and EXPLICIT padding
+ * (Conv2DShape, DepthwiseConv2DNativeShape, MaxPoolShape in TensorFlow's common_shape_fns.cc).
+ */
+function windowed(n: NodeDef, d: ReturnType<typeof opDefaults>, x: ShapeLike, w: ShapeLike): ShapeLike {
+  const nchw = read.s(n, 'data_format', d) === 'NCHW';
+  if (x?.length !== 4) return null;
+  const [h, wi, c] = nchw ? [2, 3, 1] : [1, 2, 3];
+  const s = read.listI(n, 'strides', d);
+  const dl = read.has(n, 'dilations', d) ? read.listI(n, 'dilations', d) : [1, 1, 1, 1];
+  const pad = read.s(n, 'padding', d);
+  const ex = pad === 'EXPLICIT' ? read.listI(n, 'explicit_paddings', d) : [];
+  let kh: number;
+  let kw: number;
+  let depth: number;
+  if (n.op === 'Conv2D' || n.op === 'DepthwiseConv2dNative') {
+    if (w?.length !== 4) return null;
+    [kh, kw] = [w[0]!, w[1]!];
+    depth = n.op === 'Conv2D' ? w[3]! : w[2]! < 0 || w[3]! < 0 ? -1 : w[2]! * w[3]!;
+  } else {
+    const k = read.listI(n, 'ksize', d);
+    [kh, kw, depth] = [k[h]!, k[wi]!, x[c]!];
+  }
+  const eff = (k: number, dil: number) => (k < 0 ? -1 : (k - 1) * dil + 1);
+  const pads = (axis: number): [number, number] | undefined =>
+    ex.length === 8 ? [ex[2 * axis]!, ex[2 * axis + 1]!] : undefined;
+  const oh = convOut(x[h]!, eff(kh, dl[h]!), s[h]!, pad, pads(h));
+  const ow = convOut(x[wi]!, eff(kw, dl[wi]!), s[wi]!, pad, pads(wi));
+  return nchw ? [x[0]!, depth, oh, ow] : [x[0]!, oh, ow, depth];
 }
 
 /** Output shapes per node (one entry per output). */
@@ -156,23 +209,42 @@ function inferOne(
     const tb = read.b(n, 'transpose_b', d);
     return [[ta ? a[1]! : a[0]!, tb ? b[0]! : b[1]!]];
   }
-  if (op === 'Conv2D' || op === 'MaxPool' || op === 'AvgPool') {
+  if (op === 'Conv2D' || op === 'DepthwiseConv2dNative' || op === 'MaxPool' || op === 'AvgPool')
+    return [windowed(n, d, of(data[0]!), data[1] ? of(data[1]) : null)];
+  if (BATCH_NORMS.has(op)) {
+    // y like x; the statistics are vectors of x's channel count (scale's length); V3's scratch unknown
     const x = of(data[0]!);
-    if (x?.length !== 4 || read.s(n, 'data_format', d) !== 'NHWC') return [null];
-    const s = read.listI(n, 'strides', d);
-    const pad = read.s(n, 'padding', d);
-    let kh: number;
-    let kw: number;
-    let c: number;
-    if (op === 'Conv2D') {
-      const w = of(data[1]!);
-      if (!w) return [null];
-      [kh, kw, c] = [w[0]!, w[1]!, w[3]!];
-    } else {
-      const k = read.listI(n, 'ksize', d);
-      [kh, kw, c] = [k[1]!, k[2]!, x[3]!];
-    }
-    return [[x[0]!, convOut(x[1]!, kh, s[1]!, pad), convOut(x[2]!, kw, s[2]!, pad), c]];
+    const scale = of(data[1]!);
+    const c = scale?.length === 1 ? scale : [-1];
+    return [x, c, c, c, c, ...(count > 5 ? [null] : [])];
+  }
+  if (op === 'L2Loss') return [[]];
+  if (op === 'ConcatV2') {
+    // N values then the axis: the values' shape with the axis dimension summed (unknown if any is)
+    const values = data.slice(0, -1).map(of);
+    const axis = constValue(graph.node(parseInput(data[data.length - 1]!).node))?.[0];
+    const first = values[0];
+    if (!first || axis === undefined || values.some((v) => v?.length !== first.length)) return [null];
+    const ax = axis < 0 ? axis + first.length : axis;
+    return [
+      first.map((_, k) => {
+        const dims = values.map((v) => v![k]!);
+        if (k === ax) return dims.every((x) => x >= 0) ? dims.reduce((a, b) => a + b, 0) : -1;
+        return dims.find((x) => x >= 0) ?? -1;
+      }),
+    ];
+  }
+  if (op === 'Pad' || op === 'PadV2' || op === 'MirrorPad') {
+    const x = of(data[0]!);
+    const p = constValue(graph.node(parseInput(data[1]!).node));
+    if (!x || p?.length !== 2 * x.length) return [null];
+    return [x.map((d, k) => (d < 0 ? -1 : d + p[2 * k]! + p[2 * k + 1]!))];
+  }
+  if (op === 'Transpose') {
+    const x = of(data[0]!);
+    const perm = constValue(graph.node(parseInput(data[1]!).node));
+    if (!x || perm?.length !== x.length) return [null];
+    return [perm.map((p) => x[p] ?? -1)];
   }
   if (op === 'Reshape') {
     const v = constValue(graph.node(parseInput(data[1]!).node));

@@ -54,6 +54,11 @@ for (const backend of ['wasm', 'cpu'] as BackendName[]) {
         ' ',
       ))
         expect(ops.has(op), op).toBe(true);
+      // issue 11: TF-slim training graphs
+      for (const op of 'DivNoNan MulNoNan Erfc CheckNumerics DepthwiseConv2dNativeBackpropInput DepthwiseConv2dNativeBackpropFilter FusedBatchNorm FusedBatchNormV2 FusedBatchNormV3 FusedBatchNormGrad FusedBatchNormGradV2 FusedBatchNormGradV3 L2Loss'.split(
+        ' ',
+      ))
+        expect(ops.has(op), op).toBe(true);
       // the gradient kernels all run on wasm (Conv2DBackpropFilter as im2col + matMul, MaxPoolGrad our own loop);
       // only UnsortedSegmentSum, which wasm lacks, runs on the CPU backend
       if (backend === 'wasm') expect(session.cpuFallbackOps).toEqual(['UnsortedSegmentSum']);

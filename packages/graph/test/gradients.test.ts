@@ -59,6 +59,7 @@ describe('gradients: the nodes tf.compat.v1.gradients adds', () => {
     'second_order',
     'stop_middle',
     'stop_arg',
+    'slim_ops',
   ]) {
     it(`${name}: same node names, op types and inputs, in TensorFlow's order`, () => {
       const { graph, fx } = load(name);
@@ -91,6 +92,7 @@ describe('gradients: values equal tf.gradients on the fixture graphs', () => {
     'grad_ys',
     'stop_middle',
     'stop_arg',
+    'slim_ops',
   ]) {
     it(`${name}: every x's gradient (null where TF gives None)`, async () => {
       const { graph, fx } = load(name);
@@ -116,6 +118,37 @@ describe('gradients: values equal tf.gradients on the fixture graphs', () => {
       session.close();
     });
   }
+});
+
+describe('gradients: ResourceGather (tf.gather on a resource variable)', () => {
+  it("TensorFlow's IndexedSlices nodes, then made dense: the values tf.gradients gives", async () => {
+    const fx = JSON.parse(readFileSync(join(DIR, 'resource_gather.json'), 'utf8')) as {
+      ys: string[];
+      xs: string[];
+      init: string;
+      grad: Arr;
+      nodes: [string, string, string[]][];
+    };
+    const graph = graphFromGraphDef(parseGraphDef(new Uint8Array(readFileSync(join(DIR, 'resource_gather.pb')))));
+    const before = graph.nodes.length;
+    const [grad] = gradients(graph, fx.ys, fx.xs);
+    const added = graph.nodes.slice(before).map((n) => [n.name, n.op, n.input]);
+    // TensorFlow stops at the IndexedSlices; densifying them adds the num_segments slice and UnsortedSegmentSum
+    expect(added.slice(0, fx.nodes.length)).toEqual(fx.nodes);
+    expect(added.slice(fx.nodes.length).map((n) => n[1])).toEqual([
+      'Const',
+      'Const',
+      'Const',
+      'StridedSlice',
+      'UnsortedSegmentSum',
+    ]);
+    const session = new Session(graph);
+    await session.run(fx.init);
+    const got = (await session.run(grad!))!;
+    expect(got.shape).toEqual(fx.grad.shape);
+    expect(maxRelErr(got.dataSync(), fx.grad.values, 1)).toBeLessThan(1e-6);
+    session.close();
+  });
 });
 
 describe('gradients: blocking and errors', () => {

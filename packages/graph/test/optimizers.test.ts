@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  AdagradOptimizer,
   AdamOptimizer,
   GradientDescentOptimizer,
   Graph,
@@ -11,6 +12,7 @@ import {
   MomentumOptimizer,
   type Optimizer,
   parseMetaGraph,
+  RMSPropOptimizer,
 } from '@tensorgraft/graph';
 import { describe, expect, it } from 'vitest';
 import { attrTexts } from './gradients-helpers.js';
@@ -31,6 +33,9 @@ const make: Record<string, (g: Graph) => Optimizer> = {
   gradientdescent: (g) => new GradientDescentOptimizer(g, { learningRate: 0.1 }),
   momentum: (g) => new MomentumOptimizer(g, { learningRate: 0.1, momentum: 0.9 }),
   adam: (g) => new AdamOptimizer(g, { learningRate: 0.01 }),
+  rmsprop: (g) => new RMSPropOptimizer(g, { learningRate: 0.01, momentum: 0.5 }),
+  rmspropcentered: (g) => new RMSPropOptimizer(g, { learningRate: 0.01, centered: true }),
+  adagrad: (g) => new AdagradOptimizer(g, { learningRate: 0.1 }),
 };
 
 const dec = new TextDecoder();

@@ -53,15 +53,23 @@ describe('optimizer apply kernels match TensorFlow', () => {
     });
   }
 
-  it('covers every apply op of the issue, with and without Nesterov', () => {
+  it('covers every apply op of the issues (RMSProp and Adagrad: issue 11), with and without Nesterov', () => {
     const ops = new Set(cases.map((c) => c.op));
     expect([...ops].sort()).toEqual([
+      'ApplyAdagrad',
+      'ApplyAdagradV2',
       'ApplyAdam',
+      'ApplyCenteredRMSProp',
       'ApplyGradientDescent',
       'ApplyMomentum',
+      'ApplyRMSProp',
+      'ResourceApplyAdagrad',
+      'ResourceApplyAdagradV2',
       'ResourceApplyAdam',
+      'ResourceApplyCenteredRMSProp',
       'ResourceApplyGradientDescent',
       'ResourceApplyMomentum',
+      'ResourceApplyRMSProp',
     ]);
     const nesterov = cases.filter((c) => graph.requireNode(c.apply).attr?.use_nesterov?.b === true);
     expect(nesterov.length).toBe(4);

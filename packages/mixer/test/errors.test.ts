@@ -81,6 +81,23 @@ describe('mix errors', () => {
     fails(() => mix([mlp({ inputMap: { 'x:0': 'ints:0' } })], { graph }), 'BAD_WIRE', { model: 'head' });
   });
 
+  it('a wire after a depthwise convolution is checked too (issue 11: its shape was unknown, the wire passed)', () => {
+    // feat is [?, 16] (depthwise conv of 4 channels, multiplier 4, then a spatial mean); x wants [?, 8]
+    const graph = new Graph();
+    const b = new GraphBuilder(graph);
+    const img = b.placeholder('float32', [null, 8, 8, 4], 'img');
+    const filter = b.constant(new Array(3 * 3 * 4 * 4).fill(0.1), { shape: [3, 3, 4, 4], name: 'filter' });
+    const dw = b.op(
+      'DepthwiseConv2dNative',
+      [img, filter],
+      { T: { type: 1 }, strides: { list: { i: [1, 2, 2, 1] } }, padding: { s: new TextEncoder().encode('SAME') } },
+      'dw',
+    );
+    b.reduceMean(`${dw.name}:0`, [1, 2], false, 'feat');
+    const e = fails(() => mix([mlp({ inputMap: { 'x:0': 'feat:0' } })], { graph }), 'BAD_WIRE', { model: 'head' });
+    expect(e.message).toContain('[?, 16]');
+  });
+
   it("a variable missing from the model's checkpoint is MISSING_IN_CHECKPOINT", () => {
     fails(() => mix([{ ...cnn, checkpoint: ckpt('mlp') }]), 'MISSING_IN_CHECKPOINT', {
       model: 'backbone',

@@ -1,5 +1,6 @@
-// `tensorgraft graph FILE [--to pb|pbtxt|json] [-o OUT] [--type graph|meta]`: summarise or convert a GraphDef or
-// MetaGraphDef. OUT is replaced atomically (a symlink there is replaced, not followed).
+// `tensorgraft graph FILE [--to pb|pbtxt|json] [-o OUT] [--type graph|meta] [--check]`: summarise or convert a GraphDef
+// or MetaGraphDef, or check it can run (and train) here. OUT is replaced atomically (a symlink there is replaced, not
+// followed).
 import { expectPositionals, requirePositional, stringOption } from '../args.js';
 import { type Command, UsageError } from '../command.js';
 import type { GraphFileKind, LoadedGraphFile } from '../graph-file.js';
@@ -9,10 +10,13 @@ type Format = (typeof FORMATS)[number];
 
 export const graphCommand: Command = {
   name: 'graph',
-  usage: 'graph FILE [--to pb|pbtxt|json] [-o OUT] [--type graph|meta] [--json]',
+  usage: 'graph FILE [--to pb|pbtxt|json] [-o OUT] [--type graph|meta] [--check] [--json]',
   summary: 'summarise a GraphDef or MetaGraphDef (.pb, .pbtxt, .meta), or convert it between binary, text and JSON',
   valueOptions: ['--to', '-o', '--out', '--type'],
+  flags: ['--check'],
   optionHelp: {
+    '--check':
+      'list the op types @tensorgraft/graph cannot run, or cannot differentiate on the way from a trainable variable, with their nodes; exit 1 if any',
     '--to': 'convert instead of summarising: pb (binary), pbtxt (text format) or json (lossless JSON)',
     '-o': 'with --to: write to this file instead of stdout',
     '--out': 'same as -o',
@@ -28,9 +32,17 @@ export const graphCommand: Command = {
       throw new UsageError(`--to must be one of ${FORMATS.join(', ')}`);
     if (type !== undefined && type !== 'graph' && type !== 'meta') throw new UsageError('--type must be graph or meta');
     if (out !== undefined && to === undefined) throw new UsageError('-o needs --to');
+    const check = ctx.args.options.has('--check');
+    if (check && to !== undefined) throw new UsageError('--check does not convert: drop --to');
 
     const { loadGraphFile } = await import('../graph-file.js');
     const loaded = await loadGraphFile(file, type as GraphFileKind | undefined);
+    if (check) {
+      const { checkGraph, formatCheck } = await import('../graph-check.js');
+      const result = checkGraph(loaded);
+      ctx.stdout(ctx.json ? `${JSON.stringify({ file, ...result }, null, 2)}\n` : formatCheck(file, result));
+      return result.ok ? 0 : 1;
+    }
     if (to === undefined) {
       const { formatSummary, summarizeGraphFile } = await import('../graph-summary.js');
       const summary = summarizeGraphFile(loaded);

@@ -4,6 +4,7 @@ import { DataType } from '@tensorgraft/proto';
 import { attr, read } from '../attrs.js';
 import { GraphError } from '../errors.js';
 import type { NodeDef } from '../graph.js';
+import { parseInput } from '../names.js';
 import { opDefaults } from '../ops/op-registry.js';
 import type { Emitter } from './emitter.js';
 import { input, inputs, output } from './node-io.js';
@@ -54,6 +55,11 @@ export const arrayGradients: Record<string, GradFn> = {
   ReadVariableOp: pass,
   PlaceholderWithDefault: pass,
   IdentityN: (_em, _op, grads) => [...grads],
+  CheckNumerics(em, op, [g]) {
+    // array_grad formats the attr's bytes with %s: Python writes their repr, b'...'
+    const text = `Not a number (NaN) or infinity (Inf) values detected in gradient. ${bytesRepr(op.attr.message?.s)}`;
+    return [em.t('CheckNumerics', [g!], { message: attr.s(text) })];
+  },
   PreventGradient(_em, op) {
     const message = op.attr.message?.s ? new TextDecoder().decode(op.attr.message.s) : '';
     throw new GraphError('UNSUPPORTED_OP', `gradient explicitly disabled (PreventGradient): ${message}`, {
@@ -176,6 +182,7 @@ export const arrayGradients: Record<string, GradFn> = {
   },
   Pad: padGrad,
   PadV2: padGrad,
+  ResourceGather: resourceGatherGrad,
   GatherV2(em, op, [g]) {
     const [params, indices, axis] = inputs(op) as [string, string, string];
     const ax = em.constInts(axis);
@@ -192,6 +199,30 @@ export const arrayGradients: Record<string, GradFn> = {
     return [em.t('UnsortedSegmentSum', [values, idx, n]), null, null];
   },
 };
+
+/**
+ * resource_variable_ops._GatherGrad: IndexedSlices(values, indices, variable_shape(handle)), the shape a Const when the
+ * VarHandleOp's shape is fully known (else a VariableShape op); made dense here with UnsortedSegmentSum, as GatherV2's.
+ */
+function resourceGatherGrad(em: Emitter, op: NodeDef, [g]: (string | null)[]): (string | null)[] {
+  const [handle, indices] = inputs(op) as [string, string];
+  if (read.i(op, 'batch_dims', opDefaults('ResourceGather')) !== 0)
+    throw new GraphError('UNSUPPORTED_OP', 'the gradient of ResourceGather with batch_dims is not supported', {
+      node: op.name,
+    });
+  const h = em.graph.node(parseInput(handle).node);
+  const known = h?.op === 'VarHandleOp' ? read.shape(h, 'shape') : null;
+  const paramsShape =
+    known?.every((d) => d >= 0) === true
+      ? em.constant(known, DataType.DT_INT32)
+      : em.t('VariableShape', [handle], { out_type: attr.type(DataType.DT_INT32) });
+  const size = em.t('ExpandDims', [em.sizeOf(indices), { value: 0, shape: [] }], {}, 'ExpandDims');
+  const tail = em.pySlice(paramsShape, [1], [0], [1], { end_mask: 1 });
+  const values = em.reshape(g!, em.t('ConcatV2', [size, tail, { value: 0 }], {}, 'concat'));
+  const idx = em.reshape(indices, size);
+  const n = em.pySlice(paramsShape, [0], [1], [1], { shrink_axis_mask: 1 });
+  return [em.t('UnsortedSegmentSum', [values, idx, n]), null];
+}
 
 function allAxes(em: Emitter, t: string): { value: number[]; shape: number[] } | string {
   const s = em.shape(t);
@@ -222,4 +253,20 @@ function resizeAttrs(op: NodeDef, type: string): Record<string, ReturnType<typeo
     align_corners: attr.b(read.b(op, 'align_corners', d)),
     half_pixel_centers: attr.b(read.b(op, 'half_pixel_centers', d)),
   };
+}
+
+/** Python's repr() of a bytes value: b'...' (b"..." when it holds ' and no "), escapes as Python writes them. */
+function bytesRepr(b: Uint8Array | null | undefined): string {
+  const bytes = b ?? new Uint8Array();
+  const q = bytes.includes(0x27) && !bytes.includes(0x22) ? 0x22 : 0x27;
+  let out = '';
+  for (const c of bytes) {
+    if (c === 0x5c || c === q) out += `\\${String.fromCharCode(c)}`;
+    else if (c === 0x09) out += '\\t';
+    else if (c === 0x0a) out += '\\n';
+    else if (c === 0x0d) out += '\\r';
+    else if (c >= 0x20 && c < 0x7f) out += String.fromCharCode(c);
+    else out += `\\x${c.toString(16).padStart(2, '0')}`;
+  }
+  return `b${String.fromCharCode(q)}${out}${String.fromCharCode(q)}`;
 }

@@ -32,6 +32,21 @@ export const mathGradients: Record<string, GradFn> = {
   },
   RealDiv: divGrad('RealDiv'),
   Div: divGrad('RealDiv'),
+  DivNoNan(em, op, [g]) {
+    // math_ops.div_no_nan names its op `div_no_nan`
+    const x = input(op, 0);
+    const y = input(op, 1);
+    const div = (a: string, b: string) => em.t('DivNoNan', [a, b], {}, 'div_no_nan');
+    return reduceGradientArgs(em, x, y, div(g!, y), mul(em, g!, div(div(neg(em, x), y), y)));
+  },
+  MulNoNan(em, op, [g]) {
+    const x = input(op, 0);
+    const y = input(op, 1);
+    const gx = em.t('MulNoNan', [g!, y]);
+    const gy = em.t('MulNoNan', [x, g!]);
+    if (shapesEqual(em, x, y, g!)) return [gx, gy];
+    return reduceGradientArgs(em, x, y, gx, gy);
+  },
   Neg: (em, _op, [g]) => [neg(em, g!)],
   Abs: (em, op, [g]) => [mul(em, g!, em.t('Sign', [input(op, 0)]))],
   Sign: (em, op) => [em.zerosLikeOpt(input(op, 0))],
@@ -56,6 +71,11 @@ export const mathGradients: Record<string, GradFn> = {
   Erf(em, op, [g]) {
     const x = input(op, 0);
     const c = em.constant(2 / Math.sqrt(Math.PI), em.dtype(g!));
+    return withGrad(em, g!, () => [mul(em, mul(em, g!, c), em.t('Exp', [neg(em, em.t('Square', [x]))]))]);
+  },
+  Erfc(em, op, [g]) {
+    const x = input(op, 0);
+    const c = em.constant(-2 / Math.sqrt(Math.PI), em.dtype(g!));
     return withGrad(em, g!, () => [mul(em, mul(em, g!, c), em.t('Exp', [neg(em, em.t('Square', [x]))]))]);
   },
   Pow(em, op, [g]) {

@@ -77,6 +77,7 @@ export const nnGradients: Record<string, GradFn> = {
     em.t('LRNGrad', [g!, input(op, 0), output(op)], copy(op, ['depth_radius', 'bias', 'alpha', 'beta'])),
   ],
   FusedBatchNorm: (em, op, grads) => fusedBatchNormGrad(em, op, grads, 'FusedBatchNormGrad'),
+  FusedBatchNormV2: (em, op, grads) => fusedBatchNormGrad(em, op, grads, 'FusedBatchNormGradV2'),
   FusedBatchNormV3: (em, op, grads) => fusedBatchNormGrad(em, op, grads, 'FusedBatchNormGradV3'),
   TopKV2(em, op, [g]) {
     // nn_grad._TopKGrad: scatter the gradient of the values back to the positions the indices name
@@ -109,23 +110,29 @@ export const nnGradients: Record<string, GradFn> = {
   AvgPool: (em, op, [g]) => [em.t('AvgPoolGrad', [em.shapeOf(input(op, 0)), g!], copy(op, POOL_ATTRS))],
 };
 
-/** nn_grad._BaseFusedBatchNormGrad: one FusedBatchNormGrad(V3) op; inference mode uses the population statistics. */
+/**
+ * nn_grad._BaseFusedBatchNormGrad: one FusedBatchNormGrad(V2/V3) op; training mode uses the batch statistics the
+ * forward op saved (in its own data_format), inference mode the population statistics (channels-last only here:
+ * TensorFlow wraps channels-first inference in transposes, which this does not emit).
+ */
 function fusedBatchNormGrad(
   em: Emitter,
   op: NodeDef,
   grads: (string | null)[],
-  type: 'FusedBatchNormGrad' | 'FusedBatchNormGradV3',
+  type: 'FusedBatchNormGrad' | 'FusedBatchNormGradV2' | 'FusedBatchNormGradV3',
 ): (string | null)[] {
   const d = opDefaults(op.op);
   const training = read.b(op, 'is_training', d);
   const format = read.s(op, 'data_format', d);
-  if (format !== 'NHWC')
-    throw new GraphError('UNSUPPORTED_OP', `the gradient of ${op.op} is supported for NHWC only (got ${format})`, {
-      node: op.name,
-    });
+  if (format !== 'NHWC' && !(training && format === 'NCHW'))
+    throw new GraphError(
+      'UNSUPPORTED_OP',
+      `the gradient of ${op.op} is supported for NHWC, and NCHW when training (got ${format}, is_training=${training})`,
+      { node: op.name },
+    );
   const a = {
     epsilon: op.attr.epsilon ?? attr.f(read.f(op, 'epsilon', d)),
-    data_format: attr.s('NHWC'),
+    data_format: attr.s(format),
     is_training: attr.b(training),
   };
   const reserve = training ? [output(op, 3), output(op, 4)] : [input(op, 3), input(op, 4)];

@@ -161,6 +161,14 @@ export abstract class Optimizer {
 
   /** _zeros_slot: a zero variable `<var>/<optimizer name>` (made unique) colocated with the variable. */
   protected zerosSlot(v: BuiltVariable, slot: string): BuiltVariable {
+    return this.filledSlot(v, slot, 0, 'Initializer/zeros');
+  }
+
+  /**
+   * _get_or_make_slot_with_initializer with a constant initializer: `<var>/<optimizer name>` (made unique) filled
+   * with `fill`, its initial value the Const `initName` (`Initializer/ones`, `Initializer/Const`...).
+   */
+  protected filledSlot(v: BuiltVariable, slot: string, fill: number, initName: string): BuiltVariable {
     let named = this.slots.get(slot);
     if (!named) {
       named = new Map();
@@ -173,8 +181,8 @@ export abstract class Optimizer {
       shape: v.shape,
       dtype: v.dtype,
       resource: v.resource,
-      fill: 0,
-      initName: 'Initializer/zeros',
+      fill,
+      initName,
       colocateWith: v.name,
       collections: [GraphKeys.GLOBAL_VARIABLES],
     });

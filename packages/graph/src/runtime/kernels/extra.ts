@@ -1,5 +1,5 @@
 // Ops beyond the first set that tf.compat.v1 inference graphs often hold: more activations and element-wise math,
-// gathering and splitting, depthwise convolution, batch normalization, resizing, LRN, padding modes.
+// gathering and splitting, resizing, LRN, padding modes.
 import { GraphError } from '../../errors.js';
 import type { KernelFactory } from '../values.js';
 import { attrsOf, checkedSize, ints, T, tf } from './common.js';
@@ -115,28 +115,6 @@ export const extraKernels: Record<string, KernelFactory> = {
       return [r.values, r.indices];
     };
   },
-  DepthwiseConv2dNative: (n) => {
-    const a = attrsOf(n);
-    if (a.s('data_format') !== 'NHWC')
-      throw new GraphError('BAD_ATTR', 'only NHWC depthwise convolution is supported', { node: n.name });
-    const st = a.listI('strides');
-    const dl = a.listI('dilations');
-    const pad = a.s('padding');
-    if (pad !== 'SAME' && pad !== 'VALID')
-      throw new GraphError('BAD_ATTR', `padding ${pad} is not supported`, { node: n.name });
-    return (i, s) => [
-      tf.depthwiseConv2d(
-        T(i, 0, s, n) as tf.Tensor4D,
-        T(i, 1, s, n) as tf.Tensor4D,
-        [st[1]!, st[2]!],
-        pad === 'SAME' ? 'same' : 'valid',
-        'NHWC',
-        [dl[1]!, dl[2]!],
-      ),
-    ];
-  },
-  FusedBatchNorm: fusedBatchNorm,
-  FusedBatchNormV3: fusedBatchNorm,
   ResizeBilinear: (n) => {
     const a = attrsOf(n);
     const align = a.b('align_corners');
@@ -187,26 +165,4 @@ function pairs(p: number[]): [number, number][] {
   const out: [number, number][] = [];
   for (let k = 0; k < p.length; k += 2) out.push([p[k]!, p[k + 1]!]);
   return out;
-}
-
-/** FusedBatchNorm(V3) for inference (is_training false): y, then the mean and variance passed through. */
-function fusedBatchNorm(n: Parameters<KernelFactory>[0]): ReturnType<KernelFactory> {
-  const a = attrsOf(n);
-  const eps = a.f('epsilon');
-  if (a.b('is_training')) {
-    throw new GraphError('UNSUPPORTED_OP', `${n.op} with is_training=true is not supported (inference only)`, {
-      node: n.name,
-    });
-  }
-  if (a.s('data_format') !== 'NHWC')
-    throw new GraphError('BAD_ATTR', 'only NHWC batch normalization is supported', { node: n.name });
-  return (i, s) => {
-    const [x, scale, offset, mean, variance] = [0, 1, 2, 3, 4].map((k) => T(i, k, s, n));
-    const y = tf.batchNorm(x!, mean!, variance!, offset!, scale!, eps);
-    const extra =
-      n.op === 'FusedBatchNormV3'
-        ? [mean!, variance!, mean!, variance!, tf.zeros([0])]
-        : [mean!, variance!, mean!, variance!];
-    return [y, ...extra];
-  };
 }

@@ -149,42 +149,6 @@ const mirrorPadGrad: KernelFactory = (n) => {
   };
 };
 
-/**
- * FusedBatchNormGrad(V3)(y_backprop, x, scale, reserve_space_1, reserve_space_2[, reserve_space_3]), NHWC.
- * Frozen statistics (is_training false, reserve spaces are the population mean and variance):
- *   dx = dy * scale * rsqrt(var + eps), dscale = sum(dy * (x - mean) * rsqrt(var + eps)), doffset = sum(dy).
- * Training (reserve spaces are the batch mean and variance):
- *   dx = scale * rsqrt(var + eps) * (dy - mean(dy) - (x - mean) * mean(dy * (x - mean)) / (var + eps)).
- */
-const fusedBatchNormGrad: KernelFactory = (n) => {
-  const a = attrsOf(n);
-  const eps = a.f('epsilon');
-  const training = a.b('is_training');
-  if (a.s('data_format') !== 'NHWC')
-    throw new GraphError('BAD_ATTR', `${n.op} is supported for NHWC only`, { node: n.name });
-  return (i, s) => {
-    const dy = T(i, 0, s, n);
-    const x = T(i, 1, s, n);
-    const scale = T(i, 2, s, n);
-    const mean = T(i, 3, s, n);
-    const variance = T(i, 4, s, n);
-    const axes = x.shape.map((_, k) => k).slice(0, -1);
-    const rs = tf.rsqrt(tf.add(variance, eps));
-    const centered = tf.sub(x, mean);
-    const doffset = tf.sum(dy, axes);
-    const dscale = tf.sum(tf.mul(tf.mul(dy, centered), rs), axes);
-    let dx: tf.Tensor;
-    if (!training) dx = tf.mul(dy, tf.mul(scale, rs));
-    else {
-      const meanDy = tf.mean(dy, axes);
-      const meanDyX = tf.mean(tf.mul(dy, centered), axes);
-      const inner = tf.sub(tf.sub(dy, meanDy), tf.mul(centered, tf.div(meanDyX, tf.add(variance, eps))));
-      dx = tf.mul(tf.mul(scale, rs), inner);
-    }
-    return [dx, dscale, doffset, tf.zeros([0]), tf.zeros([0])];
-  };
-};
-
 export const gradExtraKernels: Record<string, KernelFactory> = {
   /** ListDiff(x, y): the values of x not in y, in order, and their positions in x. */
   ListDiff: (n) => (i, s) => {
@@ -217,6 +181,4 @@ export const gradExtraKernels: Record<string, KernelFactory> = {
   ResizeBilinearGrad: resizeBilinearGrad,
   ResizeNearestNeighborGrad: resizeNearestNeighborGrad,
   MirrorPadGrad: mirrorPadGrad,
-  FusedBatchNormGrad: fusedBatchNormGrad,
-  FusedBatchNormGradV3: fusedBatchNormGrad,
 };

@@ -1,7 +1,9 @@
 // Op type → kernel factory, for every op this runtime runs.
 import type { KernelFactory } from '../values.js';
 import { arrayKernels } from './array.js';
+import { batchNormKernels } from './batch-norm.js';
 import { controlFlowKernels } from './control-flow.js';
+import { depthwiseKernels } from './depthwise.js';
 import { extraKernels } from './extra.js';
 import { functionalKernels } from './functional.js';
 import { gradKernels } from './grad.js';
@@ -22,6 +24,8 @@ export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   ...arrayKernels,
   ...miscKernels,
   ...extraKernels,
+  ...depthwiseKernels,
+  ...batchNormKernels,
   ...functionalKernels,
   ...controlFlowKernels,
   ...gradKernels,

@@ -28,12 +28,47 @@ function isInt(n: NodeDef): boolean {
   return attrsOf(n).tfType('T') === 'int32';
 }
 
+/** `r` (x op y, broadcast) with 0 where the broadcast y is 0. */
+function zeroWhereYIsZero(r: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  const zero = tf.broadcastTo(tf.equal(y, 0), r.shape);
+  return tf.where(zero, tf.zerosLike(r), r);
+}
+
+/**
+ * erfc in float64 (Numerical Recipes' Chebyshev fit, relative error < 1.2e-7), rounded to float32: 1 - erf(x) in
+ * float32 loses every digit for x > 3, where exact GELU and Gaussian tails need them.
+ */
+function erfc64(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
+  return x >= 0 ? r : 2 - r;
+}
+
 export const mathKernels: Record<string, KernelFactory> = {
   Add: binary(tf.add),
   AddV2: binary(tf.add),
   Sub: binary(tf.sub),
   Mul: binary(tf.mul),
   RealDiv: binary(tf.div),
+  // TensorFlow's *_no_nan: 0 wherever y is 0, even where x is NaN or infinite
+  DivNoNan: binary((x, y) => zeroWhereYIsZero(tf.div(x, y), y)),
+  MulNoNan: binary((x, y) => zeroWhereYIsZero(tf.mul(x, y), y)),
   // integer Div truncates toward zero, like C++ division
   Div: (n) => {
     const int = isInt(n);
@@ -55,6 +90,12 @@ export const mathKernels: Record<string, KernelFactory> = {
   Sqrt: unary(tf.sqrt),
   Rsqrt: unary(tf.rsqrt),
   Exp: unary(tf.exp),
+  Erfc: (n) => (i, s) => {
+    const x = T(i, 0, s, n);
+    if (x.dtype !== 'float32')
+      throw new GraphError('KERNEL', `Erfc of ${x.dtype} is not supported (float32 only)`, { node: n.name });
+    return [tf.tensor(Float32Array.from(x.dataSync() as Float32Array, erfc64), x.shape)];
+  },
   Log: unary(tf.log),
   Floor: unary(tf.floor),
   Sigmoid: unary(tf.sigmoid),

@@ -92,6 +92,8 @@ export const stateKernels: Record<string, KernelFactory> = {
       return [tf.gather(params, tf.cast(T(i, 1, s, n), 'int32'), batchDims, batchDims)];
     };
   },
+  // ResourceGather's gradient when the variable's shape is not static
+  VariableShape: (n) => (i, s) => [tf.tensor1d(s.vars.read(R(i, 0, n, 'resource'), n.name).shape, 'int32')],
   AssignVariableOp: (n) => (i, s) => {
     s.vars.assign(R(i, 0, n, 'resource'), T(i, 1, s, n), false, n.name);
     return [];

@@ -1,5 +1,5 @@
-// Optimizer apply kernels (tensorflow/core/kernels/training_ops.cc): GradientDescent, Momentum (plain and Nesterov)
-// and Adam (plain and Nesterov), each on a ref variable (Apply*: updates the VariableV2 and outputs its ref) and on a
+// Optimizer apply kernels (tensorflow/core/kernels/training_ops.cc): GradientDescent, Momentum (plain and Nesterov),
+// Adam (plain and Nesterov), RMSProp (plain and centered) and Adagrad (V1 and V2), each on a ref variable (Apply*: updates the VariableV2 and outputs its ref) and on a
 // resource variable (ResourceApply*: no output). Slots (accum, m, v) are variables of the same kind as `var`.
 // use_locking is accepted and has no effect: a Session runs one kernel at a time.
 import { GraphError } from '../../errors.js';
@@ -118,6 +118,59 @@ function adam(kind: 'ref' | 'resource'): KernelFactory {
   };
 }
 
+/**
+ * ms += (grad^2 - ms) * (1 - rho);  mom = mom * momentum + grad * lr / sqrt(ms + epsilon);  var -= mom.
+ * Centered (inputs var, mg, ms, mom, ...): mg += (grad - mg) * (1 - rho), and the root is of ms - mg^2 + epsilon.
+ */
+function rmsProp(kind: 'ref' | 'resource', centered: boolean): KernelFactory {
+  return (n) => (i, s) => {
+    const vars = slots(i, centered ? 4 : 3, s, n, kind);
+    const [v, ms, mom] = centered ? [vars[0]!, vars[2]!, vars[3]!] : [vars[0]!, vars[1]!, vars[2]!];
+    const k = vars.length;
+    const lr = scalar(i, k, s, n, 'lr');
+    const rho = scalar(i, k + 1, s, n, 'rho');
+    const momentum = scalar(i, k + 2, s, n, 'momentum');
+    const eps = scalar(i, k + 3, s, n, 'epsilon');
+    const g = grad(i, k + 4, s, n, v.value);
+    const decay = f32(1 - rho);
+    const ms1 = tf.add(ms.value, tf.mul(tf.sub(tf.square(g), ms.value), decay));
+    let denom = ms1;
+    if (centered) {
+      const mg = vars[1]!;
+      const mg1 = tf.add(mg.value, tf.mul(tf.sub(g, mg.value), decay));
+      denom = tf.sub(ms1, tf.square(mg1));
+      store(s, mg, mg1);
+    }
+    const mom1 = tf.add(tf.mul(mom.value, momentum), tf.div(tf.mul(g, lr), tf.sqrt(tf.add(denom, eps))));
+    store(s, ms, ms1);
+    store(s, mom, mom1);
+    store(s, v, tf.sub(v.value, mom1));
+    return kind === 'ref' ? [v.ref] : [];
+  };
+}
+
+/**
+ * Adagrad: accum += grad^2 (when update_slots);  var -= grad * lr * rsqrt(accum).
+ * AdagradV2 (an epsilon input after lr): var -= grad * lr / (sqrt(accum) + epsilon).
+ */
+function adagrad(kind: 'ref' | 'resource', v2: boolean): KernelFactory {
+  return (n) => {
+    const a = attrsOf(n);
+    const update = a.has('update_slots') ? a.b('update_slots') : true;
+    return (i, s) => {
+      const [v, accum] = slots(i, 2, s, n, kind);
+      const lr = scalar(i, 2, s, n, 'lr');
+      const eps = v2 ? scalar(i, 3, s, n, 'epsilon') : 0;
+      const g = grad(i, v2 ? 4 : 3, s, n, v!.value);
+      const acc = update ? tf.add(accum!.value, tf.square(g)) : accum!.value;
+      const step = v2 ? tf.div(tf.mul(g, lr), tf.add(tf.sqrt(acc), eps)) : tf.mul(tf.mul(g, lr), tf.rsqrt(acc));
+      if (update) store(s, accum!, acc);
+      store(s, v!, tf.sub(v!.value, step));
+      return kind === 'ref' ? [v!.ref] : [];
+    };
+  };
+}
+
 export const trainingKernels: Record<string, KernelFactory> = {
   ApplyGradientDescent: gradientDescent('ref'),
   ResourceApplyGradientDescent: gradientDescent('resource'),
@@ -125,4 +178,12 @@ export const trainingKernels: Record<string, KernelFactory> = {
   ResourceApplyMomentum: momentum('resource'),
   ApplyAdam: adam('ref'),
   ResourceApplyAdam: adam('resource'),
+  ApplyRMSProp: rmsProp('ref', false),
+  ResourceApplyRMSProp: rmsProp('resource', false),
+  ApplyCenteredRMSProp: rmsProp('ref', true),
+  ResourceApplyCenteredRMSProp: rmsProp('resource', true),
+  ApplyAdagrad: adagrad('ref', false),
+  ResourceApplyAdagrad: adagrad('resource', false),
+  ApplyAdagradV2: adagrad('ref', true),
+  ResourceApplyAdagradV2: adagrad('resource', true),
 };
