@@ -33,6 +33,11 @@ export interface SessionOptions {
    * Default: what the backend can really hold (the WebAssembly heap's 4 GiB cap less 256 MiB).
    */
   memoryBudget?: number;
+  /**
+   * Threads of the WebAssembly backend; 1 turns threading off. Default: `TENSORGRAFT_WASM_THREADS` when set, else the
+   * machine's available parallelism. Only the first session to start the backend sets it (one module per process).
+   */
+  wasmThreads?: number;
 }
 
 /** Function bodies nest at most this deep (a function calling itself would otherwise plan forever). */
@@ -82,7 +87,8 @@ export class Session {
   async ready(): Promise<BackendName> {
     if (this.backendName === undefined) {
       const users = activeBackendName();
-      this.backendName = await initBackend(this.options.backend);
+      const { backend, wasmThreads } = this.options;
+      this.backendName = await initBackend(backend, wasmThreads === undefined ? {} : { wasmThreads });
       trackBackend(tf.findBackend(this.backendName) ?? tf.backend()); // the memory budget counts its allocations
       await restoreBackend(users);
     }
