@@ -38,6 +38,11 @@ export interface SessionOptions {
    * machine's available parallelism. Only the first session to start the backend sets it (one module per process).
    */
   wasmThreads?: number;
+  /**
+   * Run Conv2D / DepthwiseConv2dNative / MatMul + BiasAdd (+ Relu, Relu6, Elu) as one fused kernel where nothing else
+   * in the run reads the intermediates (fusion.ts). Default true.
+   */
+  fuse?: boolean;
 }
 
 /** Function bodies nest at most this deep (a function calling itself would otherwise plan forever). */
@@ -270,7 +275,8 @@ export class Session {
     const key = `${fetches.join('\u0000')}\u0001${[...feedKeys].sort().join('\u0000')}`;
     const cached = this.plans.get(key);
     if (cached && cached.graphVersion === this.graph.version) return cached;
-    const plan = buildPlan(this.graph, fetches, feedKeys, (n) => this.compile(n), this.cpuOps);
+    const fuse = this.options.fuse ?? true;
+    const plan = buildPlan(this.graph, fetches, feedKeys, (n) => this.compile(n), this.cpuOps, fuse);
     this.plans.set(key, plan);
     return plan;
   }
