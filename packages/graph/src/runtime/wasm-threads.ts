@@ -96,7 +96,8 @@ async function startThreaded(wasm: WasmPackage, threads: number): Promise<tf.Ker
   const worker = join(dirname(fileURLToPath(import.meta.url)), 'wasm-pthread-worker.js');
   const dir = dirname(factoryFile);
   const module = await new Promise<EmscriptenModule>((resolve, reject) => {
-    factory({
+    // Emscripten's Module is this object: it gets PThread while the factory runs, before the wasm instantiates
+    const config: Record<string, unknown> & Partial<EmscriptenModule> = {
       locateFile: (path: string) => (path.endsWith('.worker.js') ? worker : join(dir, path)),
       // a path, so each worker reads the module's script from disk (the worker's importScripts)
       mainScriptUrlOrBlob: factoryFile,
@@ -104,14 +105,18 @@ async function startThreaded(wasm: WasmPackage, threads: number): Promise<tf.Ker
         // tfjs's C side sizes its pool as min(asked, logical cores / 2), taking every core for 2 hyperthreads: on a
         // 2-core machine that is 1 thread whatever is asked. The count asked for is what it gets.
         info.env.emscripten_num_logical_cores = () => threads * 2;
-        WebAssembly.instantiate(readFileSync(join(dir, 'tfjs-backend-wasm-threaded-simd.wasm')), info).then(
-          (r) => receive(r.instance, r.module),
-          reject,
-        );
+        WebAssembly.instantiate(readFileSync(join(dir, 'tfjs-backend-wasm-threaded-simd.wasm')), info).then((r) => {
+          // Emscripten starts 8 workers and loads the module into each before it is ready; XNNPACK's pool takes
+          // threads - 1 of them (the calling thread is the other), so the rest end before they load it
+          const spare = config.PThread?.unusedWorkers.splice(threads - 1) ?? [];
+          for (const w of spare) w.terminate();
+          receive(r.instance, r.module);
+        }, reject);
         return {};
       },
       onAbort: (what: unknown) => reject(new Error(`the threaded wasm build aborted: ${String(what)}`)),
-    }).then(resolve, reject);
+    };
+    factory(config).then(resolve, reject);
   });
   // the same cwraps tfjs's own init adds (backend_wasm.ts)
   module.tfjs = {
@@ -126,9 +131,8 @@ async function startThreaded(wasm: WasmPackage, threads: number): Promise<tf.Ker
   const backend = new wasm.BackendWasm(module as never);
   threadsInUse = wasm.getThreadsCount();
   // XNNPACK's pool threads never exit and Emscripten refs a worker while its thread runs: unref them, so they do not
-  // keep Node alive. The pre-spawned workers no thread took (Emscripten starts 8) are only memory: end them.
+  // keep Node alive. Any worker no thread took is only memory: end it.
   for (const w of module.PThread.runningWorkers) w.unref();
-  for (const w of module.PThread.unusedWorkers) w.terminate();
-  module.PThread.unusedWorkers.length = 0;
+  for (const w of module.PThread.unusedWorkers.splice(0)) w.terminate();
   return backend;
 }
