@@ -1,29 +1,31 @@
-// VGG-16 forward, batch 1, 224x224, on the WebAssembly backend with threads on (every core) and off (1 thread),
-// against TensorFlow (CPU, oneDNN, all cores) on the same net, in one run. The thread count is fixed once per process,
-// so each configuration runs in a child process of its own; the rounds alternate (on, off, TensorFlow) so drift from
-// other processes on the shared cores hits all three alike. Medians over all rounds, and the ratios.
-import { spawnSync } from 'node:child_process';
+// VGG-16 forward, batch 1, 224x224, on the WebAssembly backend with threads on (every core) and off (1 thread), each
+// with the plan's fusion (conv + bias + relu as one kernel) and without, against TensorFlow (CPU, oneDNN, all cores)
+// on the same net, in one run. The thread count is fixed once per process, so each configuration is a process of its
+// own, kept alive with its net loaded; the parent asks them for one forward pass at a time, in turn (TensorFlow's
+// Python process too), reversing the order every other round, so drift from other work on the shared cores hits
+// every configuration alike. Medians of wall time, the process's CPU time (all its threads), the fastest run (the
+// nearest to an idle machine), and the ratios of the medians.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmThreads } from '@tensorgraft/graph';
-import { median, REPO, runPython } from './_harness.js';
+import { median, PYTHON, REPO } from './_harness.js';
 import { vgg16 } from './_vgg16.js';
 
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
-const REPEATS = Number(process.env.REPEATS ?? 5); // timed runs per round
+const REPEATS = Number(process.env.REPEATS ?? 15);
 
-interface ChildReport {
-  threads: number;
-  times: number[];
-  cpu: number[];
-  logits: number[];
+/** One timed forward pass, as a child reports it. */
+interface Timing {
+  ms: number;
+  cpu: number;
 }
 
-// ---- child: one configuration, REPEATS timed runs after 2 warm-ups ----
+// ---- child: loads the net, then one forward pass per line read on stdin ----
 if (process.argv[2] === '--child') {
   const threads = Number(process.argv[3]);
-  const net = await vgg16({ backend: 'wasm', wasmThreads: threads });
+  const net = await vgg16({ backend: 'wasm', wasmThreads: threads, fuse: process.argv[4] === 'fused' });
   const input = tf.randomUniform([1, 224, 224, 3], 0, 1, 'float32', 3);
   const once = async () => {
     const t = (await net.session.run(net.logits, { [net.input]: input }))!;
@@ -33,39 +35,28 @@ if (process.argv[2] === '--child') {
   };
   await once();
   const logits = Array.from((await once()).slice(0, 8));
-  const times: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < REPEATS; i++) {
+  console.log(JSON.stringify({ threads: wasmThreads() ?? 0, logits }));
+  for await (const _ of createInterface({ input: process.stdin })) {
     const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     await once();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1000);
+    console.log(JSON.stringify({ ms, cpu: (c.user + c.system) / 1000 } satisfies Timing));
   }
   net.session.close();
-  console.log(JSON.stringify({ threads: wasmThreads() ?? 0, times, cpu, logits } satisfies ChildReport));
 } else {
-  const self = fileURLToPath(import.meta.url);
-  const child = (threads: number): ChildReport => {
-    const r = spawnSync(process.execPath, [...process.execArgv, self, '--child', String(threads)], {
-      encoding: 'utf8',
-      env: { ...process.env, REPEATS: String(REPEATS) },
-      maxBuffer: 1 << 24,
-    });
-    const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
-    if (r.status !== 0 || !line) throw new Error(`child (${threads} threads) failed (${r.status}):\n${r.stderr}`);
-    return JSON.parse(line) as ChildReport;
-  };
-
   const PY = `
-import json, os, sys, time
+import json, os, resource, sys, time
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 sys.path.insert(0, os.path.join(sys.argv[1], "interop", "fixtures"))
 import numpy as np, tensorflow as tf
 import make_models
 tf1 = tf.compat.v1
 tf1.disable_eager_execution()
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return (r.ru_utime + r.ru_stime) * 1000
 g = tf.Graph()
 with g.as_default():
     x = tf1.placeholder(tf.float32, [None, 224, 224, 3])
@@ -74,48 +65,100 @@ with g.as_default():
         sess.run(tf1.global_variables_initializer())
         feed = {x: np.random.RandomState(3).uniform(0, 1, [1, 224, 224, 3]).astype(np.float32)}
         sess.run(y, feed); sess.run(y, feed)
-        times = []
-        for _ in range(int(sys.argv[2])):
-            t0 = time.perf_counter(); sess.run(y, feed); times.append((time.perf_counter() - t0) * 1000)
-print(json.dumps({"times": times, "threads": tf.config.threading.get_intra_op_parallelism_threads()}))
+        print(json.dumps({"threads": 0, "logits": []}), flush=True)
+        for _ in sys.stdin:
+            c0 = cpu(); t0 = time.perf_counter(); sess.run(y, feed)
+            print(json.dumps({"ms": (time.perf_counter() - t0) * 1000, "cpu": cpu() - c0}), flush=True)
 `;
 
+  /** A child process answering one JSON line per line it is sent. */
+  class Runner {
+    private readonly lines: AsyncIterator<string>;
+    constructor(
+      readonly what: string,
+      private readonly proc: ChildProcess,
+    ) {
+      proc.stderr!.on('data', (d: Buffer) => {
+        if (process.env.BENCH_VERBOSE) process.stderr.write(d);
+      });
+      this.lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
+    }
+    async read<T>(): Promise<T> {
+      for (;;) {
+        const { value, done } = await this.lines.next();
+        if (done) throw new Error(`${this.what}: its process ended (status ${this.proc.exitCode})`);
+        if (value.startsWith('{')) return JSON.parse(value) as T;
+      }
+    }
+    async time(): Promise<Timing> {
+      this.proc.stdin!.write('run\n');
+      return this.read<Timing>();
+    }
+    close(): void {
+      this.proc.stdin!.end();
+    }
+  }
+
+  const self = fileURLToPath(import.meta.url);
   const cores = availableParallelism();
+  const configs = [
+    { what: 'threads on, fused', threads: cores, fused: true },
+    { what: 'threads on, unfused', threads: cores, fused: false },
+    { what: 'threads off, fused', threads: 1, fused: true },
+    { what: 'threads off, unfused', threads: 1, fused: false },
+  ];
   console.log(
-    `VGG-16 forward, batch 1, 224x224: ${ROUNDS} rounds x ${REPEATS} runs each; ${cores} cores (shared with other ` +
-      `work: load average ${loadavg()
+    `VGG-16 forward, batch 1, 224x224: ${REPEATS} runs of each, in turn; ${cores} cores, shared with other work ` +
+      `(load average ${loadavg()
         .map((l) => l.toFixed(1))
         .join(' ')})`,
   );
-  const on: number[] = [];
-  const off: number[] = [];
-  const tfTimes: number[] = [];
-  const cpuOn: number[] = [];
-  const cpuOff: number[] = [];
-  let threadsOn = 0;
-  let sameLogits = true;
-  for (let round = 0; round < ROUNDS; round++) {
-    const a = child(cores);
-    const b = child(1);
-    const t = runPython<{ times: number[] }>(PY, [REPO, String(REPEATS)]);
-    threadsOn = a.threads;
-    sameLogits &&= a.logits.every((v, i) => Object.is(v, b.logits[i]));
-    on.push(...a.times);
-    off.push(...b.times);
-    tfTimes.push(...t.times);
-    cpuOn.push(...a.cpu);
-    cpuOff.push(...b.cpu);
+  // started one after another: loading four nets at once would only fight over the same cores
+  const runners: { runner: Runner; threads: number; logits: number[]; times: Timing[] }[] = [];
+  for (const c of [...configs, { what: 'TensorFlow 2.21 (Python, CPU)', threads: 0, fused: false }]) {
+    const proc =
+      c.threads === 0
+        ? spawn(PYTHON, ['-c', PY, REPO], { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } })
+        : spawn(process.execPath, [
+            ...process.execArgv,
+            self,
+            '--child',
+            String(c.threads),
+            c.fused ? 'fused' : 'apart',
+          ]);
+    const runner = new Runner(c.what, proc);
+    const ready = await runner.read<{ threads: number; logits: number[] }>();
+    runners.push({ runner, threads: ready.threads, logits: ready.logits, times: [] });
+  }
+  for (let i = 0; i < REPEATS; i++) {
+    for (const r of i % 2 ? [...runners].reverse() : runners) r.times.push(await r.runner.time());
+  }
+  for (const r of runners) r.runner.close();
+
+  const tfMs = median(runners[4]!.times.map((t) => t.ms));
+  const baseMs = median(runners[3]!.times.map((t) => t.ms));
+  for (const r of runners) {
+    const ms = median(r.times.map((t) => t.ms));
+    const cpu = median(r.times.map((t) => t.cpu));
+    const fastest = Math.min(...r.times.map((t) => t.ms));
+    if (!r.threads) {
+      console.log(
+        `${r.runner.what.padEnd(34)} median ${ms.toFixed(0).padStart(5)} ms  CPU ${cpu.toFixed(0).padStart(5)} ms`,
+      );
+      continue;
+    }
+    const label = `${r.runner.what} (${r.threads} thread${r.threads > 1 ? 's' : ''})`;
     console.log(
-      `  round ${round + 1}: threads on ${median(a.times).toFixed(0)} ms, off ${median(b.times).toFixed(0)} ms, ` +
-        `TensorFlow ${median(t.times).toFixed(0)} ms`,
+      `${label.padEnd(34)} median ${ms.toFixed(0).padStart(5)} ms  CPU ${cpu.toFixed(0).padStart(5)} ms  ` +
+        `fastest ${fastest.toFixed(0).padStart(5)} ms  ours / TF ${(ms / tfMs).toFixed(2)}  ` +
+        `speed-up over threads off, unfused ${(baseMs / ms).toFixed(2)}x`,
     );
   }
-  const [mOn, mOff, mTf] = [median(on), median(off), median(tfTimes)];
-  console.log(`threads on (${threadsOn} threads)   median ${mOn.toFixed(0)} ms  CPU ${median(cpuOn).toFixed(0)} ms`);
-  console.log(`threads off (1 thread)     median ${mOff.toFixed(0)} ms  CPU ${median(cpuOff).toFixed(0)} ms`);
-  console.log(`TensorFlow (Python, CPU)   median ${mTf.toFixed(0)} ms`);
+  const same = (a: number[], b: number[]) => a.every((v, i) => Object.is(v, b[i]));
+  const gap = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
+  const [on, onApart, off, offApart] = runners;
   console.log(
-    `ratios: on / TF ${(mOn / mTf).toFixed(2)}, off / TF ${(mOff / mTf).toFixed(2)}, off / on ${(mOff / mOn).toFixed(2)} ` +
-      `(speed-up of threads); logits on == off bit for bit: ${sameLogits}`,
+    `first 8 logits: threads on == off bit for bit: fused ${same(on!.logits, off!.logits)}, unfused ` +
+      `${same(onApart!.logits, offApart!.logits)}; max |fused - unfused| ${gap(on!.logits, onApart!.logits).toExponential(2)}`,
   );
 }
