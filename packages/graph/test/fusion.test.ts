@@ -155,3 +155,40 @@ describe('fusion in the plan', () => {
     apart.close();
   });
 });
+
+describe('fused matmul', () => {
+  it('keeps MatMul transposes (transpose_a, transpose_b) and a Relu6 activation', async () => {
+    const g = new Graph();
+    const b = new GraphBuilder(g);
+    const x = b.placeholder('float32', [7, 4], 'x');
+    const w = b.placeholder('float32', [6, 7], 'w');
+    const bias = b.placeholder('float32', [6], 'bias');
+    const y = b.relu6(b.biasAdd(b.matmul(x, w, { transposeA: true, transposeB: true }), bias), 'y');
+    const feeds = {
+      'x:0': tf.randomUniform([7, 4], -2, 2, 'float32', 21),
+      'w:0': tf.randomUniform([6, 7], -2, 2, 'float32', 22),
+      'bias:0': tf.randomUniform([6], -1, 1, 'float32', 23),
+    };
+    const fused = new Session(g, { backend: 'wasm' });
+    const a = await profiled(fused, [y], feeds);
+    expect(a.kernels).toContain('_FusedMatMul');
+    expect(a.kernels).not.toContain('Relu6');
+    // expected from the definition, in float64: relu6(x^T w^T + bias)
+    const [xv, wv, bv] = [feeds['x:0'].dataSync(), feeds['w:0'].dataSync(), feeds['bias:0'].dataSync()];
+    const got = a.values[0]!;
+    expect(got.length).toBe(4 * 6);
+    let clipped = 0;
+    for (let i = 0; i < 4; i++) {
+      for (let j = 0; j < 6; j++) {
+        let sum = bv[j]!;
+        for (let k = 0; k < 7; k++) sum += xv[k * 4 + i]! * wv[j * 7 + k]!;
+        const want = Math.min(6, Math.max(0, sum));
+        if (want === 0 || want === 6) clipped++;
+        expect(got[i * 6 + j]).toBeCloseTo(want, 4);
+      }
+    }
+    expect(clipped).toBeGreaterThan(0);
+    expect(clipped).toBeLessThan(24);
+    fused.close();
+  });
+});
