@@ -3,7 +3,7 @@
 // from Blob URLs, which worker_threads refuses (ERR_WORKER_PATH). So the 'wasm' backend's factory is replaced, before
 // the backend first starts, by one that loads the same threaded build with files on disk: the workers run
 // wasm-pthread-worker.js and load the module from wasm-out/. Kernels, BackendWasm and setThreadsCount are tfjs's own.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -94,6 +94,8 @@ async function startThreaded(wasm: WasmPackage, threads: number): Promise<tf.Ker
   const factoryFile = req.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js');
   const factory = req(factoryFile) as Factory;
   const worker = join(dirname(fileURLToPath(import.meta.url)), 'wasm-pthread-worker.js');
+  // a worker whose file is missing (this file bundled elsewhere) fails after the start, out of reach of the fallback
+  if (!existsSync(worker)) throw new Error(`no pthread worker script at ${worker}`);
   const dir = dirname(factoryFile);
   const module = await new Promise<EmscriptenModule>((resolve, reject) => {
     // Emscripten's Module is this object: it gets PThread while the factory runs, before the wasm instantiates
