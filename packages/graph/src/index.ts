@@ -95,7 +95,7 @@ export {
   registerOpDef,
   strippedOpList,
 } from './ops/op-registry.js';
-export { type BackendName, initBackend } from './runtime/backend.js';
+export { type BackendName, type BackendOptions, initBackend } from './runtime/backend.js';
 export {
   type CheckpointTensorContext,
   tensorFromCheckpoint,
@@ -105,6 +105,7 @@ export { defaultMemoryBudget, WASM_HEAP_MAX, WASM_HEAP_RESERVE } from './runtime
 export { type FeedValue, type Fetches, type FetchResult, Session, type SessionOptions } from './runtime/session.js';
 export { type TfDtype, tensorFromProto, tensorProtoFrom, tfjsDtype } from './runtime/tensor-proto.js';
 export { type Dead, type Opaque, type Value, VariableStore, type VarRef } from './runtime/values.js';
+export { wasmThreads } from './runtime/wasm-threads.js';
 export { addSaverOps, type SaverGraphOptions } from './saver-graph.js';
 export { inferOutputShapes } from './shape-inference.js';
 export {

@@ -9,18 +9,27 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { onBackend } from './backend-scope.js';
 import { withoutEmscriptenHandlers } from './wasm-process-hooks.js';
+import { configureWasmThreads, defaultWasmThreads } from './wasm-threads.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendOptions {
+  /**
+   * Threads of the WebAssembly backend (1 turns threading off). Default: `TENSORGRAFT_WASM_THREADS` when set, else
+   * the machine's available parallelism. Taken at the backend's first start only: it is one module per process.
+   */
+  wasmThreads?: number;
+}
 
 let chosen: Promise<BackendName> | undefined;
 
 /** Initializes TensorFlow.js once and returns the backend in use. `prefer` forces one (falling back as usual). */
-export function initBackend(prefer?: BackendName): Promise<BackendName> {
-  if (!chosen || prefer) chosen = choose(prefer);
+export function initBackend(prefer?: BackendName, options: BackendOptions = {}): Promise<BackendName> {
+  if (!chosen || prefer) chosen = choose(prefer, options);
   return chosen;
 }
 
-async function choose(prefer?: BackendName): Promise<BackendName> {
+async function choose(prefer: BackendName | undefined, options: BackendOptions): Promise<BackendName> {
   await tf.setBackend('cpu');
   // the CPU backend's first write advises installing tfjs-node; we choose the backend ourselves
   const warn = console.warn;
@@ -36,7 +45,7 @@ async function choose(prefer?: BackendName): Promise<BackendName> {
   for (const name of order) {
     try {
       if (name === 'tensorflow' && !(await loadTfjsNode())) continue;
-      if (name === 'wasm') await loadWasm();
+      if (name === 'wasm') await loadWasm(options.wasmThreads ?? defaultWasmThreads());
       // the wasm module starts in setBackend: without the process handlers it adds (wasm-process-hooks.ts)
       if (await withoutEmscriptenHandlers(() => tf.setBackend(name))) return name;
     } catch {
@@ -65,12 +74,13 @@ async function loadTfjsNode(): Promise<boolean> {
 }
 
 let wasmLoaded = false;
-async function loadWasm(): Promise<void> {
+async function loadWasm(threads: number): Promise<void> {
   if (wasmLoaded) return;
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   const req = createRequire(import.meta.url);
   const dir = dirname(req.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
   wasm.setWasmPaths(`${join(dir, 'dist')}/`);
+  configureWasmThreads(wasm, threads);
   wasmLoaded = true;
 }
 

@@ -6,6 +6,7 @@ import { topoOrder } from '../graph-def.js';
 import { parseInput } from '../names.js';
 import { getOpDef, isStateful } from '../ops/op-registry.js';
 import { buildFramePlan, FRAME_OPS, type FramePlan } from './control-flow/frame-plan.js';
+import { fuseChains } from './fusion.js';
 import { KERNELS } from './kernels/index.js';
 import type { Step } from './values.js';
 
@@ -46,6 +47,7 @@ export function buildPlan(
   feedKeys: readonly string[],
   compile: (node: NodeDef) => Step,
   cpuOps: ReadonlySet<string>,
+  fuse = false,
 ): Plan {
   const fed = new Set(feedKeys);
   for (const key of feedKeys) {
@@ -71,7 +73,7 @@ export function buildPlan(
     const effect = effects(graph, needed, fed);
     needed = reach(graph, roots, fed, (name) => effect.has(name));
   }
-  const nodes = topoOrder(graph.nodes.filter((n) => needed.has(n.name)));
+  let nodes = topoOrder(graph.nodes.filter((n) => needed.has(n.name)));
 
   // every unsupported op, named before any kernel runs
   const missing = new Map<string, string[]>();
@@ -89,6 +91,17 @@ export function buildPlan(
     throw new GraphError('UNSUPPORTED_OP', `this runtime has no kernel for: ${what.join('; ')}`, {
       node: [...missing.values()][0]![0],
     });
+  }
+
+  // conv / matmul + bias + activation chains as one fused kernel (fusion.ts); not across dead-branch or loop flow
+  let fused = new Map<NodeDef, Step>();
+  if (fuse && !nodes.some((n) => SWITCH.has(n.op) || FRAME_OPS.has(n.op))) {
+    const pinned = new Set(feedKeys);
+    for (const f of fetches) {
+      const ref = parseInput(f);
+      pinned.add(`${ref.node}:${Math.max(ref.index, 0)}`);
+    }
+    ({ nodes, runs: fused } = fuseChains(nodes, pinned));
   }
 
   let slots = 0;
@@ -118,7 +131,7 @@ export function buildPlan(
     }
     return {
       node,
-      run: compile(node),
+      run: fused.get(node) ?? compile(node),
       inputs,
       outputs: [],
       release: [],

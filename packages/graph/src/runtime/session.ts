@@ -33,6 +33,16 @@ export interface SessionOptions {
    * Default: what the backend can really hold (the WebAssembly heap's 4 GiB cap less 256 MiB).
    */
   memoryBudget?: number;
+  /**
+   * Threads of the WebAssembly backend; 1 turns threading off. Default: `TENSORGRAFT_WASM_THREADS` when set, else the
+   * machine's available parallelism. Only the first session to start the backend sets it (one module per process).
+   */
+  wasmThreads?: number;
+  /**
+   * Run Conv2D / DepthwiseConv2dNative / MatMul + BiasAdd (+ Relu, Relu6, Elu) as one fused kernel where nothing else
+   * in the run reads the intermediates (fusion.ts). Default true.
+   */
+  fuse?: boolean;
 }
 
 /** Function bodies nest at most this deep (a function calling itself would otherwise plan forever). */
@@ -82,7 +92,8 @@ export class Session {
   async ready(): Promise<BackendName> {
     if (this.backendName === undefined) {
       const users = activeBackendName();
-      this.backendName = await initBackend(this.options.backend);
+      const { backend, wasmThreads } = this.options;
+      this.backendName = await initBackend(backend, wasmThreads === undefined ? {} : { wasmThreads });
       trackBackend(tf.findBackend(this.backendName) ?? tf.backend()); // the memory budget counts its allocations
       await restoreBackend(users);
     }
@@ -266,7 +277,8 @@ export class Session {
     const key = `${fetches.join('\u0000')}\u0001${[...feedKeys].sort().join('\u0000')}`;
     const cached = this.plans.get(key);
     if (cached && cached.graphVersion === this.graph.version) return cached;
-    const plan = buildPlan(this.graph, fetches, feedKeys, (n) => this.compile(n), this.cpuOps);
+    const fuse = this.options.fuse ?? true;
+    const plan = buildPlan(this.graph, fetches, feedKeys, (n) => this.compile(n), this.cpuOps, fuse);
     this.plans.set(key, plan);
     return plan;
   }
