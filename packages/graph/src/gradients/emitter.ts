@@ -37,7 +37,10 @@ interface ControlBlock {
 
 export class Emitter {
   readonly graph: Graph;
-  /** The control-flow contexts gradients() works in (set when the graph has recorded loops or conds). */
+  /**
+   * The control-flow contexts gradients() works in (set when the graph has recorded loops or conds).
+   * @internal gradients()' own bookkeeping, not for gradient functions
+   */
   flow: ControlFlowState | undefined;
   private shapes: Map<string, ShapeLike[]> | undefined;
   private shapesVersion = -1;
