@@ -51,6 +51,22 @@ async function expectTraining(g: Graph, loss: string, train: string, w: BuiltVar
   session.close();
 }
 
+/** Runs `fetch` on each fixture run's feeds and compares every fetched value with TensorFlow's; the worst difference. */
+async function expectRuns(g: Graph, fetch: string[], runs: Run[]): Promise<number> {
+  const session = new Session(g);
+  await session.run('init');
+  let worst = 0;
+  for (const run of runs) {
+    const feeds = feedsOf(g, run.feeds);
+    const outs = (await session.run(fetch, feeds)) as tf.Tensor[];
+    for (const [k, name] of fetch.entries())
+      worst = Math.max(worst, expectRelClose(outs[k]!.dataSync(), run.values[name]!, 1e-6, name));
+    tf.dispose([...outs, ...Object.values(feeds)]);
+  }
+  session.close();
+  return worst;
+}
+
 /** The program of make_control_flow.py's gradient_program: a loop, a cond, a loss. */
 function program(b: GraphBuilder, resource = false) {
   const x = b.placeholder('float32', [3], 'x');
@@ -88,18 +104,7 @@ describe('gradients() through a v1 while loop and cond mirrors TensorFlow', () =
 
   it("computes TensorFlow's gradients (0, 3 and 2 iterations, both branches)", async () => {
     const { g, fetch } = gradientGraph();
-    const session = new Session(g);
-    await session.run('init');
-    let worst = 0;
-    for (const run of spec.gradients.runs) {
-      const feeds = feedsOf(g, run.feeds);
-      const outs = (await session.run(fetch, feeds)) as tf.Tensor[];
-      for (const [k, name] of fetch.entries())
-        worst = Math.max(worst, expectRelClose(outs[k]!.dataSync(), run.values[name]!, 1e-6, name));
-      tf.dispose([...outs, ...Object.values(feeds)]);
-    }
-    session.close();
-    expect(worst).toBeLessThanOrEqual(1e-6);
+    expect(await expectRuns(g, fetch, spec.gradients.runs)).toBeLessThanOrEqual(1e-6);
   });
 
   it.each([
@@ -178,15 +183,7 @@ describe('a loop inside a loop mirrors TensorFlow', () => {
 
   it("gradients(): computes TensorFlow's values (0, 1 and 3 outer iterations)", async () => {
     const { g, fetch } = nestedGraph();
-    const session = new Session(g);
-    await session.run('init');
-    for (const run of spec.nested.runs) {
-      const feeds = feedsOf(g, run.feeds);
-      const outs = (await session.run(fetch, feeds)) as tf.Tensor[];
-      for (const [k, name] of fetch.entries()) expectRelClose(outs[k]!.dataSync(), run.values[name]!, 1e-6, name);
-      tf.dispose([...outs, ...Object.values(feeds)]);
-    }
-    session.close();
+    expect(await expectRuns(g, fetch, spec.nested.runs)).toBeLessThanOrEqual(1e-6);
   });
 });
 
@@ -236,15 +233,7 @@ describe('gradients() through a cond inside a loop mirrors TensorFlow', () => {
 
   it("computes TensorFlow's values (0, 1 and 4 iterations: the branches taken in turn)", async () => {
     const { g, fetch } = condInLoopGraph();
-    const session = new Session(g);
-    await session.run('init');
-    for (const run of spec.cond_in_loop.runs) {
-      const feeds = feedsOf(g, run.feeds);
-      const outs = (await session.run(fetch, feeds)) as tf.Tensor[];
-      for (const [k, name] of fetch.entries()) expectRelClose(outs[k]!.dataSync(), run.values[name]!, 1e-6, name);
-      tf.dispose([...outs, ...Object.values(feeds)]);
-    }
-    session.close();
+    expect(await expectRuns(g, fetch, spec.cond_in_loop.runs)).toBeLessThanOrEqual(1e-6);
   });
 });
 
