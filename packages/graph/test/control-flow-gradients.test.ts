@@ -86,25 +86,41 @@ function program(b: GraphBuilder, resource = false) {
   return { w, loss: b.reduceSum(b.mul(r!, r!), [0]) };
 }
 
-function gradientGraph(): { g: Graph; fetch: string[] } {
-  const g = new Graph();
-  const b = new GraphBuilder(g);
-  const { w, loss } = program(b);
+/** tf.compat.v1.gradients of `loss` w.r.t. the variable and the fed x, then the initializer: the fetch list. */
+function withGradients(g: Graph, b: GraphBuilder, w: BuiltVariable, loss: string): { g: Graph; fetch: string[] } {
   const grads = b.gradients(loss, [w, 'x:0']);
   b.globalVariablesInitializer();
   return { g, fetch: [loss, ...grads.map((t) => t!)] };
 }
 
-describe('gradients() through a v1 while loop and cond mirrors TensorFlow', () => {
-  it("makes TensorFlow's nodes, in its order", () => {
-    const { g, fetch } = gradientGraph();
-    expect(fetch).toEqual(spec.gradients.fetch);
-    expect(rows(g)).toEqual(spec.gradients.nodes);
+/** The two checks of a gradient program against its fixture: TensorFlow's nodes in its order, then its values. */
+function itMirrorsTensorFlow(
+  build: () => { g: Graph; fetch: string[] },
+  want: { fetch: string[]; nodes: Row[]; runs: Run[] },
+  titles: { nodes: string; values: string },
+): void {
+  it(titles.nodes, () => {
+    const { g, fetch } = build();
+    expect(fetch).toEqual(want.fetch);
+    expect(rows(g)).toEqual(want.nodes);
   });
+  it(titles.values, async () => {
+    const { g, fetch } = build();
+    expect(await expectRuns(g, fetch, want.runs)).toBeLessThanOrEqual(1e-6);
+  });
+}
 
-  it("computes TensorFlow's gradients (0, 3 and 2 iterations, both branches)", async () => {
-    const { g, fetch } = gradientGraph();
-    expect(await expectRuns(g, fetch, spec.gradients.runs)).toBeLessThanOrEqual(1e-6);
+function gradientGraph(): { g: Graph; fetch: string[] } {
+  const g = new Graph();
+  const b = new GraphBuilder(g);
+  const { w, loss } = program(b);
+  return withGradients(g, b, w, loss);
+}
+
+describe('gradients() through a v1 while loop and cond mirrors TensorFlow', () => {
+  itMirrorsTensorFlow(gradientGraph, spec.gradients, {
+    nodes: "makes TensorFlow's nodes, in its order",
+    values: "computes TensorFlow's gradients (0, 3 and 2 iterations, both branches)",
   });
 
   it.each([
@@ -153,9 +169,7 @@ function nestedProgram(): { g: Graph; b: GraphBuilder; loss: string; w: BuiltVar
 /** The nested program with tf.compat.v1.gradients w.r.t. the variable and the fed input. */
 function nestedGraph(): { g: Graph; fetch: string[] } {
   const { g, b, w, loss } = nestedProgram();
-  const grads = b.gradients(loss, [w, 'x:0']);
-  b.globalVariablesInitializer();
-  return { g, fetch: [loss, ...grads.map((t) => t!)] };
+  return withGradients(g, b, w, loss);
 }
 
 describe('a loop inside a loop mirrors TensorFlow', () => {
@@ -175,15 +189,9 @@ describe('a loop inside a loop mirrors TensorFlow', () => {
     session.close();
   });
 
-  it("gradients(): makes TensorFlow's nodes, in its order", () => {
-    const { g, fetch } = nestedGraph();
-    expect(fetch).toEqual(spec.nested.fetch);
-    expect(rows(g)).toEqual(spec.nested.nodes);
-  });
-
-  it("gradients(): computes TensorFlow's values (0, 1 and 3 outer iterations)", async () => {
-    const { g, fetch } = nestedGraph();
-    expect(await expectRuns(g, fetch, spec.nested.runs)).toBeLessThanOrEqual(1e-6);
+  itMirrorsTensorFlow(nestedGraph, spec.nested, {
+    nodes: "gradients(): makes TensorFlow's nodes, in its order",
+    values: "gradients(): computes TensorFlow's values (0, 1 and 3 outer iterations)",
   });
 });
 
@@ -218,22 +226,13 @@ function condInLoopGraph(): { g: Graph; fetch: string[] } {
     },
     [b.constant(0, { dtype: 'int32' }), x],
   );
-  const loss = b.reduceSum(b.mul(acc!, acc!), [0]);
-  const grads = b.gradients(loss, [w, 'x:0']);
-  b.globalVariablesInitializer();
-  return { g, fetch: [loss, ...grads.map((t) => t!)] };
+  return withGradients(g, b, w, b.reduceSum(b.mul(acc!, acc!), [0]));
 }
 
 describe('gradients() through a cond inside a loop mirrors TensorFlow', () => {
-  it("makes TensorFlow's nodes, in its order", () => {
-    const { g, fetch } = condInLoopGraph();
-    expect(fetch).toEqual(spec.cond_in_loop.fetch);
-    expect(rows(g)).toEqual(spec.cond_in_loop.nodes);
-  });
-
-  it("computes TensorFlow's values (0, 1 and 4 iterations: the branches taken in turn)", async () => {
-    const { g, fetch } = condInLoopGraph();
-    expect(await expectRuns(g, fetch, spec.cond_in_loop.runs)).toBeLessThanOrEqual(1e-6);
+  itMirrorsTensorFlow(condInLoopGraph, spec.cond_in_loop, {
+    nodes: "makes TensorFlow's nodes, in its order",
+    values: "computes TensorFlow's values (0, 1 and 4 iterations: the branches taken in turn)",
   });
 });
 
