@@ -31,6 +31,22 @@ export {
   writeSafetensorsStreaming,
 } from './safetensors.js';
 export { encodeSliceKey } from './slice-key.js';
+export {
+  type AsyncByteSource,
+  findStore,
+  joinLocation,
+  localPath,
+  localStore,
+  memoryObject,
+  memoryStore,
+  parentLocation,
+  putMemoryObject,
+  registerStore,
+  resolveStore,
+  type Store,
+  schemeOf,
+  type WriteSink,
+} from './storage/index.js';
 export { BlockBuilder } from './table/block-builder.js';
 export type { BlockEntry } from './table/block-reader.js';
 export {

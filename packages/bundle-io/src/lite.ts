@@ -2,6 +2,7 @@
 // the generated protobuf code (the V2 index entries are decoded by bundle-proto.ts). It loads in a fraction of the
 // full entry point's time, which is what `tensorgraft ls` needs. V1 checkpoints, state files (text format), writing
 // and merging are in the full entry point `@tensorgraft/bundle-io`; the classes here are the same ones it exports.
+
 export {
   type BundleEntry,
   type BundleFiles,
@@ -16,6 +17,22 @@ export { BundleError, type BundleErrorCode, type BundleErrorDetails } from './er
 export { keyToName, nameToKey } from './key-text.js';
 export { dataFilename, indexFilename } from './naming.js';
 export { SAFETENSORS_METADATA_KEY, SafetensorsReader, safetensorsDType } from './safetensors.js';
+export {
+  type AsyncByteSource,
+  findStore,
+  joinLocation,
+  localPath,
+  localStore,
+  memoryObject,
+  memoryStore,
+  parentLocation,
+  putMemoryObject,
+  registerStore,
+  resolveStore,
+  type Store,
+  schemeOf,
+  type WriteSink,
+} from './storage/index.js';
 export {
   type NumericData,
   numElements,

@@ -10,6 +10,8 @@ export interface AsyncByteSource {
   readonly size: number;
   /** Reads exactly `length` bytes at `offset` (a BundleError TRUNCATED if the object ends first). */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /** Like read, straight into `target` (no copy) where the store can: local files do; others may leave it out. */
+  readInto?(offset: number, target: Uint8Array): Promise<void>;
   /** Total bytes transferred so far: what tests of lazy reading and benchmarks of remote reads count. */
   readonly bytesRead: number;
   close(): Promise<void>;

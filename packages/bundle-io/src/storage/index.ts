@@ -1,0 +1,9 @@
+// The storage seam for Node: the local file store and the memory store registered, and resolveStore. Importing this
+// module registers them (which is why bundle-io's entry points import it).
+import './local.js';
+import './memory.js';
+
+export { localPath, localStore } from './local.js';
+export { memoryObject, memoryStore, putMemoryObject } from './memory.js';
+export { joinLocation, parentLocation, resolveStore } from './resolve.js';
+export { type AsyncByteSource, findStore, registerStore, type Store, schemeOf, type WriteSink } from './types.js';
