@@ -1,3 +1,4 @@
+export { AsyncBundleReader, type AsyncReadOptions, openCheckpointAt } from './async-reader.js';
 export {
   type BundleEntry,
   type BundleFiles,

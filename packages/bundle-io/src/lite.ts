@@ -3,6 +3,7 @@
 // full entry point's time, which is what `tensorgraft ls` needs. V1 checkpoints, state files (text format), writing
 // and merging are in the full entry point `@tensorgraft/bundle-io`; the classes here are the same ones it exports.
 
+export { AsyncBundleReader, type AsyncReadOptions, openCheckpointAt } from './async-reader.js';
 export {
   type BundleEntry,
   type BundleFiles,

@@ -7,8 +7,8 @@
 //   footer  := metaindex handle ‖ index handle ‖ zeros to 40 bytes ‖ magic 0xdb4775248b80fb57 as fixed32 lo, fixed32 hi
 //              (48 bytes, at the very end of the file)
 import { crc32c, maskCrc, readVarintSafe, unmaskCrc, writeVarint } from '@tensorgraft/proto/lite';
-import { type ByteSource, PRECHECK_BYTES, streamCrc32c } from '../byte-source.js';
 import { BundleError } from '../errors.js';
+import { type ByteSource, PRECHECK_BYTES, streamCrc32c } from '../memory-source.js';
 import { uncompressSnappy } from './snappy.js';
 
 export const FOOTER_SIZE = 48;

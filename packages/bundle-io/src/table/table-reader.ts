@@ -1,7 +1,8 @@
 // Reads a table (layout in format.ts) through positioned reads: opening reads the footer and the index block; entries
 // are found through the index and their data block is read on demand.
-import type { ByteSource } from '../byte-source.js';
+
 import { BundleError } from '../errors.js';
+import type { ByteSource } from '../memory-source.js';
 import { type BlockEntry, compareBytes, decodeBlock } from './block-reader.js';
 import { type BlockHandle, decodeHandle, FOOTER_SIZE, readBlock, readFooter } from './format.js';
 
