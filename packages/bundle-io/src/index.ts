@@ -34,6 +34,8 @@ export {
 export { encodeSliceKey } from './slice-key.js';
 export {
   type AsyncByteSource,
+  configureS3,
+  createBucket,
   findStore,
   joinLocation,
   localPath,

@@ -2,8 +2,10 @@
 // module registers them (which is why bundle-io's entry points import it).
 import './local.js';
 import './memory.js';
+import './s3.js';
 
 export { localPath, localStore } from './local.js';
 export { memoryObject, memoryStore, putMemoryObject } from './memory.js';
 export { joinLocation, parentLocation, resolveStore } from './resolve.js';
+export { configureS3, createBucket, parseS3, type S3Options, S3OptionsSchema, s3Store } from './s3.js';
 export { type AsyncByteSource, findStore, registerStore, type Store, schemeOf, type WriteSink } from './types.js';

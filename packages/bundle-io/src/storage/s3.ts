@@ -1,0 +1,428 @@
+// `s3://bucket/key` on any S3-compatible server (AWS, MinIO, SeaweedFS, R2, GCS's interop endpoint), signed with
+// aws4fetch (SigV4 over fetch). Reads: HEAD for the size, then ranged GETs (several in flight from the readers). Writes:
+// one PUT for a small object, a multipart upload for a big one; the object appears only when the upload completes, so
+// a killed writer leaves nothing a reader sees (an unfinished multipart upload is not an object). Every request has a
+// timeout; 5xx, 429 and dropped connections are retried with backoff; failures are BundleErrors naming the URL and
+// the HTTP status.
+import { AwsClient } from 'aws4fetch';
+import { z } from 'zod';
+import { BundleError, type BundleErrorCode } from '../errors.js';
+import { type AsyncByteSource, registerStore, type Store, type WriteSink } from './types.js';
+
+export const S3OptionsSchema = z
+  .object({
+    /** `http://127.0.0.1:8333`; default from TENSORGRAFT_S3_ENDPOINT or AWS_ENDPOINT_URL, else AWS's regional one. */
+    endpoint: z.url().optional(),
+    region: z.string().min(1).optional(),
+    /** `endpoint/bucket/key` rather than `bucket.endpoint/key`; default: true with a custom endpoint. */
+    pathStyle: z.boolean().optional(),
+    accessKeyId: z.string().optional(),
+    secretAccessKey: z.string().optional(),
+    sessionToken: z.string().optional(),
+    /** Per-request timeout (default 60 s; TENSORGRAFT_S3_TIMEOUT_MS). */
+    timeoutMs: z.number().int().positive().optional(),
+    /** Attempts per request for 5xx / 429 / dropped connections (default 4). */
+    attempts: z.number().int().min(1).max(20).optional(),
+    /** Multipart part size (default 16 MiB; at least 5 MiB, S3's minimum). */
+    partBytes: z
+      .number()
+      .int()
+      .min(5 << 20)
+      .optional(),
+    /** Parts uploading at once (default 4). */
+    uploadConcurrency: z.number().int().min(1).max(64).optional(),
+  })
+  .strict();
+
+export type S3Options = z.infer<typeof S3OptionsSchema>;
+
+let configured: S3Options = {};
+let resolved: Promise<Resolved> | undefined;
+
+/** Sets S3 options for every s3:// location of this process (validated; merged over earlier calls and the env). */
+export function configureS3(options: S3Options): void {
+  const parsed = S3OptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new BundleError('INVALID_ARGUMENT', `bad S3 options: ${z.prettifyError(parsed.error)}`);
+  }
+  configured = { ...configured, ...parsed.data };
+  resolved = undefined;
+}
+
+interface Resolved {
+  endpoint: string | undefined;
+  region: string;
+  pathStyle: boolean;
+  client: AwsClient | undefined;
+  timeoutMs: number;
+  attempts: number;
+  partBytes: number;
+  uploadConcurrency: number;
+}
+
+const env = (): Record<string, string | undefined> => (typeof process === 'undefined' ? {} : process.env);
+
+/** Key pairs of `[profile]` in an AWS credentials file (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials). */
+async function profileCredentials(profile: string): Promise<Record<string, string> | undefined> {
+  if (typeof process === 'undefined') return undefined;
+  const { readFile } = await import('node:fs/promises');
+  const { homedir } = await import('node:os');
+  const file = env().AWS_SHARED_CREDENTIALS_FILE ?? `${homedir()}/.aws/credentials`;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let section: string | undefined;
+  const out: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const head = /^\s*\[([^\]]+)\]\s*$/.exec(line);
+    if (head) section = head[1]!.trim();
+    else if (section === profile) {
+      const kv = /^\s*([A-Za-z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
+      if (kv) out[kv[1]!.toLowerCase()] = kv[2]!;
+    }
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+async function resolve(): Promise<Resolved> {
+  const e = env();
+  const o = configured;
+  const endpoint = (o.endpoint ?? e.TENSORGRAFT_S3_ENDPOINT ?? e.AWS_ENDPOINT_URL)?.replace(/\/+$/, '');
+  const region = o.region ?? e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const pathEnv = e.TENSORGRAFT_S3_PATH_STYLE;
+  const pathStyle = o.pathStyle ?? (pathEnv !== undefined ? pathEnv === '1' || pathEnv === 'true' : !!endpoint);
+  let accessKeyId = o.accessKeyId ?? e.AWS_ACCESS_KEY_ID;
+  let secretAccessKey = o.secretAccessKey ?? e.AWS_SECRET_ACCESS_KEY;
+  let sessionToken = o.sessionToken ?? e.AWS_SESSION_TOKEN;
+  if (!accessKeyId || !secretAccessKey) {
+    const p = await profileCredentials(e.AWS_PROFILE ?? 'default');
+    accessKeyId = p?.aws_access_key_id;
+    secretAccessKey = p?.aws_secret_access_key;
+    sessionToken = p?.aws_session_token;
+  }
+  const client =
+    accessKeyId && secretAccessKey
+      ? new AwsClient({
+          accessKeyId,
+          secretAccessKey,
+          ...(sessionToken ? { sessionToken } : {}),
+          region,
+          service: 's3',
+          retries: 0,
+        })
+      : undefined; // anonymous: unsigned requests (public buckets, servers without identities)
+  return {
+    endpoint,
+    region,
+    pathStyle,
+    client,
+    timeoutMs: o.timeoutMs ?? (Number(e.TENSORGRAFT_S3_TIMEOUT_MS) || 60_000),
+    attempts: o.attempts ?? 4,
+    partBytes: o.partBytes ?? 16 << 20,
+    uploadConcurrency: o.uploadConcurrency ?? 4,
+  };
+}
+
+function config(): Promise<Resolved> {
+  resolved ??= resolve();
+  return resolved;
+}
+
+/** `s3://bucket/key` -> bucket and key (INVALID_ARGUMENT when there is no bucket). */
+export function parseS3(location: string): { bucket: string; key: string } {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(location);
+  if (!m) throw new BundleError('INVALID_ARGUMENT', 'not an s3://bucket/key location', { path: location });
+  return { bucket: m[1]!, key: m[2]! };
+}
+
+function objectUrl(c: Resolved, bucket: string, key: string): string {
+  const k = key.split('/').map(encodeURIComponent).join('/');
+  if (c.endpoint) {
+    if (c.pathStyle) return `${c.endpoint}/${bucket}/${k}`;
+    const u = new URL(c.endpoint);
+    return `${u.protocol}//${bucket}.${u.host}/${k}`;
+  }
+  return c.pathStyle
+    ? `https://s3.${c.region}.amazonaws.com/${bucket}/${k}`
+    : `https://${bucket}.s3.${c.region}.amazonaws.com/${k}`;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function statusError(location: string, url: string, method: string, status: number, body: string): BundleError {
+  const code: BundleErrorCode = status === 404 ? 'NOT_FOUND' : 'IO';
+  const s3code = /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
+  const why = status === 403 ? ' (access denied: check the credentials)' : '';
+  return new BundleError(code, `${method} ${url}: HTTP ${status}${s3code ? ` ${s3code}` : ''}${why}`, {
+    path: location,
+  });
+}
+
+/**
+ * One S3 request with a timeout per attempt, retried with exponential backoff on 5xx, 429 and network errors.
+ * Resolves with the response for `ok` statuses; anything else is a BundleError naming the URL and status.
+ */
+async function send(
+  location: string,
+  method: string,
+  url: string,
+  init: { headers?: Record<string, string>; body?: Uint8Array | string; ok?: number[] } = {},
+): Promise<Response> {
+  const c = await config();
+  const ok = init.ok ?? [200];
+  let lastErr: unknown;
+  for (let attempt = 0; attempt < c.attempts; attempt++) {
+    if (attempt) await sleep(Math.min(2000, 100 * 2 ** (attempt - 1)) * (0.5 + Math.random()));
+    const signal = AbortSignal.timeout(c.timeoutMs);
+    const req: RequestInit = { method, headers: init.headers ?? {}, signal };
+    if (init.body !== undefined) req.body = init.body as unknown as string;
+    let res: Response;
+    try {
+      res = c.client ? await c.client.fetch(url, req) : await fetch(url, req);
+    } catch (err) {
+      lastErr = err;
+      if ((err as Error).name === 'TimeoutError') {
+        throw new BundleError('IO', `${method} ${url}: no answer within ${c.timeoutMs} ms`, {
+          path: location,
+          cause: err,
+        });
+      }
+      continue; // connection refused or reset: retry
+    }
+    if (ok.includes(res.status)) return res;
+    const body = await res.text().catch(() => '');
+    if (res.status >= 500 || res.status === 429) {
+      lastErr = statusError(location, url, method, res.status, body);
+      continue;
+    }
+    throw statusError(location, url, method, res.status, body);
+  }
+  if (lastErr instanceof BundleError) throw lastErr;
+  const cause = (lastErr as { cause?: { code?: string; message?: string } })?.cause;
+  throw new BundleError(
+    'IO',
+    `${method} ${url}: ${cause?.code ?? cause?.message ?? (lastErr as Error)?.message ?? 'failed'} after ${c.attempts} attempts`,
+    { path: location, cause: lastErr },
+  );
+}
+
+/** Reads a response body into `target` as it arrives (no intermediate buffer); TRUNCATED if it is short. */
+async function bodyInto(res: Response, target: Uint8Array, location: string, offset: number): Promise<void> {
+  let done = 0;
+  if (res.body) {
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done: end, value } = await reader.read();
+      if (end) break;
+      if (done + value.length > target.length) {
+        await reader.cancel();
+        throw new BundleError('CORRUPT_DATA', `server sent more than the ${target.length} bytes asked for`, {
+          path: location,
+          offset,
+        });
+      }
+      target.set(value, done);
+      done += value.length;
+    }
+  }
+  if (done !== target.length) {
+    throw new BundleError('TRUNCATED', `got ${done} of ${target.length} bytes`, { path: location, offset });
+  }
+}
+
+async function openSource(location: string): Promise<AsyncByteSource> {
+  const { bucket, key } = parseS3(location);
+  const url = objectUrl(await config(), bucket, key);
+  const head = await send(location, 'HEAD', url);
+  const size = Number(head.headers.get('content-length'));
+  if (!Number.isSafeInteger(size) || size < 0) {
+    throw new BundleError('IO', `HEAD ${url}: no Content-Length`, { path: location });
+  }
+  let bytesRead = 0;
+  const readInto = async (offset: number, target: Uint8Array): Promise<void> => {
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + target.length > size) {
+      throw new BundleError('TRUNCATED', `read of ${target.length} bytes at ${offset} runs past the end (${size})`, {
+        path: location,
+        offset,
+      });
+    }
+    if (target.length === 0) return;
+    const range = `bytes=${offset}-${offset + target.length - 1}`;
+    const res = await send(location, 'GET', url, { headers: { range }, ok: [206, 200] });
+    if (res.status === 200 && target.length !== size) {
+      await res.body?.cancel();
+      throw new BundleError('IO', `GET ${url}: server ignored the Range header`, { path: location, offset });
+    }
+    await bodyInto(res, target, location, offset);
+    bytesRead += target.length;
+  };
+  return {
+    location,
+    size,
+    get bytesRead() {
+      return bytesRead;
+    },
+    async read(offset, length) {
+      const out = new Uint8Array(length);
+      await readInto(offset, out);
+      return out;
+    },
+    readInto,
+    async close() {},
+  };
+}
+
+const xmlText = (s: string) =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)))
+    .replace(/&amp;/g, '&');
+const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Buffers parts; one PUT at commit if the object stayed under a part, else a multipart upload. */
+async function createSink(location: string): Promise<WriteSink> {
+  const { bucket, key } = parseS3(location);
+  const c = await config();
+  const url = objectUrl(c, bucket, key);
+  let buffer = new Uint8Array(c.partBytes);
+  let filled = 0;
+  let uploadId: string | undefined;
+  const etags: string[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let failed: unknown;
+  let finished = false;
+
+  const startUpload = async (): Promise<string> => {
+    const res = await send(location, 'POST', `${url}?uploads`);
+    const id = /<UploadId>([^<]+)<\/UploadId>/.exec(await res.text())?.[1];
+    if (!id) throw new BundleError('IO', `POST ${url}?uploads: no UploadId in the answer`, { path: location });
+    return xmlText(id);
+  };
+  const uploadPart = (part: Uint8Array): Promise<void> => {
+    const n = etags.length + 1;
+    etags.push('');
+    const p = (async () => {
+      uploadId ??= await startUpload();
+      const q = `partNumber=${n}&uploadId=${encodeURIComponent(uploadId)}`;
+      const res = await send(location, 'PUT', `${url}?${q}`, { body: part });
+      const etag = res.headers.get('etag');
+      if (!etag) throw new BundleError('IO', `PUT ${url}?${q}: no ETag`, { path: location });
+      etags[n - 1] = etag;
+    })();
+    const tracked = p.catch((err) => {
+      failed ??= err;
+    });
+    inFlight.add(tracked);
+    void tracked.finally(() => inFlight.delete(tracked));
+    return tracked;
+  };
+  const check = () => {
+    if (failed) throw failed;
+    if (finished) throw new BundleError('IO', 'write after commit or abort', { path: location });
+  };
+  return {
+    location,
+    async write(chunk) {
+      check();
+      let done = 0;
+      while (done < chunk.length) {
+        const n = Math.min(chunk.length - done, buffer.length - filled);
+        buffer.set(chunk.subarray(done, done + n), filled);
+        filled += n;
+        done += n;
+        if (filled === buffer.length) {
+          // The first part must wait for the upload id; later parts go up to `uploadConcurrency` at once.
+          const first = uploadId === undefined && etags.length === 0;
+          const p = uploadPart(buffer);
+          buffer = new Uint8Array(c.partBytes);
+          filled = 0;
+          if (first) await p;
+          while (inFlight.size >= c.uploadConcurrency) await Promise.race(inFlight);
+          check();
+        }
+      }
+    },
+    async commit() {
+      check();
+      if (etags.length === 0) {
+        await send(location, 'PUT', url, { body: buffer.subarray(0, filled) });
+        finished = true;
+        return;
+      }
+      if (filled > 0) uploadPart(buffer.subarray(0, filled));
+      await Promise.all(inFlight);
+      check();
+      const parts = etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${xmlEscape(e)}</ETag></Part>`);
+      const body = `<CompleteMultipartUpload>${parts.join('')}</CompleteMultipartUpload>`;
+      const q = `uploadId=${encodeURIComponent(uploadId!)}`;
+      const res = await send(location, 'POST', `${url}?${q}`, { body });
+      // S3 may answer 200 with an <Error> body when completing fails.
+      const text = await res.text();
+      if (/<Error>/.test(text)) throw statusError(location, `${url}?${q}`, 'POST', 500, text);
+      finished = true;
+    },
+    async abort() {
+      finished = true;
+      await Promise.allSettled(inFlight);
+      if (uploadId) {
+        await send(location, 'DELETE', `${url}?uploadId=${encodeURIComponent(uploadId)}`, {
+          ok: [200, 204, 404],
+        }).catch(() => undefined);
+      }
+    },
+  };
+}
+
+async function list(prefix: string): Promise<string[]> {
+  const { bucket, key } = parseS3(prefix);
+  const c = await config();
+  const dir = key === '' || key.endsWith('/') ? key : `${key}/`;
+  const base = objectUrl(c, bucket, '').replace(/\/$/, '');
+  const out: string[] = [];
+  let token: string | undefined;
+  do {
+    const q = new URLSearchParams({ 'list-type': '2', delimiter: '/', prefix: dir });
+    if (token) q.set('continuation-token', token);
+    const res = await send(prefix, 'GET', `${base}/?${q.toString().replace(/\+/g, '%20')}`);
+    const text = await res.text();
+    for (const m of text.matchAll(/<Contents>[\s\S]*?<Key>([^<]*)<\/Key>[\s\S]*?<\/Contents>/g)) {
+      out.push(`s3://${bucket}/${xmlText(m[1]!)}`);
+    }
+    token = /<IsTruncated>true<\/IsTruncated>/.test(text)
+      ? xmlText(/<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(text)?.[1] ?? '')
+      : undefined;
+  } while (token);
+  return out.sort();
+}
+
+export const s3Store: Store = {
+  scheme: 's3',
+  writable: true,
+  open: openSource,
+  create: createSink,
+  async exists(location) {
+    const { bucket, key } = parseS3(location);
+    const res = await send(location, 'HEAD', objectUrl(await config(), bucket, key), { ok: [200, 404] });
+    return res.status === 200;
+  },
+  list,
+  async remove(location) {
+    const { bucket, key } = parseS3(location);
+    await send(location, 'DELETE', objectUrl(await config(), bucket, key), { ok: [200, 204, 404] });
+  },
+};
+
+/** Creates the bucket of an s3:// location (tests and first-time setup); an existing one of yours is fine. */
+export async function createBucket(location: string): Promise<void> {
+  const { bucket } = parseS3(location);
+  const url = objectUrl(await config(), bucket, '').replace(/\/$/, '');
+  await send(location, 'PUT', url, { ok: [200, 409] });
+}
+
+registerStore(s3Store);
