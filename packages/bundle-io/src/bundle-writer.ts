@@ -17,6 +17,9 @@ import { nameToKey } from './key-text.js';
 import { dataFilename, indexFilename, tempFilename } from './naming.js';
 import { extentsToProto, isFullSlice, resolveExtents } from './slice.js';
 import { encodeSliceKey } from './slice-key.js';
+import { resolveStore } from './storage/resolve.js';
+import { schemeOf } from './storage/types.js';
+import { StreamSink } from './stream-sink.js';
 import { encodeStrings } from './string-data.js';
 import { TableBuilder } from './table/table-builder.js';
 import { type NumericData, numericBytes, type SliceExtent, type Tensor, validateTensor } from './tensor.js';
@@ -52,22 +55,39 @@ export class BundleWriter {
   readonly prefix: string;
   private readonly dataPath: string;
   private readonly tmpDataPath: string;
-  private readonly data: FileSink;
+  private readonly data: FileSink | StreamSink;
   /** Index entries by key (latin1 of the key bytes, so sorting the strings sorts the bytes). */
   private readonly entries = new Map<string, EntryProps>();
   private readonly alignment: number;
   private state: 'open' | 'finished' | 'aborted' = 'open';
   private inFlight = false;
 
-  constructor(prefix: string, options: BundleWriterOptions = {}) {
+  /**
+   * A writer for any writable location (a path, file://, s3://, mem://). On a local path it is `new BundleWriter`;
+   * elsewhere the data file streams to the store (a multipart upload on S3) and finishAsync() uploads the data, then
+   * the index: the index, which is what makes a checkpoint, appears only after its data is complete.
+   */
+  static async create(location: string, options: BundleWriterOptions = {}): Promise<BundleWriter> {
+    if (schemeOf(location) === 'file' && !location.startsWith('file://')) return new BundleWriter(location, options);
+    const data = dataFilename(location, 0, 1);
+    const sink = await resolveStore(data).create(data);
+    return new BundleWriter(location, options, new StreamSink(sink));
+  }
+
+  constructor(prefix: string, options: BundleWriterOptions = {}, remote?: StreamSink) {
     this.prefix = prefix;
     this.alignment = options.dataAlignment ?? 1;
+    this.dataPath = dataFilename(prefix, 0, 1);
+    if (remote) {
+      this.tmpDataPath = this.dataPath;
+      this.data = remote;
+      return;
+    }
     try {
       fileOps.mkdirs(dirname(prefix));
     } catch (err) {
       throw new BundleError('IO', `cannot create the directory of ${prefix}`, { path: prefix, cause: err });
     }
-    this.dataPath = dataFilename(prefix, 0, 1);
     this.tmpDataPath = tempFilename(this.dataPath);
     this.data = new FileSink(this.tmpDataPath);
   }
@@ -183,9 +203,51 @@ export class BundleWriter {
     }
   }
 
-  /** Writes the index and renames both files into place. */
+  /**
+   * finish() for every kind of writer: on a remote location, completes the data object, then writes and completes
+   * the index (a failure aborts what is not yet complete, and leaves no index).
+   */
+  async finishAsync(): Promise<void> {
+    const data = this.data;
+    if (!(data instanceof StreamSink)) {
+      this.finish();
+      return;
+    }
+    this.checkOpen();
+    if (this.inFlight)
+      throw new BundleError('INVALID_ARGUMENT', 'finish called while addAsync is in flight', { path: this.prefix });
+    this.state = 'finished';
+    try {
+      await data.commit();
+    } catch (err) {
+      await data.abort();
+      throw err;
+    }
+    const indexPath = indexFilename(this.prefix);
+    const index = new StreamSink(await resolveStore(indexPath).create(indexPath));
+    try {
+      writeIndex(index, bundleHeaderBytes(1), this.entries);
+      await index.commit();
+    } catch (err) {
+      await index.abort();
+      throw err;
+    }
+  }
+
+  /** abort() for every kind of writer: drops the unfinished data object. */
+  async abortAsync(): Promise<void> {
+    if (this.state !== 'open') return;
+    if (this.data instanceof StreamSink) {
+      this.state = 'aborted';
+      await this.data.abort();
+    } else this.abort();
+  }
+
+  /** Writes the index and renames both files into place (local files; finishAsync for any location). */
   finish(): void {
     this.checkOpen();
+    if (!(this.data instanceof FileSink))
+      throw new BundleError('INVALID_ARGUMENT', 'a remote writer finishes with finishAsync()', { path: this.prefix });
     if (this.inFlight)
       throw new BundleError('INVALID_ARGUMENT', 'finish called while addAsync is in flight', { path: this.prefix });
     this.state = 'finished';
@@ -214,6 +276,10 @@ export class BundleWriter {
   /** Stops writing and removes the temporary data file. */
   abort(): void {
     if (this.state !== 'open') return;
+    if (this.data instanceof StreamSink) {
+      void this.abortAsync();
+      return;
+    }
     this.state = 'aborted';
     this.data.close();
     fileOps.unlink(this.tmpDataPath);

@@ -3,7 +3,15 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BundleError, openCheckpointAt, putMemoryObject, resolveStore } from '@tensorgraft/bundle-io';
+import {
+  BundleError,
+  BundleReader,
+  BundleWriter,
+  memoryObject,
+  openCheckpointAt,
+  putMemoryObject,
+  resolveStore,
+} from '@tensorgraft/bundle-io';
 import { describe, expect, it } from 'vitest';
 import { expected, fixture, type JsonTensor, tensorToJson } from './fixtures.js';
 
@@ -88,4 +96,34 @@ describe('local and memory stores', () => {
       expect(await store.exists(where)).toBe(false);
     });
   }
+});
+
+describe('BundleWriter.create on any location', () => {
+  for (const kase of ['dtypes', 'sharded']) {
+    it(`rewrites ${kase} to mem:// (data first, index last) and reads back TensorFlow's values`, async () => {
+      const exp = expected(kase);
+      const src = BundleReader.open(fixture(kase, exp.prefix));
+      const to = `mem://written/${kase}/model.ckpt`;
+      const w = await BundleWriter.create(to);
+      let i = 0;
+      for (const name of src.names()) {
+        if (i++ % 2) await w.addAsync(name, src.get(name));
+        else w.add(name, src.get(name));
+      }
+      src.close();
+      expect(memoryObject(`${to}.index`)).toBeUndefined();
+      expect(memoryObject(`${to}.data-00000-of-00001`)).toBeUndefined();
+      await w.finishAsync();
+      expect(memoryObject(`${to}.index`)).toBeDefined();
+      expect(await readAllAt(to, false)).toEqual(exp.tensors);
+    });
+  }
+
+  it('an aborted remote writer leaves nothing', async () => {
+    const to = 'mem://written/aborted/model.ckpt';
+    const w = await BundleWriter.create(to);
+    w.add('a', { dtype: 'float32', shape: [2], data: new Float32Array([1, 2]) });
+    await w.abortAsync();
+    expect(await resolveStore(to).list('mem://written/aborted')).toEqual([]);
+  });
 });
