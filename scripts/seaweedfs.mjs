@@ -104,13 +104,18 @@ export async function startSeaweed({ credentials, bucket = 'tensorgraft', timeou
     accessKeyId: credentials?.accessKey ?? '',
     secretAccessKey: credentials?.secretKey ?? '',
     attempts: 1,
-    timeoutMs: 5000,
+    timeoutMs: 30_000,
   });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (exited) throw new Error(`weed server exited: ${log}`);
     try {
       await bundleIo.createBucket(`s3://${bucket}/`);
+      // The first object write makes SeaweedFS allocate its volumes (seconds): do it now, not in a test's timeout.
+      const sink = await bundleIo.resolveStore(`s3://${bucket}/.warmup`).create(`s3://${bucket}/.warmup`);
+      await sink.write(new Uint8Array(1));
+      await sink.commit();
+      await bundleIo.resolveStore(`s3://${bucket}/.warmup`).remove(`s3://${bucket}/.warmup`);
       break;
     } catch (err) {
       if (Date.now() > deadline) {
@@ -120,6 +125,7 @@ export async function startSeaweed({ credentials, bucket = 'tensorgraft', timeou
       await sleep(250);
     }
   }
+  bundleIo.configureS3({ attempts: 4, timeoutMs: 60_000 });
   return { endpoint, bucket, env, dir, pid: child.pid, stop, kill: () => stop('SIGKILL') };
 }
 

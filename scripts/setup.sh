@@ -13,3 +13,5 @@ pnpm build
 bash interop/setup
 # Debian's chromium, for the TensorBoard page screenshot in the interop suite.
 bash scripts/install-chromium.sh
+# SeaweedFS, the S3-compatible server the storage tests run against (built once, cached in ~/.cache/tensorgraft).
+bash scripts/build-seaweedfs.sh

@@ -10,6 +10,13 @@ import { readBestList, writeBestList } from './best-list.js';
 import { checkpointMtime, isOwnCheckpoint, removeCheckpoint, removeStaleTemps } from './checkpoint-files.js';
 import { SaverError } from './errors.js';
 import { basename } from './paths.js';
+import {
+  checkpointExistsAt,
+  getCheckpointStateAt,
+  isOwnCheckpointAt,
+  removeCheckpointAt,
+  updateCheckpointStateAt,
+} from './remote.js';
 import { SaverRetention, type TimedPath } from './retention.js';
 import { checkpointExists, getCheckpointState, STATE_FILENAME, updateCheckpointState } from './state-file.js';
 
@@ -157,6 +164,46 @@ export class CheckpointKeeper {
     });
     for (const path of doomed) removeCheckpoint(path);
     removeStaleTemps(saveDir, base, latestFilename, this.saveStartMs, checkpoint);
+  }
+
+  /**
+   * commit() at a location of the storage seam: recovers the list from its state file (dated now: objects have no
+   * cheap mtime), writes the state file, then deletes what retention drops (index first). keepBest is local-only.
+   */
+  async commitRemote(
+    checkpoint: string,
+    saveDir: string,
+    options: { latestFilename?: string; metric?: number } = {},
+  ): Promise<void> {
+    const latestFilename = options.latestFilename ?? STATE_FILENAME;
+    if (this.keepBest) throw new SaverError('UNSUPPORTED', 'keepBest on a remote location', { path: saveDir });
+    const base = basename(checkpoint).replace(/-\d+$/, '');
+    if (this.recover) {
+      this.recover = false;
+      if (!this.retention.lastCheckpoints.length && this.maxToKeep) {
+        let state: Awaited<ReturnType<typeof getCheckpointStateAt>>;
+        try {
+          state = await getCheckpointStateAt(saveDir, latestFilename);
+        } catch {
+          state = undefined;
+        }
+        const list: TimedPath[] = [];
+        for (const path of state?.allModelCheckpointPaths ?? []) {
+          if (isOwnCheckpointAt(path, saveDir, base) && (await checkpointExistsAt(path)))
+            list.push({ path, time: this.clock() });
+        }
+        this.retention.setLastCheckpointsWithTime(list);
+      }
+    }
+    this.retention.record(checkpoint, this.clock());
+    const popped = this.retention.popDeletion();
+    await updateCheckpointStateAt(saveDir, {
+      modelCheckpointPath: checkpoint,
+      allModelCheckpointPaths: this.retention.lastCheckpoints,
+      latestFilename,
+      saveRelativePaths: this.saveRelativePaths,
+    });
+    if (popped !== undefined) await removeCheckpointAt(popped);
   }
 
   private recoverFrom(saveDir: string, latestFilename: string, base: string): void {

@@ -35,6 +35,14 @@ export {
 export { buildObjectGraph, type ObjectEntry, writeObjectCheckpoint } from './object-graph-writer.js';
 export { type ObjectCheckpointVariable, readObjectCheckpoint } from './read-object-checkpoint.js';
 export {
+  checkpointExistsAt,
+  getCheckpointStateAt,
+  latestCheckpointAt,
+  removeCheckpointAt,
+  updateCheckpointStateAt,
+  writeCheckpointAt,
+} from './remote.js';
+export {
   keyFor,
   type Mismatch,
   planRestore,

@@ -10,6 +10,15 @@ import { type Clock, type KeepBest, systemClock } from './checkpoint-keeper.js';
 import { withDirectoryLock } from './directory-lock.js';
 import { SaverError } from './errors.js';
 import { join } from './paths.js';
+import {
+  checkpointExistsAt,
+  getCheckpointStateAt,
+  isOwnCheckpointAt,
+  isRemote,
+  removeCheckpointAt,
+  updateCheckpointStateAt,
+  writeCheckpointAt,
+} from './remote.js';
 import { ManagerRetention } from './retention.js';
 import { compareBytes, type RestoreOptions, type RestoreReport, Saver, type VarList } from './saver.js';
 import { checkpointExists, getCheckpointState, STATE_FILENAME, updateCheckpointState } from './state-file.js';
@@ -46,7 +55,36 @@ export class CheckpointManager {
   private lastSaveStep: number | undefined;
   private best: BestEntry[] = [];
 
-  constructor(values: VarList, directory: string, options: CheckpointManagerOptions = {}) {
+  /**
+   * A manager for any writable location (s3://bucket/run, mem://, file://, a path): like the constructor, but on a
+   * remote location it first reads the state file there, so a restarted job picks up (and keeps retaining) what an
+   * earlier one saved.
+   */
+  static async open(
+    values: VarList,
+    directory: string,
+    options: CheckpointManagerOptions = {},
+  ): Promise<CheckpointManager> {
+    if (!isRemote(directory)) return new CheckpointManager(values, directory, options);
+    if (options.keepBest) throw new SaverError('UNSUPPORTED', 'keepBest on a remote location', { path: directory });
+    const name = options.checkpointName ?? 'ckpt';
+    const state = await getCheckpointStateAt(directory);
+    const own = state?.allModelCheckpointPaths.map((p) => isOwnCheckpointAt(p, directory, name)) ?? [];
+    const recovered = state && {
+      ...state,
+      allModelCheckpointPaths: state.allModelCheckpointPaths.filter((_, i) => own[i]),
+      allModelCheckpointTimestamps: state.allModelCheckpointTimestamps.filter((_, i) => own[i]),
+    };
+    return new CheckpointManager(values, directory, options, recovered ?? null);
+  }
+
+  /** `recovered`: the state CheckpointManager.open read from a remote location (null: there was none). */
+  constructor(
+    values: VarList,
+    directory: string,
+    options: CheckpointManagerOptions = {},
+    recovered?: ReturnType<typeof getCheckpointState> | null,
+  ) {
     const max = options.maxToKeep === undefined ? 5 : (options.maxToKeep ?? undefined);
     if (max !== undefined && (!Number.isInteger(max) || max <= 0)) {
       throw new SaverError('INVALID_ARGUMENT', `maxToKeep must be a positive integer or null, got ${max}`);
@@ -58,12 +96,19 @@ export class CheckpointManager {
     this.checkpointPrefix = join(directory, options.checkpointName ?? 'ckpt');
     this.clock = options.clock ?? systemClock;
     this.options = options;
-    const recovered = ownCheckpoints(getCheckpointState(directory), directory, options.checkpointName ?? 'ckpt');
+    if (recovered === undefined && isRemote(directory))
+      throw new SaverError('INVALID_ARGUMENT', 'open a manager on a remote location with CheckpointManager.open', {
+        path: directory,
+      });
+    recovered =
+      recovered === undefined
+        ? ownCheckpoints(getCheckpointState(directory), directory, options.checkpointName ?? 'ckpt')
+        : (recovered ?? undefined);
     const now = this.clock();
     this.retention = new ManagerRetention(max, options.keepCheckpointEveryNHours, now, recovered);
     this.latest = recovered?.modelCheckpointPath;
     this.counter = this.latest ? Number(/-(\d+)$/.exec(this.latest)?.[1] ?? 0) : 0;
-    if (options.keepBest) {
+    if (options.keepBest && !isRemote(directory)) {
       const name = options.checkpointName ?? 'ckpt';
       this.best = readBestList(directory, STATE_FILENAME).filter((b) => isOwnCheckpoint(b.path, directory, name));
     }
@@ -85,9 +130,35 @@ export class CheckpointManager {
 
   /** Saves `<prefix>-<checkpointNumber>` (default: one more than the last number) and manages old ones. */
   async save(options: { checkpointNumber?: number; metric?: number } = {}): Promise<string> {
+    if (isRemote(this.directory)) return this.saveRemote(options);
     // tf.train.CheckpointManager saves through Checkpoint.write, which creates the directory
     ensureParentDirectory(this.checkpointPrefix);
     return withDirectoryLock(this.directory, () => this.saveLocked(options));
+  }
+
+  /** save() on a remote location: data, index, state file, then deletions (index first); see remote.ts. */
+  private async saveRemote(options: { checkpointNumber?: number }): Promise<string> {
+    this.counter += 1;
+    if (options.checkpointNumber === undefined) {
+      const latest = (await getCheckpointStateAt(this.directory))?.modelCheckpointPath;
+      const m =
+        latest && isOwnCheckpointAt(latest, this.directory, this.options.checkpointName ?? 'ckpt')
+          ? /-(\d+)$/.exec(latest)
+          : null;
+      if (m && Number(m[1]) >= this.counter) this.counter = Number(m[1]) + 1;
+    }
+    const n = options.checkpointNumber ?? this.counter;
+    const path = `${this.checkpointPrefix}-${n}`;
+    await writeCheckpointAt(path, this.saver.tensors());
+    const now = this.clock();
+    this.retention.record(path, now);
+    this.latest = path;
+    this.lastSaveTime = now;
+    await updateCheckpointStateAt(this.directory, this.stateOptions());
+    const doomed = this.retention.sweep();
+    await updateCheckpointStateAt(this.directory, this.stateOptions());
+    for (const p of doomed) await removeCheckpointAt(p);
+    return path;
   }
 
   private saveLocked(options: { checkpointNumber?: number; metric?: number }): string {
@@ -136,7 +207,9 @@ export class CheckpointManager {
 
   /** Restores the latest checkpoint if there is one (returns its report), else runs `init` and returns undefined. */
   async restoreOrInitialize(init?: () => unknown, options: RestoreOptions = {}): Promise<RestoreReport | undefined> {
-    if (this.latest && checkpointExists(this.latest)) {
+    const exists =
+      this.latest && (isRemote(this.latest) ? await checkpointExistsAt(this.latest) : checkpointExists(this.latest));
+    if (this.latest && exists) {
       return this.saver.restore(this.latest, options);
     }
     await init?.();
@@ -157,15 +230,19 @@ export class CheckpointManager {
     return m ? Number(m[1]) : undefined;
   }
 
-  private recordState(): void {
-    updateCheckpointState(this.directory, {
+  private stateOptions() {
+    return {
       modelCheckpointPath: this.latest!,
       allModelCheckpointPaths: this.retention.checkpoints,
       allModelCheckpointTimestamps: this.retention.timestamps,
       lastPreservedTimestamp: this.retention.lastPreservedTimestamp,
       saveRelativePaths: true,
       ...(this.options.durable === undefined ? {} : { durable: this.options.durable }),
-    });
+    };
+  }
+
+  private recordState(): void {
+    updateCheckpointState(this.directory, this.stateOptions());
   }
 
   /** Inserts into the best list; returns the paths that fell out of it. */

@@ -14,6 +14,7 @@ import { withDirectoryLock } from './directory-lock.js';
 import { SaverError } from './errors.js';
 import { checkpointObjectVariables, OBJECT_GRAPH_KEY, objectAliases } from './object-graph.js';
 import { dirname } from './paths.js';
+import { isRemote, openCheckpointRemote, writeCheckpointAt, writeObject } from './remote.js';
 import { planRestore, type RestoreMap, type RestorePlan, type TensorInfo } from './restore-plan.js';
 import type { TimedPath } from './retention.js';
 import {
@@ -163,8 +164,29 @@ export class Saver {
   /** Saves every variable to `<prefix>[-<step>]` and returns that path. */
   async save(prefix: string, options: SaveOptions = {}): Promise<string> {
     const checkpoint = this.keeper.begin(prefix, { ...options, sharded: this.sharded });
+    if (isRemote(prefix)) return this.saveRemote(prefix, checkpoint, options);
     checkParentDirectory(prefix);
     return withDirectoryLock(dirname(prefix), () => this.saveLocked(prefix, checkpoint, options));
+  }
+
+  /**
+   * save() at a location of the storage seam (s3://, mem://, file://): data, then index, then the state file, then
+   * retention's deletions (remote.ts). One data shard whatever `sharded` says; no directory lock (object stores have
+   * none: one saver per prefix).
+   */
+  private async saveRemote(prefix: string, checkpoint: string, options: SaveOptions): Promise<string> {
+    await writeCheckpointAt(checkpoint, this.tensors());
+    if (options.metaGraph !== undefined && (options.writeMetaGraph ?? true)) {
+      const bytes = typeof options.metaGraph === 'function' ? options.metaGraph() : options.metaGraph;
+      await writeObject(metaGraphFilename(checkpoint), bytes);
+    }
+    if (options.writeState ?? true) {
+      await this.keeper.commitRemote(checkpoint, dirname(prefix), {
+        ...(options.latestFilename === undefined ? {} : { latestFilename: options.latestFilename }),
+        ...(options.metric === undefined ? {} : { metric: options.metric }),
+      });
+    }
+    return checkpoint;
   }
 
   private saveLocked(prefix: string, checkpoint: string, options: SaveOptions): string {
@@ -198,7 +220,7 @@ export class Saver {
    * (`model/_operations/1/_kernel`), so a name -> variable map restores from them directly.
    */
   async restore(prefix: string, options: RestoreOptions = {}): Promise<RestoreReport> {
-    const ckpt = openCheckpoint(prefix);
+    const ckpt = isRemote(prefix) ? await openCheckpointRemote(prefix) : openCheckpoint(prefix);
     try {
       const wanted = options.variables ? new Set(options.variables) : undefined;
       const infos = new Map<string, TensorInfo>();
