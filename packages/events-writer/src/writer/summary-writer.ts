@@ -26,6 +26,7 @@ import { isTensorLike, type ScalarLike, scalarOf, type TensorLike } from '../sum
 import { textValue } from '../summary/text.js';
 import { nextEventFileName } from './file-name.js';
 import { EventFileSink } from './file-sink.js';
+import { ObjectEventSink } from './object-sink.js';
 
 export interface SummaryWriterOptions {
   /** Milliseconds between background flushes (default 2000). */
@@ -77,7 +78,7 @@ export class SummaryWriter {
   readonly logdir: string;
   /** The event file this writer appends to. */
   readonly path: string;
-  private readonly sink: EventFileSink;
+  private readonly sink: EventFileSink | ObjectEventSink;
   /** The plugin each tag was first written with: TensorBoard keeps a tag's first metadata for the whole run. */
   private readonly kinds = new Map<string, PluginName>();
 
@@ -98,33 +99,23 @@ export class SummaryWriter {
     if (typeof logdir !== 'string' || logdir === '') {
       throw new EventsError('UNWRITABLE_LOGDIR', 'the log directory must be a non-empty path');
     }
-    this.logdir = resolve(logdir);
-    try {
-      mkdirSync(this.logdir, { recursive: true });
-    } catch (err) {
-      throw new EventsError('UNWRITABLE_LOGDIR', `cannot create the log directory: ${(err as Error).message}`, {
-        path: this.logdir,
-        cause: err,
-      });
-    }
+    const remote = /^[a-z][a-z0-9+.-]*:\/\//i.test(logdir);
+    this.logdir = remote ? logdir.replace(/\/+$/, '') : resolve(logdir);
     const now = Date.now() / 1000;
     const sinkOptions = { flushMillis, maxQueue, maxQueueBytes: MAX_QUEUE_BYTES };
-    let sink: EventFileSink | undefined;
-    for (let attempt = 0; !sink; attempt++) {
-      const path = join(this.logdir, nextEventFileName(now, suffix));
+    if (remote) {
+      // An object store logdir (s3://bucket/run): the event file is uploaded whole (object-sink.ts).
+      const path = `${this.logdir}/${nextEventFileName(now, suffix)}`;
       try {
-        sink = new EventFileSink(path, sinkOptions);
+        this.sink = new ObjectEventSink(path, sinkOptions);
       } catch (err) {
-        // Another writer (another process with our pid on a shared disk, say) got this name: take the next counter.
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 100) continue;
-        throw new EventsError('UNWRITABLE_LOGDIR', `cannot create an event file: ${(err as Error).message}`, {
+        throw new EventsError('UNWRITABLE_LOGDIR', `cannot write event files there: ${(err as Error).message}`, {
           path,
           cause: err,
         });
       }
-    }
-    this.sink = sink;
-    this.path = sink.path;
+    } else this.sink = this.openLocal(now, suffix, sinkOptions);
+    this.path = this.sink.path;
     this.sink.append(fileVersionEvent(now));
     if (resumeStep !== undefined) {
       // Twice: TensorBoard's plugin loader takes a run's first START for the initial session start and purges only on
@@ -251,6 +242,37 @@ export class SummaryWriter {
     for (const tag of metricTags) events.push(summaryEvent(s, w, [scalarValue(tag, values[tag]!)]));
     for (const tag of metricTags) this.kinds.set(tag, 'scalars');
     for (const e of events) this.sink.append(e);
+  }
+
+  /** Creates the local logdir and a new event file in it (another counter when the name is taken). */
+  private openLocal(
+    now: number,
+    suffix: string,
+    sinkOptions: { flushMillis: number; maxQueue: number; maxQueueBytes: number },
+  ): EventFileSink {
+    try {
+      mkdirSync(this.logdir, { recursive: true });
+    } catch (err) {
+      throw new EventsError('UNWRITABLE_LOGDIR', `cannot create the log directory: ${(err as Error).message}`, {
+        path: this.logdir,
+        cause: err,
+      });
+    }
+    let sink: EventFileSink | undefined;
+    for (let attempt = 0; !sink; attempt++) {
+      const path = join(this.logdir, nextEventFileName(now, suffix));
+      try {
+        sink = new EventFileSink(path, sinkOptions);
+      } catch (err) {
+        // Another writer (another process with our pid on a shared disk, say) got this name: take the next counter.
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 100) continue;
+        throw new EventsError('UNWRITABLE_LOGDIR', `cannot create an event file: ${(err as Error).message}`, {
+          path,
+          cause: err,
+        });
+      }
+    }
+    return sink;
   }
 
   /** Resolves once everything written so far is in the file; rejects with a write error. */
