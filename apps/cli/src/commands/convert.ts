@@ -3,10 +3,12 @@
 // kept (bfloat16 and float16 too); partitioned tensors are written whole. Tensors go one at a time (read, written,
 // dropped). safetensors has no string or complex128 dtype: such tensors stop the conversion unless
 // --skip-unsupported, which leaves them out and names them. Existing output files are replaced (atomically, each by a
-// rename over the path itself) only with --force.
+// rename over the path itself) only with --force. IN and OUT may be s3:// (or other storage) locations.
 import { expectPositionals, requirePositional } from '../args.js';
 import { type Command, InputProblem } from '../command.js';
+import { openCheckpointArg } from '../open-checkpoint.js';
 import { type Progress, startProgress } from '../progress.js';
+import { isLocation } from '../remote-checkpoint.js';
 
 export const convertCommand: Command = {
   name: 'convert',
@@ -30,8 +32,15 @@ export const convertCommand: Command = {
     const { escapeControls } = await import('@tensorgraft/proto');
     const { checkpointFiles, refuseToReplace } = await import('../output-files.js');
     const to = out.endsWith('.safetensors') ? 'safetensors' : 'v2';
-    refuseToReplace(to === 'safetensors' ? [out] : checkpointFiles(out), ctx.args.options.has('--force'));
-    const r = openCheckpoint(input);
+    const remoteOut = isLocation(out);
+    if (remoteOut) {
+      if (to !== 'v2') throw new InputProblem(`a remote OUT (${out}) takes a V2 checkpoint, not .safetensors`);
+      const { resolveStore } = await import('@tensorgraft/bundle-io');
+      if (!ctx.args.options.has('--force') && (await resolveStore(out).exists(`${out}.index`))) {
+        throw new InputProblem(`${out}.index exists; pass --force to replace it`);
+      }
+    } else refuseToReplace(to === 'safetensors' ? [out] : checkpointFiles(out), ctx.args.options.has('--force'));
+    const r = isLocation(input) ? (await openCheckpointArg(input)).reader : openCheckpoint(input);
     const skipped: string[] = [];
     let written = 0;
     let progress: Progress | undefined;
@@ -60,16 +69,19 @@ export const convertCommand: Command = {
         written = ok.length;
       } else {
         progress = await startProgress('convert', entries.length, ctx.progressStream);
-        const w = new BundleWriter(out);
+        // A remote OUT streams the data object, then writes the index (BundleWriter.create / finishAsync).
+        const w = remoteOut ? await BundleWriter.create(out) : new BundleWriter(out);
         try {
           for (const e of entries) {
             w.add(e.name, r.get(e.name));
             written++;
             progress.tick();
           }
-          w.finish();
+          if (remoteOut) await w.finishAsync();
+          else w.finish();
         } catch (err) {
-          w.abort();
+          if (remoteOut) await w.abortAsync();
+          else w.abort();
           throw err;
         }
       }

@@ -6,6 +6,25 @@ import type { EventValue } from '@tensorgraft/events-writer';
 import type { tensorflow as TensorflowProtos } from '@tensorgraft/proto';
 import { expectPositionals, requirePositional } from '../args.js';
 import type { Command } from '../command.js';
+import { isLocation } from '../remote-checkpoint.js';
+
+/** Copies an event file location, or the objects directly under a logdir location, into a temporary directory. */
+async function copyDown(location: string): Promise<string> {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { resolveStore } = await import('@tensorgraft/bundle-io');
+  const store = resolveStore(location);
+  const dir = mkdtempSync(join(tmpdir(), 'tg-events-'));
+  const single = await store.exists(location);
+  const objects = single ? [location] : await store.list(location);
+  for (const o of objects) {
+    const src = await store.open(o);
+    writeFileSync(join(dir, o.slice(o.lastIndexOf('/') + 1)), await src.read(0, src.size));
+    await src.close();
+  }
+  return single ? join(dir, location.slice(location.lastIndexOf('/') + 1)) : dir;
+}
 
 interface FileReport {
   run: string;
@@ -38,7 +57,14 @@ export const eventsCommand: Command = {
     const path = requirePositional(ctx.args, 0, 'PATH');
     const { EventsError, eventFilesAt, eventValues, iterateEventFile } = await import('@tensorgraft/events-writer');
     const { tensorflow } = await import('@tensorgraft/proto');
-    const entries = eventFilesAt(path);
+    // An s3:// (or other storage) location: its event files are copied to a temporary directory first (an event file
+    // or the files directly under a logdir location).
+    const local = isLocation(path) ? await copyDown(path) : undefined;
+    const entries = eventFilesAt(local ?? path).map((e) =>
+      local
+        ? { ...e, path: `${path.replace(/\/+$/, '')}${e.path.slice(local.length)}`, localPath: e.path }
+        : { ...e, localPath: e.path },
+    );
     // Output is streamed file by file, event by event: an event file can hold millions of values.
     const files: FileReport[] = [];
     let first = true;
@@ -49,7 +75,7 @@ export const eventsCommand: Command = {
         const report: FileReport = { run: entry.run, path: entry.path, events: 0 };
         files.push(report);
         const plugins = new Map<string, string>();
-        const events = iterateEventFile(entry.path);
+        const events = iterateEventFile(entry.localPath);
         try {
           for (;;) {
             const next = events.next();

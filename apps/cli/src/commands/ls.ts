@@ -14,7 +14,7 @@ export const lsCommand: Command = {
   async run(ctx) {
     expectPositionals(ctx.args, 1);
     const path = requirePositional(ctx.args, 0, 'CHECKPOINT');
-    const { reader: r, resolved } = await openCheckpointArg(path);
+    const { reader: r, resolved } = await openCheckpointArg(path, { indexOnly: true });
     try {
       const { findDType, escapeControls } = await import('@tensorgraft/proto/lite');
       const from = resolved.fromStateFile;
