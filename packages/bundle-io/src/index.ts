@@ -1,4 +1,5 @@
 export { AsyncBundleReader, type AsyncReadOptions, openCheckpointAt } from './async-reader.js';
+export { BundleCore } from './bundle-core.js';
 export {
   type BundleEntry,
   type BundleFiles,
@@ -46,10 +47,13 @@ export {
   putMemoryObject,
   registerStore,
   resolveStore,
+  type S3Options,
+  S3OptionsSchema,
   type Store,
   schemeOf,
   type WriteSink,
 } from './storage/index.js';
+export { StreamSink } from './stream-sink.js';
 export { BlockBuilder } from './table/block-builder.js';
 export type { BlockEntry } from './table/block-reader.js';
 export {

@@ -4,6 +4,7 @@
 // and merging are in the full entry point `@tensorgraft/bundle-io`; the classes here are the same ones it exports.
 
 export { AsyncBundleReader, type AsyncReadOptions, openCheckpointAt } from './async-reader.js';
+export { BundleCore } from './bundle-core.js';
 export {
   type BundleEntry,
   type BundleFiles,
