@@ -35,8 +35,6 @@ export {
 export { encodeSliceKey } from './slice-key.js';
 export {
   type AsyncByteSource,
-  configureS3,
-  createBucket,
   findStore,
   joinLocation,
   localPath,
@@ -47,12 +45,11 @@ export {
   putMemoryObject,
   registerStore,
   resolveStore,
-  type S3Options,
-  S3OptionsSchema,
   type Store,
   schemeOf,
   type WriteSink,
 } from './storage/index.js';
+export { configureS3, createBucket, type S3Options, S3OptionsSchema } from './storage/s3.js';
 export { StreamSink } from './stream-sink.js';
 export { BlockBuilder } from './table/block-builder.js';
 export type { BlockEntry } from './table/block-reader.js';
