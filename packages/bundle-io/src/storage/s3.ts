@@ -184,7 +184,8 @@ async function send(
       res = c.client ? await c.client.fetch(url, req) : await fetch(url, req);
     } catch (err) {
       lastErr = err;
-      if ((err as Error).name === 'TimeoutError') {
+      // The timeout may surface as a TimeoutError or, when it fires while connecting, as fetch's TypeError.
+      if (signal.aborted || (err as Error).name === 'TimeoutError') {
         throw new BundleError('IO', `${method} ${url}: no answer within ${c.timeoutMs} ms`, {
           path: location,
           cause: err,
