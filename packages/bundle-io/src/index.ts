@@ -34,9 +34,12 @@ export {
 export { encodeSliceKey } from './slice-key.js';
 export {
   type AsyncByteSource,
+  configureHttp,
   configureS3,
   createBucket,
   findStore,
+  type HttpOptions,
+  httpStore,
   joinLocation,
   localPath,
   localStore,
