@@ -2,7 +2,6 @@
 // reported, not thrown (a live writer may be mid-record); a bad checksum or an undecodable event is an error.
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { decodeMessage, tensorflow } from '@tensorgraft/proto';
 import { EventsError } from '../errors.js';
 import { iterateFileRecords } from '../tfrecord/record-file.js';
 import type { TornTail } from '../tfrecord/record-reader.js';
