@@ -35,7 +35,10 @@ export {
 export { encodeSliceKey } from './slice-key.js';
 export {
   type AsyncByteSource,
+  configureHttp,
   findStore,
+  type HttpOptions,
+  httpStore,
   joinLocation,
   localPath,
   localStore,

@@ -2,47 +2,12 @@
 // reported, not thrown (a live writer may be mid-record); a bad checksum or an undecodable event is an error.
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { decodeMessage, tensorflow } from '@tensorgraft/proto';
 import { EventsError } from '../errors.js';
 import { iterateFileRecords } from '../tfrecord/record-file.js';
-import { type RecordScan, scanRecords, type TornTail } from '../tfrecord/record-reader.js';
+import type { TornTail } from '../tfrecord/record-reader.js';
+import { decodeEvent, type EventFileContents, type EventRecord } from './parse-events.js';
 
-export interface EventRecord {
-  /** Offset of the event's record in the file. */
-  offset: number;
-  event: tensorflow.Event.$Properties;
-}
-
-export interface EventFileContents {
-  path: string;
-  events: EventRecord[];
-  /** Set when the file ends inside a record (still being written, or cut off). */
-  torn?: TornTail;
-}
-
-/** Decodes every event in `bytes`; throws CORRUPT_RECORD or BAD_EVENT at the first bad record. */
-export function parseEvents(bytes: Uint8Array, path = '<bytes>'): EventFileContents {
-  const scan: RecordScan = scanRecords(bytes);
-  if (scan.corrupt) {
-    throw new EventsError('CORRUPT_RECORD', scan.corrupt.message, { path, offset: scan.corrupt.offset });
-  }
-  const events: EventRecord[] = scan.records.map(({ offset, data }) => decodeEvent(data, path, offset));
-  const out: EventFileContents = { path, events };
-  if (scan.torn) out.torn = scan.torn;
-  return out;
-}
-
-function decodeEvent(data: Uint8Array, path: string, offset: number): EventRecord {
-  try {
-    return { offset, event: decodeMessage(tensorflow.Event, data, { path }) };
-  } catch (err) {
-    throw new EventsError('BAD_EVENT', `record is not a tensorflow.Event: ${(err as Error).message}`, {
-      path,
-      offset,
-      cause: err,
-    });
-  }
-}
+export { decodeEvent, type EventFileContents, type EventRecord, parseEvents } from './parse-events.js';
 
 /**
  * The events of one file, read in chunks (memory bounded by the largest record, not the file); returns the torn

@@ -5,7 +5,8 @@
 // package working where no native build exists (browsers, other platforms). The native module is loaded when first
 // needed: by the full entry point and `/wire` as they load (crc32c-implementation.ts), else after the first MiB
 // checksummed in JS, so that a program that checksums a few small blocks (`tensorgraft ls`) never pays for loading it.
-import { createRequire } from 'node:module';
+// node:module is reached through process.getBuiltinModule, not imported: the browser entry points share this file,
+// and a bundler for the browser must see no Node built-in (it then keeps the pure-JS path).
 
 const MASK_DELTA = 0xa282ead8;
 
@@ -60,9 +61,10 @@ export const crc32cJs: Crc32cFn = (() => {
 })();
 
 function loadNative(): Crc32cFn | undefined {
-  if (typeof process !== 'undefined' && process.env.TENSORGRAFT_CRC32C === 'js') return undefined;
+  if (typeof process === 'undefined' || typeof process.getBuiltinModule !== 'function') return undefined; // a browser
+  if (process.env.TENSORGRAFT_CRC32C === 'js') return undefined;
   try {
-    const require = createRequire(import.meta.url);
+    const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);
     const mod = require('@node-rs/crc32') as { crc32c?: (input: Uint8Array, initialState?: number) => number };
     const fn = mod.crc32c;
     if (typeof fn !== 'function') return undefined;

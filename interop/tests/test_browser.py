@@ -1,0 +1,146 @@
+"""A web page reads a checkpoint TensorFlow wrote, over HTTP Range requests, in a real headless chromium.
+
+TensorFlow writes the checkpoint (a small tensor to show and a 1 MiB one the page must not download) in this run;
+examples/browser is bundled with esbuild for the browser (and checked to reach no Node built-in); a static server
+with Range support, started here, serves the page and the checkpoint and counts the bytes it sends. The values the
+page shows must equal TensorFlow's, and it must have fetched only the index and the tensor it shows.
+"""
+import contextlib
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+
+import numpy as np
+import tensorflow as tf
+from PIL import Image
+
+from conftest import REPO
+
+ARTIFACTS = os.path.join(REPO, "artifacts", "browser")
+SHOWN = "shown/.ATTRIBUTES/VARIABLE_VALUE"
+
+
+class RangeHandler(http.server.SimpleHTTPRequestHandler):
+    """SimpleHTTPRequestHandler plus single `bytes=a-b` ranges (it has none); counts the body bytes it sends."""
+
+    sent = 0
+    lock = threading.Lock()
+
+    def log_message(self, *args):
+        pass
+
+    def send_head(self):
+        path = self.translate_path(self.path)
+        if not os.path.isfile(path):
+            return super().send_head()
+        size = os.path.getsize(path)
+        m = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
+        start, end = 0, size - 1
+        if m:
+            start = int(m.group(1))
+            end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
+            if start >= size or end < start:
+                self.send_response(416)
+                self.send_header("Content-Range", f"bytes */{size}")
+                self.end_headers()
+                return None
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+        else:
+            self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(path))
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Content-Length", str(end - start + 1))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        f = open(path, "rb")
+        f.seek(start)
+        self._length = end - start + 1
+        return f
+
+    def copyfile(self, source, outputfile):
+        data = source.read(self._length)
+        with RangeHandler.lock:
+            RangeHandler.sent += len(data)
+        outputfile.write(data)
+
+
+@contextlib.contextmanager
+def range_server(root):
+    handler = lambda *a, **k: RangeHandler(*a, directory=str(root), **k)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def find_chromium():
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    raise AssertionError("no chromium on PATH: run scripts/install-chromium.sh")
+
+
+def chromium(url, *extra):
+    profile = tempfile.mkdtemp(prefix="chromium-")
+    try:
+        return subprocess.run(
+            [find_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={profile}", "--virtual-time-budget=15000", *extra, url],
+            capture_output=True, timeout=120, check=True, text=True,
+        ).stdout
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_a_page_reads_one_tensor_of_a_tensorflow_checkpoint_over_http_ranges(tmp):
+    root = tmp / "site"
+    subprocess.run(["node", os.path.join(REPO, "examples", "browser", "build.mjs"), str(root)], check=True,
+                   capture_output=True)
+    check = subprocess.run(["node", os.path.join(REPO, "scripts", "check-browser-bundles.mjs"),
+                            "examples/browser/main.ts"], capture_output=True, text=True, cwd=REPO)
+    assert check.returncode == 0 and "browser-safe" in check.stdout, check.stdout + check.stderr
+
+    rng = np.random.default_rng(15)
+    ckpt = tf.train.Checkpoint(
+        shown=tf.Variable(rng.standard_normal((3, 4)).astype(np.float32)),
+        big=tf.Variable(rng.standard_normal((256, 1024)).astype(np.float32)),
+    )
+    prefix = ckpt.write(str(root / "ckpt" / "model.ckpt"))
+    want = tf.train.load_variable(prefix, SHOWN)
+    index_size = os.path.getsize(prefix + ".index")
+
+    with range_server(root) as base:
+        page = f"{base}/index.html?ckpt=ckpt/model.ckpt&tensor={SHOWN}"
+        RangeHandler.sent = 0
+        dom = chromium(page, "--dump-dom")
+        m = re.search(r'<pre id="out" data-bytes-read="(\d+)">([^<]*)</pre>', dom)
+        assert m, f"the page showed no values: {dom}"
+        assert '<span id="status">done</span>' in dom
+        got = np.array(json.loads(m.group(2)), dtype=np.float32).reshape(want.shape)
+        np.testing.assert_array_equal(got, want)
+        # Only the index and the shown tensor's 48 bytes, not the 1 MiB one: by the page's count and the server's.
+        bytes_read = int(m.group(1))
+        assert bytes_read == index_size + want.nbytes
+        checkpoint_bytes = RangeHandler.sent - sum(os.path.getsize(root / f) for f in ("index.html", "main.js"))
+        assert checkpoint_bytes <= index_size + want.nbytes + 64 * 1024, checkpoint_bytes
+
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        shot = os.path.join(ARTIFACTS, "checkpoint-page.png")
+        if os.path.exists(shot):
+            os.remove(shot)
+        chromium(page, f"--screenshot={shot}", "--window-size=1000,500")
+    pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    assert pixels.shape == (500, 1000, 3)
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 20, "the screenshot is blank"
