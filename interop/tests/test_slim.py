@@ -101,21 +101,22 @@ TRAIN_CASES = {
     "resnet_v1_small-momentum": ("resnet_v1_small", momentum(1e-3)),
     "alexnet_v2-momentum": ("alexnet_v2", momentum(1e-3)),
     "alexnet_v2-rmsprop": ("alexnet_v2", rmsprop(1e-4)),
-    "inception_v1-momentum": ("inception_v1", momentum(1e-6)),
-    "inception_v1-rmsprop": ("inception_v1", rmsprop(1e-5)),
-    "inception_v3-momentum": ("inception_v3", momentum(1e-6)),
-    "inception_v3-rmsprop": ("inception_v3", rmsprop(1e-5)),
-    "resnet_v1_50-momentum": ("resnet_v1_50", momentum(1e-3)),
-    "resnet_v1_50-rmsprop": ("resnet_v1_50", rmsprop(1e-4)),
-    "resnet_v2_50-momentum": ("resnet_v2_50", momentum(1e-3)),
-    "resnet_v2_50-rmsprop": ("resnet_v2_50", rmsprop(1e-4)),
 }
+# Not yet here: inception_v1/v3 and resnet_v1_50/v2_50 training at these sizes. TensorFlow disagrees with itself
+# (oneDNN on vs off, 3 steps, max relative update difference per group): inception_v1 6-34% (Momentum 1e-6, RMSProp
+# 1e-5), inception_v3 60-190%, resnet_v1_50 and resnet_v2_50 at 32x32 100-200% (batch norm over a 1x1 map of 2 images
+# normalizes to +-1: chaotic). They need inputs/learning rates where TensorFlow is stable before a comparison means
+# anything; their forward is checked above.
 # max |ours - TF| / max |TF update| per group, two to five times TensorFlow's own spread (oneDNN on vs off), measured:
 # inception_v2 momentum: weights 7.7e-3, slots 1.0e-2, moving statistics 6.4e-5 (ours against oneDNN on: 1.3e-3,
 # 1.9e-3, 2.7e-5); rmsprop: weights 2.3e-3, slots 1.0e-3, moving statistics 5.3e-5 (ours: 1.6e-3, 5.6e-4, 3.2e-5);
 # resnet_v1_small (He-initialized, calm at 1e-3): weights 3.0e-5, slots 5.2e-6, moving 2.0e-6 (ours: 3.0e-5, 4.4e-6,
 # 2.0e-6)
+# alexnet_v2 (no batch norm): Momentum 1e-3: weights 7.5e-6, slots 1.5e-5 (ours 7.5e-6, 1.5e-5); RMSProp 1e-4:
+# weights 1.1e-5, slots 4.4e-7 (ours 2.3e-5, 4.4e-7)
 TOL = {
+    "alexnet_v2-momentum": {"weights": 4e-5, "slots": 7e-5},
+    "alexnet_v2-rmsprop": {"weights": 6e-5, "slots": 2e-5},
     "inception_v2-momentum": {"weights": 2e-2, "slots": 2e-2, "moving": 2e-4},
     "inception_v2-rmsprop": {"weights": 5e-3, "slots": 2.5e-3, "moving": 1.5e-4},
     "resnet_v1_small-momentum": {"weights": 1e-4, "slots": 2e-5, "moving": 1e-5},
