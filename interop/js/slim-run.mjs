@@ -1,11 +1,13 @@
 // Live check, our side of tests/test_slim.py: imports a TensorFlow-written meta graph, restores PREFIX through its own
 // save/restore_all, feeds SPEC.feeds, fetches SPEC.fetch once, then runs the `train_op` collection's op SPEC.steps
 // times (fetching SPEC.loss each step), and prints as JSON the fetched values, the losses, every global variable's
-// value after the steps (by op name), the timings, and how our static shapes compare with the `_output_shapes`
+// value after the steps (by op name; float64, raw, into SPEC.variablesFile when the spec names one: zoo-sized nets
+// overflow a JSON string, with their byte ranges in `variables`), the timings, and how our static shapes compare with the `_output_shapes`
 // TensorFlow wrote (every dimension we infer must be TensorFlow's).
 // Usage: node slim-run.mjs META PREFIX SPEC_JSON_FILE
-// SPEC: {feeds: {tensor: {dtype, shape, values}}, fetch: [tensor...], loss: tensor | null, steps: n}
-import { readFileSync } from 'node:fs';
+// SPEC: {feeds: {tensor: {dtype, shape, values}}, fetch: [tensor...], loss: tensor | null, steps: n, again?: n,
+//        variablesFile?: path}
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { Graph, importMetaGraph, inferOutputShapes, parseMetaGraph, Session, shapeFromProto } from '@tensorgraft/graph';
 
@@ -38,6 +40,14 @@ const t0 = Date.now();
 const fetched = {};
 const got = await session.run(spec.fetch, feeds());
 for (const [k, name] of spec.fetch.entries()) fetched[name] = await values(got[k]);
+// SPEC.again: fetch that many more times (random ops draw anew each run)
+const fetchedAgain = [];
+for (let r = 0; r < (spec.again ?? 0); r++) {
+  const again = await session.run(spec.fetch, feeds());
+  fetchedAgain.push(
+    Object.fromEntries(await Promise.all(spec.fetch.map(async (name, k) => [name, await values(again[k])]))),
+  );
+}
 const t1 = Date.now();
 const losses = [];
 const [trainOp] = graph.getCollection('train_op');
@@ -47,15 +57,26 @@ for (let s = 0; s < spec.steps; s++) {
 }
 const t2 = Date.now();
 const variables = {};
+const chunks = [];
+let offset = 0;
 for (const item of graph.getCollection('variables')) {
   if (item.kind !== 'variable') continue;
   const name = item.def.variable_name.replace(/:\d+$/, '');
-  variables[name] = await values(await session.run(item.def.snapshot_name));
+  const value = await values(await session.run(item.def.snapshot_name));
+  if (!spec.variablesFile) {
+    variables[name] = value;
+    continue;
+  }
+  chunks.push(Buffer.from(Float64Array.from(value).buffer));
+  variables[name] = [offset, value.length];
+  offset += value.length * 8;
 }
+if (spec.variablesFile) writeFileSync(spec.variablesFile, Buffer.concat(chunks));
 console.log(
   JSON.stringify({
     backend: session.backend,
     fetched,
+    fetchedAgain,
     losses,
     variables,
     shapes,

@@ -12,6 +12,7 @@ import { mathKernels } from './math.js';
 import { miscKernels } from './misc.js';
 import { nnKernels } from './nn.js';
 import { rnnSupportKernels } from './rnn-support.js';
+import { sparseUpdateKernels } from './sparse-updates.js';
 import { stateKernels } from './state.js';
 import { tensorArrayKernels } from './tensor-arrays.js';
 import { tensorListKernels, withListAddN, withListZerosLike } from './tensor-lists.js';
@@ -34,6 +35,7 @@ export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   ...tensorListKernels,
   ...tensorArrayKernels,
   ...rnnSupportKernels,
+  ...sparseUpdateKernels,
   // TensorLists in the ops gradients apply to any value
   ZerosLike: withListZerosLike(arrayKernels.ZerosLike!),
   AddN: withListAddN(mathKernels.AddN!),

@@ -21,11 +21,22 @@ function strings(t: tf.Tensor): string[] {
   return stringBytes(t).map((b) => DEC.decode(b));
 }
 
-function seedOf(n: NodeDef): number | undefined {
+// Draws so far per seeded node: like TensorFlow's, a seeded random op gives a repeatable sequence that moves on at
+// every run (dropout masks differ from step to step), not the same numbers each time. Keyed by the NodeDef so the
+// sequence survives a new plan for the same graph. The numbers are not TensorFlow's (its Philox streams).
+const draws = new WeakMap<NodeDef, number>();
+
+/** The seed of this run's draw: undefined (tfjs picks one) for an unseeded op, else one per (seed, seed2, run). */
+function seedOf(n: NodeDef): () => number | undefined {
   const a = attrsOf(n);
   const s = a.has('seed') ? a.i('seed') : 0;
   const s2 = a.has('seed2') ? a.i('seed2') : 0;
-  return s === 0 && s2 === 0 ? undefined : s * 1000003 + s2;
+  if (s === 0 && s2 === 0) return () => undefined;
+  return () => {
+    const k = draws.get(n) ?? 0;
+    draws.set(n, k + 1);
+    return ((s * 1000003 + s2) * 7919 + k) % 2147483647;
+  };
 }
 
 function fail(n: NodeDef, message: string, cause?: unknown): GraphError {
@@ -36,15 +47,15 @@ export const miscKernels: Record<string, KernelFactory> = {
   RandomUniform: (n) => {
     const dtype = requireTfjsDtype(attrsOf(n).type('dtype'), n.name) as 'float32';
     const seed = seedOf(n);
-    return (i, s) => [tf.randomUniform(sized(ints(T(i, 0, s, n)), n), 0, 1, dtype, seed)];
+    return (i, s) => [tf.randomUniform(sized(ints(T(i, 0, s, n)), n), 0, 1, dtype, seed())];
   },
   RandomStandardNormal: (n) => {
     const seed = seedOf(n);
-    return (i, s) => [tf.randomNormal(sized(ints(T(i, 0, s, n)), n), 0, 1, 'float32', seed)];
+    return (i, s) => [tf.randomNormal(sized(ints(T(i, 0, s, n)), n), 0, 1, 'float32', seed())];
   },
   TruncatedNormal: (n) => {
     const seed = seedOf(n);
-    return (i, s) => [tf.truncatedNormal(sized(ints(T(i, 0, s, n)), n), 0, 1, 'float32', seed)];
+    return (i, s) => [tf.truncatedNormal(sized(ints(T(i, 0, s, n)), n), 0, 1, 'float32', seed())];
   },
   StringJoin: (n) => {
     const sep = attrsOf(n).s('separator');
