@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 interface WasmEntry {
+  id: number;
   memoryOffset: number;
   refCount: number;
 }
@@ -16,7 +17,10 @@ interface CpuEntry {
 interface Backends {
   dataIdMap?: { get(dataId: object): WasmEntry | CpuEntry | undefined };
   data?: { get(dataId: object): CpuEntry | undefined };
-  wasm?: { HEAPU8: Uint8Array };
+  wasm?: {
+    HEAPU8: Uint8Array;
+    tfjs: { disposeData(id: number): void; registerTensor(id: number, size: number, memoryOffset: number): void };
+  };
 }
 
 function entry(t: tf.Tensor): { backend: Backends; e: WasmEntry | CpuEntry } | undefined {
@@ -49,4 +53,17 @@ export function floatView(t: tf.Tensor): Float32Array | undefined {
 /** How many tensors share `t`'s storage (a reshape or clone of it shares it); 0 when the backend does not say. */
 export function sharers(t: tf.Tensor): number {
   return entry(t)?.e.refCount ?? 0;
+}
+
+/**
+ * Tells the backend that `t`'s values changed under it: the WebAssembly backend's kernels cache what they derive from
+ * an input by its id (XNNPACK's convolution and matmul operators keep a packed copy of the filter), so the id is
+ * unregistered (which drops those caches) and registered again over the same memory.
+ */
+export function changed(t: tf.Tensor): void {
+  const found = entry(t);
+  if (!found?.backend.wasm) return;
+  const e = found.e as WasmEntry;
+  found.backend.wasm.tfjs.disposeData(e.id);
+  found.backend.wasm.tfjs.registerTensor(e.id, t.size, e.memoryOffset);
 }

@@ -7,7 +7,7 @@
 // no temporaries; otherwise new values are computed and adopted.
 import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
-import { floatView } from '../in-place.js';
+import { changed, floatView } from '../in-place.js';
 import { type KernelFactory, type RunState, sameShape, type Value, type VarRef } from '../values.js';
 import { attrsOf, R, T, tf } from './common.js';
 
@@ -69,7 +69,10 @@ function inPlace(
     w.push(view);
   }
   const gv = floatView(g);
-  return gv ? { w, g: gv } : undefined;
+  if (!gv) return undefined;
+  // the backend's caches of the old values go (the writes follow in this kernel, before any other op runs)
+  for (const v of vars) changed(v.value);
+  return { w, g: gv };
 }
 
 /** The new value is this kernel's own fresh tensor: the store takes it as it is (no copy of a large variable). */
