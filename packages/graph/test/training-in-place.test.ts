@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { Graph, GraphError, importGraphDef, parseGraphDef, Session } from '@tensorgraft/graph';
+import { attr, Graph, GraphBuilder, GraphError, importGraphDef, parseGraphDef, Session } from '@tensorgraft/graph';
 import { describe, expect, it } from 'vitest';
 import { REPO } from './helpers.js';
 import { expectClose } from './training-helpers.js';
@@ -61,6 +61,36 @@ describe('optimizer updates in place', () => {
       s.close();
     });
   }
+
+  it('a convolution after an in-place update computes with the new filter, as a fresh session does', async () => {
+    // the wasm backend's XNNPACK convolution keeps a packed copy of the filter by tensor id: the update must drop it
+    const graph = new Graph();
+    const b = new GraphBuilder(graph);
+    const x = b.constant(
+      Array.from({ length: 2 * 5 * 5 * 3 }, (_, i) => ((i * 7) % 11) / 11 - 0.5),
+      { shape: [2, 5, 5, 3], name: 'x' },
+    );
+    const w = b.variable('w', [3, 3, 3, 4], { constant: Array.from({ length: 108 }, (_, i) => ((i * 5) % 13) / 13) });
+    const y = b.conv2d(x, w.value, [1, 1], 'SAME', 'y');
+    const lr = b.constant(0.5, { name: 'lr' });
+    const g = b.constant(
+      Array.from({ length: 108 }, (_, i) => ((i * 3) % 7) - 3),
+      { shape: [3, 3, 3, 4], name: 'g' },
+    );
+    b.op('ApplyGradientDescent', [w.name, lr, g], { T: attr.type(1) }, 'apply');
+    const s = new Session(graph);
+    await s.run(w.initializer);
+    (await s.run(y))!.dispose(); // the filter is packed and cached now
+    await s.run('apply');
+    const [after, updated] = (await s.run([y, w.value])) as tf.Tensor[];
+    const fresh = new Session(graph);
+    fresh.assignVariable(w.name, updated!);
+    const want = (await fresh.run(y))!;
+    expect(Array.from(after!.dataSync())).toEqual(Array.from(want.dataSync()));
+    tf.dispose([after!, updated!, want]);
+    s.close();
+    fresh.close();
+  });
 
   it('an update that cannot fit the memory budget is OUT_OF_MEMORY naming the apply and the bytes', async () => {
     const c = cases.find((x) => x.op === 'ResourceApplyMomentum')!;
