@@ -3,7 +3,7 @@
 TensorFlow builds tf_slim's vgg_16 (138M parameters, 553 MB of float32) under vgg_arg_scope (weight decay: an L2Loss
 per weight, fc6's over 103M elements), with a tf.compat.v1.losses loss plus the regularization losses and the
 training op of tf_slim.learning.create_train_op with Momentum; it saves the initial checkpoint and runs STEPS steps.
-We restore that checkpoint, run the same steps on a batch of 2 224x224 images, and save: each variable's update
+We restore that checkpoint, run the same steps on a batch of 1 224x224 image (batch 2: see BATCH), and save: each variable's update
 (value after minus value before) is compared per group (weights, Momentum slots): max |ours - TF's| over the group,
 divided by the group's largest |TF update|, must stay within TOL, a few times TensorFlow's own float32 spread (oneDNN
 on vs off: `python interop/tests/test_slim_vgg_train.py --calibrate`). The losses match too (the regularization
@@ -25,12 +25,14 @@ from tf_slim.nets import vgg  # noqa: E402
 
 tf1 = tf.compat.v1
 STEPS = 2
-BATCH = 2
+BATCH = 1
 SIZE = 224
 LR = 1e-3
-# measured (--calibrate, TF oneDNN on vs off, 2 steps at LR): weights 6.4e-6, slots 6.6e-6; ours against oneDNN on:
-# weights 2.4e-5, slots 2.4e-5 (filled in below from the runs)
-TOL = {"weights": 1e-4, "slots": 1e-4}
+# measured (--calibrate, 2 steps at LR, batch 1): TF oneDNN on vs off spread weights 1.7e-3, slots 1.2e-3; ours
+# against oneDNN on: weights 1.7e-3, slots 1.2e-3 (the same: our float32 arithmetic is oneDNN-off's). Three times that:
+TOL = {"weights": 5e-3, "slots": 4e-3}
+# Batch 1: at batch 2 this one-thread run (2.2 GB of tensors live) was refused by the fragmented heap: a typed
+# OUT_OF_MEMORY at gradients/AddN_2 asking 411041792 bytes (fc6's gradient), not an out-of-bounds access.
 
 
 def group(name):
