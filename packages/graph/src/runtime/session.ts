@@ -154,6 +154,8 @@ export class Session {
       if (isTensor(v)) counts.set(v, (counts.get(v) ?? 0) + 1);
     };
     const returned = new Set<tf.Tensor>();
+    let outerUsers: ((t: tf.Tensor) => boolean) | undefined;
+    let usersSet = false;
     const release = (slot: number) => {
       const v = values[slot];
       values[slot] = undefined;
@@ -172,6 +174,12 @@ export class Session {
         put(plan.feeds.get(key)!, v);
       }
       const state = { vars: this.variables };
+      // the outermost run of a loop-free plan knows every tensor it still holds: a variable's replaced value can be
+      // freed at once and an optimizer may update an unread variable in place (a nested run knows only its own)
+      outerUsers = this.variables.setRunUsers(
+        this.ownsVariables && !plan.frames ? (t: tf.Tensor) => counts.has(t) || returned.has(t) : undefined,
+      );
+      usersSet = true;
       if (plan.frames) {
         // v1 loops: the frame executor schedules by readiness (control-flow/frame-executor.ts)
         const got = runFrames(plan.frames, {
@@ -244,6 +252,7 @@ export class Session {
       for (let s = 0; s < plan.slots; s++) if (values[s] !== undefined) release(s);
       // variable values replaced during the run are freed once nothing of the run can read them (function bodies
       // share the store: the outermost run frees); one handed back as a fetch is the caller's now
+      if (usersSet) this.variables.setRunUsers(outerUsers);
       if (this.ownsVariables) this.variables.releaseRetired(returned);
     }
   }

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ShapeLike } from '../attrs.js';
 import { GraphError } from '../errors.js';
 import type { NodeDef } from '../graph.js';
+import { floatView, sharers } from './in-place.js';
 
 export interface VarRef {
   readonly kind: 'ref' | 'resource';
@@ -61,6 +62,18 @@ export class VariableStore {
    */
   private readonly retired: tf.Tensor[] = [];
   private readonly runScoped: tf.Tensor[] = [];
+  /**
+   * Set by the outermost run while it executes a plain (loop-free) plan: whether the run still holds `t` in a slot
+   * for a later op. Undefined (nested function calls, v1 loops): nothing may be freed early or written in place.
+   */
+  private users: ((t: tf.Tensor) => boolean) | undefined;
+
+  /** The run that may free replaced values early and update unread ones in place (undefined: none may). */
+  setRunUsers(users: ((t: tf.Tensor) => boolean) | undefined): ((t: tf.Tensor) => boolean) | undefined {
+    const outer = this.users;
+    this.users = users;
+    return outer;
+  }
 
   has(key: string): boolean {
     return this.values.has(key);
@@ -109,9 +122,22 @@ export class VariableStore {
     if (old) this.retire(old);
   }
 
+  /**
+   * The variable's float32 storage to update in place, when nothing else can see the change: no slot of the run
+   * holds its value for a later op and no other tensor shares its storage. Undefined otherwise (the caller computes
+   * a new value and adopts it).
+   */
+  writable(ref: VarRef, user: string): Float32Array | undefined {
+    const v = this.read(ref, user);
+    if (!this.users || this.users(v) || sharers(v) !== 1) return undefined;
+    return floatView(v);
+  }
+
   private retire(old: tf.Tensor): void {
     this.held.delete(old);
-    this.retired.push(old);
+    // nothing of the run reads it any more: free it now (a tensor sharing its storage keeps the storage alive)
+    if (this.users && !this.users(old)) old.dispose();
+    else this.retired.push(old);
   }
 
   /** Frees the values replaced since the last call (the session calls it when a run ends), except `keep`'s. */

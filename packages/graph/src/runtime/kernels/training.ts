@@ -2,8 +2,12 @@
 // Adam (plain and Nesterov), RMSProp (plain and centered) and Adagrad (V1 and V2), each on a ref variable (Apply*: updates the VariableV2 and outputs its ref) and on a
 // resource variable (ResourceApply*: no output). Slots (accum, m, v) are variables of the same kind as `var`.
 // use_locking is accepted and has no effect: a Session runs one kernel at a time.
+// When no later op of the run reads the variable or a slot, the update is written in place, element by element in
+// float32 as the tfjs ops compute it (same values): a VGG-16 step keeps one copy of its variables and slots and makes
+// no temporaries; otherwise new values are computed and adopted.
 import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
+import { changed, floatView } from '../in-place.js';
 import { type KernelFactory, type RunState, sameShape, type Value, type VarRef } from '../values.js';
 import { attrsOf, R, T, tf } from './common.js';
 
@@ -51,6 +55,26 @@ function grad(inputs: Value[], k: number, s: RunState, n: NodeDef, like: tf.Tens
   return g;
 }
 
+/** Views of the variable and slots (in `slots` order) and of the gradient, or undefined when one cannot be written. */
+function inPlace(
+  s: RunState,
+  vars: Slot[],
+  g: tf.Tensor,
+  n: NodeDef,
+): { w: Float32Array[]; g: Float32Array } | undefined {
+  const w: Float32Array[] = [];
+  for (const v of vars) {
+    const view = s.vars.writable(v.ref, n.name);
+    if (!view) return undefined;
+    w.push(view);
+  }
+  const gv = floatView(g);
+  if (!gv) return undefined;
+  // the backend's caches of the old values go (the writes follow in this kernel, before any other op runs)
+  for (const v of vars) changed(v.value);
+  return { w, g: gv };
+}
+
 /** The new value is this kernel's own fresh tensor: the store takes it as it is (no copy of a large variable). */
 function store(s: RunState, slot: Slot, value: tf.Tensor): void {
   s.vars.adopt(slot.ref, value);
@@ -62,7 +86,12 @@ function gradientDescent(kind: 'ref' | 'resource'): KernelFactory {
     const [v] = slots(i, 1, s, n, kind);
     const alpha = scalar(i, 1, s, n, 'alpha');
     const delta = grad(i, 2, s, n, v!.value);
-    store(s, v!, tf.sub(v!.value, tf.mul(delta, alpha)));
+    const views = inPlace(s, [v!], delta, n);
+    if (views) {
+      const [w] = views.w as [Float32Array];
+      const d = views.g;
+      for (let k = 0; k < w.length; k++) w[k] = w[k]! - f32(d[k]! * alpha);
+    } else store(s, v!, tf.sub(v!.value, tf.mul(delta, alpha)));
     return kind === 'ref' ? [v!.ref] : [];
   };
 }
@@ -79,6 +108,17 @@ function momentum(kind: 'ref' | 'resource'): KernelFactory {
       const lr = scalar(i, 2, s, n, 'lr');
       const g = grad(i, 3, s, n, v!.value);
       const mom = scalar(i, 4, s, n, 'momentum');
+      const views = inPlace(s, [v!, accum!], g, n);
+      if (views) {
+        const [w, acc] = views.w as [Float32Array, Float32Array];
+        const d = views.g;
+        for (let k = 0; k < w.length; k++) {
+          const a = f32(f32(acc[k]! * mom) + d[k]!);
+          acc[k] = a;
+          w[k] = w[k]! - (nesterov ? f32(f32(d[k]! * lr) + f32(f32(a * mom) * lr)) : f32(a * lr));
+        }
+        return kind === 'ref' ? [v!.ref] : [];
+      }
       const a = tf.add(tf.mul(accum!.value, mom), g);
       const step = nesterov ? tf.add(tf.mul(g, lr), tf.mul(tf.mul(a, mom), lr)) : tf.mul(a, lr);
       store(s, v!, tf.sub(v!.value, step));
@@ -133,6 +173,11 @@ function rmsProp(kind: 'ref' | 'resource', centered: boolean): KernelFactory {
     const eps = scalar(i, k + 3, s, n, 'epsilon');
     const g = grad(i, k + 4, s, n, v.value);
     const decay = f32(1 - rho);
+    const views = inPlace(s, vars, g, n);
+    if (views) {
+      rmsPropInPlace(views, centered, { lr, decay, momentum, eps });
+      return kind === 'ref' ? [v.ref] : [];
+    }
     const ms1 = tf.add(ms.value, tf.mul(tf.sub(tf.square(g), ms.value), decay));
     let denom = ms1;
     if (centered) {
@@ -147,6 +192,31 @@ function rmsProp(kind: 'ref' | 'resource', centered: boolean): KernelFactory {
     store(s, v, tf.sub(v.value, mom1));
     return kind === 'ref' ? [v.ref] : [];
   };
+}
+
+/** RMSProp's update on views (var, [mg,] ms, mom): the ops of the tensor path, in float32, in their order. */
+function rmsPropInPlace(
+  views: { w: Float32Array[]; g: Float32Array },
+  centered: boolean,
+  c: { lr: number; decay: number; momentum: number; eps: number },
+): void {
+  const [w, a, b, d] = views.w as [Float32Array, Float32Array, Float32Array, Float32Array | undefined];
+  const [mg, ms, mom] = centered ? [a, b, d!] : [undefined, a, b];
+  const g = views.g;
+  for (let k = 0; k < w.length; k++) {
+    const gk = g[k]!;
+    const ms1 = f32(ms[k]! + f32(f32(f32(gk * gk) - ms[k]!) * c.decay));
+    ms[k] = ms1;
+    let denom = ms1;
+    if (mg) {
+      const mg1 = f32(mg[k]! + f32(f32(gk - mg[k]!) * c.decay));
+      mg[k] = mg1;
+      denom = f32(ms1 - f32(mg1 * mg1));
+    }
+    const m1 = f32(f32(mom[k]! * c.momentum) + f32(f32(gk * c.lr) / f32(Math.sqrt(f32(denom + c.eps)))));
+    mom[k] = m1;
+    w[k] = w[k]! - m1;
+  }
 }
 
 /**

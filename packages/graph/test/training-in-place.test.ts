@@ -1,0 +1,112 @@
+// Optimizer updates in place (src/runtime/kernels/training.ts, issue 11: a VGG-16 step ran out of the 4 GiB
+// WebAssembly heap): an apply whose variable and slots no later op of the run reads writes them where they lie (no
+// tfjs kernel runs, no new tensor), with TensorFlow's values (fixtures/training/apply.json); an update that cannot
+// fit is a typed OUT_OF_MEMORY naming the apply, never an out-of-bounds access.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { attr, Graph, GraphBuilder, GraphError, importGraphDef, parseGraphDef, Session } from '@tensorgraft/graph';
+import { describe, expect, it } from 'vitest';
+import { REPO } from './helpers.js';
+import { expectClose } from './training-helpers.js';
+
+const DIR = join(REPO, 'fixtures', 'training');
+
+interface Case {
+  case: string;
+  op: string;
+  init: string;
+  apply: string;
+  reads: Record<string, string>;
+  after: Record<string, { shape: number[]; values: number[] }>[];
+}
+
+const cases = (JSON.parse(readFileSync(join(DIR, 'apply.json'), 'utf8')) as { cases: Case[] }).cases;
+const IN_PLACE = /^(Resource)?Apply(GradientDescent|Momentum|RMSProp|CenteredRMSProp)$/;
+
+function load(): Graph {
+  const graph = new Graph();
+  importGraphDef(graph, parseGraphDef(new Uint8Array(readFileSync(join(DIR, 'apply.pb')))), { prefix: '' });
+  return graph;
+}
+
+describe('optimizer updates in place', () => {
+  const inPlace = cases.filter((c) => IN_PLACE.test(c.op));
+
+  it('covers GradientDescent, Momentum (and Nesterov), RMSProp and centered RMSProp, ref and resource', () => {
+    expect(new Set(inPlace.map((c) => c.op)).size).toBe(8);
+  });
+
+  for (const c of inPlace) {
+    it(`${c.op} (${c.case}): no kernel, no new tensor, TensorFlow's values`, async () => {
+      const s = new Session(load());
+      await s.run(c.init);
+      for (const [step, after] of c.after.entries()) {
+        const before = tf.memory().numTensors;
+        const info = await tf.profile(async () => {
+          await s.run(c.apply);
+          return [];
+        });
+        // only the variables' own storage changed: no arithmetic kernel ran, and after the first run (which caches
+        // the graph's constants) nothing new is live
+        expect(info.kernels.map((k) => k.name)).toEqual([]);
+        if (step > 0) expect(tf.memory().numTensors).toBe(before);
+        const names = Object.keys(c.reads);
+        const got = await s.run(names.map((k) => c.reads[k]!));
+        for (const [k, name] of names.entries()) {
+          expectClose(got[k]!.dataSync() as Float32Array, after[name]!.values, 1e-6);
+          got[k]!.dispose();
+        }
+      }
+      s.close();
+    });
+  }
+
+  it('a convolution after an in-place update computes with the new filter, as a fresh session does', async () => {
+    // the wasm backend's XNNPACK convolution keeps a packed copy of the filter by tensor id: the update must drop it
+    const graph = new Graph();
+    const b = new GraphBuilder(graph);
+    const x = b.constant(
+      Array.from({ length: 2 * 5 * 5 * 3 }, (_, i) => ((i * 7) % 11) / 11 - 0.5),
+      { shape: [2, 5, 5, 3], name: 'x' },
+    );
+    const w = b.variable('w', [3, 3, 3, 4], { constant: Array.from({ length: 108 }, (_, i) => ((i * 5) % 13) / 13) });
+    const y = b.conv2d(x, w.value, [1, 1], 'SAME', 'y');
+    const lr = b.constant(0.5, { name: 'lr' });
+    const g = b.constant(
+      Array.from({ length: 108 }, (_, i) => ((i * 3) % 7) - 3),
+      { shape: [3, 3, 3, 4], name: 'g' },
+    );
+    b.op('ApplyGradientDescent', [w.name, lr, g], { T: attr.type(1) }, 'apply');
+    const s = new Session(graph);
+    await s.run(w.initializer);
+    (await s.run(y))!.dispose(); // the filter is packed and cached now
+    await s.run('apply');
+    const [after, updated] = (await s.run([y, w.value])) as tf.Tensor[];
+    const fresh = new Session(graph);
+    fresh.assignVariable(w.name, updated!);
+    const want = (await fresh.run(y))!;
+    expect(Array.from(after!.dataSync())).toEqual(Array.from(want.dataSync()));
+    tf.dispose([after!, updated!, want]);
+    s.close();
+    fresh.close();
+  });
+
+  it('an update that cannot fit the memory budget is OUT_OF_MEMORY naming the apply and the bytes', async () => {
+    const c = cases.find((x) => x.op === 'ResourceApplyMomentum')!;
+    const graph = load();
+    const probe = new Session(graph);
+    await probe.run(c.init);
+    // what a run of the init holds once done: the budget below leaves no byte for a new value of the variable
+    const live = tf.memory().numBytes;
+    probe.close();
+    const s = new Session(graph, { memoryBudget: live + 64 });
+    await s.run(c.init);
+    // the variable's value is fetched in the same run: it cannot be updated in place, a new value is needed
+    const err = await s.run([c.apply, c.reads.var!]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GraphError);
+    expect(err).toMatchObject({ code: 'OUT_OF_MEMORY', node: c.apply });
+    expect((err as Error).message).toMatch(/^\w+ needs \d+ bytes more/);
+    s.close();
+  });
+});
