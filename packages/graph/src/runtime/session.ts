@@ -40,7 +40,8 @@ export interface SessionOptions {
   wasmThreads?: number;
   /**
    * Run Conv2D / DepthwiseConv2dNative / MatMul + BiasAdd (+ Relu, Relu6, Elu) as one fused kernel where nothing else
-   * in the run reads the intermediates (fusion.ts). Default true.
+   * in the run reads the intermediates, and fold an inference FusedBatchNorm on constants or variables into the conv
+   * before it (fusion.ts). Default true.
    */
   fuse?: boolean;
 }
@@ -273,12 +274,33 @@ export class Session {
     }
   }
 
+  /**
+   * The nodes a run of `fetches` with `feedNames` fed executes, in order, after fusion: a fused node has the op
+   * TensorFlow's grappler gives it (`_FusedConv2D`) and its `fused_ops` (`['FusedBatchNorm', 'Relu']`).
+   */
+  planNodes(fetches: Fetches, feedNames: readonly string[] = []): { name: string; op: string; fusedOps: string[] }[] {
+    const list =
+      typeof fetches === 'string' ? [fetches] : Array.isArray(fetches) ? [...fetches] : Object.values(fetches);
+    const plan = this.plan(list, feedNames.map(canonicalTensor));
+    return plan.steps.map(({ node }) => ({
+      name: node.name,
+      op: node.op,
+      fusedOps: node.attr.fused_ops ? read.listS(node, 'fused_ops') : [],
+    }));
+  }
+
   private plan(fetches: string[], feedKeys: string[]): Plan {
     const key = `${fetches.join('\u0000')}\u0001${[...feedKeys].sort().join('\u0000')}`;
     const cached = this.plans.get(key);
     if (cached && cached.graphVersion === this.graph.version) return cached;
     const fuse = this.options.fuse ?? true;
-    const plan = buildPlan(this.graph, fetches, feedKeys, (n) => this.compile(n), this.cpuOps, fuse);
+    const plan = buildPlan(this.graph, fetches, feedKeys, (n) => this.compile(n), this.cpuOps, fuse, {
+      keep: (t) => this.compileContext().keep(t),
+      drop: (t) => {
+        this.kept.delete(t);
+        t.dispose();
+      },
+    });
     this.plans.set(key, plan);
     return plan;
   }
