@@ -113,15 +113,18 @@ async function imported(dir: string, file: string, init: string): Promise<Sessio
 }
 
 const oneHot = (batch: number, k: number) =>
-  tf
-    .oneHot(
-      tf.tensor1d(
-        Array.from({ length: batch }, (_, i) => (i * 7) % k),
-        'int32',
+  tf.tidy(() =>
+    tf.cast(
+      tf.oneHot(
+        tf.tensor1d(
+          Array.from({ length: batch }, (_, i) => (i * 7) % k),
+          'int32',
+        ),
+        k,
       ),
-      k,
-    )
-    .toFloat();
+      'float32',
+    ),
+  );
 
 /** In a child process: our medians for every row on the thread count this process was started with. */
 async function ours(dir: string, meta: TfResult['meta']): Promise<Medians & { threads: number }> {
