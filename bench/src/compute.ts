@@ -31,6 +31,12 @@ type Medians = Record<(typeof ROWS)[number], number>;
 // them, with make_models' VGG-16, on the same inputs' shapes
 const PY = `
 import make_models
+# tf_slim's batch_norm imports tf_keras.legacy_tf_layers, which tf_keras 2.21 keeps under src/ (as test_slim.py does)
+import tf_keras.src.legacy_tf_layers as legacy_layers
+import tf_keras.src.legacy_tf_layers.normalization
+sys.modules.setdefault("tf_keras.legacy_tf_layers", legacy_layers)
+sys.modules.setdefault("tf_keras.legacy_tf_layers.normalization", legacy_layers.normalization)
+import tf_slim as slim
 from tf_slim.nets import resnet_v1
 out, heavy, light = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 rng = np.random.RandomState(3)
@@ -51,7 +57,9 @@ def resnet(training):
     g = tf.Graph()
     with g.as_default():
         x = v1.placeholder(tf.float32, [None, 224, 224, 3], name="images")
-        logits, _ = resnet_v1.resnet_v1_50(x, 1000, is_training=training)
+        # resnet_arg_scope: convolutions without biases, each followed by a batch norm (as the published model)
+        with slim.arg_scope(resnet_v1.resnet_arg_scope()):
+            logits, _ = resnet_v1.resnet_v1_50(x, 1000, is_training=training)
         logits = tf.reshape(logits, [-1, 1000], name="logits")
         feed = {x: images(8)}
         fetch = logits
@@ -128,7 +136,14 @@ const oneHot = (batch: number, k: number) =>
 
 /** In a child process: our medians for every row on the thread count this process was started with. */
 async function ours(dir: string, meta: TfResult['meta']): Promise<Medians & { threads: number }> {
-  const medians = {} as Medians;
+  // each row as it is measured, to stderr (the parent passes it through): a slow run still shows what it got
+  const medians = new Proxy({} as Medians, {
+    set(target, row: string, ms: number) {
+      process.stderr.write(`  ${row}: ${ms.toFixed(1)} ms (threads ${wasmThreads() ?? 1})\n`);
+      (target as Record<string, number>)[row] = ms;
+      return true;
+    },
+  });
   const step = (session: Session, fetch: string, feeds: Record<string, tf.Tensor>) => async () => {
     const r = await session.run(fetch, feeds);
     r?.dataSync();
@@ -185,14 +200,16 @@ if (process.argv[2] === '--child') {
   const dir = mkdtempSync(join(tmpdir(), 'tg-bench-compute-'));
   try {
     const tfRun = runTensorFlow<TfResult>(PY, [dir, String(HEAVY), String(LIGHT)]);
+    console.log(`TensorFlow 2.21 (Python, CPU, all cores): ${JSON.stringify(tfRun.medians)}`);
     const self = fileURLToPath(import.meta.url);
     const child = (threads: number) => {
       const r = spawnSync(process.execPath, [...process.execArgv, self, '--child', dir, JSON.stringify(tfRun.meta)], {
         encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
         maxBuffer: 1 << 24,
         env: { ...process.env, TENSORGRAFT_WASM_THREADS: String(threads) },
       });
-      if (r.status !== 0) throw new Error(`ours (${threads} threads) failed (${r.status}):\n${r.stderr}`);
+      if (r.status !== 0) throw new Error(`ours (${threads} threads) failed (${r.status})`);
       const lines = r.stdout.trim().split('\n');
       return JSON.parse(lines[lines.length - 1]!) as Medians & { threads: number };
     };
