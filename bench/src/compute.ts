@@ -174,6 +174,8 @@ async function ours(dir: string, meta: TfResult['meta']): Promise<Medians & { th
     step(train, meta.train.fetch, { 'images:0': images, 'labels:0': oneHot(8, 1000) }),
     HEAVY,
   );
+  // ops the WebAssembly backend lacks run on the CPU backend: name them, they are where a slow step looks first
+  process.stderr.write(`  resnet step, ops on the CPU backend: ${train.cpuFallbackOps.join(', ') || 'none'}\n`);
   train.close();
   images.dispose();
   const head = await imported(dir, 'head.meta', meta.head.init);
