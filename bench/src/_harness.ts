@@ -53,6 +53,32 @@ export function runPython<T = unknown>(code: string, args: string[] = []): T {
   return JSON.parse(lines[lines.length - 1]!) as T;
 }
 
+/**
+ * What every TensorFlow anchor script starts with: quiet logs, graph mode (tf.compat.v1 as `tf1` / `v1`), numpy,
+ * interop/fixtures importable (make_models' vgg16), and `timed(sess, fetches, feed, repeats, warmup=1)`, which runs
+ * the fetches `warmup` times untimed, then `repeats` times, and returns {"median", "min"} in milliseconds.
+ */
+const TF_PRELUDE = `
+import json, os, statistics, sys, time
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+sys.path.insert(0, os.path.join(${JSON.stringify(REPO)}, "interop", "fixtures"))
+import numpy as np, tensorflow as tf
+tf1 = v1 = tf.compat.v1
+tf1.disable_eager_execution()
+def timed(sess, fetches, feed, repeats, warmup=1):
+    for _ in range(warmup):
+        sess.run(fetches, feed)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter(); sess.run(fetches, feed); times.append((time.perf_counter() - t0) * 1000)
+    return {"median": statistics.median(times), "min": min(times)}
+`;
+
+/** Runs `body` after TF_PRELUDE in the interop venv (sys.argv[1:] are `args`); returns the JSON it prints last. */
+export function runTensorFlow<T = unknown>(body: string, args: string[] = []): T {
+  return runPython<T>(TF_PRELUDE + body, args);
+}
+
 export interface Row {
   what: string;
   ours: number;

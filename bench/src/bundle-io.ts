@@ -4,7 +4,18 @@
 // its fastest path), measured in the same run on the same machine. Each phase runs in its own child process so its
 // peak memory (VmHWM for us, ru_maxrss for Python) is its own. Files go under /tmp and are deleted.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { BundleReader, BundleWriter } from '@tensorgraft/bundle-io';
@@ -39,6 +50,29 @@ function removeCheckpoint(prefix: string): void {
 }
 
 // ---- our phases, each in a child process ----
+
+/**
+ * The machine's ceiling: the checkpoint's byte count written to a fresh file (page cache, no fsync, as a save's data
+ * file) and read back (warm) by the plainest Node code, 8 MiB writeSync / readSync calls on one reused buffer.
+ */
+function childRaw(path: string): object {
+  const chunk = Buffer.alloc(8 * 2 ** 20);
+  fillRandom(new Float32Array(chunk.buffer, chunk.byteOffset, chunk.length / 4), 7);
+  rmSync(path, { force: true });
+  spawnSync('sync');
+  let t0 = nowMs();
+  let fd = openSync(path, 'w');
+  for (let done = 0; done < BYTES; done += chunk.length) writeSync(fd, chunk, 0, Math.min(chunk.length, BYTES - done));
+  closeSync(fd);
+  const writeMs = nowMs() - t0;
+  t0 = nowMs();
+  fd = openSync(path, 'r');
+  for (let done = 0; done < BYTES; ) done += readSync(fd, chunk, 0, Math.min(chunk.length, BYTES - done), done);
+  closeSync(fd);
+  const readMs = nowMs() - t0;
+  rmSync(path, { force: true });
+  return { ms: writeMs, readMs, baseKb: 0, hwmKb: 0 };
+}
 
 async function childSave(prefix: string, useAsync: boolean): Promise<object> {
   const base = vmKb('VmRSS');
@@ -186,6 +220,8 @@ interface PhaseResult {
   bytesRead?: number;
   rchar?: number;
   syncMs?: number;
+  /** child-raw: the read-back's milliseconds (ms is the write's). */
+  readMs?: number;
 }
 
 /** Median time and base memory of several runs, with the largest peak above base. */
@@ -218,6 +254,7 @@ else if (phase === 'child-save-sync') console.log(JSON.stringify(await childSave
 else if (phase === 'child-restore') console.log(JSON.stringify(await childRestore(process.argv[3]!, 'getAll')));
 else if (phase === 'child-restore-sync') console.log(JSON.stringify(await childRestore(process.argv[3]!, 'get')));
 else if (phase === 'child-restore-into') console.log(JSON.stringify(childRestoreInto(process.argv[3]!)));
+else if (phase === 'child-raw') console.log(JSON.stringify(childRaw(process.argv[3]!)));
 else if (phase === 'child-one') console.log(JSON.stringify(childOne(process.argv[3]!)));
 else {
   if (TOTAL !== 138_357_544) throw new Error(`VGG-16 has ${TOTAL} parameters, expected 138,357,544`);
@@ -255,6 +292,10 @@ else {
     const oRestoreSync = summarize(runs.s);
     const oInto = summarize(runs.oi);
     const tInto = summarize(runs.ti);
+    const raws: PhaseResult[] = [];
+    for (let r = 0; r < REPEATS; r++) raws.push(runChild('child-raw', join(dir, 'raw.bin')));
+    const rawWrite = median(raws.map((r) => r.ms));
+    const rawRead = median(raws.map((r) => r.readMs!));
     const oOne = runChild('child-one', tfPrefix);
     const tOne = tf(SMALL, tfPrefix, ONE_REPEATS);
     const indexSize = statSync(`${tfPrefix}.index`).size;
@@ -312,6 +353,13 @@ else {
     console.log(
       `sync paths (this thread only): save with add() ${mbps(oSaveSync.ms).toFixed(0)} MiB/s, ` +
         `restore with get() ${mbps(oRestoreSync.ms).toFixed(0)} MiB/s`,
+    );
+    console.log(
+      `the machine's ceiling (same bytes, minimal Node writeSync / readSync, page cache, medians of ${REPEATS}): ` +
+        `write ${mbps(rawWrite).toFixed(0)} MiB/s, read ${mbps(rawRead).toFixed(0)} MiB/s; ours as a fraction of it: ` +
+        `save ${(rawWrite / oSave.ms).toFixed(2)}, restore-all ${(rawRead / oRestore.ms).toFixed(2)}, ` +
+        `restore into variables ${(rawRead / oInto.ms).toFixed(2)}; TF: save ${(rawWrite / tSave.ms).toFixed(2)}, ` +
+        `restore-all ${(rawRead / tRestore.ms).toFixed(2)}`,
     );
     console.log(
       `medians: save ${SAVE_REPEATS} runs and restore ${REPEATS} runs (one process each, ours and TF alternating), one tensor ${ONE_REPEATS} runs (open + get each time)`,

@@ -4,7 +4,7 @@
 // overhead ratio, and peak memory (tf.profile's peakBytes) of one run each.
 import * as tf from '@tensorflow/tfjs-core';
 import { Graph, GraphBuilder, initBackend, Session } from '@tensorgraft/graph';
-import { median, REPO, runPython } from './_harness.js';
+import { median, runTensorFlow } from './_harness.js';
 
 const REPEATS = Number(process.env.REPEATS ?? 7);
 const BLOCKS: [number, number][] = [
@@ -171,13 +171,7 @@ for (const t of weights.values()) t.dispose();
 
 // ---- for scale: TensorFlow itself (CPU, oneDNN, all cores) on the same net, same run ----
 const PY = `
-import json, os, sys, time, statistics
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-sys.path.insert(0, os.path.join(sys.argv[1], "interop", "fixtures"))
-import numpy as np, tensorflow as tf
 import make_models
-tf1 = tf.compat.v1
-tf1.disable_eager_execution()
 g = tf.Graph()
 with g.as_default():
     x = tf1.placeholder(tf.float32, [None, 224, 224, 3])
@@ -185,13 +179,9 @@ with g.as_default():
     with tf1.Session(graph=g) as sess:
         sess.run(tf1.global_variables_initializer())
         feed = {x: np.random.RandomState(3).uniform(0, 1, [1, 224, 224, 3]).astype(np.float32)}
-        sess.run(y, feed)
-        times = []
-        for _ in range(int(sys.argv[2])):
-            t0 = time.perf_counter(); sess.run(y, feed); times.append((time.perf_counter() - t0) * 1000)
-print(json.dumps({"median": statistics.median(times), "min": min(times)}))
+        print(json.dumps(timed(sess, y, feed, int(sys.argv[1]))))
 `;
-const tfPy = runPython<{ median: number; min: number }>(PY, [REPO, String(REPEATS)]);
+const tfPy = runTensorFlow<{ median: number; min: number }>(PY, [String(REPEATS)]);
 console.log(
   `for scale, TensorFlow 2.21 (Python, CPU) on the same net: median ${tfPy.median.toFixed(0)} ms, fastest ${tfPy.min.toFixed(0)} ms ` +
     `(ours / TensorFlow on medians ${(mOurs / tfPy.median).toFixed(2)})`,

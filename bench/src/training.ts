@@ -22,7 +22,7 @@ import {
   parseMetaGraph,
   Session,
 } from '@tensorgraft/graph';
-import { median, REPO, runPython } from './_harness.js';
+import { median, REPO, runTensorFlow } from './_harness.js';
 
 const REPEATS = Number(process.env.REPEATS ?? 21);
 const WARMUP = Number(process.env.WARMUP ?? 30);
@@ -295,10 +295,6 @@ async function filterGrad(batch: number): Promise<void> {
 // --------------------------------------------------------------------------------- VGG-16 head over frozen features
 
 const HEAD_PY = `
-import json, os, sys, time, statistics
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-import numpy as np, tensorflow as tf
-v1 = tf.compat.v1
 out, repeats, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 g = tf.Graph()
 with g.as_default():
@@ -323,18 +319,11 @@ with g.as_default():
             y: np.eye(10, dtype=np.float32)[rng.randint(0, 10, batch)]}
     with v1.Session(graph=g) as sess:
         sess.run(init)
-        sess.run(train, feed)
-        times = []
-        for _ in range(repeats):
-            t0 = time.perf_counter(); sess.run(train, feed); times.append((time.perf_counter() - t0) * 1000)
-print(json.dumps({"train": train.name, "init": init.name, "median": statistics.median(times)}))
+        t = timed(sess, train, feed, repeats)
+print(json.dumps({"train": train.name, "init": init.name, "median": t["median"]}))
 `;
 
 const CNN_PY = `
-import json, os, sys, time, statistics
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-import numpy as np, tensorflow as tf
-v1 = tf.compat.v1
 d, repeats, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 g = tf.Graph()
 with g.as_default():
@@ -345,17 +334,13 @@ with g.as_default():
             "y:0": np.eye(10, dtype=np.float32)[rng.randint(0, 10, batch)]}
     with v1.Session(graph=g) as sess:
         saver.restore(sess, os.path.join(d, "model.ckpt-0"))
-        sess.run(train, feed)
-        times = []
-        for _ in range(repeats):
-            t0 = time.perf_counter(); sess.run(train, feed); times.append((time.perf_counter() - t0) * 1000)
-print(json.dumps({"median": statistics.median(times)}))
+        print(json.dumps(timed(sess, train, feed, repeats)))
 `;
 
 async function benchHead(batch: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tg-bench-head-'));
   try {
-    const py = runPython<{ train: string; init: string; median: number }>(HEAD_PY, [
+    const py = runTensorFlow<{ train: string; init: string; median: number }>(HEAD_PY, [
       dir,
       String(REPEATS),
       String(batch),
@@ -402,7 +387,7 @@ async function benchHead(batch: number): Promise<void> {
 for (const batch of [8, 64]) {
   await benchCnn(batch);
   await filterGrad(batch);
-  const py = runPython<{ median: number }>(CNN_PY, [CNN_DIR, String(REPEATS), String(batch)]);
+  const py = runTensorFlow<{ median: number }>(CNN_PY, [CNN_DIR, String(REPEATS), String(batch)]);
   console.log(`  for scale, TensorFlow 2.21 (Python, CPU) runs the same CNN step in ${py.median.toFixed(2)} ms`);
 }
 await benchHead(32);

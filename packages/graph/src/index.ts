@@ -102,7 +102,14 @@ export {
   tensorToCheckpoint,
 } from './runtime/checkpoint-tensors.js';
 export { defaultMemoryBudget, WASM_HEAP_MAX, WASM_HEAP_RESERVE } from './runtime/memory-budget.js';
-export { type FeedValue, type Fetches, type FetchResult, Session, type SessionOptions } from './runtime/session.js';
+export {
+  type FeedValue,
+  type Fetches,
+  type FetchResult,
+  type RunMemory,
+  Session,
+  type SessionOptions,
+} from './runtime/session.js';
 export { type TfDtype, tensorFromProto, tensorProtoFrom, tfjsDtype } from './runtime/tensor-proto.js';
 export { type Dead, type Opaque, type Value, VariableStore, type VarRef } from './runtime/values.js';
 export { wasmThreads } from './runtime/wasm-threads.js';

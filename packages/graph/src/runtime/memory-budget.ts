@@ -49,8 +49,10 @@ interface TrackedBackend {
   wasm?: { _malloc(bytes: number): number };
 }
 
-interface Tracker {
+export interface Tracker {
   live: number;
+  /** The most `live` has been since a run last reset it (Session.lastRunMemory). */
+  peak: number;
   readonly sizes: WeakMap<object, number>;
 }
 
@@ -71,7 +73,7 @@ function storedBytes(value: unknown): number {
 export function trackBackend(backend: object): Tracker {
   let tracker = trackers.get(backend);
   if (tracker) return tracker;
-  const t: Tracker = { live: tf.memory().numBytes, sizes: new WeakMap() };
+  const t: Tracker = { live: tf.memory().numBytes, peak: 0, sizes: new WeakMap() };
   tracker = t;
   trackers.set(backend, t);
   const b = backend as TrackedBackend;
@@ -85,6 +87,7 @@ export function trackBackend(backend: object): Tracker {
       const bytes = storedBytes(value);
       t.sizes.set(dataId, bytes);
       t.live += bytes;
+      if (t.live > t.peak) t.peak = t.live;
       set(dataId, value);
     };
     storage.delete = (dataId) => {

@@ -6,7 +6,7 @@ import { topoOrder } from '../graph-def.js';
 import { parseInput } from '../names.js';
 import { getOpDef, isStateful } from '../ops/op-registry.js';
 import { buildFramePlan, FRAME_OPS, type FramePlan } from './control-flow/frame-plan.js';
-import { fuseChains } from './fusion.js';
+import { type FoldHolder, fuseChains } from './fusion.js';
 import { KERNELS } from './kernels/index.js';
 import type { Step } from './values.js';
 
@@ -48,6 +48,8 @@ export function buildPlan(
   compile: (node: NodeDef) => Step,
   cpuOps: ReadonlySet<string>,
   fuse = false,
+  /** Keeps the filters and biases of batch norms folded into convolutions (none are folded without it). */
+  holder?: FoldHolder,
 ): Plan {
   const fed = new Set(feedKeys);
   for (const key of feedKeys) {
@@ -101,7 +103,7 @@ export function buildPlan(
       const ref = parseInput(f);
       pinned.add(`${ref.node}:${Math.max(ref.index, 0)}`);
     }
-    ({ nodes, runs: fused } = fuseChains(nodes, pinned));
+    ({ nodes, runs: fused } = fuseChains(nodes, pinned, holder));
   }
 
   let slots = 0;

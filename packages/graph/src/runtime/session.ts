@@ -12,7 +12,7 @@ import { activeBackendName, onActiveBackend, onBackend, restoreBackend } from '.
 import { runFrames } from './control-flow/frame-executor.js';
 import { type FunctionBody, findFunction, functionBody } from './functions.js';
 import { KERNELS } from './kernels/index.js';
-import { defaultMemoryBudget, trackBackend, withMemoryBudget } from './memory-budget.js';
+import { defaultMemoryBudget, type Tracker, trackBackend, withMemoryBudget } from './memory-budget.js';
 import { buildPlan, type Plan } from './plan.js';
 import { requireTfjsDtype, tfjsDtype } from './tensor-proto.js';
 import { type CompileContext, DEAD, isDead, isRef, isTensor, type Step, type Value, VariableStore } from './values.js';
@@ -40,9 +40,20 @@ export interface SessionOptions {
   wasmThreads?: number;
   /**
    * Run Conv2D / DepthwiseConv2dNative / MatMul + BiasAdd (+ Relu, Relu6, Elu) as one fused kernel where nothing else
-   * in the run reads the intermediates (fusion.ts). Default true.
+   * in the run reads the intermediates, and fold an inference FusedBatchNorm on constants or variables into the conv
+   * before it (fusion.ts). Default true.
    */
   fuse?: boolean;
+}
+
+/** Live bytes of the session's backend (all its tensors: the run's, variables, constants, the caller's) in one run. */
+export interface RunMemory {
+  /** Before the run: feeds it uploads to the backend count as the run's allocations. */
+  startBytes: number;
+  /** The most at any allocation during the run, a kernel's scratch tensors included. */
+  peakBytes: number;
+  /** After the run released its intermediates; the fetched tensors it hands back are still counted. */
+  endBytes: number;
 }
 
 /** Function bodies nest at most this deep (a function calling itself would otherwise plan forever). */
@@ -66,7 +77,10 @@ export class Session {
   private readonly kept = new Set<tf.Tensor>();
   private readonly cpuOps = new Set<string>();
   private backendName: BackendName | undefined;
+  private tracker: Tracker | undefined;
   private closed = false;
+  /** Memory of the last run (`run`, `runSync`) of this session; undefined before the first. */
+  lastRunMemory: RunMemory | undefined;
 
   /** `parent` is internal: function bodies run in child sessions that share the caller's variables. */
   constructor(graph: Graph, options: SessionOptions = {}, parent?: Parent) {
@@ -94,7 +108,8 @@ export class Session {
       const users = activeBackendName();
       const { backend, wasmThreads } = this.options;
       this.backendName = await initBackend(backend, wasmThreads === undefined ? {} : { wasmThreads });
-      trackBackend(tf.findBackend(this.backendName) ?? tf.backend()); // the memory budget counts its allocations
+      // the memory budget counts its allocations; lastRunMemory reads the count
+      this.tracker = trackBackend(tf.findBackend(this.backendName) ?? tf.backend());
       await restoreBackend(users);
     }
     return this.backendName;
@@ -144,6 +159,8 @@ export class Session {
       feeds.map(([k]) => k),
     );
     const startId = nextTensorId();
+    const tracker = this.tracker;
+    let memory: { startBytes: number; outerPeak: number } | undefined;
     const values: (Value | undefined)[] = new Array(plan.slots);
     const counts = new Map<tf.Tensor, number>();
     const callerTensors = new Set<tf.Tensor>();
@@ -167,6 +184,11 @@ export class Session {
         if (owned(v) && !returned.has(v)) v.dispose();
       }
     };
+    // the count's peak restarts here; an enclosing run (this one is a function body's) gets its own back at the end
+    if (tracker) {
+      memory = { startBytes: tracker.live, outerPeak: tracker.peak };
+      tracker.peak = tracker.live;
+    }
     try {
       for (const [key, value] of feeds) {
         const v = raw ? (value as Value) : this.feedTensor(key, value as FeedValue);
@@ -254,6 +276,10 @@ export class Session {
       // share the store: the outermost run frees); one handed back as a fetch is the caller's now
       if (usersSet) this.variables.setRunUsers(outerUsers);
       if (this.ownsVariables) this.variables.releaseRetired(returned);
+      if (tracker && memory) {
+        this.lastRunMemory = { startBytes: memory.startBytes, peakBytes: tracker.peak, endBytes: tracker.live };
+        tracker.peak = Math.max(memory.outerPeak, tracker.peak);
+      }
     }
   }
 
@@ -282,12 +308,33 @@ export class Session {
     }
   }
 
+  /**
+   * The nodes a run of `fetches` with `feedNames` fed executes, in order, after fusion: a fused node has the op
+   * TensorFlow's grappler gives it (`_FusedConv2D`) and its `fused_ops` (`['FusedBatchNorm', 'Relu']`).
+   */
+  planNodes(fetches: Fetches, feedNames: readonly string[] = []): { name: string; op: string; fusedOps: string[] }[] {
+    const list =
+      typeof fetches === 'string' ? [fetches] : Array.isArray(fetches) ? [...fetches] : Object.values(fetches);
+    const plan = this.plan(list, feedNames.map(canonicalTensor));
+    return plan.steps.map(({ node }) => ({
+      name: node.name,
+      op: node.op,
+      fusedOps: node.attr.fused_ops ? read.listS(node, 'fused_ops') : [],
+    }));
+  }
+
   private plan(fetches: string[], feedKeys: string[]): Plan {
     const key = `${fetches.join('\u0000')}\u0001${[...feedKeys].sort().join('\u0000')}`;
     const cached = this.plans.get(key);
     if (cached && cached.graphVersion === this.graph.version) return cached;
     const fuse = this.options.fuse ?? true;
-    const plan = buildPlan(this.graph, fetches, feedKeys, (n) => this.compile(n), this.cpuOps, fuse);
+    const plan = buildPlan(this.graph, fetches, feedKeys, (n) => this.compile(n), this.cpuOps, fuse, {
+      keep: (t) => this.compileContext().keep(t),
+      drop: (t) => {
+        this.kept.delete(t);
+        t.dispose();
+      },
+    });
     this.plans.set(key, plan);
     return plan;
   }

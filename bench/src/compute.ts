@@ -1,0 +1,247 @@
+// Compute against TensorFlow, issue 14's table: VGG-16 forward at 224x224 (batch 1 and 8), TF-slim resnet_v1_50
+// forward (batch 8, inference batch norms: folded into the convolutions here), one training step of the demo's head
+// (over pool5 features, Adam) and of resnet_v1_50 (batch 8, training batch norms, Momentum), and the demo's wall time
+// (`pnpm main`). Ours runs on the WebAssembly backend with threads on (every core) and off (1 thread): the thread
+// count is fixed once per process, so each is a child process. TensorFlow (interop/.venv, CPU, oneDNN, all cores)
+// writes the resnet and head graphs we import, and times the same steps, in the same run. The machine is shared:
+// medians, with the load average printed.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { Graph, importMetaGraph, parseMetaGraph, Session, wasmThreads } from '@tensorgraft/graph';
+import { REPO, runTensorFlow, timeMedian } from './_harness.js';
+import { vgg16 } from './_vgg16.js';
+
+/** Repeats of the steps of a second or more (resnet, VGG-16 batch 8), and of the rest. */
+const HEAVY = Number(process.env.REPEATS_HEAVY ?? 3);
+const LIGHT = Number(process.env.REPEATS ?? 9);
+const ROWS = [
+  'VGG-16 forward, batch 1',
+  'VGG-16 forward, batch 8',
+  'resnet_v1_50 forward, batch 8',
+  "demo's head, one training step (batch 8)",
+  'resnet_v1_50, one training step (batch 8)',
+] as const;
+type Medians = Record<(typeof ROWS)[number], number>;
+
+// TensorFlow: writes resnet_v1_50 (inference and training) and the demo's head as meta graphs into argv[1], and times
+// them, with make_models' VGG-16, on the same inputs' shapes
+const PY = `
+import make_models
+# tf_slim's batch_norm imports tf_keras.legacy_tf_layers, which tf_keras 2.21 keeps under src/ (as test_slim.py does)
+import tf_keras.src.legacy_tf_layers as legacy_layers
+import tf_keras.src.legacy_tf_layers.normalization
+sys.modules.setdefault("tf_keras.legacy_tf_layers", legacy_layers)
+sys.modules.setdefault("tf_keras.legacy_tf_layers.normalization", legacy_layers.normalization)
+import tf_slim as slim
+from tf_slim.nets import resnet_v1
+out, heavy, light = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rng = np.random.RandomState(3)
+medians = {}
+def images(batch):
+    return rng.uniform(0, 1, [batch, 224, 224, 3]).astype(np.float32)
+def labels(batch, k):
+    return np.eye(k, dtype=np.float32)[rng.randint(0, k, batch)]
+g = tf.Graph()
+with g.as_default():
+    x = v1.placeholder(tf.float32, [None, 224, 224, 3], name="inputs")
+    y = make_models.vgg16(x)
+    with v1.Session(graph=g) as sess:
+        sess.run(v1.global_variables_initializer())
+        medians["VGG-16 forward, batch 1"] = timed(sess, y, {x: images(1)}, light)["median"]
+        medians["VGG-16 forward, batch 8"] = timed(sess, y, {x: images(8)}, heavy)["median"]
+def resnet(training):
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, [None, 224, 224, 3], name="images")
+        # resnet_arg_scope: convolutions without biases, each followed by a batch norm (as the published model)
+        with slim.arg_scope(resnet_v1.resnet_arg_scope()):
+            logits, _ = resnet_v1.resnet_v1_50(x, 1000, is_training=training)
+        logits = tf.reshape(logits, [-1, 1000], name="logits")
+        feed = {x: images(8)}
+        fetch = logits
+        if training:
+            y = v1.placeholder(tf.float32, [None, 1000], name="labels")
+            loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits))
+            with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
+                fetch = v1.train.MomentumOptimizer(0.01, 0.9).minimize(loss)
+            feed[y] = labels(8, 1000)
+        init = v1.global_variables_initializer()
+        name = "resnet_train" if training else "resnet_forward"
+        v1.train.export_meta_graph(os.path.join(out, name + ".meta"), graph=g)
+        with v1.Session(graph=g) as sess:
+            sess.run(init)
+            t = timed(sess, fetch, feed, heavy)["median"]
+        return {"fetch": fetch.name, "init": init.name}, t
+meta = {}
+meta["forward"], medians["resnet_v1_50 forward, batch 8"] = resnet(False)
+meta["train"], medians["resnet_v1_50, one training step (batch 8)"] = resnet(True)
+# the demo's head (apps/demo/src/head.ts, default options): spatial mean, per-channel standardisation, dense 64 + relu,
+# dense 4, softmax cross-entropy, Adam 0.01
+g = tf.Graph()
+with g.as_default():
+    f = v1.placeholder(tf.float32, [None, 7, 7, 512], name="features")
+    y = v1.placeholder(tf.float32, [None, 4], name="labels")
+    h = (tf.reduce_mean(f, [1, 2]) - v1.get_variable("norm/mean", [512], initializer=v1.zeros_initializer(),
+                                                     trainable=False)) * v1.get_variable(
+        "norm/scale", [512], initializer=v1.ones_initializer(), trainable=False)
+    w1 = v1.get_variable("hidden/weights", [512, 64], initializer=v1.initializers.he_normal())
+    b1 = v1.get_variable("hidden/biases", [64], initializer=v1.zeros_initializer())
+    h = tf.nn.relu(tf.nn.bias_add(tf.matmul(h, w1), b1))
+    w2 = v1.get_variable("logits/weights", [64, 4], initializer=v1.initializers.he_normal())
+    b2 = v1.get_variable("logits/biases", [4], initializer=v1.zeros_initializer())
+    logits = tf.nn.bias_add(tf.matmul(h, w2), b2)
+    loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits))
+    train = v1.train.AdamOptimizer(0.01).minimize(loss)
+    init = v1.global_variables_initializer()
+    v1.train.export_meta_graph(os.path.join(out, "head.meta"), graph=g)
+    with v1.Session(graph=g) as sess:
+        sess.run(init)
+        feed = {f: rng.uniform(0, 1, [8, 7, 7, 512]).astype(np.float32), y: labels(8, 4)}
+        medians["demo's head, one training step (batch 8)"] = timed(sess, train, feed, light, warmup=3)["median"]
+meta["head"] = {"fetch": train.name, "init": init.name}
+print(json.dumps({"medians": medians, "meta": meta}))
+`;
+
+interface TfResult {
+  medians: Medians;
+  meta: Record<'forward' | 'train' | 'head', { fetch: string; init: string }>;
+}
+
+/** A TensorFlow-written meta graph, imported into a session with its variables initialized by its own init op. */
+async function imported(dir: string, file: string, init: string): Promise<Session> {
+  const graph = new Graph();
+  importMetaGraph(graph, parseMetaGraph(new Uint8Array(readFileSync(join(dir, file)))));
+  const session = new Session(graph, { backend: 'wasm' });
+  await session.run(init);
+  return session;
+}
+
+const oneHot = (batch: number, k: number) =>
+  tf.tidy(() =>
+    tf.cast(
+      tf.oneHot(
+        tf.tensor1d(
+          Array.from({ length: batch }, (_, i) => (i * 7) % k),
+          'int32',
+        ),
+        k,
+      ),
+      'float32',
+    ),
+  );
+
+/** In a child process: our medians for every row on the thread count this process was started with. */
+async function ours(dir: string, meta: TfResult['meta']): Promise<Medians & { threads: number }> {
+  // each row as it is measured, to stderr (the parent passes it through): a slow run still shows what it got
+  const medians = new Proxy({} as Medians, {
+    set(target, row: string, ms: number) {
+      process.stderr.write(`  ${row}: ${ms.toFixed(1)} ms (threads ${wasmThreads() ?? 1})\n`);
+      (target as Record<string, number>)[row] = ms;
+      return true;
+    },
+  });
+  const step = (session: Session, fetch: string, feeds: Record<string, tf.Tensor>) => async () => {
+    const r = await session.run(fetch, feeds);
+    r?.dataSync();
+    r?.dispose();
+  };
+  const net = await vgg16({ backend: 'wasm' });
+  for (const [batch, repeats] of [
+    [1, LIGHT],
+    [8, HEAVY],
+  ] as const) {
+    const x = tf.randomUniform([batch, 224, 224, 3], 0, 1, 'float32', 3);
+    medians[`VGG-16 forward, batch ${batch}` as const] = await timeMedian(
+      step(net.session, net.logits, { [net.input]: x }),
+      repeats,
+    );
+    x.dispose();
+  }
+  net.session.close();
+  const images = tf.randomUniform([8, 224, 224, 3], 0, 1, 'float32', 4);
+  const forward = await imported(dir, 'resnet_forward.meta', meta.forward.init);
+  medians['resnet_v1_50 forward, batch 8'] = await timeMedian(
+    step(forward, meta.forward.fetch, { 'images:0': images }),
+    HEAVY,
+  );
+  forward.close();
+  const train = await imported(dir, 'resnet_train.meta', meta.train.init);
+  medians['resnet_v1_50, one training step (batch 8)'] = await timeMedian(
+    step(train, meta.train.fetch, { 'images:0': images, 'labels:0': oneHot(8, 1000) }),
+    HEAVY,
+  );
+  // ops the WebAssembly backend lacks run on the CPU backend: name them, they are where a slow step looks first
+  process.stderr.write(`  resnet step, ops on the CPU backend: ${train.cpuFallbackOps.join(', ') || 'none'}\n`);
+  train.close();
+  images.dispose();
+  const head = await imported(dir, 'head.meta', meta.head.init);
+  const features = tf.randomUniform([8, 7, 7, 512], 0, 1, 'float32', 5);
+  medians["demo's head, one training step (batch 8)"] = await timeMedian(
+    step(head, meta.head.fetch, { 'features:0': features, 'labels:0': oneHot(8, 4) }),
+    LIGHT,
+    3,
+  );
+  head.close();
+  return { ...medians, threads: wasmThreads() ?? 1 };
+}
+
+if (process.argv[2] === '--child') {
+  const [dir, metaJson] = [process.argv[3]!, process.argv[4]!];
+  console.log(JSON.stringify(await ours(dir, JSON.parse(metaJson) as TfResult['meta'])));
+} else {
+  const cores = availableParallelism();
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ');
+  console.log(`${cores} cores shared with other work (load average ${load()}); medians of ${LIGHT} / ${HEAVY} runs`);
+  const dir = mkdtempSync(join(tmpdir(), 'tg-bench-compute-'));
+  try {
+    const tfRun = runTensorFlow<TfResult>(PY, [dir, String(HEAVY), String(LIGHT)]);
+    console.log(`TensorFlow 2.21 (Python, CPU, all cores): ${JSON.stringify(tfRun.medians)}`);
+    const self = fileURLToPath(import.meta.url);
+    const child = (threads: number) => {
+      const r = spawnSync(process.execPath, [...process.execArgv, self, '--child', dir, JSON.stringify(tfRun.meta)], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 1 << 24,
+        env: { ...process.env, TENSORGRAFT_WASM_THREADS: String(threads) },
+      });
+      if (r.status !== 0) throw new Error(`ours (${threads} threads) failed (${r.status})`);
+      const lines = r.stdout.trim().split('\n');
+      return JSON.parse(lines[lines.length - 1]!) as Medians & { threads: number };
+    };
+    const on = child(cores);
+    const off = child(1);
+    console.log(
+      `${'row'.padEnd(44)} ${'TF ms'.padStart(8)} ${`on (${on.threads}) ms`.padStart(12)} ${'off ms'.padStart(9)}` +
+        '  ours/TF on  ours/TF off',
+    );
+    for (const row of ROWS) {
+      const t = tfRun.medians[row];
+      console.log(
+        `${row.padEnd(44)} ${t.toFixed(1).padStart(8)} ${on[row].toFixed(1).padStart(12)} ` +
+          `${off[row].toFixed(1).padStart(9)}  ${(on[row] / t).toFixed(2).padStart(10)}  ${(off[row] / t).toFixed(2).padStart(11)}`,
+      );
+    }
+    // the demo on its defaults, as `pnpm main` runs it, into a scratch directory
+    for (const threads of [cores, 1]) {
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync(
+        process.execPath,
+        [join(REPO, 'apps', 'demo', 'dist', 'main.js'), '--out', join(dir, `demo-${threads}`)],
+        { encoding: 'utf8', env: { ...process.env, TENSORGRAFT_WASM_THREADS: String(threads) } },
+      );
+      if (r.status !== 0) throw new Error(`the demo failed (${r.status}):\n${r.stderr}`);
+      const s = Number(process.hrtime.bigint() - t0) / 1e9;
+      console.log(`demo wall time (pnpm main defaults), ${threads} thread${threads > 1 ? 's' : ''}: ${s.toFixed(1)} s`);
+    }
+    console.log(`load average after: ${load()}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
