@@ -92,6 +92,61 @@ describe('optimizer updates in place', () => {
     fresh.close();
   });
 
+  it('a batch norm folded into a convolution follows an optimizer update of the filter', async () => {
+    // the folded filter is cached by its inputs' identity and in-place change count (in-place.ts changeCount)
+    const graph = new Graph();
+    const b = new GraphBuilder(graph);
+    const x = b.constant(
+      Array.from({ length: 2 * 5 * 5 * 3 }, (_, i) => ((i * 7) % 11) / 11 - 0.5),
+      { shape: [2, 5, 5, 3], name: 'x' },
+    );
+    const w = b.variable('w', [3, 3, 3, 4], { constant: Array.from({ length: 108 }, (_, i) => ((i * 5) % 13) / 13) });
+    const conv = b.conv2d(x, w.value, [1, 1], 'SAME', 'conv');
+    const stat = (name: string, values: number[]) => b.constant(values, { shape: [4], name });
+    const bn = `${
+      b.op(
+        'FusedBatchNormV3',
+        [
+          conv,
+          stat('scale', [1.5, 0.5, 2, 1]),
+          stat('offset', [0.1, -0.2, 0.3, 0]),
+          stat('mean', [0.2, 0.1, -0.3, 1]),
+          stat('variance', [1, 2, 0.5, 4]),
+        ],
+        {
+          T: attr.type(1),
+          U: attr.type(1),
+          epsilon: attr.f(0.001),
+          is_training: attr.b(false),
+          data_format: attr.s('NHWC'),
+        },
+        'bn',
+      ).name
+    }:0`;
+    const lr = b.constant(0.5, { name: 'lr' });
+    const g = b.constant(
+      Array.from({ length: 108 }, (_, i) => ((i * 3) % 7) - 3),
+      { shape: [3, 3, 3, 4], name: 'g' },
+    );
+    b.op('ApplyGradientDescent', [w.name, lr, g], { T: attr.type(1) }, 'apply');
+    const s = new Session(graph, { fuse: true });
+    await s.run(w.initializer);
+    expect(s.planNodes([bn], []).filter((n) => n.fusedOps.length)).toEqual([
+      { name: 'bn', op: '_FusedConv2D', fusedOps: ['FusedBatchNorm'] },
+    ]);
+    const before = (await s.run(bn))!;
+    await s.run('apply');
+    const [after, updated] = (await s.run([bn, w.value])) as tf.Tensor[];
+    const fresh = new Session(graph, { fuse: true });
+    fresh.assignVariable(w.name, updated!);
+    const want = (await fresh.run(bn))!;
+    expect(Array.from(after!.dataSync())).not.toEqual(Array.from(before.dataSync()));
+    expect(Array.from(after!.dataSync())).toEqual(Array.from(want.dataSync()));
+    tf.dispose([before, after!, updated!, want]);
+    s.close();
+    fresh.close();
+  });
+
   it('an update that cannot fit the memory budget is OUT_OF_MEMORY naming the apply and the bytes', async () => {
     const c = cases.find((x) => x.op === 'ResourceApplyMomentum')!;
     const graph = load();

@@ -15,6 +15,7 @@ import { DataType, tensorflow } from '@tensorgraft/proto';
 import { attr } from '../attrs.js';
 import type { NodeDef } from '../graph.js';
 import { parseInput } from '../names.js';
+import { changeCount } from './in-place.js';
 import { attrsOf, padding, T, tf } from './kernels/common.js';
 import type { Step } from './values.js';
 
@@ -162,7 +163,7 @@ function foldedStep(head: NodeDef, fused: NodeDef, activation: Activation, eps: 
   return (i, s) => {
     const filter = T(i, 1, s, fused) as tf.Tensor4D;
     const [scale, offset, mean, variance] = [2, 3, 4, 5].map((k) => T(i, k, s, fused));
-    const key = [filter, scale, offset, mean, variance].map((t) => t!.id).join(',');
+    const key = [filter, scale, offset, mean, variance].map((t) => `${t!.id}.${changeCount(t!)}`).join(',');
     if (made?.key !== key) {
       if (made) {
         holder.drop(made.filter);

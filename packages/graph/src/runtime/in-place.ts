@@ -61,9 +61,18 @@ export function sharers(t: tf.Tensor): number {
  * unregistered (which drops those caches) and registered again over the same memory.
  */
 export function changed(t: tf.Tensor): void {
+  changes.set(t.dataId as object, changeCount(t) + 1);
   const found = entry(t);
   if (!found?.backend.wasm) return;
   const e = found.e as WasmEntry;
   found.backend.wasm.tfjs.disposeData(e.id);
   found.backend.wasm.tfjs.registerTensor(e.id, t.size, e.memoryOffset);
+}
+
+// keyed by storage (dataId): a clone or reshape of the tensor sees the same count
+const changes = new WeakMap<object, number>();
+
+/** How many times `t` was updated in place: what a cache derived from `t` (folded batch norms) must key on besides its id. */
+export function changeCount(t: tf.Tensor): number {
+  return changes.get(t.dataId as object) ?? 0;
 }
