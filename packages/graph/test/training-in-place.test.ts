@@ -62,8 +62,11 @@ describe('optimizer updates in place', () => {
     });
   }
 
-  it('a convolution after an in-place update computes with the new filter, as a fresh session does', async () => {
-    // the wasm backend's XNNPACK convolution keeps a packed copy of the filter by tensor id: the update must drop it
+  /**
+   * Builds x -> conv(w) -> head(conv), runs the head, updates w by ApplyGradientDescent, runs it again, and returns that
+   * with what a fresh session computes from the updated w (and the first run's output).
+   */
+  async function outputsAroundAnUpdate(head: (b: GraphBuilder, conv: string) => string, fuse?: boolean) {
     const graph = new Graph();
     const b = new GraphBuilder(graph);
     const x = b.constant(
@@ -71,80 +74,49 @@ describe('optimizer updates in place', () => {
       { shape: [2, 5, 5, 3], name: 'x' },
     );
     const w = b.variable('w', [3, 3, 3, 4], { constant: Array.from({ length: 108 }, (_, i) => ((i * 5) % 13) / 13) });
-    const y = b.conv2d(x, w.value, [1, 1], 'SAME', 'y');
+    const y = head(b, b.conv2d(x, w.value, [1, 1], 'SAME', 'conv'));
     const lr = b.constant(0.5, { name: 'lr' });
     const g = b.constant(
       Array.from({ length: 108 }, (_, i) => ((i * 3) % 7) - 3),
       { shape: [3, 3, 3, 4], name: 'g' },
     );
     b.op('ApplyGradientDescent', [w.name, lr, g], { T: attr.type(1) }, 'apply');
-    const s = new Session(graph);
+    const s = new Session(graph, { fuse });
     await s.run(w.initializer);
-    (await s.run(y))!.dispose(); // the filter is packed and cached now
+    const fused = s.planNodes([y], []).filter((n) => n.fusedOps.length);
+    const before = Array.from((await s.run(y))!.dataSync()); // the filter is packed and cached (or folded) now
     await s.run('apply');
     const [after, updated] = (await s.run([y, w.value])) as tf.Tensor[];
-    const fresh = new Session(graph);
+    const fresh = new Session(graph, { fuse });
     fresh.assignVariable(w.name, updated!);
     const want = (await fresh.run(y))!;
-    expect(Array.from(after!.dataSync())).toEqual(Array.from(want.dataSync()));
+    const out = { fused, before, after: Array.from(after!.dataSync()), want: Array.from(want.dataSync()) };
     tf.dispose([after!, updated!, want]);
     s.close();
     fresh.close();
+    return out;
+  }
+
+  it('a convolution after an in-place update computes with the new filter, as a fresh session does', async () => {
+    // the wasm backend's XNNPACK convolution keeps a packed copy of the filter by tensor id: the update must drop it
+    const { after, want } = await outputsAroundAnUpdate((_, conv) => conv);
+    expect(after).toEqual(want);
   });
 
   it('a batch norm folded into a convolution follows an optimizer update of the filter', async () => {
     // the folded filter is cached by its inputs' identity and in-place change count (in-place.ts changeCount)
-    const graph = new Graph();
-    const b = new GraphBuilder(graph);
-    const x = b.constant(
-      Array.from({ length: 2 * 5 * 5 * 3 }, (_, i) => ((i * 7) % 11) / 11 - 0.5),
-      { shape: [2, 5, 5, 3], name: 'x' },
-    );
-    const w = b.variable('w', [3, 3, 3, 4], { constant: Array.from({ length: 108 }, (_, i) => ((i * 5) % 13) / 13) });
-    const conv = b.conv2d(x, w.value, [1, 1], 'SAME', 'conv');
-    const stat = (name: string, values: number[]) => b.constant(values, { shape: [4], name });
-    const bn = `${
-      b.op(
-        'FusedBatchNormV3',
-        [
-          conv,
-          stat('scale', [1.5, 0.5, 2, 1]),
-          stat('offset', [0.1, -0.2, 0.3, 0]),
-          stat('mean', [0.2, 0.1, -0.3, 1]),
-          stat('variance', [1, 2, 0.5, 4]),
-        ],
-        {
-          T: attr.type(1),
-          U: attr.type(1),
-          epsilon: attr.f(0.001),
-          is_training: attr.b(false),
-          data_format: attr.s('NHWC'),
-        },
-        'bn',
-      ).name
-    }:0`;
-    const lr = b.constant(0.5, { name: 'lr' });
-    const g = b.constant(
-      Array.from({ length: 108 }, (_, i) => ((i * 3) % 7) - 3),
-      { shape: [3, 3, 3, 4], name: 'g' },
-    );
-    b.op('ApplyGradientDescent', [w.name, lr, g], { T: attr.type(1) }, 'apply');
-    const s = new Session(graph, { fuse: true });
-    await s.run(w.initializer);
-    expect(s.planNodes([bn], []).filter((n) => n.fusedOps.length)).toEqual([
-      { name: 'bn', op: '_FusedConv2D', fusedOps: ['FusedBatchNorm'] },
-    ]);
-    const before = (await s.run(bn))!;
-    await s.run('apply');
-    const [after, updated] = (await s.run([bn, w.value])) as tf.Tensor[];
-    const fresh = new Session(graph, { fuse: true });
-    fresh.assignVariable(w.name, updated!);
-    const want = (await fresh.run(bn))!;
-    expect(Array.from(after!.dataSync())).not.toEqual(Array.from(before.dataSync()));
-    expect(Array.from(after!.dataSync())).toEqual(Array.from(want.dataSync()));
-    tf.dispose([before, after!, updated!, want]);
-    s.close();
-    fresh.close();
+    const bn = (b: GraphBuilder, conv: string) => {
+      const stat = (name: string, values: number[]) => b.constant(values, { shape: [4], name });
+      const scale = stat('scale', [1.5, 0.5, 2, 1]);
+      const offset = stat('offset', [0.1, -0.2, 0.3, 0]);
+      const stats = [stat('mean', [0.2, 0.1, -0.3, 1]), stat('variance', [1, 2, 0.5, 4])];
+      const attrs = { T: attr.type(1), U: attr.type(1), epsilon: attr.f(0.001), is_training: attr.b(false) };
+      return `${b.op('FusedBatchNormV3', [conv, scale, offset, ...stats], { ...attrs, data_format: attr.s('NHWC') }, 'bn').name}:0`;
+    };
+    const { fused, before, after, want } = await outputsAroundAnUpdate(bn, true);
+    expect(fused).toEqual([{ name: 'bn', op: '_FusedConv2D', fusedOps: ['FusedBatchNorm'] }]);
+    expect(after).not.toEqual(before);
+    expect(after).toEqual(want);
   });
 
   it('an update that cannot fit the memory budget is OUT_OF_MEMORY naming the apply and the bytes', async () => {
