@@ -4,6 +4,7 @@
 // timeout; 5xx, 429 and dropped connections are retried with backoff. Failures are BundleErrors naming the URL, the
 // offset and the HTTP status. No Node built-ins here.
 import { BundleError, type BundleErrorCode } from '../errors.js';
+import { bodyInto } from './response-body.js';
 import { type AsyncByteSource, registerStore, type Store, type WriteSink } from './types.js';
 
 export interface HttpOptions {
@@ -107,30 +108,6 @@ const noRanges = (url: string, offset?: number) =>
     path: url,
     offset,
   });
-
-/** Reads a response body into `target` as it arrives; TRUNCATED if short, CORRUPT_DATA if long. */
-async function bodyInto(res: Response, target: Uint8Array, url: string, offset: number): Promise<void> {
-  let done = 0;
-  if (res.body) {
-    const reader = res.body.getReader();
-    for (;;) {
-      const { done: end, value } = await reader.read();
-      if (end) break;
-      if (done + value.length > target.length) {
-        await reader.cancel();
-        throw new BundleError('CORRUPT_DATA', `server sent more than the ${target.length} bytes asked for`, {
-          path: url,
-          offset,
-        });
-      }
-      target.set(value, done);
-      done += value.length;
-    }
-  }
-  if (done !== target.length) {
-    throw new BundleError('TRUNCATED', `got ${done} of ${target.length} bytes`, { path: url, offset });
-  }
-}
 
 async function openSource(url: string): Promise<AsyncByteSource> {
   const size = await sizeOf(url);

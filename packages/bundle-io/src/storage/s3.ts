@@ -7,6 +7,7 @@
 import { AwsClient } from 'aws4fetch';
 import { z } from 'zod';
 import { BundleError, type BundleErrorCode } from '../errors.js';
+import { bodyInto } from './response-body.js';
 import { type AsyncByteSource, registerStore, type Store, type WriteSink } from './types.js';
 
 export const S3OptionsSchema = z
@@ -208,30 +209,6 @@ async function send(
     `${method} ${url}: ${cause?.code ?? cause?.message ?? (lastErr as Error)?.message ?? 'failed'} after ${c.attempts} attempts`,
     { path: location, cause: lastErr },
   );
-}
-
-/** Reads a response body into `target` as it arrives (no intermediate buffer); TRUNCATED if it is short. */
-async function bodyInto(res: Response, target: Uint8Array, location: string, offset: number): Promise<void> {
-  let done = 0;
-  if (res.body) {
-    const reader = res.body.getReader();
-    for (;;) {
-      const { done: end, value } = await reader.read();
-      if (end) break;
-      if (done + value.length > target.length) {
-        await reader.cancel();
-        throw new BundleError('CORRUPT_DATA', `server sent more than the ${target.length} bytes asked for`, {
-          path: location,
-          offset,
-        });
-      }
-      target.set(value, done);
-      done += value.length;
-    }
-  }
-  if (done !== target.length) {
-    throw new BundleError('TRUNCATED', `got ${done} of ${target.length} bytes`, { path: location, offset });
-  }
 }
 
 async function openSource(location: string): Promise<AsyncByteSource> {
