@@ -144,8 +144,9 @@ export function fuseChains(nodes: readonly NodeDef[], pinned: ReadonlySet<string
   return { nodes: nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n), runs };
 }
 
+/** False for nodes without a 'T' attr (a Const feeding a batch norm, say): only typed compute ops fuse. */
 function isFloat(n: NodeDef): boolean {
-  return attrsOf(n).type('T') === DataType.DT_FLOAT;
+  return !!n.attr?.['T'] && attrsOf(n).type('T') === DataType.DT_FLOAT;
 }
 
 /** Chains whose head this fusion covers: NHWC convolutions (depthwise: SAME or VALID), any MatMul. */
