@@ -63,6 +63,17 @@ class ShardSource implements ByteSource {
     return this.remote.read(offset, target.length).then((b) => target.set(b));
   }
 
+  readIntoScatteredAsync(offset: number, targets: readonly Uint8Array[]): Promise<void> {
+    if (this.remote.readIntoScattered) return this.remote.readIntoScattered(offset, targets);
+    const reads: Promise<void>[] = [];
+    let at = offset;
+    for (const t of targets) {
+      reads.push(this.readIntoAsync(at, t));
+      at += t.length;
+    }
+    return Promise.all(reads).then(() => undefined);
+  }
+
   close(): void {
     void this.remote.close();
   }

@@ -1,10 +1,14 @@
 // The s3 store's direct ranged reads (socket-get.ts: the body read by the kernel straight into the tensor) against
 // small node:http servers that misbehave on purpose: a chunked answer (the store falls back to fetch), a connection cut
 // mid-body (retried), a wrong Content-Length, a server that ignores Range, an error status with an S3 error body, a
-// body that stalls. The well-behaved path against a real server is in s3.test.ts. About 3 s.
+// body that stalls; and a full restore joining neighbouring tensors into few GETs. The well-behaved path against a real server is in s3.test.ts. About 3 s.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { configureS3, resolveStore } from '@tensorgraft/bundle-io';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BundleWriter, configureS3, openCheckpointAt, resolveStore, type Tensor } from '@tensorgraft/bundle-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 type Mode = 'plain' | 'chunked' | 'cut-once' | 'short-length' | 'ignore-range' | 'denied' | 'stall';
@@ -15,7 +19,20 @@ let gets = 0;
 let server: Server;
 const sockets = new Set<Socket>();
 
+/** Other objects by path (a checkpoint's files), served plainly; GETs of each counted. */
+const files = new Map<string, Uint8Array>();
+const fileGets = new Map<string, number>();
+
 function answer(req: IncomingMessage, res: ServerResponse): void {
+  const file = files.get(req.url ?? '');
+  if (file) {
+    const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
+    if (req.method === 'GET') fileGets.set(req.url!, (fileGets.get(req.url!) ?? 0) + 1);
+    const body = m ? file.subarray(Number(m[1]), Number(m[2]) + 1) : file;
+    res.writeHead(m ? 206 : 200, { 'content-length': req.method === 'HEAD' ? file.length : body.length });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return;
+  }
   if (req.method === 'HEAD') {
     res.writeHead(200, { 'content-length': OBJECT.length }).end();
     return;
@@ -126,6 +143,40 @@ describe('s3 direct ranged reads against misbehaving servers', () => {
       ),
     });
     expect(gets).toBe(1);
+  });
+
+  it('a full restore joins neighbouring tensors into one GET per aligned 64 KiB window, each landing in place', async () => {
+    // 40 small tensors of 1..5 KiB, then one of 200 KiB: side by side in the data file.
+    const tensors: [string, Tensor][] = [];
+    let x = 7;
+    for (let i = 0; i < 41; i++) {
+      const n = i === 40 ? 51_200 : 256 * (1 + (i % 5));
+      const data = new Float32Array(n);
+      for (let k = 0; k < n; k++) {
+        x = (x * 1103515245 + 12345) >>> 0;
+        data[k] = x / 2 ** 32;
+      }
+      tensors.push([`layer${String(i).padStart(2, '0')}/w`, { dtype: 'float32', shape: [n], data }]);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'tg-s3-direct-'));
+    try {
+      const w = new BundleWriter(join(dir, 'model.ckpt'));
+      for (const [n, t] of tensors) w.add(n, t);
+      w.finish();
+      for (const f of ['model.ckpt.index', 'model.ckpt.data-00000-of-00001']) {
+        files.set(`/b/ckpt/${f}`, new Uint8Array(readFileSync(join(dir, f))));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const data = files.get('/b/ckpt/model.ckpt.data-00000-of-00001')!;
+    await readRange('plain', 0, 1); // configures the store for this server
+    fileGets.clear();
+    const r = await openCheckpointAt('s3://b/ckpt/model.ckpt', { concurrency: 2, chunkBytes: 1 << 16 });
+    const got = await r.getAll();
+    for (const [n, t] of tensors) expect(got.get(n)).toEqual(t);
+    expect(fileGets.get('/b/ckpt/model.ckpt.data-00000-of-00001')).toBe(Math.ceil(data.length / (1 << 16)));
+    await r.close();
   });
 
   it('a body that stalls is a timeout naming the URL', async () => {

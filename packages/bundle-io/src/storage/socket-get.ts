@@ -21,7 +21,7 @@ export interface SocketAnswer {
   headers: Map<string, string>;
   /** The body of a status outside `ok` (at most 64 KiB), for the error message; '' for ok statuses. */
   errorBody: string;
-  /** For an ok status: whether its Content-Length equalled the target's length (then the target is filled). */
+  /** For an ok status: whether its Content-Length equalled the targets' total length (then they are filled). */
   filled: boolean;
 }
 
@@ -36,18 +36,41 @@ export class ShortBody extends Error {
 }
 
 /**
- * Sends `GET url` with `headers` and, for a status in `ok` whose Content-Length is `target.length`, reads the body into
- * `target`. Rejects with the socket's error, a TimeoutError after `timeoutMs` for the whole exchange, ShortBody, or
- * NotPlainBody.
+ * Sends `GET url` with `headers` and, for a status in `ok` whose Content-Length is the targets' total length, reads the
+ * body into `targets`, one after the other (a range that spans several tensors lands in each in turn). Rejects with
+ * the socket's error, a TimeoutError after `timeoutMs` for the whole exchange, ShortBody, or NotPlainBody.
  */
 export function getInto(
   url: URL,
   headers: Record<string, string>,
-  target: Uint8Array,
+  targets: readonly Uint8Array[],
   ok: readonly number[],
   timeoutMs: number,
 ): Promise<SocketAnswer> {
   return new Promise((resolve, reject) => {
+    const total = targets.reduce((a, t) => a + t.length, 0);
+    // The body's place: targets[part] from byte `within` on. Reads never span two targets (each read is given the
+    // rest of the current one), so the cursor only moves forward.
+    let part = 0;
+    let within = 0;
+    const advance = (n: number) => {
+      within += n;
+      while (part < targets.length && within === targets[part]!.length) {
+        part++;
+        within = 0;
+      }
+    };
+    const place = (bytes: Uint8Array) => {
+      let at = 0;
+      while (at < bytes.length && part < targets.length) {
+        const t = targets[part]!;
+        const n = Math.min(bytes.length - at, t.length - within);
+        t.set(bytes.subarray(at, at + n), within);
+        at += n;
+        advance(n);
+      }
+    };
+    advance(0); // skips empty targets at the start
     const scratch = new Uint8Array(16 << 10);
     let head: Uint8Array = new Uint8Array(0);
     let answer: SocketAnswer | undefined;
@@ -70,11 +93,11 @@ export function getInto(
       finish(err);
     }, timeoutMs);
 
-    // Body bytes of an ok answer go into the target; of an error answer, into a small list.
+    // Body bytes of an ok answer go into the targets; of an error answer, into a small list.
     const takeBody = (bytes: Uint8Array) => {
       if (!answer || bytes.length === 0) return;
       if (answer.filled) {
-        target.set(bytes.subarray(0, bodyLength - got), got);
+        place(bytes.subarray(0, bodyLength - got));
       } else {
         errorBytes.push(bytes.slice(0, Math.max(0, MAX_HEAD - got)));
       }
@@ -113,7 +136,7 @@ export function getInto(
       }
       const code = Number(status[1]);
       const isOk = ok.includes(code);
-      answer = { status: code, headers: h, errorBody: '', filled: isOk && length === target.length };
+      answer = { status: code, headers: h, errorBody: '', filled: isOk && length === total };
       if (isOk && !answer.filled) {
         finish(undefined, answer); // the caller reports the length it did not expect
         return true;
@@ -128,13 +151,14 @@ export function getInto(
       port: Number(url.port || 80),
       // Each read goes where the next body bytes belong; the head (and an error body) into a scratch buffer.
       onread: {
-        buffer: () => (answer?.filled && got < bodyLength ? target.subarray(got, bodyLength) : scratch),
+        buffer: () => (answer?.filled && part < targets.length ? targets[part]!.subarray(within) : scratch),
         callback: (n: number, buf: Uint8Array): boolean => {
           if (settled) return false;
           if (!answer) return !onHead(buf.slice(0, n));
-          if (answer.filled)
+          if (answer.filled && buf !== scratch) {
             got += n; // already in place
-          else takeBody(buf.subarray(0, n));
+            advance(n);
+          } else takeBody(buf.subarray(0, n));
           return !doneIfComplete();
         },
       },
