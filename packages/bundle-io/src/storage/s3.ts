@@ -33,10 +33,7 @@ export const S3OptionsSchema = z
       .optional(),
     /** Parts uploading at once (default 4). */
     uploadConcurrency: z.number().int().min(1).max(64).optional(),
-    /**
-     * Ranged GETs in flight in a full restore (getAll) when the reader is not told otherwise. Default 1 on a loopback
-     * endpoint, 4 on another http:// one, 8 on https:// (see defaultReadConcurrency).
-     */
+    /** Ranged GETs in flight in a full restore (getAll) when the reader is not told otherwise: 4 on http://, 8 on https://. */
     readConcurrency: z.number().int().min(1).max(64).optional(),
     /** Bytes per ranged GET in a full restore (default 16 MiB; at least 64 KiB). */
     readRangeBytes: z
@@ -145,22 +142,12 @@ async function resolve(): Promise<Resolved> {
     attempts: o.attempts ?? 4,
     partBytes: o.partBytes ?? 16 << 20,
     uploadConcurrency: o.uploadConcurrency ?? 4,
-    readConcurrency: o.readConcurrency ?? defaultReadConcurrency(endpoint),
+    // 4 on http://: SeaweedFS on loopback, 2 shared cores, 16 MiB GETs, two bench runs: 1 in flight 1391 / 2378 ms,
+    // 2: 1309 / 1992, 4: 1236 / 1734, 8: 1424 / 1940 (bench/src/storage.ts sweeps it). 8 hides https round trips.
+    readConcurrency: o.readConcurrency ?? (endpoint?.startsWith('http:') ? 4 : 8),
     readRangeBytes: o.readRangeBytes ?? 16 << 20,
     directReads: (o.directReads ?? true) && !!endpoint?.startsWith('http:'),
   };
-}
-
-/**
- * A server on this machine shares its CPUs with us: parallel streams only contend (SeaweedFS on loopback, 2 cores:
- * one 16 MiB GET at a time restored VGG-16 in 1540 ms, two at a time 1820, four 1790; bench/src/storage.ts sweeps it).
- * A remote server's round trips are hidden by several streams at once.
- */
-function defaultReadConcurrency(endpoint: string | undefined): number {
-  if (!endpoint) return 8;
-  const host = URL.canParse(endpoint) ? new URL(endpoint).hostname : '';
-  if (host === 'localhost' || host === '[::1]' || /^127\./.test(host)) return 1;
-  return endpoint.startsWith('http:') ? 4 : 8;
 }
 
 function config(): Promise<Resolved> {
