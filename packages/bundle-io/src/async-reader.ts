@@ -13,9 +13,9 @@ import { FOOTER_SIZE } from './table/format.js';
 import type { Tensor } from './tensor.js';
 
 export interface AsyncReadOptions extends ReadOptions {
-  /** Reads in flight in getAll (default 8). */
+  /** Reads in flight in getAll (default: what the store prefers, e.g. S3Options.readConcurrency; else 8). */
   concurrency?: number;
-  /** Bytes per ranged read in getAll (default 16 MiB: a part of a remote restore). */
+  /** Bytes per ranged read in getAll (default: what the store prefers, e.g. S3Options.readRangeBytes; else 16 MiB). */
   chunkBytes?: number;
 }
 
@@ -61,6 +61,17 @@ class ShardSource implements ByteSource {
   readIntoAsync(offset: number, target: Uint8Array): Promise<void> {
     if (this.remote.readInto) return this.remote.readInto(offset, target);
     return this.remote.read(offset, target.length).then((b) => target.set(b));
+  }
+
+  readIntoScatteredAsync(offset: number, targets: readonly Uint8Array[]): Promise<void> {
+    if (this.remote.readIntoScattered) return this.remote.readIntoScattered(offset, targets);
+    const reads: Promise<void>[] = [];
+    let at = offset;
+    for (const t of targets) {
+      reads.push(this.readIntoAsync(at, t));
+      at += t.length;
+    }
+    return Promise.all(reads).then(() => undefined);
   }
 
   close(): void {
@@ -159,10 +170,11 @@ export class AsyncBundleReader {
     await this.ensureShards(plans.flatMap((p) => p.ranges.map((r) => r.shardId)));
     const prefetch = plans.flatMap((p) => (p.sync ? p.ranges : []));
     await Promise.all(prefetch.map(async (r) => (await this.shard(r.shardId))?.prefetch(r.offset, r.size)));
+    const preferred = this.opened.find((s) => s.remote.preferredReads)?.remote.preferredReads;
     try {
       return await this.core.getAll(names, {
-        concurrency: this.options.concurrency ?? 8,
-        chunkBytes: this.options.chunkBytes ?? 16 << 20,
+        concurrency: this.options.concurrency ?? preferred?.concurrency ?? 8,
+        chunkBytes: this.options.chunkBytes ?? preferred?.rangeBytes ?? 16 << 20,
       });
     } finally {
       for (const s of this.shardSources.values()) s.forget();

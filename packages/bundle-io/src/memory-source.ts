@@ -18,6 +18,8 @@ export interface ByteSource {
    * once. Optional; callers fall back to readInto.
    */
   readIntoAsync?(offset: number, target: Uint8Array): Promise<void>;
+  /** Reads `targets` back to back from `offset`, with one request where the source can (see AsyncByteSource). */
+  readIntoScatteredAsync?(offset: number, targets: readonly Uint8Array[]): Promise<void>;
   close(): void;
   /** Total bytes read so far (for benchmarks and tests of lazy reading). */
   readonly bytesRead: number;

@@ -8,6 +8,7 @@ import { AwsClient } from 'aws4fetch';
 import { z } from 'zod';
 import { BundleError, type BundleErrorCode } from '../errors.js';
 import { bodyInto } from './response-body.js';
+import { getInto, NotPlainBody } from './socket-get.js';
 import { type AsyncByteSource, registerStore, type Store, type WriteSink } from './types.js';
 
 export const S3OptionsSchema = z
@@ -32,6 +33,19 @@ export const S3OptionsSchema = z
       .optional(),
     /** Parts uploading at once (default 4). */
     uploadConcurrency: z.number().int().min(1).max(64).optional(),
+    /** Ranged GETs in flight in a full restore (getAll) when the reader is not told otherwise: 4 on http://, 8 on https://. */
+    readConcurrency: z.number().int().min(1).max(64).optional(),
+    /** Bytes per ranged GET in a full restore (default 16 MiB; at least 64 KiB). */
+    readRangeBytes: z
+      .number()
+      .int()
+      .min(1 << 16)
+      .optional(),
+    /**
+     * On an http:// endpoint, read ranged GET bodies straight into the tensors over a plain socket (default true);
+     * false sends them through fetch like every other request.
+     */
+    directReads: z.boolean().optional(),
   })
   .strict();
 
@@ -59,6 +73,10 @@ interface Resolved {
   attempts: number;
   partBytes: number;
   uploadConcurrency: number;
+  readConcurrency: number;
+  readRangeBytes: number;
+  /** Ranged GETs go through socket-get.ts (an http:// endpoint, directReads not off, no answer it could not take). */
+  directReads: boolean;
 }
 
 const env = (): Record<string, string | undefined> => (typeof process === 'undefined' ? {} : process.env);
@@ -124,6 +142,11 @@ async function resolve(): Promise<Resolved> {
     attempts: o.attempts ?? 4,
     partBytes: o.partBytes ?? 16 << 20,
     uploadConcurrency: o.uploadConcurrency ?? 4,
+    // 4 on http://: SeaweedFS on loopback, 2 shared cores, 16 MiB GETs, two bench runs: 1 in flight 1391 / 2378 ms,
+    // 2: 1309 / 1992, 4: 1236 / 1734, 8: 1424 / 1940 (bench/src/storage.ts sweeps it). 8 hides https round trips.
+    readConcurrency: o.readConcurrency ?? (endpoint?.startsWith('http:') ? 4 : 8),
+    readRangeBytes: o.readRangeBytes ?? 16 << 20,
+    directReads: (o.directReads ?? true) && !!endpoint?.startsWith('http:'),
   };
 }
 
@@ -162,45 +185,47 @@ function statusError(location: string, url: string, method: string, status: numb
   });
 }
 
+/** What one attempt at a request came to: its result, or a status outside the ones asked for (and its body). */
+type Attempt<T> = { ok: true; value: T } | { ok: false; status: number; body: string };
+
+/** An error whose name says a per-attempt timeout fired (fetch's abort or socket-get's timer). */
+function timeoutError(cause?: unknown): Error {
+  const err = new Error('timeout', cause === undefined ? undefined : { cause });
+  err.name = 'TimeoutError';
+  return err;
+}
+
 /**
- * One S3 request with a timeout per attempt, retried with exponential backoff on 5xx, 429 and network errors.
- * Resolves with the response for `ok` statuses; anything else is a BundleError naming the URL and status.
+ * Runs `attempt` up to `attempts` times with exponential backoff: retried on 5xx, 429 and network errors (anything
+ * thrown that is not a BundleError or NotPlainBody). Other statuses and a timeout are BundleErrors naming the URL.
  */
-async function send(
+async function withRetries<T>(
   location: string,
   method: string,
   url: string,
-  init: { headers?: Record<string, string>; body?: Uint8Array | string; ok?: number[] } = {},
-): Promise<Response> {
+  attempt: (timeoutMs: number) => Promise<Attempt<T>>,
+): Promise<T> {
   const c = await config();
-  const ok = init.ok ?? [200];
   let lastErr: unknown;
-  for (let attempt = 0; attempt < c.attempts; attempt++) {
-    if (attempt) await sleep(Math.min(2000, 100 * 2 ** (attempt - 1)) * (0.5 + Math.random()));
-    const signal = AbortSignal.timeout(c.timeoutMs);
-    const req: RequestInit = { method, headers: init.headers ?? {}, signal };
-    if (init.body !== undefined) req.body = init.body as unknown as string;
-    let res: Response;
+  for (let i = 0; i < c.attempts; i++) {
+    if (i) await sleep(Math.min(2000, 100 * 2 ** (i - 1)) * (0.5 + Math.random()));
+    let out: Attempt<T>;
     try {
-      res = c.client ? await c.client.fetch(url, req) : await fetch(url, req);
+      out = await attempt(c.timeoutMs);
     } catch (err) {
-      lastErr = err;
-      // The timeout may surface as a TimeoutError or, when it fires while connecting, as fetch's TypeError.
-      if (signal.aborted || (err as Error).name === 'TimeoutError') {
+      if (err instanceof BundleError || err instanceof NotPlainBody) throw err;
+      if ((err as Error).name === 'TimeoutError') {
         throw new BundleError('IO', `${method} ${url}: no answer within ${c.timeoutMs} ms`, {
           path: location,
           cause: err,
         });
       }
-      continue; // connection refused or reset: retry
+      lastErr = err;
+      continue; // connection refused, reset or cut short: retry
     }
-    if (ok.includes(res.status)) return res;
-    const body = await res.text().catch(() => '');
-    if (res.status >= 500 || res.status === 429) {
-      lastErr = statusError(location, url, method, res.status, body);
-      continue;
-    }
-    throw statusError(location, url, method, res.status, body);
+    if (out.ok) return out.value;
+    lastErr = statusError(location, url, method, out.status, out.body);
+    if (out.status < 500 && out.status !== 429) throw lastErr;
   }
   if (lastErr instanceof BundleError) throw lastErr;
   const cause = (lastErr as { cause?: { code?: string; message?: string } })?.cause;
@@ -211,23 +236,99 @@ async function send(
   );
 }
 
+/** One S3 request through fetch (signed when there are credentials); resolves with the response for `ok` statuses. */
+async function send(
+  location: string,
+  method: string,
+  url: string,
+  init: { headers?: Record<string, string>; body?: Uint8Array | string; ok?: number[] } = {},
+): Promise<Response> {
+  const c = await config();
+  const ok = init.ok ?? [200];
+  return withRetries(location, method, url, async (timeoutMs) => {
+    const signal = AbortSignal.timeout(timeoutMs);
+    const req: RequestInit = { method, headers: init.headers ?? {}, signal };
+    if (init.body !== undefined) req.body = init.body as unknown as string;
+    let res: Response;
+    try {
+      res = c.client ? await c.client.fetch(url, req) : await fetch(url, req);
+    } catch (err) {
+      // The timeout may surface as a TimeoutError or, when it fires while connecting, as fetch's TypeError.
+      throw signal.aborted ? timeoutError(err) : err;
+    }
+    if (ok.includes(res.status)) return { ok: true, value: res };
+    return { ok: false, status: res.status, body: await res.text().catch(() => '') };
+  });
+}
+
+/** The headers of a signed GET (aws4fetch's SigV4: x-amz-date, x-amz-content-sha256, authorization, ...). */
+async function signedHeaders(client: AwsClient, url: string, headers: Record<string, string>) {
+  const req = await client.sign(url, { method: 'GET', headers });
+  return Object.fromEntries(req.headers);
+}
+
+/**
+ * A ranged GET whose body the kernel reads straight into `targets`, one after the other (socket-get.ts); NotPlainBody
+ * if it cannot.
+ */
+async function directRangeInto(
+  location: string,
+  url: string,
+  offset: number,
+  targets: readonly Uint8Array[],
+): Promise<void> {
+  const c = await config();
+  const length = targets.reduce((a, t) => a + t.length, 0);
+  const range = `bytes=${offset}-${offset + length - 1}`;
+  const u = new URL(url);
+  const ok = [206, 200];
+  await withRetries(location, 'GET', url, async (timeoutMs) => {
+    // Signed anew per attempt: x-amz-date must be fresh. Costs a few tens of µs (the bench prints it).
+    const headers = c.client ? await signedHeaders(c.client, url, { range }) : { range };
+    const a = await getInto(u, headers, targets, ok, timeoutMs);
+    if (!ok.includes(a.status)) return { ok: false, status: a.status, body: a.errorBody };
+    if (!a.filled) {
+      const why = a.status === 200 ? 'server ignored the Range header' : `answered ${a.headers.get('content-length')}`;
+      throw new BundleError('IO', `GET ${url}: ${why} (asked for ${length} bytes)`, { path: location, offset });
+    }
+    return { ok: true, value: undefined };
+  });
+}
+
 async function openSource(location: string): Promise<AsyncByteSource> {
   const { bucket, key } = parseS3(location);
-  const url = objectUrl(await config(), bucket, key);
+  const c = await config();
+  const url = objectUrl(c, bucket, key);
   const head = await send(location, 'HEAD', url);
   const size = Number(head.headers.get('content-length'));
   if (!Number.isSafeInteger(size) || size < 0) {
     throw new BundleError('IO', `HEAD ${url}: no Content-Length`, { path: location });
   }
   let bytesRead = 0;
-  const readInto = async (offset: number, target: Uint8Array): Promise<void> => {
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset + target.length > size) {
-      throw new BundleError('TRUNCATED', `read of ${target.length} bytes at ${offset} runs past the end (${size})`, {
+  const checkRange = (offset: number, length: number) => {
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + length > size) {
+      throw new BundleError('TRUNCATED', `read of ${length} bytes at ${offset} runs past the end (${size})`, {
         path: location,
         offset,
       });
     }
-    if (target.length === 0) return;
+  };
+  /** One GET straight into the targets when the endpoint allows; false when the caller must use fetch. */
+  const direct = async (offset: number, targets: readonly Uint8Array[], length: number): Promise<boolean> => {
+    if (!c.directReads) return false;
+    try {
+      await directRangeInto(location, url, offset, targets);
+      bytesRead += length;
+      return true;
+    } catch (err) {
+      if (!(err instanceof NotPlainBody)) throw err;
+      c.directReads = false; // this server answers in a way socket-get does not take: fetch from now on
+      return false;
+    }
+  };
+  const readInto = async (offset: number, target: Uint8Array): Promise<void> => {
+    checkRange(offset, target.length);
+    if (target.length === 0 || (await direct(offset, [target], target.length))) return;
     const range = `bytes=${offset}-${offset + target.length - 1}`;
     const res = await send(location, 'GET', url, { headers: { range }, ok: [206, 200] });
     if (res.status === 200 && target.length !== size) {
@@ -249,6 +350,19 @@ async function openSource(location: string): Promise<AsyncByteSource> {
       return out;
     },
     readInto,
+    async readIntoScattered(offset, targets) {
+      const length = targets.reduce((a, t) => a + t.length, 0);
+      checkRange(offset, length);
+      if (length === 0 || (await direct(offset, targets, length))) return;
+      const reads: Promise<void>[] = [];
+      let at = offset;
+      for (const t of targets) {
+        reads.push(readInto(at, t));
+        at += t.length;
+      }
+      await Promise.all(reads);
+    },
+    preferredReads: { concurrency: c.readConcurrency, rangeBytes: c.readRangeBytes },
     async close() {},
   };
 }

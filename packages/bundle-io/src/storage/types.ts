@@ -12,6 +12,17 @@ export interface AsyncByteSource {
   read(offset: number, length: number): Promise<Uint8Array>;
   /** Like read, straight into `target` (no copy) where the store can: local files do; others may leave it out. */
   readInto?(offset: number, target: Uint8Array): Promise<void>;
+  /**
+   * Reads `targets` back to back from `offset` (the first gets the bytes at offset, the next those right after, ...)
+   * with one request where the store can: one GET for several small neighbouring tensors, or for pieces of one
+   * tensor and the start of the next. Optional; callers fall back to readInto per target.
+   */
+  readIntoScattered?(offset: number, targets: readonly Uint8Array[]): Promise<void>;
+  /**
+   * How a whole-object read goes fastest on this store (reads in flight, bytes per read): what AsyncBundleReader's
+   * getAll uses when its caller does not say. Absent: the reader's defaults.
+   */
+  readonly preferredReads?: { concurrency: number; rangeBytes: number };
   /** Total bytes transferred so far: what tests of lazy reading and benchmarks of remote reads count. */
   readonly bytesRead: number;
   close(): Promise<void>;
