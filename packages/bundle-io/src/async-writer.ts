@@ -28,6 +28,7 @@ export function checkOptions<T>(schema: z.ZodMiniType<T>, options: unknown, what
   return parsed.data;
 }
 
+/** A V2 checkpoint written to any writable store (mem://, s3://, ...), in any runtime: add tensors, then finish(). */
 export class AsyncBundleWriter {
   private state: 'open' | 'finished' | 'aborted' = 'open';
 

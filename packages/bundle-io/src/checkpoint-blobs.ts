@@ -33,6 +33,7 @@ export const BlobSaveOptionsSchema = z.strictObject({
 
 export type BlobSaveOptions = z.infer<typeof BlobSaveOptionsSchema>;
 
+/** Tensors by name: `[name, tensor]` pairs, or a record (taken in its key order). */
 export type NamedTensors = Iterable<readonly [string, Tensor]> | Record<string, Tensor>;
 
 function pairs(tensors: NamedTensors): Iterable<readonly [string, Tensor]> {
