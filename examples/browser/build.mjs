@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Bundles the page's script for the browser: node examples/browser/build.mjs [outdir] (default examples/browser/dist),
-// then serve outdir (index.html + main.js) and the checkpoint from any static server with Range support.
+// Bundles the pages' scripts for the browser: node examples/browser/build.mjs [outdir] (default examples/browser/dist),
+// then serve outdir (index.html + main.js: reading a checkpoint; write.html + write.js: writing checkpoints) and the
+// checkpoint from any static server with Range support.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +11,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const outdir = resolve(process.argv[2] ?? join(here, 'dist'));
 mkdirSync(outdir, { recursive: true });
 await build({
-  entryPoints: [join(here, 'main.ts')],
-  outfile: join(outdir, 'main.js'),
+  entryPoints: [join(here, 'main.ts'), join(here, 'write.ts')],
+  outdir,
   bundle: true,
   platform: 'browser',
   format: 'esm',
@@ -19,5 +20,5 @@ await build({
   minify: true,
   logLevel: 'warning',
 });
-copyFileSync(join(here, 'index.html'), join(outdir, 'index.html'));
+for (const page of ['index.html', 'write.html']) copyFileSync(join(here, page), join(outdir, page));
 console.log(outdir);

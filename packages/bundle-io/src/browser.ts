@@ -1,10 +1,24 @@
-// `@tensorgraft/bundle-io/browser`: reading V2 checkpoints where there are no Node built-ins (browsers, workers, edge
-// runtimes): openCheckpointAt over http(s):// URLs (HTTP Range requests) and mem:// objects, with the same classes,
-// checks and errors as the Node entry points. tools/check-browser-bundles.mjs bundles this file for the browser and
+// `@tensorgraft/bundle-io/browser`: V2 checkpoints where there are no Node built-ins (browsers, workers, edge
+// runtimes). Reading: openCheckpointAt over http(s):// URLs (HTTP Range requests) and mem:// objects. Writing:
+// saveCheckpointToBlobs / downloadCheckpoint (the files a user saves and TensorFlow reads), AsyncBundleWriter to
+// mem:// (checkpointBlobs takes it away as Blobs). Same classes, checks, bytes and errors as the Node entry points. tools/check-browser-bundles.mjs bundles this file for the browser and
 // fails if anything here reaches a node: module.
 
 export { AsyncBundleReader, type AsyncReadOptions, openCheckpointAt } from './async-reader.js';
+export { AsyncBundleWriter, type AsyncWriteOptions, AsyncWriteOptionsSchema } from './async-writer.js';
 export type { BundleEntry, BundleHeader, ReadOptions } from './bundle-core.js';
+export {
+  type BlobSaveOptions,
+  BlobSaveOptionsSchema,
+  type CheckpointBlobs,
+  checkpointBlobs,
+  type DownloadDocument,
+  type DownloadOptions,
+  DownloadOptionsSchema,
+  downloadCheckpoint,
+  type NamedTensors,
+  saveCheckpointToBlobs,
+} from './checkpoint-blobs.js';
 export { BundleError, type BundleErrorCode, type BundleErrorDetails } from './errors.js';
 export { keyToName, nameToKey } from './key-text.js';
 export { dataFilename, indexFilename } from './naming.js';

@@ -9,30 +9,27 @@
 // Streaming: add() appends the tensor's bytes to `<data>.tempstate<random>` at once and keeps only its index entry;
 // finish() renames the data file, writes the index to its own temp name and renames it.
 import { dirname } from 'node:path';
-import { crc32c, encodeMessage, maskCrc, tensorflow } from '@tensorgraft/proto';
+import { crc32c } from '@tensorgraft/proto';
+import {
+  BundleEntries,
+  bundleHeaderBytes,
+  finishStreamed,
+  keyString,
+  shapeProto,
+  writeIndex,
+} from './bundle-entries.js';
 import { BundleError } from './errors.js';
 import { fileOps } from './file-ops.js';
 import { FileSink } from './file-sink.js';
 import { nameToKey } from './key-text.js';
 import { dataFilename, indexFilename, tempFilename } from './naming.js';
-import { extentsToProto, isFullSlice, resolveExtents } from './slice.js';
-import { encodeSliceKey } from './slice-key.js';
 import { resolveStore } from './storage/resolve.js';
 import { schemeOf } from './storage/types.js';
 import { StreamSink } from './stream-sink.js';
-import { encodeStrings } from './string-data.js';
-import { TableBuilder } from './table/table-builder.js';
 import { type NumericData, numericBytes, type SliceExtent, type Tensor, validateTensor } from './tensor.js';
 
-type EntryProps = tensorflow.BundleEntryProto.$Properties;
-
-/** The header every writer emits; version producer 1 (kTensorBundleVersion), min_consumer 0. */
-export function bundleHeaderBytes(numShards: number, endianness = 0): Uint8Array {
-  return encodeMessage(
-    tensorflow.BundleHeaderProto,
-    tensorflow.BundleHeaderProto.create({ num_shards: numShards, endianness, version: { producer: 1 } }),
-  );
-}
+// Re-exported where they always were (the Node entry point, the CLI's tests).
+export { bundleHeaderBytes, shapeProto, writeIndex };
 
 export interface BundleWriterOptions {
   /** Pad after each tensor so the next starts at a multiple of this (TensorFlow's data_alignment; default 1). */
@@ -47,18 +44,12 @@ export interface BundleWriterOptions {
 const ASYNC_PIECE = 1 << 20;
 const ASYNC_IN_FLIGHT = 2;
 
-function keyString(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
-}
-
 export class BundleWriter {
   readonly prefix: string;
   private readonly dataPath: string;
   private readonly tmpDataPath: string;
   private readonly data: FileSink | StreamSink;
-  /** Index entries by key (latin1 of the key bytes, so sorting the strings sorts the bytes). */
-  private readonly entries = new Map<string, EntryProps>();
-  private readonly alignment: number;
+  private readonly index: BundleEntries;
   private state: 'open' | 'finished' | 'aborted' = 'open';
   private inFlight = false;
 
@@ -76,7 +67,7 @@ export class BundleWriter {
 
   constructor(prefix: string, options: BundleWriterOptions = {}, remote?: StreamSink) {
     this.prefix = prefix;
-    this.alignment = options.dataAlignment ?? 1;
+    this.index = new BundleEntries(prefix, options.dataAlignment ?? 1);
     this.dataPath = dataFilename(prefix, 0, 1);
     if (remote) {
       this.tmpDataPath = this.dataPath;
@@ -100,9 +91,7 @@ export class BundleWriter {
   /** Appends a whole tensor under `name`. */
   add(name: string, tensor: Tensor): void {
     this.checkOpen(name);
-    if (name === '')
-      throw new BundleError('INVALID_ARGUMENT', 'the empty key is reserved for the header', { tensor: name });
-    this.addKey(nameToKey(name), name, tensor);
+    this.index.add(this.data, name, tensor);
   }
 
   /**
@@ -112,39 +101,7 @@ export class BundleWriter {
    */
   addSlice(name: string, fullShape: number[], extents: SliceExtent[], tensor: Tensor): void {
     this.checkOpen(name);
-    const info = validateTensor(name, tensor);
-    const { lengths } = resolveExtents(extents, fullShape, { tensor: name });
-    if (lengths.some((l, d) => l !== tensor.shape[d]) || lengths.length !== tensor.shape.length) {
-      throw new BundleError(
-        'INVALID_ARGUMENT',
-        `slice shape ${JSON.stringify(lengths)} vs tensor shape ${JSON.stringify(tensor.shape)}`,
-        {
-          tensor: name,
-        },
-      );
-    }
-    if (isFullSlice(extents, fullShape)) {
-      this.add(name, tensor);
-      return;
-    }
-    if (name === '')
-      throw new BundleError('INVALID_ARGUMENT', 'the empty key is reserved for the header', { tensor: name });
-    const fullKey = keyString(nameToKey(name));
-    let full = this.entries.get(fullKey);
-    if (full) {
-      const sameShape =
-        JSON.stringify((full.shape?.dim ?? []).map((d) => Number(d.size ?? 0))) === JSON.stringify(fullShape);
-      if (full.dtype !== info.enumValue || !sameShape || !full.slices) {
-        throw new BundleError('DUPLICATE_KEY', 'slice does not match the tensor already added under this name', {
-          tensor: name,
-        });
-      }
-    } else {
-      full = { dtype: info.enumValue, shape: shapeProto(fullShape), slices: [] };
-      this.entries.set(fullKey, full);
-    }
-    full.slices!.push(extentsToProto(extents));
-    this.addKey(encodeSliceKey(name, extents), name, tensor);
+    this.index.addSlice(this.data, name, fullShape, extents, tensor);
   }
 
   /**
@@ -162,8 +119,7 @@ export class BundleWriter {
       return;
     }
     const k = keyString(nameToKey(name));
-    if (this.entries.has(k))
-      throw new BundleError('DUPLICATE_KEY', 'tensor added twice', { path: this.prefix, tensor: name });
+    this.index.checkNew(k, name);
     const offset = this.data.offset;
     const bytes = numericBytes(tensor.data as NumericData);
     this.inFlight = true;
@@ -184,17 +140,7 @@ export class BundleWriter {
         if (bytes.length === 0) break;
       }
       for (const written of pending) await written;
-      const entry = {
-        dtype: info.enumValue,
-        shape: shapeProto(tensor.shape),
-        offset,
-        size: bytes.length,
-        crc32c: maskCrc(crc),
-      };
-      this.entries.set(k, entry as unknown as EntryProps);
-      if (this.alignment > 1 && this.data.offset % this.alignment !== 0) {
-        this.data.append(new Uint8Array(this.alignment - (this.data.offset % this.alignment)));
-      }
+      this.index.record(this.data, k, info.enumValue, tensor.shape, offset, crc);
     } catch (err) {
       this.abort();
       throw err;
@@ -217,21 +163,7 @@ export class BundleWriter {
     if (this.inFlight)
       throw new BundleError('INVALID_ARGUMENT', 'finish called while addAsync is in flight', { path: this.prefix });
     this.state = 'finished';
-    try {
-      await data.commit();
-    } catch (err) {
-      await data.abort();
-      throw err;
-    }
-    const indexPath = indexFilename(this.prefix);
-    const index = new StreamSink(await resolveStore(indexPath).create(indexPath));
-    try {
-      writeIndex(index, bundleHeaderBytes(1), this.entries);
-      await index.commit();
-    } catch (err) {
-      await index.abort();
-      throw err;
-    }
+    await finishStreamed(data, this.index);
   }
 
   /** abort() for every kind of writer: drops the unfinished data object. */
@@ -258,7 +190,7 @@ export class BundleWriter {
       fileOps.rename(this.tmpDataPath, this.dataPath);
       const sink = new FileSink(tmpIndex);
       try {
-        writeIndex(sink, bundleHeaderBytes(1), this.entries);
+        this.index.writeIndex(sink);
       } finally {
         sink.close();
       }
@@ -289,54 +221,4 @@ export class BundleWriter {
     if (this.state !== 'open')
       throw new BundleError('INVALID_ARGUMENT', `writer already ${this.state}`, { path: this.prefix, tensor });
   }
-
-  private addKey(key: Uint8Array, name: string, tensor: Tensor): void {
-    const info = validateTensor(name, tensor);
-    const k = keyString(key);
-    if (this.entries.has(k))
-      throw new BundleError('DUPLICATE_KEY', 'tensor added twice', { path: this.prefix, tensor: name });
-    const offset = this.data.offset;
-    let crc: number;
-    if (info.kind === 'string') {
-      const enc = encodeStrings(tensor.data as Uint8Array[]);
-      this.data.append(enc.bytes);
-      crc = enc.crc;
-    } else {
-      crc = this.data.appendWithCrc(numericBytes(tensor.data as NumericData), 0);
-    }
-    const size = this.data.offset - offset;
-    const entry = {
-      dtype: info.enumValue,
-      shape: shapeProto(tensor.shape),
-      offset,
-      size,
-      crc32c: maskCrc(crc),
-    } as unknown as EntryProps;
-    this.entries.set(k, entry);
-    if (this.alignment > 1 && this.data.offset % this.alignment !== 0) {
-      this.data.append(new Uint8Array(this.alignment - (this.data.offset % this.alignment)));
-    }
-  }
-}
-
-export function shapeProto(shape: readonly number[]): tensorflow.TensorShapeProto.$Properties {
-  return {
-    dim: shape.map((size) => (size === 0 ? {} : { size })),
-  } as unknown as tensorflow.TensorShapeProto.$Properties;
-}
-
-/** Writes header + entries (sorted by key bytes) as an index table. */
-export function writeIndex(
-  sink: { append(b: Uint8Array): void },
-  header: Uint8Array,
-  entries: Map<string, EntryProps>,
-): void {
-  const table = new TableBuilder(sink);
-  table.add(new Uint8Array(0), header);
-  const keys = [...entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const k of keys) {
-    const value = encodeMessage(tensorflow.BundleEntryProto, tensorflow.BundleEntryProto.create(entries.get(k)!));
-    table.add(Uint8Array.from(Buffer.from(k, 'latin1')), value);
-  }
-  table.finish();
 }

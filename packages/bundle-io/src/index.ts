@@ -1,4 +1,5 @@
 export { AsyncBundleReader, type AsyncReadOptions, openCheckpointAt } from './async-reader.js';
+export { AsyncBundleWriter, type AsyncWriteOptions, AsyncWriteOptionsSchema } from './async-writer.js';
 export { BundleCore } from './bundle-core.js';
 export {
   type BundleEntry,
@@ -17,6 +18,18 @@ export {
   resolveCheckpoint,
   type VerifyOptions,
 } from './checkpoint.js';
+export {
+  type BlobSaveOptions,
+  BlobSaveOptionsSchema,
+  type CheckpointBlobs,
+  checkpointBlobs,
+  type DownloadDocument,
+  type DownloadOptions,
+  DownloadOptionsSchema,
+  downloadCheckpoint,
+  type NamedTensors,
+  saveCheckpointToBlobs,
+} from './checkpoint-blobs.js';
 export { type ResolvedCheckpoint, resolveCheckpointFile, v1Files } from './checkpoint-file.js';
 export { BundleError, type BundleErrorCode, type BundleErrorDetails } from './errors.js';
 export { type FileOpKind, fileOps } from './file-ops.js';

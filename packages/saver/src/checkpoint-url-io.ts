@@ -1,28 +1,103 @@
 // tf.loadLayersModel(tfCheckpointAt(url, { like: model })): a tf.io.IOHandler that loads a tfjs model's weights from
 // a TensorFlow checkpoint at any location bundle-io's stores serve (https:// with Range requests, s3://, a path,
-// mem://), reading the index and then only the weights' tensors. Works in browsers (@tensorgraft/saver/browser): no
-// Node built-in is reached from here. The checkpoint needs no tfjs sidecar: each weight is looked up as
-// loadCheckpointWeights does (Keras 3 object path, Keras full name, `<layer>/<weight>`, `<model>/<layer>/<weight>`,
-// through the object graph's aliases for Keras-written checkpoints). Network and format problems are bundle-io's
+// mem://), reading the index and then only the weights' tensors. model.save(tfCheckpointAt('mem://m/model.ckpt'))
+// writes one (any writable store; in a page, mem:// then bundle-io's checkpointBlobs / downloadCheckpoint hand the
+// files to the user), laid out as tfCheckpoint lays it out (Keras 3 object paths, or `<layer>/<weight>` names), so
+// TensorFlow restores it. Works in browsers (@tensorgraft/saver/browser): no Node built-in is reached from here.
+// Loading needs no tfjs sidecar: each weight is looked up as loadCheckpointWeights does (Keras 3 object path, Keras
+// full name, `<layer>/<weight>`, `<model>/<layer>/<weight>`, through the object graph's aliases for Keras-written
+// checkpoints). Network and format problems are bundle-io's
 // BundleErrors naming the URL; weights the checkpoint lacks or disagrees on are SaverErrors naming the weight.
-import { openCheckpointAt } from '@tensorgraft/bundle-io/browser';
+import {
+  AsyncBundleWriter,
+  BundleError,
+  openCheckpointAt,
+  resolveStore,
+  type Tensor,
+} from '@tensorgraft/bundle-io/browser';
+// zod/mini with English messages: a fraction of the classic zod's size in a page's bundle.
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { SaverError } from './errors.js';
 import { kerasWeightPlaces } from './keras-layout.js';
-import type { LayersModelLike, LoadedArtifacts, WeightSpec } from './layers-io.js';
+import { checkpointFromArtifacts, type SavedArtifactsInfo } from './layers-artifacts.js';
+import type { LayersModelLike, LoadedArtifacts, ModelArtifacts, WeightSpec } from './layers-io.js';
 import { OBJECT_GRAPH_KEY, objectAliases, objectGraphVariables } from './object-graph.js';
 
-export interface TfCheckpointAtOptions {
-  /** A model of the checkpoint's architecture (built, any weights): its topology and weight names are used. */
-  like: LayersModelLike;
+export const TfCheckpointAtOptionsSchema = z.strictObject({
+  /** For load(): a model of the checkpoint's architecture (built, any weights): its topology and weight names. */
+  like: z.optional(
+    z.custom<LayersModelLike>(
+      (m) => typeof m === 'object' && m !== null && Array.isArray((m as { weights?: unknown }).weights),
+      'a tfjs LayersModel',
+    ),
+  ),
+  /** For save(): 'keras' (default), Keras 3 object paths; 'names', keys `<layer>/<weight>` (tf.compat.v1 style). */
+  layout: z.optional(z.enum(['keras', 'names'])),
+  /** For save(): the root object's name (default 'model', as tf.train.Checkpoint(model=...)). */
+  root: z.optional(z.string().check(z.minLength(1))),
+});
+
+export type TfCheckpointAtOptions = z.infer<typeof TfCheckpointAtOptionsSchema>;
+
+/** tf.io.IOHandler (save and load) of a checkpoint location. */
+export interface TfCheckpointAtHandler {
+  save(artifacts: ModelArtifacts): Promise<{ modelArtifactsInfo: SavedArtifactsInfo }>;
+  load(): Promise<LoadedArtifacts>;
+}
+
+const english = en().localeError;
+
+/** Writes `tensors` at `location`: an old index there is removed first, so it never names the new data. */
+async function writeAt(location: string, tensors: Iterable<[string, Tensor]>): Promise<void> {
+  let writer: AsyncBundleWriter | undefined;
+  try {
+    writer = await AsyncBundleWriter.create(location);
+    const index = `${location}.index`;
+    const store = resolveStore(index);
+    if (await store.exists(index)) await store.remove(index);
+    for (const [name, t] of tensors) writer.add(name, t);
+    await writer.finish();
+  } catch (err) {
+    await writer?.abort();
+    if (err instanceof SaverError) throw err;
+    const code = err instanceof BundleError && err.code === 'UNSUPPORTED' ? 'NOT_WRITABLE' : 'CORRUPT';
+    throw new SaverError(code, `cannot save to ${location}: ${(err as Error).message}`, {
+      path: location,
+      variable: err instanceof BundleError ? err.tensor : undefined,
+      cause: err,
+    });
+  }
 }
 
 const TFJS_DTYPES = new Set(['float32', 'int32', 'bool']);
 
-/** A tf.io.IOHandler (load only) reading the weights of `options.like`'s architecture from the checkpoint at `location`. */
-export function tfCheckpointAt(location: string, options: TfCheckpointAtOptions): { load(): Promise<LoadedArtifacts> } {
+/**
+ * A tf.io.IOHandler for the checkpoint at `location`: load() reads the weights of `options.like`'s architecture,
+ * save() writes the model's weights (and the optimizer's, with includeOptimizer) as a V2 checkpoint there.
+ */
+export function tfCheckpointAt(location: string, options: TfCheckpointAtOptions = {}): TfCheckpointAtHandler {
+  const parsed = TfCheckpointAtOptionsSchema.safeParse(options, { error: english });
+  if (!parsed.success) {
+    throw new SaverError('INVALID_ARGUMENT', `bad tfCheckpointAt options: ${z.prettifyError(parsed.error)}`, {
+      path: location,
+    });
+  }
+  const opts = parsed.data;
   return {
+    async save(artifacts: ModelArtifacts) {
+      const { tensors, info } = checkpointFromArtifacts(artifacts, opts, location);
+      await writeAt(location, tensors);
+      return { modelArtifactsInfo: info };
+    },
+
     async load(): Promise<LoadedArtifacts> {
-      const model = options.like;
+      const model = opts.like;
+      if (!model) {
+        throw new SaverError('INVALID_ARGUMENT', 'load() needs options.like (a model of the checkpoint architecture)', {
+          path: location,
+        });
+      }
       const topology = model.toJSON(null, false) as object;
       const names = model.weights.map((w) => w.originalName);
       let places = new Map<string, { path: string; fullName: string }>();

@@ -9,7 +9,12 @@ export {
   type KeeperOptions,
   systemClock,
 } from './checkpoint-keeper.js';
-export { type TfCheckpointAtOptions, tfCheckpointAt } from './checkpoint-url-io.js';
+export {
+  type TfCheckpointAtHandler,
+  type TfCheckpointAtOptions,
+  TfCheckpointAtOptionsSchema,
+  tfCheckpointAt,
+} from './checkpoint-url-io.js';
 export { LOCK_FILENAME, LOCK_WAIT_MS, lockDirectory, STALE_EMPTY_MS, STALE_FOREIGN_MS } from './directory-lock.js';
 export { SaverError, type SaverErrorCode, type SaverErrorDetails } from './errors.js';
 export { type KerasWeightPlace, kerasWeightPlaces } from './keras-layout.js';

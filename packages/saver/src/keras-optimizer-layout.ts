@@ -7,7 +7,7 @@
 // (read from what TensorFlow 2.21 / Keras 3 writes for tf.train.Checkpoint(model=m, optimizer=Adam).)
 import type { Tensor } from '@tensorgraft/bundle-io';
 import { SaverError } from './errors.js';
-import type { ObjectEntry } from './object-graph-writer.js';
+import type { ObjectEntry } from './object-graph-build.js';
 
 export interface NamedTensor {
   name: string;

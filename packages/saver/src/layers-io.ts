@@ -7,16 +7,14 @@
 //                                            with `<layer>/<weight>` keys) into an existing model.
 // tfjs is not imported: handlers are plain objects (tf.io.IOHandler), the model is duck-typed.
 import { readFileSync, statSync } from 'node:fs';
-import type { Tensor } from '@tensorgraft/bundle-io';
 import { ioError, writeFileAtomic } from './atomic-write.js';
 import { ensureParentDirectory, openCheckpoint, writeCheckpoint } from './checkpoint-io.js';
 import { SaverError } from './errors.js';
 import { kerasWeightPlaces } from './keras-layout.js';
-import { kerasOptimizerEntries } from './keras-optimizer-layout.js';
+import { checkpointFromArtifacts, concat, type Sidecar } from './layers-artifacts.js';
 import { checkpointObjectVariables, objectAliases } from './object-graph.js';
-import { type ObjectEntry, writeObjectCheckpoint } from './object-graph-writer.js';
 import { dirname } from './paths.js';
-import { compareBytes, type RestoreReport, Saver } from './saver.js';
+import { type RestoreReport, Saver } from './saver.js';
 import { latestCheckpoint, updateCheckpointState } from './state-file.js';
 import type { LayerVariableLike } from './values.js';
 
@@ -85,48 +83,6 @@ export interface TfCheckpointOptions {
   writeState?: boolean;
 }
 
-interface Sidecar {
-  format?: string;
-  generatedBy?: string;
-  convertedBy?: string | null;
-  modelTopology: unknown;
-  trainingConfig?: unknown;
-  weightSpecs: WeightSpec[];
-  checkpointKeys: string[];
-}
-
-const ITEM_SIZE: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
-
-function concat(data: ArrayBuffer | ArrayBuffer[] | undefined): Uint8Array {
-  if (data === undefined) return new Uint8Array(0);
-  if (!Array.isArray(data)) return new Uint8Array(data);
-  const out = new Uint8Array(data.reduce((n, b) => n + b.byteLength, 0));
-  let o = 0;
-  for (const b of data) {
-    out.set(new Uint8Array(b), o);
-    o += b.byteLength;
-  }
-  return out;
-}
-
-function decodeWeights(specs: readonly WeightSpec[], bytes: Uint8Array): Tensor[] {
-  let offset = 0;
-  return specs.map((s) => {
-    if (s.quantization) throw new SaverError('UNSUPPORTED', 'quantized weights', { variable: s.name });
-    const size = ITEM_SIZE[s.dtype];
-    if (size === undefined) throw new SaverError('UNSUPPORTED', `weights of dtype ${s.dtype}`, { variable: s.name });
-    const n = s.shape.reduce((a, d) => a * d, 1);
-    const len = n * size;
-    if (offset + len > bytes.length)
-      throw new SaverError('INVALID_ARGUMENT', 'weight data shorter than the weight specs', { variable: s.name });
-    const copy = bytes.slice(offset, offset + len);
-    offset += len;
-    const data =
-      s.dtype === 'bool' ? copy : s.dtype === 'int32' ? new Int32Array(copy.buffer) : new Float32Array(copy.buffer);
-    return { dtype: s.dtype, shape: [...s.shape], data };
-  });
-}
-
 function sidecarPath(prefix: string): string {
   return `${prefix}.tfjs.json`;
 }
@@ -149,75 +105,14 @@ function resolvePrefix(prefixOrDir: string): string {
 export function tfCheckpoint(prefix: string, options: TfCheckpointOptions = {}): TfCheckpointHandler {
   return {
     async save(artifacts: ModelArtifacts) {
-      if (artifacts.modelTopology instanceof ArrayBuffer) {
-        throw new SaverError('UNSUPPORTED', 'binary (graph model) topologies', { path: prefix });
-      }
+      const { tensors, sidecar, info } = checkpointFromArtifacts(artifacts, options, prefix);
       ensureParentDirectory(prefix);
-      const specs = artifacts.weightSpecs ?? [];
-      const weightBytes = concat(artifacts.weightData);
-      const tensors = decodeWeights(specs, weightBytes);
-      const names = specs.map((s) => s.name);
-      let keys: string[];
-      let write: () => void;
-      const isOptimizer = specs.map((s) => s.group === 'optimizer');
-      if ((options.layout ?? 'keras') === 'keras') {
-        const modelNames = names.filter((_, i) => !isOptimizer[i]);
-        const places = kerasWeightPlaces(artifacts.modelTopology, modelNames, options.root ?? 'model');
-        const optimizer = isOptimizer.some(Boolean)
-          ? kerasOptimizerEntries(
-              specs.flatMap((s, i) => (isOptimizer[i] ? [{ name: s.name, tensor: tensors[i]! }] : [])),
-              modelNames,
-              artifacts.trainingConfig,
-            )
-          : undefined;
-        const entries: ObjectEntry[] = [];
-        keys = specs.map((s, i) => {
-          if (isOptimizer[i]) {
-            const e = optimizer!.entries.find((x) => x.weight === s.name)!;
-            return `${e.path}/.ATTRIBUTES/VARIABLE_VALUE`;
-          }
-          const alias = optimizer?.modelAliases.get(s.name);
-          const entry = { ...places.get(s.name)!, tensor: tensors[i]!, ...(alias ? { aliases: [alias] } : {}) };
-          entries.push(entry);
-          return `${entry.path}/.ATTRIBUTES/VARIABLE_VALUE`;
-        });
-        if (optimizer) entries.push(...optimizer.entries);
-        // tf.train.Checkpoint's own counter, so restore(...).assert_existing_objects_matched() holds.
-        entries.push({
-          path: 'save_counter',
-          fullName: 'save_counter',
-          tensor: { dtype: 'int64', shape: [], data: BigInt64Array.of(1n) },
-        });
-        write = () => writeObjectCheckpoint(prefix, entries);
-      } else {
-        keys = names;
-        const sorted = names.map((n, i): [string, Tensor] => [n, tensors[i]!]).sort((a, b) => compareBytes(a[0], b[0]));
-        write = () => writeCheckpoint(prefix, sorted);
-      }
-      const sidecar: Sidecar = {
-        ...(artifacts.format === undefined ? {} : { format: artifacts.format }),
-        ...(artifacts.generatedBy === undefined ? {} : { generatedBy: artifacts.generatedBy }),
-        ...(artifacts.convertedBy === undefined ? {} : { convertedBy: artifacts.convertedBy }),
-        modelTopology: artifacts.modelTopology ?? null,
-        ...(artifacts.trainingConfig === undefined ? {} : { trainingConfig: artifacts.trainingConfig }),
-        weightSpecs: specs,
-        checkpointKeys: keys,
-      };
-      const sidecarText = JSON.stringify(sidecar);
       // The sidecar goes first: a checkpoint whose index exists always has it.
-      writeFileAtomic(sidecarPath(prefix), new TextEncoder().encode(sidecarText));
-      write();
+      writeFileAtomic(sidecarPath(prefix), new TextEncoder().encode(JSON.stringify(sidecar)));
+      writeCheckpoint(prefix, tensors);
       if (options.writeState ?? true)
         updateCheckpointState(dirname(prefix), { modelCheckpointPath: prefix, saveRelativePaths: true });
-      return {
-        modelArtifactsInfo: {
-          dateSaved: new Date(),
-          modelTopologyType: 'JSON' as const,
-          modelTopologyBytes: JSON.stringify(artifacts.modelTopology ?? null).length,
-          weightSpecsBytes: JSON.stringify(specs).length,
-          weightDataBytes: weightBytes.length,
-        },
-      };
+      return { modelArtifactsInfo: info };
     },
 
     async load(): Promise<LoadedArtifacts> {

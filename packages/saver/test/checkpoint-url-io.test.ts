@@ -1,12 +1,15 @@
 // tf.loadLayersModel(tfCheckpointAt(url, { like })): a Keras-written tf.train.Checkpoint served over HTTP with Range
 // support loads into the tfjs twin of its model with Keras' weights and predictions; the browser entry point bundles
 // with no Node built-in.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { checkpointBlobs, memoryObject } from '@tensorgraft/bundle-io/browser';
+import { tfCheckpoint } from '@tensorgraft/saver';
 import { tfCheckpointAt } from '@tensorgraft/saver/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RangeServer, startRangeServer } from '../../bundle-io/test/range-server.js';
-import { FIXTURES, readJson } from './helpers.js';
+import { FIXTURES, readJson, tempDir } from './helpers.js';
 
 await tf.setBackend('cpu');
 const TF2 = readJson(join(FIXTURES, 'saver', 'tf2.json'));
@@ -57,6 +60,40 @@ describe('tfCheckpointAt', () => {
       code: 'NOT_FOUND',
       path: `${server.url}/nothing.index`,
     });
+  });
+
+  it("model.save(tfCheckpointAt('mem://...')) writes tfCheckpoint's bytes, and loads back", async () => {
+    const model = functionalModel();
+    model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
+    await model.fit(tf.ones([2, 4]), tf.ones([2, 2]), { epochs: 1, verbose: 0 });
+    for (const layout of ['keras', 'names'] as const) {
+      const at = `mem://saved-${layout}/model.ckpt`;
+      const prefix = join(tempDir(), layout, 'model.ckpt');
+      const info = await model.save(tfCheckpointAt(at, { layout }), { includeOptimizer: layout === 'keras' });
+      await model.save(tfCheckpoint(prefix, { layout }), { includeOptimizer: layout === 'keras' });
+      expect(info.modelArtifactsInfo.weightDataBytes).toBeGreaterThan(0);
+      for (const suffix of ['.index', '.data-00000-of-00001']) {
+        const mem = memoryObject(at + suffix)!;
+        expect(Buffer.from(mem).equals(readFileSync(prefix + suffix))).toBe(true);
+      }
+      const blobs = checkpointBlobs(at);
+      expect(blobs.files.map((f) => f.name)).toEqual(['model.ckpt.index', 'model.ckpt.data-00000-of-00001']);
+    }
+    const back = await tf.loadLayersModel(tfCheckpointAt('mem://saved-keras/model.ckpt', { like: functionalModel(7) }));
+    for (const [i, w] of back.weights.entries())
+      expect(Array.from(w.read().dataSync())).toEqual(Array.from(model.weights[i]!.read().dataSync()));
+  });
+
+  it('refuses bad options, a read-only location and a load with no model, with typed errors', async () => {
+    expect(() => tfCheckpointAt('mem://x/m', { layout: 'flat' } as never)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('layout') }),
+    );
+    await expect(tfCheckpointAt('mem://x/m').load()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(functionalModel().save(tfCheckpointAt(`${server.url}/ro/model.ckpt`))).rejects.toMatchObject({
+      code: 'NOT_WRITABLE',
+      path: `${server.url}/ro/model.ckpt`,
+    });
+    expect(memoryObject('mem://x/m.index')).toBeUndefined();
   });
 
   it('bundles for the browser with no Node built-in', async () => {
