@@ -1,5 +1,6 @@
+export type { Crc32cNativeModule } from './crc32c.js';
 export { crc32c, crc32cJs, maskCrc, maskedCrc32c, unmaskCrc } from './crc32c.js';
-export { crc32cImplementation } from './crc32c-implementation.js';
+export { crc32cImplementation, crc32cNative } from './crc32c-implementation.js';
 export { readUint32LE, readUint64LE, uint32LE, uint64LE, writeUint32LE, writeUint64LE } from './fixed.js';
 export {
   type Decoded,
