@@ -59,7 +59,11 @@ describe('the native crc32c modules', () => {
   const built = join(here, '..', 'dist', 'native', 'crc32c.node');
   const compiler = spawnSync(process.env.CC || 'cc', ['--version']).status === 0;
   // the same places scripts/build-native.mjs looks for Node's headers: without them the build skips, as it says
-  const headers = [join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node', '/usr/local/include/node'];
+  const headers = [
+    join(dirname(process.execPath), '..', 'include', 'node'),
+    '/usr/include/node',
+    '/usr/local/include/node',
+  ];
   const buildable =
     process.platform === 'linux' &&
     process.arch === 'x64' &&
