@@ -248,7 +248,8 @@ if (process.argv[2] === '--child') {
     const cell = (m: Medians | undefined, row: (typeof ROWS)[number], t: number) =>
       m === undefined ? ['-', '-'] : [m[row].toFixed(1), (m[row] / t).toFixed(2)];
     console.log(
-      `${'row'.padEnd(44)} ${'TF ms'.padStart(8)} ${`on (${on?.threads ?? cores}) ms`.padStart(12)} ${'off ms'.padStart(9)}` +
+      `${'row'.padEnd(44)} ${'TF ms'.padStart(8)} ${`on (${on?.threads ?? cores}) ms`.padStart(12)} ` +
+        `${'off ms'.padStart(9)}` +
         '  ours/TF on  ours/TF off',
     );
     for (const row of WANTED) {
