@@ -5,6 +5,8 @@
 // count is fixed once per process, so each is a child process. TensorFlow (interop/.venv, CPU, oneDNN, all cores)
 // writes the resnet and head graphs we import, and times the same steps, in the same run. The machine is shared:
 // medians, with the load average printed.
+// COMPUTE_ROWS=vgg1,vgg8,resnet-fwd,head,resnet-step,demo picks rows (default all); COMPUTE_THREADS=on|off picks one
+// thread setting (default both): a slow row can be measured alone, its TensorFlow anchor still in the same run.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -26,6 +28,22 @@ const ROWS = [
   'resnet_v1_50, one training step (batch 8)',
 ] as const;
 type Medians = Record<(typeof ROWS)[number], number>;
+const ROW_KEYS: Record<string, (typeof ROWS)[number]> = {
+  vgg1: ROWS[0],
+  vgg8: ROWS[1],
+  'resnet-fwd': ROWS[2],
+  head: ROWS[3],
+  'resnet-step': ROWS[4],
+};
+const picked = process.env.COMPUTE_ROWS?.split(',').map((k) => k.trim());
+for (const k of picked ?? []) {
+  if (!(k in ROW_KEYS) && k !== 'demo')
+    throw new Error(`COMPUTE_ROWS: unknown row '${k}' (${Object.keys(ROW_KEYS)}, demo)`);
+}
+const WANTED: readonly (typeof ROWS)[number][] = picked
+  ? ROWS.filter((r) => picked.some((k) => ROW_KEYS[k] === r))
+  : ROWS;
+const wants = (row: (typeof ROWS)[number]) => WANTED.includes(row);
 
 // TensorFlow: writes resnet_v1_50 (inference and training) and the demo's head as meta graphs into argv[1], and times
 // them, with make_models' VGG-16, on the same inputs' shapes
@@ -38,22 +56,26 @@ sys.modules.setdefault("tf_keras.legacy_tf_layers", legacy_layers)
 sys.modules.setdefault("tf_keras.legacy_tf_layers.normalization", legacy_layers.normalization)
 import tf_slim as slim
 from tf_slim.nets import resnet_v1
-out, heavy, light = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+out, heavy, light, wanted = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4])
 rng = np.random.RandomState(3)
 medians = {}
+def timed_row(row, sess, fetch, feed, repeats, **kw):
+    if row in wanted:
+        medians[row] = timed(sess, fetch, feed, repeats, **kw)["median"]
 def images(batch):
     return rng.uniform(0, 1, [batch, 224, 224, 3]).astype(np.float32)
 def labels(batch, k):
     return np.eye(k, dtype=np.float32)[rng.randint(0, k, batch)]
-g = tf.Graph()
-with g.as_default():
-    x = v1.placeholder(tf.float32, [None, 224, 224, 3], name="inputs")
-    y = make_models.vgg16(x)
-    with v1.Session(graph=g) as sess:
-        sess.run(v1.global_variables_initializer())
-        medians["VGG-16 forward, batch 1"] = timed(sess, y, {x: images(1)}, light)["median"]
-        medians["VGG-16 forward, batch 8"] = timed(sess, y, {x: images(8)}, heavy)["median"]
-def resnet(training):
+if any(r.startswith("VGG") for r in wanted):
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, [None, 224, 224, 3], name="inputs")
+        y = make_models.vgg16(x)
+        with v1.Session(graph=g) as sess:
+            sess.run(v1.global_variables_initializer())
+            timed_row("VGG-16 forward, batch 1", sess, y, {x: images(1)}, light)
+            timed_row("VGG-16 forward, batch 8", sess, y, {x: images(8)}, heavy)
+def resnet(training, row):
     g = tf.Graph()
     with g.as_default():
         x = v1.placeholder(tf.float32, [None, 224, 224, 3], name="images")
@@ -74,11 +96,11 @@ def resnet(training):
         v1.train.export_meta_graph(os.path.join(out, name + ".meta"), graph=g)
         with v1.Session(graph=g) as sess:
             sess.run(init)
-            t = timed(sess, fetch, feed, heavy)["median"]
-        return {"fetch": fetch.name, "init": init.name}, t
+            timed_row(row, sess, fetch, feed, heavy)
+        return {"fetch": fetch.name, "init": init.name}
 meta = {}
-meta["forward"], medians["resnet_v1_50 forward, batch 8"] = resnet(False)
-meta["train"], medians["resnet_v1_50, one training step (batch 8)"] = resnet(True)
+meta["forward"] = resnet(False, "resnet_v1_50 forward, batch 8")
+meta["train"] = resnet(True, "resnet_v1_50, one training step (batch 8)")
 # the demo's head (apps/demo/src/head.ts, default options): spatial mean, per-channel standardisation, dense 64 + relu,
 # dense 4, softmax cross-entropy, Adam 0.01
 g = tf.Graph()
@@ -101,7 +123,7 @@ with g.as_default():
     with v1.Session(graph=g) as sess:
         sess.run(init)
         feed = {f: rng.uniform(0, 1, [8, 7, 7, 512]).astype(np.float32), y: labels(8, 4)}
-        medians["demo's head, one training step (batch 8)"] = timed(sess, train, feed, light, warmup=3)["median"]
+        timed_row("demo's head, one training step (batch 8)", sess, train, feed, light, warmup=3)
 meta["head"] = {"fetch": train.name, "init": init.name}
 print(json.dumps({"medians": medians, "meta": meta}))
 `;
@@ -149,43 +171,47 @@ async function ours(dir: string, meta: TfResult['meta']): Promise<Medians & { th
     r?.dataSync();
     r?.dispose();
   };
-  const net = await vgg16({ backend: 'wasm' });
-  for (const [batch, repeats] of [
-    [1, LIGHT],
-    [8, HEAVY],
-  ] as const) {
-    const x = tf.randomUniform([batch, 224, 224, 3], 0, 1, 'float32', 3);
-    medians[`VGG-16 forward, batch ${batch}` as const] = await timeMedian(
-      step(net.session, net.logits, { [net.input]: x }),
-      repeats,
-    );
-    x.dispose();
+  if (wants(ROWS[0]) || wants(ROWS[1])) {
+    const net = await vgg16({ backend: 'wasm' });
+    for (const [batch, repeats] of [
+      [1, LIGHT],
+      [8, HEAVY],
+    ] as const) {
+      const row = `VGG-16 forward, batch ${batch}` as const;
+      if (!wants(row)) continue;
+      const x = tf.randomUniform([batch, 224, 224, 3], 0, 1, 'float32', 3);
+      medians[row] = await timeMedian(step(net.session, net.logits, { [net.input]: x }), repeats);
+      x.dispose();
+    }
+    net.session.close();
   }
-  net.session.close();
   const images = tf.randomUniform([8, 224, 224, 3], 0, 1, 'float32', 4);
-  const forward = await imported(dir, 'resnet_forward.meta', meta.forward.init);
-  medians['resnet_v1_50 forward, batch 8'] = await timeMedian(
-    step(forward, meta.forward.fetch, { 'images:0': images }),
-    HEAVY,
-  );
-  forward.close();
-  const train = await imported(dir, 'resnet_train.meta', meta.train.init);
-  medians['resnet_v1_50, one training step (batch 8)'] = await timeMedian(
-    step(train, meta.train.fetch, { 'images:0': images, 'labels:0': oneHot(8, 1000) }),
-    HEAVY,
-  );
-  // ops the WebAssembly backend lacks run on the CPU backend: name them, they are where a slow step looks first
-  process.stderr.write(`  resnet step, ops on the CPU backend: ${train.cpuFallbackOps.join(', ') || 'none'}\n`);
-  train.close();
+  if (wants(ROWS[2])) {
+    const forward = await imported(dir, 'resnet_forward.meta', meta.forward.init);
+    medians[ROWS[2]] = await timeMedian(step(forward, meta.forward.fetch, { 'images:0': images }), HEAVY);
+    forward.close();
+  }
+  if (wants(ROWS[4])) {
+    const train = await imported(dir, 'resnet_train.meta', meta.train.init);
+    medians[ROWS[4]] = await timeMedian(
+      step(train, meta.train.fetch, { 'images:0': images, 'labels:0': oneHot(8, 1000) }),
+      HEAVY,
+    );
+    // ops the WebAssembly backend lacks run on the CPU backend: name them, they are where a slow step looks first
+    process.stderr.write(`  resnet step, ops on the CPU backend: ${train.cpuFallbackOps.join(', ') || 'none'}\n`);
+    train.close();
+  }
   images.dispose();
-  const head = await imported(dir, 'head.meta', meta.head.init);
-  const features = tf.randomUniform([8, 7, 7, 512], 0, 1, 'float32', 5);
-  medians["demo's head, one training step (batch 8)"] = await timeMedian(
-    step(head, meta.head.fetch, { 'features:0': features, 'labels:0': oneHot(8, 4) }),
-    LIGHT,
-    3,
-  );
-  head.close();
+  if (wants(ROWS[3])) {
+    const head = await imported(dir, 'head.meta', meta.head.init);
+    const features = tf.randomUniform([8, 7, 7, 512], 0, 1, 'float32', 5);
+    medians[ROWS[3]] = await timeMedian(
+      step(head, meta.head.fetch, { 'features:0': features, 'labels:0': oneHot(8, 4) }),
+      LIGHT,
+      3,
+    );
+    head.close();
+  }
   return { ...medians, threads: wasmThreads() ?? 1 };
 }
 
@@ -201,7 +227,7 @@ if (process.argv[2] === '--child') {
   console.log(`${cores} cores shared with other work (load average ${load()}); medians of ${LIGHT} / ${HEAVY} runs`);
   const dir = mkdtempSync(join(tmpdir(), 'tg-bench-compute-'));
   try {
-    const tfRun = runTensorFlow<TfResult>(PY, [dir, String(HEAVY), String(LIGHT)]);
+    const tfRun = runTensorFlow<TfResult>(PY, [dir, String(HEAVY), String(LIGHT), JSON.stringify(WANTED)]);
     console.log(`TensorFlow 2.21 (Python, CPU, all cores): ${JSON.stringify(tfRun.medians)}`);
     const self = fileURLToPath(import.meta.url);
     const child = (threads: number) => {
@@ -215,21 +241,29 @@ if (process.argv[2] === '--child') {
       const lines = r.stdout.trim().split('\n');
       return JSON.parse(lines[lines.length - 1]!) as Medians & { threads: number };
     };
-    const on = child(cores);
-    const off = child(1);
+    const mode = process.env.COMPUTE_THREADS ?? 'both';
+    if (!['on', 'off', 'both'].includes(mode)) throw new Error(`COMPUTE_THREADS: on, off or both, not '${mode}'`);
+    const on = mode === 'off' ? undefined : child(cores);
+    const off = mode === 'on' ? undefined : child(1);
+    const cell = (m: Medians | undefined, row: (typeof ROWS)[number], t: number) =>
+      m === undefined ? ['-', '-'] : [m[row].toFixed(1), (m[row] / t).toFixed(2)];
     console.log(
-      `${'row'.padEnd(44)} ${'TF ms'.padStart(8)} ${`on (${on.threads}) ms`.padStart(12)} ${'off ms'.padStart(9)}` +
+      `${'row'.padEnd(44)} ${'TF ms'.padStart(8)} ${`on (${on?.threads ?? cores}) ms`.padStart(12)} ` +
+        `${'off ms'.padStart(9)}` +
         '  ours/TF on  ours/TF off',
     );
-    for (const row of ROWS) {
+    for (const row of WANTED) {
       const t = tfRun.medians[row];
+      const [onMs, onRatio] = cell(on, row, t);
+      const [offMs, offRatio] = cell(off, row, t);
       console.log(
-        `${row.padEnd(44)} ${t.toFixed(1).padStart(8)} ${on[row].toFixed(1).padStart(12)} ` +
-          `${off[row].toFixed(1).padStart(9)}  ${(on[row] / t).toFixed(2).padStart(10)}  ${(off[row] / t).toFixed(2).padStart(11)}`,
+        `${row.padEnd(44)} ${t.toFixed(1).padStart(8)} ${onMs!.padStart(12)} ${offMs!.padStart(9)}  ` +
+          `${onRatio!.padStart(10)}  ${offRatio!.padStart(11)}`,
       );
     }
     // the demo on its defaults, as `pnpm main` runs it, into a scratch directory
-    for (const threads of [cores, 1]) {
+    const demoThreads = [...(mode === 'off' ? [] : [cores]), ...(mode === 'on' ? [] : [1])];
+    for (const threads of !picked || picked.includes('demo') ? demoThreads : []) {
       const t0 = process.hrtime.bigint();
       const r = spawnSync(
         process.execPath,

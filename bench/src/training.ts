@@ -4,8 +4,9 @@
 // 2. a new head over frozen VGG-16 features (pool5 [N,7,7,512] fed in; flatten, dense 256 + relu, dense 10, softmax
 //    xent, Momentum), the fine-tuning step of DESIGN.md's story; its graph is written by TensorFlow in this run.
 // tfjs's autodiff cannot run the CNN on the WebAssembly backend (no Conv2DBackpropFilter kernel there), so for the CNN
-// ours on wasm (every kernel there: our im2col Conv2DBackpropFilter and MaxPoolGrad) is compared with tfjs on the CPU
-// backend, and both are also compared on the CPU backend. TensorFlow (Python, CPU) runs the same train ops for scale.
+// ours on wasm (every kernel there: our conv backprops as forward convs, our MaxPoolGrad) is compared with tfjs on
+// the CPU backend, and both are also compared on the CPU backend. TensorFlow (Python, CPU) runs the same train ops
+// for scale.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,7 +70,7 @@ function report(what: string, ours: number, anchor: number, anchorName: string):
 /**
  * For the anchor only: tfjs's wasm backend has no Conv2DBackpropFilter, so its autodiff cannot train a CNN there. This
  * registers a plain JS one (direct loops over the input and dy) so tfjs-on-wasm can be measured too; our Session never
- * calls tfjs's Conv2DBackpropFilter on wasm (it has its own im2col kernel).
+ * calls tfjs's Conv2DBackpropFilter on wasm (its own is a forward conv).
  */
 function registerTfjsWasmFilterGrad(): void {
   tf.registerKernel({
@@ -221,7 +222,7 @@ async function benchCnn(batch: number): Promise<void> {
 }
 
 /**
- * Conv2DBackpropFilter, the kernel wasm lacks, for the CNN's two convolutions: ours (im2col + matMul on wasm) against
+ * Conv2DBackpropFilter, the kernel wasm lacks, for the CNN's two convolutions: ours (a forward conv on wasm) against
  * tfjs's CPU kernel called with the inputs on wasm (what a per-kernel CPU fallback costs: data moved, then the loop).
  */
 async function filterGrad(batch: number): Promise<void> {
@@ -287,7 +288,7 @@ async function filterGrad(batch: number): Promise<void> {
     }
   };
   const [mo, mc] = await interleaved(ours, cpu);
-  report(`  the CNN's 2 Conv2DBackpropFilter, batch ${batch}: wasm im2col`, mo, mc, 'CPU fallback');
+  report(`  the CNN's 2 Conv2DBackpropFilter, batch ${batch}: wasm conv`, mo, mc, 'CPU fallback');
   session.close();
   tf.dispose(Object.values(feeds));
 }

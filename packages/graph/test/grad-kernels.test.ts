@@ -59,7 +59,7 @@ for (const backend of ['wasm', 'cpu'] as BackendName[]) {
         ' ',
       ))
         expect(ops.has(op), op).toBe(true);
-      // the gradient kernels all run on wasm (Conv2DBackpropFilter as im2col + matMul, MaxPoolGrad our own loop);
+      // the gradient kernels all run on wasm (the conv backprops as forward convs, MaxPoolGrad our own loop);
       // only UnsortedSegmentSum, which wasm lacks, runs on the CPU backend
       if (backend === 'wasm') expect(session.cpuFallbackOps).toEqual(['UnsortedSegmentSum']);
     });

@@ -100,9 +100,23 @@ const fusedBatchNorm: KernelFactory = (n) => {
 };
 
 /**
+ * Per-channel sums of a channels-last tensor in two stages ([rows, w, c] summed over w, then over rows): the
+ * WebAssembly backend's reduction over every leading axis at once is ~10x slower (it moves the reduced axes last
+ * first), and the two-stage sum rounds less (partial sums of w values).
+ */
+function channelSums(t: tf.Tensor): tf.Tensor {
+  const c = t.shape[t.rank - 1]!;
+  if (t.rank < 3) return tf.sum(t, 0);
+  const w = t.shape[t.rank - 2]!;
+  return tf.sum(tf.sum(tf.reshape(t, [-1, w, c]), 1), 0);
+}
+
+/**
  * FusedBatchNormGrad / V2 / V3 (y_backprop, x, scale, reserve_space_1, reserve_space_2[, reserve_space_3]):
  * training: dx = scale * rsqrt(var + eps) * (dy - mean(dy) - (x - mean) * mean(dy * (x - mean)) / (var + eps));
- * inference: dx = dy * scale * rsqrt(var + eps). dscale = sum(dy * (x - mean) * rsqrt(var + eps)), doffset = sum(dy).
+ * inference: dx = dy * scale * rsqrt(var + eps). dscale = sum(dy * (x - mean)) * rsqrt(var + eps), doffset = sum(dy).
+ * The training dx is computed as dy * a - (x - mean) * b - c with per-channel a, b, c: four passes over the
+ * activation instead of seven (resnet's step runs 53 of these on tensors of up to 6.4M values).
  */
 const fusedBatchNormGrad: KernelFactory = (n) => {
   const a = attrsOf(n);
@@ -114,18 +128,20 @@ const fusedBatchNormGrad: KernelFactory = (n) => {
     const perm = channelsLast(n, x0!.rank);
     const dy = perm ? tf.transpose(dy0!, perm) : dy0!;
     const x = perm ? tf.transpose(x0!, perm) : x0!;
-    const axes = x.shape.map((_, k) => k).slice(0, -1);
     const rs = tf.rsqrt(tf.add(variance!, eps));
     const centered = tf.sub(x, mean!);
-    const doffset = tf.sum(dy, axes);
-    const dscale = tf.sum(tf.mul(tf.mul(dy, centered), rs), axes);
+    const doffset = channelSums(dy);
+    const sumDyX = channelSums(tf.mul(dy, centered));
+    const dscale = tf.mul(sumDyX, rs);
+    const gain = tf.mul(scale!, rs);
     let dx: tf.Tensor;
-    if (!training) dx = tf.mul(dy, tf.mul(scale!, rs));
+    if (!training) dx = tf.mul(dy, gain);
     else {
-      const meanDy = tf.mean(dy, axes);
-      const meanDyX = tf.mean(tf.mul(dy, centered), axes);
-      const inner = tf.sub(tf.sub(dy, meanDy), tf.mul(centered, tf.div(meanDyX, tf.add(variance!, eps))));
-      dx = tf.mul(tf.mul(scale!, rs), inner);
+      const count = x.shape[x.rank - 1] ? x.size / x.shape[x.rank - 1]! : 1;
+      // mean(dy * (x - mean)) / (var + eps) and mean(dy), both scaled by the gain
+      const b = tf.mul(gain, tf.div(tf.div(sumDyX, count), tf.add(variance!, eps)));
+      const c = tf.mul(gain, tf.div(doffset, count));
+      dx = tf.sub(tf.sub(tf.mul(dy, gain), tf.mul(centered, b)), c);
     }
     return [perm ? tf.transpose(dx, inverse(perm)) : dx, dscale, doffset, tf.zeros([0]), tf.zeros([0])];
   };

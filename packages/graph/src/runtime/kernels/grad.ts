@@ -2,12 +2,14 @@
 // pooling backprops, BiasAddGrad, and the shape plumbing of tf.gradients (BroadcastGradientArgs, DynamicStitch,
 // InvertPermutation, ConcatOffset, StridedSliceGrad). Formulas follow TensorFlow's CPU kernels
 // (tensorflow/core/kernels/*_op.h, cwise_ops_gradients.h); fixtures/training/kernels.json holds TensorFlow's answers.
-// Conv2DBackpropFilter is im2col + matMul (the WebAssembly backend has no kernel for it) and MaxPoolGrad a typed-array
-// loop (wasm's is wrong for all-negative windows): the kernels of a CNN's training step all run on the active backend.
+// The conv backprops are forward convs and matMuls (conv-backprop.ts: the WebAssembly backend has no
+// Conv2DBackpropFilter and a slow Conv2DBackpropInput) and MaxPoolGrad a typed-array loop (wasm's is wrong for
+// all-negative windows): the kernels of a CNN's training step all run on the active backend.
 import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
 import type { KernelFactory } from '../values.js';
-import { attrsOf, checkedSize, ints, MAX_ELEMENTS, padding, T, tf } from './common.js';
+import { attrsOf, checkedSize, ints, padding, T, tf } from './common.js';
+import { filterGrad, forwardPads, inputGrad } from './conv-backprop.js';
 
 /** The 2-D window attrs of a conv / pool node, read for NHWC (NCHW is refused: TensorFlow's CPU kernels refuse it). */
 function window2d(n: NodeDef, sizes: 'ksize' | null) {
@@ -100,93 +102,48 @@ const conv2dBackpropInput: KernelFactory = (n) => {
   return (i, s) => {
     const inputShape = shape4(T(i, 0, s, n), n, 'input_sizes');
     const filter = dilateFilter(T(i, 1, s, n) as tf.Tensor4D, w.dilations);
-    const dy = T(i, 2, s, n);
+    const dy = T(i, 2, s, n) as tf.Tensor4D;
+    checkBackprop(inputShape, filter.shape, dy, w, n);
+    if (tf.getBackend() !== 'tensorflow') return [inputGrad(dy, filter, inputShape, w.strides, w.pad)];
     return [
       run('Conv2DBackpropInput', { dy, filter }, { strides: w.strides, pad: w.pad, dataFormat: 'NHWC', inputShape }),
     ];
   };
 };
 
-/** Patch matrices are built a few images at a time, each at most this many elements (64 MB of float32). */
-const IM2COL_CHUNK = 1 << 24;
-
-/**
- * Conv2DBackpropFilter as im2col + one matMul: dW[(i,j,c), o] = sum over (n, y, x) of
- * xpad[n, y*sh + i*dh, x*sw + j*dw, c] * dy[n, y, x, o]. The patch matrix [n*outH*outW, kh*kw*C] (zeros where a window
- * reads padding) is filled from the input's values, and the backend's matMul does the arithmetic: the WebAssembly
- * backend has no Conv2DBackpropFilter kernel, and the CPU backend's is a plain loop several times slower.
- */
-function filterGradIm2col(
-  x: tf.Tensor4D,
-  dy: tf.Tensor4D,
-  [kh, kw, ci, co]: [number, number, number, number],
+/** The input, filter and output gradient shapes of a conv backprop agree, and every window fits the padded input. */
+function checkBackprop(
+  [batch, h, wd, c]: readonly number[],
+  [kh, kw, ci, co]: readonly number[],
+  dy: tf.Tensor,
   w: ReturnType<typeof window2d>,
   n: NodeDef,
-): tf.Tensor {
-  const [batch, h, wd, c] = x.shape;
+): void {
   const [, oh, ow, oc] = dy.shape;
-  if (c !== ci || oc !== co || dy.shape[0] !== batch) {
+  if (dy.rank !== 4 || c !== ci || oc !== co || dy.shape[0] !== batch) {
     throw new GraphError(
       'KERNEL',
-      `input [${x.shape}], filter_sizes [${kh},${kw},${ci},${co}] and out_backprop [${dy.shape}] disagree`,
+      `input [${batch},${h},${wd},${c}], filter [${kh},${kw},${ci},${co}] and out_backprop [${dy.shape}] disagree`,
       { node: n.name },
     );
   }
   const [sh, sw] = w.strides;
   const [dh, dw] = w.dilations;
-  const before = (size: number, out: number, k: number, s: number, d: number, axis: 1 | 2): [number, number] => {
-    if (Array.isArray(w.pad)) return w.pad[axis];
-    if (w.pad === 'valid') return [0, 0];
-    const total = Math.max((out - 1) * s + (k - 1) * d + 1 - size, 0);
-    return [Math.floor(total / 2), total - Math.floor(total / 2)];
-  };
-  const pt = before(h, oh, kh, sh, dh, 1);
-  const pl = before(wd, ow, kw, sw, dw, 2);
-  // the padded input must cover every window TensorFlow's kernel reads
-  if ((oh - 1) * sh + (kh - 1) * dh + 1 > h + pt[0] + pt[1] || (ow - 1) * sw + (kw - 1) * dw + 1 > wd + pl[0] + pl[1]) {
+  const kEffH = (kh! - 1) * dh + 1;
+  const kEffW = (kw! - 1) * dw + 1;
+  const [pt, pb] = forwardPads(w.pad, 1, h!, oh!, kEffH, sh);
+  const [pl, pr] = forwardPads(w.pad, 2, wd!, ow!, kEffW, sw);
+  // TensorFlow's output size for this input, window and padding must be dy's (SAME: ceil(size / stride))
+  const same = w.pad === 'same';
+  const outH = same ? Math.ceil(h! / sh) : Math.floor((h! + pt + pb - kEffH) / sh) + 1;
+  const outW = same ? Math.ceil(wd! / sw) : Math.floor((wd! + pl + pr - kEffW) / sw) + 1;
+  if (outH !== oh || outW !== ow) {
     throw new GraphError(
       'KERNEL',
-      `out_backprop [${dy.shape}] does not fit input [${x.shape}] with these strides and padding`,
+      `out_backprop [${dy.shape}] does not fit input [${batch},${h},${wd},${c}] with these strides and padding`,
       { node: n.name },
     );
   }
-  const k = kh * kw * c;
-  if (oh * ow * k > MAX_ELEMENTS) {
-    throw new GraphError('KERNEL', `the patch matrix of one image (${oh}x${ow}x${k}) is too large`, { node: n.name });
-  }
-  const xs = x.dataSync() as Float32Array;
-  const per = Math.max(1, Math.floor(IM2COL_CHUNK / Math.max(oh * ow * k, 1)));
-  let acc: tf.Tensor | undefined;
-  for (let b0 = 0; b0 < batch; b0 += per) {
-    const nb = Math.min(per, batch - b0);
-    // patches built with typed-array copies: tfjs's slice/concat cost more than the arithmetic at these sizes
-    const cols = new Float32Array(nb * oh * ow * k);
-    let row = 0;
-    for (let b = b0; b < b0 + nb; b++) {
-      for (let y = 0; y < oh; y++) {
-        for (let xo = 0; xo < ow; xo++, row++) {
-          for (let i = 0; i < kh; i++) {
-            const iy = y * sh + i * dh - pt[0];
-            if (iy < 0 || iy >= h) continue;
-            for (let j = 0; j < kw; j++) {
-              const ix = xo * sw + j * dw - pl[0];
-              if (ix < 0 || ix >= wd) continue;
-              const from = ((b * h + iy) * wd + ix) * c;
-              const to = row * k + (i * kw + j) * c;
-              // a few channels: element copies beat creating a subarray view per window cell
-              if (c < 16) for (let ch = 0; ch < c; ch++) cols[to + ch] = xs[from + ch]!;
-              else cols.set(xs.subarray(from, from + c), to);
-            }
-          }
-        }
-      }
-    }
-    const patches = tf.tensor2d(cols, [nb * oh * ow, k]);
-    const g = tf.reshape(nb === batch ? dy : tf.slice(dy, [b0, 0, 0, 0], [nb, oh, ow, co]), [nb * oh * ow, co]);
-    const part = tf.matMul(patches, g, true, false);
-    acc = acc ? tf.add(acc, part) : part;
-  }
-  return tf.reshape(acc ?? tf.zeros([kh * kw * c, co]), [kh, kw, ci, co]);
 }
 
 const conv2dBackpropFilter: KernelFactory = (n) => {
@@ -195,9 +152,10 @@ const conv2dBackpropFilter: KernelFactory = (n) => {
     const x = T(i, 0, s, n) as tf.Tensor4D;
     const sizes = shape4(T(i, 1, s, n), n, 'filter_sizes');
     const dy = T(i, 2, s, n) as tf.Tensor4D;
-    if (tf.getBackend() !== 'tensorflow') return [filterGradIm2col(x, dy, sizes, w, n)];
-    // tfjs-node: TensorFlow's own kernel (no dilations in tfjs's attrs: a dilated filter's gradient, every d-th tap)
+    checkBackprop(x.shape, sizes, dy, w, n);
     const [kh, kw, ci, co] = sizes;
+    if (tf.getBackend() !== 'tensorflow') return [filterGrad(x, dy, [kh, kw], w.strides, w.dilations, w.pad)];
+    // tfjs-node: TensorFlow's own kernel (no dilations in tfjs's attrs: a dilated filter's gradient, every d-th tap)
     const [dh, dw] = w.dilations;
     const filterShape = [(kh - 1) * dh + 1, (kw - 1) * dw + 1, ci, co];
     const g = run(
