@@ -107,11 +107,8 @@ TRAIN_CASES = {
     "alexnet_v2-momentum": ("alexnet_v2", momentum(1e-3)),
     "alexnet_v2-rmsprop": ("alexnet_v2", rmsprop(1e-4)),
 }
-# Not yet here: inception_v1/v3 and resnet_v1_50/v2_50 training at these sizes. TensorFlow disagrees with itself
-# (oneDNN on vs off, 3 steps, max relative update difference per group): inception_v1 6-34% (Momentum 1e-6, RMSProp
-# 1e-5), inception_v3 60-190%, resnet_v1_50 and resnet_v2_50 at 32x32 100-200% (batch norm over a 1x1 map of 2 images
-# normalizes to +-1: chaotic). They need inputs/learning rates where TensorFlow is stable before a comparison means
-# anything; their forward is checked above.
+# inception_v1/v3 and resnet_v1_50/v2_50 training: test_slim_zoo_train.py (TensorFlow disagrees with itself by 6-200%
+# at these sizes; slim_spread.py measures where it does not).
 # max |ours - TF| / max |TF update| per group, two to five times TensorFlow's own spread (oneDNN on vs off), measured:
 # inception_v2 momentum: weights 7.7e-3, slots 1.0e-2, moving statistics 6.4e-5 (ours against oneDNN on: 1.3e-3,
 # 1.9e-3, 2.7e-5); rmsprop: weights 2.3e-3, slots 1.0e-3, moving statistics 5.3e-5 (ours: 1.6e-3, 5.6e-4, 3.2e-5);
