@@ -58,15 +58,16 @@ def updates_for(net, opt, rates, batch, size, work):
                 saver.restore(sess, prefix)
                 # the training-mode logits (batch statistics) at step 0, as the test compares them
                 first_logits = sess.run(logits, {images: images_v})
-                for _ in range(T.STEPS):
-                    sess.run(train, {images: images_v, labels: labels_v, rate: r})
+                losses = [sess.run(train, {images: images_v, labels: labels_v, rate: r}) for _ in range(T.STEPS)]
                 after = dict(zip(names, sess.run(variables)))
                 out[r] = {k: after[k] - before[k] for k in names if k != "global_step"}
                 out[r][LOGITS] = first_logits
+                out[r][LOSSES] = np.asarray(losses)
     return out
 
 
 LOGITS = "training-mode logits"
+LOSSES = "losses"
 
 
 def spread(a, b):
@@ -74,7 +75,7 @@ def spread(a, b):
     own."""
     diff, scale, worst = {}, {}, {}
     for name, want in b.items():
-        g = "logits" if name == LOGITS else T.group(name)
+        g = {LOGITS: "logits", LOSSES: "losses"}.get(name) or T.group(name)
         d = float(np.max(np.abs(a[name].astype(np.float64) - want)))
         if d >= diff.get(g, -1.0):
             diff[g], worst[g] = d, name
