@@ -77,7 +77,8 @@ NETS = {
     "resnet_v1_50": (slim_net(resnet_v1.resnet_v1_50, resnet_v1.resnet_arg_scope, squeeze=True), 32),
     "resnet_v2_50": (slim_net(resnet_v2.resnet_v2_50, resnet_v2.resnet_arg_scope, squeeze=True), 32),
     # forward only: the deeper resnets (more units per block, no other layer kind; 42-64M parameters) and
-    # inception_v2 at its full width (the 0.25 one above trains)
+    # inception_v2 at its full width (the 0.25 one above trains). 10-45 s each here (resnet_*_200: 38-45 s, mostly
+    # TensorFlow building and initializing the graph), 3m21s for the 7
     **{f"resnet_{v}_{d}": (slim_net(getattr(m, f"resnet_{v}_{d}"), m.resnet_arg_scope, squeeze=True), 32)
        for v, m in (("v1", resnet_v1), ("v2", resnet_v2)) for d in (101, 152, 200)},
     "inception_v2_full": (slim_net(inception_v2.inception_v2, inception_v2.inception_v2_arg_scope,
