@@ -1,0 +1,132 @@
+"""TensorFlow's own float32 spread when training tf_slim nets (oneDNN on vs off), over a grid of settings.
+
+Why: batch norm trained on a few values per channel is chaotic, so a comparison with TensorFlow means something only
+at settings where TensorFlow agrees with itself. test_slim_zoo_train.py picks its settings and tolerances from this.
+Each cell (net, optimizer, batch, input size) builds the training graph of test_slim.make_tf once, saves its initial
+state, and for each learning rate restores it and runs STEPS steps; the learning rate is fed (the Apply* kernels take
+it as an input either way). Both runs use the same seeds, so they start from the same values.
+
+Usage: python interop/tests/slim_spread.py NET[,NET] OPT[,OPT] LR[,LR] BATCH[,BATCH] SIZE[,SIZE] (size 0: the net's
+smallest)
+prints, per cell and learning rate, the spread per group (max |on - off| over the group's largest |update|) and the
+variable where it is largest.
+"""
+import itertools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_slim as T  # noqa: E402
+
+tf, tf1, slim = T.tf, T.tf1, T.slim
+
+# the optimizers of test_slim.py's cases (a factory per learning rate)
+OPTIMIZERS = {"momentum": T.momentum, "rmsprop": T.rmsprop}
+
+
+def updates_for(net, opt, rates, batch, size, work):
+    """{rate: {variable: update}} after STEPS steps at each rate, from the same initial state."""
+    build, smallest = T.NETS[net]
+    size = size or smallest
+    images_v, labels_v = T.feeds_for(size, batch=batch)
+    with tf.Graph().as_default() as g:
+        tf1.set_random_seed(1)
+        images = tf1.placeholder(tf.float32, [batch, size, size, 3], name="images")
+        labels = tf1.placeholder(tf.int64, [batch], name="labels")
+        rate = tf1.placeholder(tf.float32, [], name="rate")
+        logits = build(images, True)
+        tf1.losses.sparse_softmax_cross_entropy(labels, logits)
+        step = tf1.train.get_or_create_global_step()
+        train = slim.learning.create_train_op(tf1.losses.get_total_loss(), OPTIMIZERS[opt](rate)(),
+                                             global_step=step)
+        variables = tf1.global_variables()
+        names = [v.op.name for v in variables]
+        stats = T.nonzero_stats(variables)
+        saver = tf1.train.Saver()
+        out = {}
+        with tf1.Session(graph=g) as sess:
+            sess.run(tf1.global_variables_initializer())
+            sess.run(stats)
+            prefix = saver.save(sess, os.path.join(work, "init"))
+            before = dict(zip(names, sess.run(variables)))
+            for r in rates:
+                saver.restore(sess, prefix)
+                # the training-mode logits (batch statistics) at step 0, as the test compares them
+                first_logits = sess.run(logits, {images: images_v})
+                losses = [sess.run(train, {images: images_v, labels: labels_v, rate: r}) for _ in range(T.STEPS)]
+                after = dict(zip(names, sess.run(variables)))
+                out[r] = {k: after[k] - before[k] for k in names if k != "global_step"}
+                out[r][LOGITS] = first_logits
+                out[r][LOSSES] = np.asarray(losses)
+    return out
+
+
+LOGITS = "training-mode logits"
+LOSSES = "losses"
+
+
+def spread(a, b):
+    """Per group: (max |a - b| / max |b|, the variable where |a - b| is largest); the logits are a group of their
+    own."""
+    diff, scale, worst = {}, {}, {}
+    for name, want in b.items():
+        g = {LOGITS: "logits", LOSSES: "losses"}.get(name) or T.group(name)
+        d = float(np.max(np.abs(a[name].astype(np.float64) - want)))
+        if d >= diff.get(g, -1.0):
+            diff[g], worst[g] = d, name
+        scale[g] = max(scale.get(g, 0.0), float(np.max(np.abs(want))))
+    return {g: (diff[g] / scale[g], worst[g]) for g in diff}
+
+
+def cells(argv):
+    nets, opts, rates, batches, sizes = (a.split(",") for a in argv)
+    return nets, opts, [float(r) for r in rates], [int(b) for b in batches], [int(s) for s in sizes]
+
+
+def dump(work, argv):
+    """One process's runs: a .npz per cell and learning rate, written as soon as it is done."""
+    # SLIM_SPREAD_STEPS: fewer steps tell a step-0 gradient that TensorFlow cannot compute stably from chaotic steps
+    T.STEPS = int(os.environ.get("SLIM_SPREAD_STEPS", T.STEPS))
+    nets, opts, rates, batches, sizes = cells(argv)
+    for net, opt, batch, size in itertools.product(nets, opts, batches, sizes):
+        cell_dir = tempfile.mkdtemp(dir=work)
+        for r, updates in updates_for(net, opt, rates, batch, size, cell_dir).items():
+            np.savez(os.path.join(work, f"{net}|{opt}|{r}|{batch}|{size or T.NETS[net][1]}.npz"),
+                     **{k.replace("/", "|"): v for k, v in updates.items()})
+
+
+def compare(on_dir, off_dir):
+    """Prints the spread of every cell both runs have finished."""
+    for cell in sorted(f for f in os.listdir(on_dir) if f.endswith(".npz")):
+        if not os.path.exists(os.path.join(off_dir, cell)):
+            continue
+        a, b = (np.load(os.path.join(d, cell)) for d in (on_dir, off_dir))
+        on = {k.replace("|", "/"): a[k] for k in a.files}
+        off = {k.replace("|", "/"): b[k] for k in b.files}
+        print(json.dumps({"cell": cell[:-4], "spread": spread(on, off)}), flush=True)
+
+
+def main(argv):
+    procs = []
+    for onednn in ("1", "0"):
+        work = tempfile.mkdtemp()
+        env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS=onednn)
+        procs.append((subprocess.Popen([sys.executable, __file__, "--dump", work, *argv], env=env), work))
+    print("partial results: python slim_spread.py --compare", *(w for _, w in procs), flush=True)
+    for p, _ in procs:
+        assert p.wait() == 0
+    compare(procs[0][1], procs[1][1])
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--dump":
+        dump(sys.argv[2], sys.argv[3:])
+    elif sys.argv[1] == "--compare":
+        compare(sys.argv[2], sys.argv[3])
+    else:
+        main(sys.argv[1:])
