@@ -37,7 +37,7 @@ describe('@tensorgraft/proto/lite', () => {
       import { createRequire } from 'node:module';
       const { crc32c, crc32cJs } = await import('@tensorgraft/proto/lite');
       const cache = createRequire(import.meta.url).cache;
-      const native = () => Object.keys(cache).some((f) => f.includes('@node-rs'));
+      const native = () => Object.keys(cache).some((f) => f.includes('@node-rs') || f.endsWith('crc32c.node'));
       const big = Uint8Array.from({ length: 3 << 20 }, (_, i) => (i * 7919) & 0xff);
       const small = big.subarray(0, 4096);
       const steps = [];
