@@ -7,6 +7,7 @@
 export { AsyncBundleReader, type AsyncReadOptions, openCheckpointAt } from './async-reader.js';
 export { AsyncBundleWriter, type AsyncWriteOptions, AsyncWriteOptionsSchema } from './async-writer.js';
 export type { BundleEntry, BundleHeader, ReadOptions } from './bundle-core.js';
+export type { SinkFactory } from './bundle-entries.js';
 export {
   type BlobSaveOptions,
   BlobSaveOptionsSchema,

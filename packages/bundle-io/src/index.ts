@@ -1,6 +1,7 @@
 export { AsyncBundleReader, type AsyncReadOptions, openCheckpointAt } from './async-reader.js';
 export { AsyncBundleWriter, type AsyncWriteOptions, AsyncWriteOptionsSchema } from './async-writer.js';
 export { BundleCore } from './bundle-core.js';
+export type { SinkFactory } from './bundle-entries.js';
 export {
   type BundleEntry,
   type BundleFiles,

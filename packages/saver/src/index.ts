@@ -18,6 +18,7 @@ export {
 export { LOCK_FILENAME, LOCK_WAIT_MS, lockDirectory, STALE_EMPTY_MS, STALE_FOREIGN_MS } from './directory-lock.js';
 export { SaverError, type SaverErrorCode, type SaverErrorDetails } from './errors.js';
 export { type KerasWeightPlace, kerasWeightPlaces } from './keras-layout.js';
+export type { SavedArtifactsInfo } from './layers-artifacts.js';
 export {
   type LayersModelLike,
   type LoadedArtifacts,
