@@ -10,6 +10,7 @@ import type { NodeDef } from '../../graph.js';
 import type { KernelFactory } from '../values.js';
 import { attrsOf, checkedSize, ints, padding, T, tf } from './common.js';
 import { filterGrad, forwardPads, inputGrad } from './conv-backprop.js';
+import { filterGradIm2col } from './conv-filter-im2col.js';
 
 /** The 2-D window attrs of a conv / pool node, read for NHWC (NCHW is refused: TensorFlow's CPU kernels refuse it). */
 function window2d(n: NodeDef, sizes: 'ksize' | null) {
@@ -97,6 +98,13 @@ function run(kernel: string, inputs: Record<string, tf.Tensor>, attrs: object): 
   return tf.engine().runKernel(kernel, inputs as never, attrs as never) as tf.Tensor;
 }
 
+/**
+ * Filters up to this many elements (8 MB of float32: resnet's 1x1s, not 3x3x512x512) take conv-backprop.ts's
+ * forward-conv forms; larger ones the backend's kernel / im2col: the forms' filter copies fragmented the wasm heap
+ * enough that a VGG-16 step (batch 1) ran out of it at gradients/AddN_2 (interop test_slim_vgg_train).
+ */
+const MAX_FLIPPED_FILTER = 1 << 21;
+
 const conv2dBackpropInput: KernelFactory = (n) => {
   const w = window2d(n, null);
   return (i, s) => {
@@ -104,7 +112,11 @@ const conv2dBackpropInput: KernelFactory = (n) => {
     const filter = dilateFilter(T(i, 1, s, n) as tf.Tensor4D, w.dilations);
     const dy = T(i, 2, s, n) as tf.Tensor4D;
     checkBackprop(inputShape, filter.shape, dy, w, n);
-    if (tf.getBackend() !== 'tensorflow') return [inputGrad(dy, filter, inputShape, w.strides, w.pad)];
+    // the forward-conv form copies the filter twice (reverse, transpose): for a huge filter (VGG's fc6 as a conv,
+    // 411 MB) that aborts the 4 GB wasm heap, so those keep the backend's own kernel
+    if (tf.getBackend() !== 'tensorflow' && filter.size <= MAX_FLIPPED_FILTER) {
+      return [inputGrad(dy, filter, inputShape, w.strides, w.pad)];
+    }
     return [
       run('Conv2DBackpropInput', { dy, filter }, { strides: w.strides, pad: w.pad, dataFormat: 'NHWC', inputShape }),
     ];
@@ -154,7 +166,10 @@ const conv2dBackpropFilter: KernelFactory = (n) => {
     const dy = T(i, 2, s, n) as tf.Tensor4D;
     checkBackprop(x.shape, sizes, dy, w, n);
     const [kh, kw, ci, co] = sizes;
-    if (tf.getBackend() !== 'tensorflow') return [filterGrad(x, dy, [kh, kw], w.strides, w.dilations, w.pad)];
+    if (tf.getBackend() !== 'tensorflow') {
+      if (kh * kw * ci * co > MAX_FLIPPED_FILTER) return [filterGradIm2col(x, dy, sizes, w, n)];
+      return [filterGrad(x, dy, [kh, kw], w.strides, w.dilations, w.pad)];
+    }
     // tfjs-node: TensorFlow's own kernel (no dilations in tfjs's attrs: a dilated filter's gradient, every d-th tap)
     const [dh, dw] = w.dilations;
     const filterShape = [(kh - 1) * dh + 1, (kw - 1) * dw + 1, ci, co];
