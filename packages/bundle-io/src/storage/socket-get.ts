@@ -106,13 +106,13 @@ export function getInto(
     const doneIfComplete = () => {
       // An error body is cut at 64 KiB: the message needs its start only.
       if (!answer || (got < bodyLength && (answer.filled || got < MAX_HEAD))) return false;
-      if (!answer.filled) answer.errorBody = new TextDecoder().decode(concat(errorBytes));
+      if (!answer.filled) answer.errorBody = new TextDecoder().decode(Buffer.concat(errorBytes));
       finish(undefined, answer);
       return true;
     };
 
     const onHead = (bytes: Uint8Array): boolean => {
-      head = concat([head, bytes]);
+      head = Buffer.concat([head, bytes]);
       const end = indexOfBlankLine(head);
       if (end < 0) {
         if (head.length > MAX_HEAD) finish(new NotPlainBody(`response head over ${MAX_HEAD} bytes`));
@@ -177,16 +177,6 @@ export function getInto(
       if (!settled) finish(new ShortBody(`connection closed after ${got} of ${bodyLength} body bytes`));
     });
   });
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Offset of the `\r\n\r\n` that ends an HTTP head, or -1. */
