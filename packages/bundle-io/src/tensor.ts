@@ -1,7 +1,7 @@
 // The in-memory tensor handed to and from users: TensorFlow's dtype name, a shape, and the elements row-major in the
 // typed array @tensorgraft/proto's dtypes table names (complex as interleaved [re, im], half/bfloat16 as Uint16Array
 // bits, bool as Uint8Array, int64 as BigInt64Array, string as one Uint8Array per element).
-import { type DTypeInfo, findDType } from '@tensorgraft/proto/lite';
+import { allocateLargeBuffer, type DTypeInfo, findDType, LARGE_BUFFER_BYTES } from '@tensorgraft/proto/lite';
 import { BundleError } from './errors.js';
 
 export type NumericData =
@@ -113,8 +113,14 @@ export function byteSwap(bytes: Uint8Array, width: number): void {
   }
 }
 
-/** A zero-filled typed array for `n` elements of dtype `info` (complex: 2n parts). */
+/**
+ * A zero-filled typed array for `n` elements of dtype `info` (complex: 2n parts). Large ones sit on 2 MiB pages where
+ * the machine allows (proto's allocateLargeBuffer): filling a fresh array otherwise costs a page fault per 4 KiB.
+ */
 export function allocate(info: DTypeInfo, n: number): NumericData {
   const ctor = info.arrayType!;
-  return new ctor(info.kind === 'complex' ? n * 2 : n) as NumericData;
+  const count = info.kind === 'complex' ? n * 2 : n;
+  const bytes = count * ctor.BYTES_PER_ELEMENT;
+  if (bytes < LARGE_BUFFER_BYTES) return new ctor(count) as NumericData;
+  return new ctor(allocateLargeBuffer(bytes)) as NumericData;
 }

@@ -68,6 +68,28 @@ describe('BundleReader on checkpoints written by TensorFlow', () => {
     rmSync(dir, { recursive: true });
   });
 
+  it('reads large tensors of every element width whole (arrays over 4 MiB come from the huge-page allocator)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'large-'));
+    const n = (5 << 20) / 8 + 3; // 5 MiB and a bit of int64; complex64 is 2 float32 per element
+    const i64 = BigInt64Array.from({ length: n }, (_, i) => BigInt(i) * 0x100000001n - 7n);
+    const c64 = Float32Array.from({ length: 2 * n }, (_, i) => (i % 2 ? -i : i) / 3);
+    const u16 = Uint16Array.from({ length: 4 * n }, (_, i) => (i * 40503) & 0xffff);
+    const w = new BundleWriter(join(dir, 'large'));
+    w.add('i64', { dtype: 'int64', shape: [n], data: i64 });
+    w.add('c64', { dtype: 'complex64', shape: [n], data: c64 });
+    w.add('u16', { dtype: 'uint16', shape: [4 * n], data: u16 });
+    w.finish();
+    const r = BundleReader.open(join(dir, 'large'));
+    const all = await r.getAll();
+    const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    expect(bytes(all.get('i64')!.data as BigInt64Array).equals(bytes(i64))).toBe(true);
+    expect(bytes(all.get('c64')!.data as Float32Array).equals(bytes(c64))).toBe(true);
+    expect(bytes(r.get('u16').data as Uint16Array).equals(bytes(u16))).toBe(true);
+    expect((all.get('c64')!.data as Float32Array).length).toBe(2 * n);
+    r.close();
+    rmSync(dir, { recursive: true });
+  });
+
   it('readInto fills an existing array (and checks dtype, length and crc)', () => {
     const exp = expected('dtypes');
     const r = BundleReader.open(fixture('dtypes', exp.prefix));

@@ -8,6 +8,7 @@ export { escapeControls, quoteInput, SNIPPET_BYTES } from './message-text.js';
 // a MiB has been checksummed
 export { crc32c, crc32cJs, maskCrc, maskedCrc32c, unmaskCrc } from './wire/crc32c.js';
 export { readUint32LE, readUint64LE, uint32LE, uint64LE, writeUint32LE, writeUint64LE } from './wire/fixed.js';
+export { allocateLargeBuffer, LARGE_BUFFER_BYTES, largeBuffersNative } from './wire/large-buffers.js';
 export {
   type Decoded,
   encodeVarint,
