@@ -22,6 +22,13 @@ Batch norm nets at init amplify float32 rounding in their gradients, worst at th
   7.9%/17%/2.4e-3 there: one on/off pair underestimates that cell's scatter; at batch 8 ours equals the spread),
   2.2%/0.67%/6.9e-5 (v2). RMSProp 1e-7 (v1 batch 8, v2 batch 2): 8.1%/1.1%/3.3e-5 (v1), 8.0%/1.4%/4.4e-5 (v2);
   1e-6: 12-19% weights; 1e-5: 31-36%.
+- the deeper resnets (64, Momentum 1e-7): the spread grows with depth, most in v1. v1 batch 8: 101 13%/23%/4.1e-3,
+  152 55%/97%/0.10, 200 84%/116%/0.37; no cell tried is calmer (101 batch 2: 55%/117%; 152 batch 16: 38%/77%; 152 at
+  96, batch 8: 34%/71%). v2 batch 8: 101 2.6%/2.3%/6.6e-5, 152 6.4%/9.4%/6.7e-4, 200 17%/36%/7.1e-3 (152 batch 2:
+  38%/78%). RMSProp 1e-7 (v1_101, batch 8): weights 82%, slots 8.4%. Their cases (Momentum only: each takes 3-5 min
+  here, TensorFlow building the graph and Node's 60-110 s of steps) check the deep v2s closely and the deep v1s only
+  to within TensorFlow's own chaos there (ours lands on the spread, weights/slots: v1 101 13%/23%, 152 58%/93%, 200
+  123%/176%; v2 101 2.6%/2.2%, 152 6.3%/8.6%, 200 22%/43%).
 Each case below is the most stable cell found, with the spread measured there (SPREAD; "logits": the training-mode
 logits at step 0, which use batch statistics; "losses": the 3 steps' losses over the largest). inception_v1 at 193
 trains within its spread as well (Momentum 1e-7: ours 2.5%/3.7%/8.9e-5 against oneDNN on) but takes minutes a case
@@ -50,6 +57,12 @@ CASES = {
     # ours (weights/slots/moving): Momentum 0.85%/1.2%/8.9e-5, RMSProp 5.8%/0.78%/8.9e-5
     "inception_v1-momentum": ("inception_v1_pool", "momentum", 1e-7, 8, 64),
     "inception_v1-rmsprop": ("inception_v1_pool", "rmsprop", 1e-7, 8, 64),
+    "resnet_v1_101-momentum": ("resnet_v1_101", "momentum", 1e-7, 8, 64),
+    "resnet_v1_152-momentum": ("resnet_v1_152", "momentum", 1e-7, 8, 64),
+    "resnet_v2_152-momentum": ("resnet_v2_152", "momentum", 1e-7, 8, 64),
+    "resnet_v1_200-momentum": ("resnet_v1_200", "momentum", 1e-7, 8, 64),
+    "resnet_v2_101-momentum": ("resnet_v2_101", "momentum", 1e-7, 8, 64),
+    "resnet_v2_200-momentum": ("resnet_v2_200", "momentum", 1e-7, 8, 64),
 }
 # TensorFlow's spread at that cell (slim_spread.py, oneDNN on vs off), per group
 SPREAD = {
@@ -67,6 +80,18 @@ SPREAD = {
                               "losses": 2.26e-5},
     "inception_v1-rmsprop": {"weights": 6.01e-2, "slots": 9.65e-3, "moving": 8.87e-5, "logits": 3.11e-5,
                              "losses": 1.88e-6},
+    "resnet_v1_101-momentum": {"weights": 1.35e-1, "slots": 2.27e-1, "moving": 4.07e-3, "logits": 4.92e-4,
+                               "losses": 2.43e-4},
+    "resnet_v1_152-momentum": {"weights": 5.52e-1, "slots": 9.74e-1, "moving": 9.97e-2, "logits": 1.94e-3,
+                               "losses": 1.25e-2},
+    "resnet_v2_152-momentum": {"weights": 6.35e-2, "slots": 9.41e-2, "moving": 6.69e-4, "logits": 3.63e-4,
+                               "losses": 4.81e-5},
+    "resnet_v1_200-momentum": {"weights": 8.43e-1, "slots": 1.165, "moving": 3.73e-1, "logits": 5.62e-3,
+                               "losses": 1.35e-2},
+    "resnet_v2_101-momentum": {"weights": 2.57e-2, "slots": 2.32e-2, "moving": 6.61e-5, "logits": 1.65e-4,
+                               "losses": 7.02e-6},
+    "resnet_v2_200-momentum": {"weights": 1.73e-1, "slots": 3.59e-1, "moving": 7.07e-3, "logits": 6.7e-4,
+                               "losses": 1.54e-4},
 }
 # ours lands near TensorFlow's spread (our float32 order is neither oneDNN's nor Eigen's): three times it; FLOOR:
 # float32 summation order alone on a group that TensorFlow happens to compute identically both ways
