@@ -27,8 +27,8 @@ Batch norm nets at init amplify float32 rounding in their gradients, worst at th
   96, batch 8: 34%/71%). v2 batch 8: 101 2.6%/2.3%/6.6e-5, 152 6.4%/9.4%/6.7e-4, 200 17%/36%/7.1e-3 (152 batch 2:
   38%/78%). RMSProp 1e-7, batch 8: v1_101 weights 82%, slots 8.4%; v2_101 8.2%/1.6%/6.8e-5. Their cases (Momentum,
   and RMSProp on v2_101 only: 50-140 s each here, 12 min with inception_v1's for the 9) check the deep v2s closely
-  and the deep v1s only to within TensorFlow's own chaos there (ours lands on the spread, weights/slots: v1 101 13%/23%, 152 58%/93%, 200
-  123%/176%; v2 101 2.6%/2.2%, 152 6.3%/8.6%, 200 22%/43%).
+  and the deep v1s only to within TensorFlow's own chaos there (ours lands on the spread, weights/slots: v1 101
+  13%/23%, 152 58%/93%, 200 123%/176%; v2 101 2.6%/2.2%, 152 6.3%/8.6%, 200 22%/43%).
 Each case below is the most stable cell found, with the spread measured there (SPREAD; "logits": the training-mode
 logits at step 0, which use batch statistics; "losses": the 3 steps' losses over the largest). inception_v1 at 193
 trains within its spread as well (Momentum 1e-7: ours 2.5%/3.7%/8.9e-5 against oneDNN on) but takes minutes a case
