@@ -59,6 +59,20 @@ def resnet_v1_small(images, num_classes, is_training):
                                scope="resnet_v1_small")
 
 
+def inception_v1_global_pool(images, num_classes, is_training, scope="InceptionV1"):
+    # inception_v1 with models/research/slim's global_pool=True head (tf-slim 1.1.0's inception_v1 has no such
+    # argument: its 7x7 VALID average pool fixes the input at 193 or more): inception_v1_base, the mean over the
+    # last maps, the 1x1 logits conv; the same variables as inception_v1, at any input size
+    with tf1.variable_scope(scope, "InceptionV1", [images]) as sc:
+        with slim.arg_scope([slim.batch_norm, slim.dropout], is_training=is_training):
+            net, end_points = inception_v1.inception_v1_base(images, scope=sc)
+            with tf1.variable_scope("Logits"):
+                net = tf.reduce_mean(net, [1, 2], keepdims=True, name="global_pool")
+                logits = slim.conv2d(net, num_classes, [1, 1], activation_fn=None, normalizer_fn=None,
+                                     scope="Conv2d_0c_1x1")
+                return tf.squeeze(logits, [1, 2], name="SpatialSqueeze"), end_points
+
+
 # net -> (builder, smallest input it accepts). Widths: inception_v2/v3 at depth_multiplier 0.25 keep every layer kind
 # (separable conv, batch norm, concat, pools); vgg, alexnet, overfeat, inception_v1 and the resnets have no width
 # knob, their fully connected layers (convolutions over the whole map) fix the input size.
@@ -84,6 +98,9 @@ NETS = {
     "inception_v2_full": (slim_net(inception_v2.inception_v2, inception_v2.inception_v2_arg_scope,
                                    dropout_keep_prob=1.0), 64),
     "resnet_v1_small": (slim_net(resnet_v1_small, resnet_v1.resnet_arg_scope, squeeze=True), 32),
+    # trained in test_slim_zoo_train.py at a small input (inception_v1 itself takes minutes a case at 193); 32:
+    # its last maps are 1x1 there
+    "inception_v1_pool": (slim_net(inception_v1_global_pool, inception_v1.inception_v1_arg_scope), 32),
 }
 
 
@@ -262,7 +279,8 @@ def logits_error(got, want):
     return float(np.max(np.abs(np.asarray(got, np.float64) - want)) / np.max(np.abs(want)))
 
 
-@pytest.mark.parametrize("net", sorted(set(NETS) - {"resnet_v1_small"}))
+# training-only variants: their forward runs as the net they vary does
+@pytest.mark.parametrize("net", sorted(set(NETS) - {"resnet_v1_small", "inception_v1_pool"}))
 def test_slim_net_runs_as_in_tensorflow(tmp, net):
     """Forward, frozen statistics, from a TensorFlow-initialized checkpoint."""
     from conftest import run_node_json
