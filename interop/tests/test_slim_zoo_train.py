@@ -28,7 +28,9 @@ Batch norm nets at init amplify float32 rounding in their gradients, worst at th
   38%/78%). RMSProp 1e-7, batch 8: v1_101 weights 82%, slots 8.4%; v2_101 8.2%/1.6%/6.8e-5. Their cases (Momentum,
   and RMSProp on v2_101 only: 50-140 s each here, 12 min with inception_v1's for the 9) check the deep v2s closely
   and the deep v1s only to within TensorFlow's own chaos there (ours lands on the spread, weights/slots: v1 101
-  13%/23%, 152 58%/93%, 200 123%/176%; v2 101 2.6%/2.2%, 152 6.3%/8.6%, 200 22%/43%).
+  13%/23%, 152 58%/93%, 200 123%/176%; v2 101 2.6%/2.2%, 152 6.3%/8.6%, 200 22%/43%). Not cases, for CI time and
+  because three times such a spread checks nothing a kernel could get wrong: resnet_v1_152/200 and resnet_v2_200
+  (measured once as above, 89-142 s each); their layers are the 101/152 cases' layers, repeated.
 Each case below is the most stable cell found, with the spread measured there (SPREAD; "logits": the training-mode
 logits at step 0, which use batch statistics; "losses": the 3 steps' losses over the largest). inception_v1 at 193
 trains within its spread as well (Momentum 1e-7: ours 2.5%/3.7%/8.9e-5 against oneDNN on) but takes minutes a case
@@ -58,11 +60,8 @@ CASES = {
     "inception_v1-momentum": ("inception_v1_pool", "momentum", 1e-7, 8, 64),
     "inception_v1-rmsprop": ("inception_v1_pool", "rmsprop", 1e-7, 8, 64),
     "resnet_v1_101-momentum": ("resnet_v1_101", "momentum", 1e-7, 8, 64),
-    "resnet_v1_152-momentum": ("resnet_v1_152", "momentum", 1e-7, 8, 64),
     "resnet_v2_152-momentum": ("resnet_v2_152", "momentum", 1e-7, 8, 64),
-    "resnet_v1_200-momentum": ("resnet_v1_200", "momentum", 1e-7, 8, 64),
     "resnet_v2_101-momentum": ("resnet_v2_101", "momentum", 1e-7, 8, 64),
-    "resnet_v2_200-momentum": ("resnet_v2_200", "momentum", 1e-7, 8, 64),
     "resnet_v2_101-rmsprop": ("resnet_v2_101", "rmsprop", 1e-7, 8, 64),
 }
 # TensorFlow's spread at that cell (slim_spread.py, oneDNN on vs off), per group
@@ -83,16 +82,10 @@ SPREAD = {
                              "losses": 1.88e-6},
     "resnet_v1_101-momentum": {"weights": 1.35e-1, "slots": 2.27e-1, "moving": 4.07e-3, "logits": 4.92e-4,
                                "losses": 2.43e-4},
-    "resnet_v1_152-momentum": {"weights": 5.52e-1, "slots": 9.74e-1, "moving": 9.97e-2, "logits": 1.94e-3,
-                               "losses": 1.25e-2},
     "resnet_v2_152-momentum": {"weights": 6.35e-2, "slots": 9.41e-2, "moving": 6.69e-4, "logits": 3.63e-4,
                                "losses": 4.81e-5},
-    "resnet_v1_200-momentum": {"weights": 8.43e-1, "slots": 1.165, "moving": 3.73e-1, "logits": 5.62e-3,
-                               "losses": 1.35e-2},
     "resnet_v2_101-momentum": {"weights": 2.57e-2, "slots": 2.32e-2, "moving": 6.61e-5, "logits": 1.65e-4,
                                "losses": 7.02e-6},
-    "resnet_v2_200-momentum": {"weights": 1.73e-1, "slots": 3.59e-1, "moving": 7.07e-3, "logits": 6.7e-4,
-                               "losses": 1.54e-4},
     "resnet_v2_101-rmsprop": {"weights": 8.23e-2, "slots": 1.62e-2, "moving": 6.8e-5, "logits": 1.65e-4,
                               "losses": 7.91e-6},
 }
