@@ -44,7 +44,17 @@ export interface SessionOptions {
    * before it (fusion.ts). Default true.
    */
   fuse?: boolean;
+  /**
+   * Keep float32 variables (and optimizer slots) in host memory, outside the backend, so the backend's memory holds
+   * only what a run computes: reads upload a copy that lives until the value changes or the run ends, optimizers
+   * update the host values in place (values.ts). true: every float32 variable; false: none. Default: on the
+   * WebAssembly backend (whose heap is capped at 4 GiB), variables of at least 4 MiB.
+   */
+  hostVariables?: boolean;
 }
+
+/** The default's threshold of SessionOptions.hostVariables: smaller variables are read often and cost little heap. */
+export const HOST_VARIABLE_MIN_BYTES = 4 * 1024 * 1024;
 
 /** Live bytes of the session's backend (all its tensors: the run's, variables, constants, the caller's) in one run. */
 export interface RunMemory {
@@ -86,7 +96,13 @@ export class Session {
   constructor(graph: Graph, options: SessionOptions = {}, parent?: Parent) {
     this.graph = graph;
     this.options = options;
-    this.variables = parent?.variables ?? new VariableStore();
+    const host = options.hostVariables;
+    if (host !== undefined && typeof host !== 'boolean') {
+      throw new GraphError('INVALID_ARGUMENT', `SessionOptions.hostVariables must be a boolean, got ${String(host)}`);
+    }
+    this.variables =
+      parent?.variables ??
+      new VariableStore((bytes) => host ?? (this.backendName === 'wasm' && bytes >= HOST_VARIABLE_MIN_BYTES));
     this.ownsVariables = parent === undefined;
     this.depth = parent?.depth ?? 0;
     this.backendName = parent?.backend;
