@@ -51,10 +51,19 @@ ALL_CASES = {**CASES, **MORE_CASES}
 #     peak RSS 4.6 GiB, wasm heap 3.6 GiB, peak live 1.9 GiB
 #   vgg_16-rmsprop: spread weights 2.9e-4, ms 8.8e-7, mom 5.6e-4; ours 9.8e-5, 8.8e-7, 2.0e-4. TF 27 s, ours 172 s
 #     (58/52/51 s), peak RSS 5.1 GiB, wasm heap 3.6 GiB, peak live 1.9 GiB
+#   overfeat-momentum (batch 2): spread 3.3e-5, 6.9e-5; ours 3.3e-5, 6.9e-5. TF 26 s, ours 77 s (24/21/22 s)
+#   overfeat-rmsprop (batch 2): spread 3.6e-6, 2.2e-7, 2.4e-6; ours 3.6e-6, 4.4e-7, 4.1e-7. TF 33 s, ours 99 s
+#   vgg_a-momentum (batch 1): spread 2.1e-5, 4.3e-5; ours 1.3e-6, 6.1e-8. TF 15 s, ours 81 s (27/20/24 s)
+#   vgg_a-rmsprop (batch 1): spread 2.4e-5, 1.3e-6, 4.9e-5; ours 2.4e-5, 1.3e-6, 4.9e-5. TF 13 s, ours 60 s
+#   (all four: peak RSS 4.5-5.4 GiB, wasm heap 3.4-3.7 GiB, peak live 1.8-1.9 GiB)
 # (At batch 8, LR 1e-3: spread momentum weights 3.1e-4, slots 6.4e-4; RMSProp weights 1.5e-3, slots 2.7e-6.)
 TOL = {
     "vgg_16-momentum": {"weights": 5e-5, "slots": 1.2e-4},
     "vgg_16-rmsprop": {"weights": 9e-4, "ms": 3e-6, "mom": 1.7e-3},
+    "overfeat-momentum": {"weights": 1e-4, "slots": 2e-4},
+    "overfeat-rmsprop": {"weights": 1.1e-5, "ms": 7e-7, "mom": 7e-6},
+    "vgg_a-momentum": {"weights": 6e-5, "slots": 1.3e-4},
+    "vgg_a-rmsprop": {"weights": 7e-5, "ms": 4e-6, "mom": 1.5e-4},
 }
 NETS = {
     "vgg_16": (lambda: vgg.vgg_arg_scope(), lambda x: vgg.vgg_16(x, 1000, is_training=True, dropout_keep_prob=1.0), 224),
@@ -177,11 +186,13 @@ def calibrate(case):
     """TensorFlow's own spread: the same steps with oneDNN on and off (two processes)."""
     runs = []
     for onednn in ("1", "0"):
-        work = tempfile.mkdtemp()
-        env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS=onednn)
-        subprocess.run([sys.executable, __file__, "--dump", case, work], env=env, check=True)
-        runs.append(np.load(os.path.join(work, "updates.npz")))
-    a, b = ({k.replace("|", "/"): r[k] for k in r.files} for r in runs)
+        # each run's checkpoint and updates take 1-3 GB: removed once read
+        with tempfile.TemporaryDirectory() as work:
+            env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS=onednn)
+            subprocess.run([sys.executable, __file__, "--dump", case, work], env=env, check=True)
+            with np.load(os.path.join(work, "updates.npz")) as r:
+                runs.append({k.replace("|", "/"): r[k] for k in r.files})
+    a, b = runs
     print(case, "oneDNN on vs off, update spread per group:", update_errors(a, b))
 
 
