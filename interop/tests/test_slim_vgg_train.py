@@ -31,8 +31,8 @@ tf1 = tf.compat.v1
 STEPS = 3
 # case -> (net, optimizer, batch, learning rate). Batch 2, not 8: at batch 8 the step fits the heap's budget but not
 # its fragmentation (a typed OUT_OF_MEMORY at gradients/vgg_16/fc6/Conv2D_grad/Conv2DBackpropFilter asking 411 MB, fc6's
-# filter gradient, with 1.6 GB live, after 10 minutes), and our step takes ~70 s at batch 2 (TF's ~8 s; 40 s at
-# batch 8), so batch 4 or 8 would take CI 5-15 minutes per case.
+# filter gradient, with 1.6 GB live, after 10 minutes; before AddN summed in place), and our step takes ~40-70 s at
+# batch 2 (TF's 2-8 s), so batch 4 or 8 would take CI 5-15 minutes per case.
 CASES = {
     "vgg_16-momentum": ("vgg_16", "momentum", 2, 1e-3),
     "vgg_16-rmsprop": ("vgg_16", "rmsprop", 2, 1e-3),
@@ -47,15 +47,16 @@ MORE_CASES = {
 ALL_CASES = {**CASES, **MORE_CASES}
 # measured (--calibrate CASE, 3 steps at batch 2): TF oneDNN on vs off spread per group, and ours against oneDNN on;
 # TOL ~3x TF's spread. Times on this 2-core machine (TF's 3 steps, our 3 steps with restore and save; step times):
-#   vgg_16-momentum: spread weights 1.6e-5, slots 3.9e-5; ours 3.0e-5, 5.1e-5. TF 25 s, ours 189 s (67/65/49 s),
-#     peak RSS 4.6 GiB, wasm heap 3.6 GiB, peak live 1.9 GiB
-#   vgg_16-rmsprop: spread weights 2.9e-4, ms 8.8e-7, mom 5.6e-4; ours 9.8e-5, 8.8e-7, 2.0e-4. TF 27 s, ours 172 s
-#     (58/52/51 s), peak RSS 5.1 GiB, wasm heap 3.6 GiB, peak live 1.9 GiB
+#   vgg_16-momentum: spread weights 1.6e-5, slots 3.9e-5; ours 3.0e-5, 5.1e-5. TF 9 s, ours 115 s (36/37/38 s; 189 s
+#     on a loaded machine), peak RSS 4.2 GiB, wasm heap 3.1 GiB, peak live 1.5 GiB (1.9 GiB before AddN summed in place)
+#   vgg_16-rmsprop: spread weights 2.9e-4, ms 8.8e-7, mom 5.6e-4; ours 9.8e-5, 8.8e-7, 2.0e-4. TF 10 s, ours 130 s
+#     (37/38/47 s), peak RSS 4.3 GiB, wasm heap 2.7 GiB, peak live 1.5 GiB
+# Batch 4 (2 steps, before AddN in place) ran too: 69 s a step, peak live 2.2 GB, the heap at 3.98 of its 4.0 GB.
 #   overfeat-momentum (batch 2): spread 3.3e-5, 6.9e-5; ours 3.3e-5, 6.9e-5. TF 26 s, ours 77 s (24/21/22 s)
 #   overfeat-rmsprop (batch 2): spread 3.6e-6, 2.2e-7, 2.4e-6; ours 3.6e-6, 4.4e-7, 4.1e-7. TF 33 s, ours 99 s
 #   vgg_a-momentum (batch 1): spread 2.1e-5, 4.3e-5; ours 1.3e-6, 6.1e-8. TF 15 s, ours 81 s (27/20/24 s)
 #   vgg_a-rmsprop (batch 1): spread 2.4e-5, 1.3e-6, 4.9e-5; ours 2.4e-5, 1.3e-6, 4.9e-5. TF 13 s, ours 60 s
-#   (all four: peak RSS 4.5-5.4 GiB, wasm heap 3.4-3.7 GiB, peak live 1.8-1.9 GiB)
+#   (all four before AddN in place: peak RSS 4.5-5.4 GiB, wasm heap 3.4-3.7 GiB, peak live 1.8-1.9 GiB)
 # (At batch 8, LR 1e-3: spread momentum weights 3.1e-4, slots 6.4e-4; RMSProp weights 1.5e-3, slots 2.7e-6.)
 TOL = {
     "vgg_16-momentum": {"weights": 5e-5, "slots": 1.2e-4},

@@ -15,7 +15,17 @@ import { KERNELS } from './kernels/index.js';
 import { defaultMemoryBudget, type Tracker, trackBackend, withMemoryBudget } from './memory-budget.js';
 import { buildPlan, type Plan } from './plan.js';
 import { requireTfjsDtype, tfjsDtype } from './tensor-proto.js';
-import { type CompileContext, DEAD, isDead, isRef, isTensor, type Step, type Value, VariableStore } from './values.js';
+import {
+  type CompileContext,
+  DEAD,
+  isDead,
+  isRef,
+  isTensor,
+  type RunState,
+  type Step,
+  type Value,
+  VariableStore,
+} from './values.js';
 
 export type FeedValue = tf.Tensor | tf.TensorLike;
 export type Fetches = string | readonly string[] | Readonly<Record<string, string>>;
@@ -211,7 +221,7 @@ export class Session {
         if (isTensor(v) && (raw || v === value)) callerTensors.add(v);
         put(plan.feeds.get(key)!, v);
       }
-      const state = { vars: this.variables };
+      const state: RunState = { vars: this.variables };
       // the outermost run of a loop-free plan knows every tensor it still holds: a variable's replaced value can be
       // freed at once and an optimizer may update an unread variable in place (a nested run knows only its own)
       outerUsers = this.variables.setRunUsers(
@@ -241,7 +251,15 @@ export class Session {
           dead[index] = 1;
           out = step.outputs.map(() => DEAD);
         } else {
+          // an input may be overwritten when every slot that holds it is released after this step
+          state.consumable = (t) => {
+            if (!owned(t) || returned.has(t)) return false;
+            let held = 0;
+            for (const s of step.release) if (values[s] === t) held++;
+            return held === counts.get(t);
+          };
           out = this.exec(step, inputs, state);
+          state.consumable = undefined;
         }
         for (let k = 0; k < out.length; k++) {
           const slot = step.outputs[k] ?? -1;

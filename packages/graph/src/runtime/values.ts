@@ -289,6 +289,11 @@ function shapeFits(decl: readonly number[], actual: readonly number[]): boolean 
 
 export interface RunState {
   vars: VariableStore;
+  /**
+   * Whether the running kernel may overwrite input `t`: this run made it, nothing else shares its storage, and no
+   * later op reads it. Undefined where the run cannot tell (v1 loops, nested function runs' callers).
+   */
+  consumable?: ((t: tf.Tensor) => boolean) | undefined;
 }
 
 /** A compiled kernel: attrs parsed once at plan time; gets its inputs (refs not dereferenced) and returns outputs. */
