@@ -56,7 +56,8 @@ ALL_CASES = {**CASES, **MORE_CASES}
 #   overfeat-rmsprop (batch 2): spread 3.6e-6, 2.2e-7, 2.4e-6; ours 3.6e-6, 4.4e-7, 4.1e-7. TF 33 s, ours 99 s
 #   vgg_a-momentum (batch 1): spread 2.1e-5, 4.3e-5; ours 1.3e-6, 6.1e-8. TF 15 s, ours 81 s (27/20/24 s)
 #   vgg_a-rmsprop (batch 1): spread 2.4e-5, 1.3e-6, 4.9e-5; ours 2.4e-5, 1.3e-6, 4.9e-5. TF 13 s, ours 60 s
-#   (all four before AddN in place: peak RSS 4.5-5.4 GiB, wasm heap 3.4-3.7 GiB, peak live 1.8-1.9 GiB)
+#   (those times on a loaded machine; quiet, with AddN in place: overfeat 55 s / 61 s, vgg_a 49 s / 51 s ours, TF
+#   6-9 s; peak RSS 3.6-4.5 GiB, wasm heap 2.5-3.3 GiB, peak live 1.4-1.5 GiB)
 # (At batch 8, LR 1e-3: spread momentum weights 3.1e-4, slots 6.4e-4; RMSProp weights 1.5e-3, slots 2.7e-6.)
 TOL = {
     "vgg_16-momentum": {"weights": 5e-5, "slots": 1.2e-4},
