@@ -15,7 +15,17 @@ import { KERNELS } from './kernels/index.js';
 import { defaultMemoryBudget, type Tracker, trackBackend, withMemoryBudget } from './memory-budget.js';
 import { buildPlan, type Plan } from './plan.js';
 import { requireTfjsDtype, tfjsDtype } from './tensor-proto.js';
-import { type CompileContext, DEAD, isDead, isRef, isTensor, type Step, type Value, VariableStore } from './values.js';
+import {
+  type CompileContext,
+  DEAD,
+  isDead,
+  isRef,
+  isTensor,
+  type RunState,
+  type Step,
+  type Value,
+  VariableStore,
+} from './values.js';
 
 export type FeedValue = tf.Tensor | tf.TensorLike;
 export type Fetches = string | readonly string[] | Readonly<Record<string, string>>;
@@ -44,7 +54,17 @@ export interface SessionOptions {
    * before it (fusion.ts). Default true.
    */
   fuse?: boolean;
+  /**
+   * Keep float32 variables (and optimizer slots) in host memory, outside the backend, so the backend's memory holds
+   * only what a run computes: reads upload a copy that lives until the value changes or the run ends, optimizers
+   * update the host values in place (values.ts). true: every float32 variable; false: none. Default: on the
+   * WebAssembly backend (whose heap is capped at 4 GiB), variables of at least 4 MiB.
+   */
+  hostVariables?: boolean;
 }
+
+/** The default's threshold of SessionOptions.hostVariables: smaller variables are read often and cost little heap. */
+export const HOST_VARIABLE_MIN_BYTES = 4 * 1024 * 1024;
 
 /** Live bytes of the session's backend (all its tensors: the run's, variables, constants, the caller's) in one run. */
 export interface RunMemory {
@@ -86,7 +106,13 @@ export class Session {
   constructor(graph: Graph, options: SessionOptions = {}, parent?: Parent) {
     this.graph = graph;
     this.options = options;
-    this.variables = parent?.variables ?? new VariableStore();
+    const host = options.hostVariables;
+    if (host !== undefined && typeof host !== 'boolean') {
+      throw new GraphError('INVALID_ARGUMENT', `SessionOptions.hostVariables must be a boolean, got ${String(host)}`);
+    }
+    this.variables =
+      parent?.variables ??
+      new VariableStore((bytes) => host ?? (this.backendName === 'wasm' && bytes >= HOST_VARIABLE_MIN_BYTES));
     this.ownsVariables = parent === undefined;
     this.depth = parent?.depth ?? 0;
     this.backendName = parent?.backend;
@@ -195,7 +221,7 @@ export class Session {
         if (isTensor(v) && (raw || v === value)) callerTensors.add(v);
         put(plan.feeds.get(key)!, v);
       }
-      const state = { vars: this.variables };
+      const state: RunState = { vars: this.variables };
       // the outermost run of a loop-free plan knows every tensor it still holds: a variable's replaced value can be
       // freed at once and an optimizer may update an unread variable in place (a nested run knows only its own)
       outerUsers = this.variables.setRunUsers(
@@ -225,7 +251,15 @@ export class Session {
           dead[index] = 1;
           out = step.outputs.map(() => DEAD);
         } else {
+          // an input may be overwritten when every slot that holds it is released after this step
+          state.consumable = (t) => {
+            if (!owned(t) || returned.has(t)) return false;
+            let held = 0;
+            for (const s of step.release) if (values[s] === t) held++;
+            return held === counts.get(t);
+          };
           out = this.exec(step, inputs, state);
+          state.consumable = undefined;
         }
         for (let k = 0; k < out.length; k++) {
           const slot = step.outputs[k] ?? -1;

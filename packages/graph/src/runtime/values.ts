@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ShapeLike } from '../attrs.js';
 import { GraphError } from '../errors.js';
 import type { NodeDef } from '../graph.js';
-import { floatView, sharers } from './in-place.js';
+import { changed, floatView, sharers } from './in-place.js';
 
 export interface VarRef {
   readonly kind: 'ref' | 'resource';
@@ -53,8 +53,24 @@ export function isDead(v: Value): v is Dead {
   return v === DEAD;
 }
 
+/**
+ * A float32 variable kept in host memory (a Float32Array in the JS heap) instead of the backend's: on the WebAssembly
+ * backend the 4 GiB heap then holds only what a step computes (issue 11: a VGG-16 at batch 8). Reads share one
+ * uploaded copy until the value changes; optimizers update `data` itself (kernels/training.ts), Save reads it.
+ */
+interface HostValue {
+  data: Float32Array;
+  shape: number[];
+  /** The backend copy reads get: uploaded by the first read since the value changed, freed when the run ends. */
+  copy: tf.Tensor | undefined;
+}
+
+/** Whether a float32 value of this many bytes is kept in host memory (SessionOptions.hostVariables decides). */
+export type HostPolicy = (bytes: number) => boolean;
+
 export class VariableStore {
   private readonly values = new Map<string, tf.Tensor>();
+  private readonly host = new Map<string, HostValue>();
   private readonly held = new Set<tf.Tensor>();
   /**
    * Values replaced during a run: a ReadVariableOp's output is the stored tensor itself, and an op later in the same
@@ -68,6 +84,8 @@ export class VariableStore {
    */
   private users: ((t: tf.Tensor) => boolean) | undefined;
 
+  constructor(private readonly hostPolicy: HostPolicy = () => false) {}
+
   /** The run that may free replaced values early and update unread ones in place (undefined: none may). */
   setRunUsers(users: ((t: tf.Tensor) => boolean) | undefined): ((t: tf.Tensor) => boolean) | undefined {
     const outer = this.users;
@@ -76,25 +94,42 @@ export class VariableStore {
   }
 
   has(key: string): boolean {
-    return this.values.has(key);
+    return this.values.has(key) || this.host.has(key);
   }
 
   /** The variable's current value; TensorFlow's uninitialized-read error when it has none. */
   read(ref: VarRef, user: string): tf.Tensor {
+    const h = this.host.get(ref.key);
+    if (h) return h.copy ?? this.upload(h);
     const v = this.values.get(ref.key);
     if (v) return v;
-    const msg =
-      ref.kind === 'ref'
-        ? `Attempting to use uninitialized value ${ref.node}`
-        : `Error while reading resource variable ${ref.node}: this could mean that the variable was uninitialized`;
-    throw new GraphError('UNINITIALIZED', msg, { node: user });
+    throw uninitialized(ref, user);
+  }
+
+  /** The variable's shape, without uploading a host-resident value. */
+  shapeOf(ref: VarRef, user: string): number[] {
+    return this.host.get(ref.key)?.shape ?? this.read(ref, user).shape;
+  }
+
+  /** A host-resident variable's values (read them, do not keep them: the store may write them), else undefined. */
+  hostData(ref: VarRef): { data: Float32Array; shape: number[] } | undefined {
+    return this.host.get(ref.key);
+  }
+
+  private upload(h: HostValue): tf.Tensor {
+    // the WebAssembly backend copies what it is given into its heap; the CPU backend would keep `data` itself
+    const data = tf.getBackend() === 'wasm' ? h.data : h.data.slice();
+    const t = tf.keep(tf.tensor(data, h.shape, 'float32'));
+    this.held.add(t);
+    h.copy = t;
+    return t;
   }
 
   /** Stores a copy of `value` (the caller keeps ownership of `value`). */
-  assign(ref: VarRef, value: tf.Tensor, validateShape: boolean, user: string): tf.Tensor {
-    const old = this.values.get(ref.key);
-    if (validateShape && old && !sameShape(old.shape, value.shape)) {
-      throw new GraphError('KERNEL', `assigning shape [${value.shape}] to ${ref.node} of shape [${old.shape}]`, {
+  assign(ref: VarRef, value: tf.Tensor, validateShape: boolean, user: string): void {
+    const oldShape = this.host.get(ref.key)?.shape ?? this.values.get(ref.key)?.shape;
+    if (validateShape && oldShape && !sameShape(oldShape, value.shape)) {
+      throw new GraphError('KERNEL', `assigning shape [${value.shape}] to ${ref.node} of shape [${oldShape}]`, {
         node: user,
       });
     }
@@ -103,11 +138,49 @@ export class VariableStore {
         node: user,
       });
     }
+    if (this.toHost(ref, value)) return;
+    const old = this.values.get(ref.key);
     const stored = tf.keep(tf.clone(value));
     this.values.set(ref.key, stored);
     this.held.add(stored);
     if (old) this.retire(old);
-    return stored;
+  }
+
+  /**
+   * Copies `value` out to host memory when the policy keeps it there (float32, large enough): true when it did.
+   * A variable that no longer qualifies (another dtype or size) leaves host memory.
+   */
+  private toHost(ref: VarRef, value: tf.Tensor): boolean {
+    const h = this.host.get(ref.key);
+    if (value.dtype !== 'float32' || !this.hostPolicy(value.size * 4)) {
+      if (h) {
+        this.host.delete(ref.key);
+        this.dropCopy(h);
+      }
+      return false;
+    }
+    const src = floatView(value) ?? (value.dataSync() as Float32Array);
+    if (h && h.data.length === src.length) {
+      h.data.set(src);
+      h.shape = [...value.shape];
+      this.dropCopy(h);
+    } else {
+      if (h) this.dropCopy(h);
+      this.host.set(ref.key, { data: new Float32Array(src), shape: [...value.shape], copy: undefined });
+    }
+    const old = this.values.get(ref.key);
+    if (old) {
+      this.values.delete(ref.key);
+      this.retire(old);
+    }
+    return true;
+  }
+
+  /** A host-resident value is about to change (or leave): the run's reads keep the old copy, later reads upload. */
+  private dropCopy(h: HostValue): void {
+    const copy = h.copy;
+    h.copy = undefined;
+    if (copy) this.retire(copy);
   }
 
   /**
@@ -115,6 +188,8 @@ export class VariableStore {
    * optimizer's new value). Shapes are the caller's to check.
    */
   adopt(ref: VarRef, value: tf.Tensor): void {
+    // a host-resident variable copies the values out (the kernel's tidy frees `value`)
+    if (this.toHost(ref, value)) return;
     const old = this.values.get(ref.key);
     if (old === value) return;
     this.values.set(ref.key, tf.keep(value));
@@ -128,9 +203,25 @@ export class VariableStore {
    * a new value and adopts it).
    */
   writable(ref: VarRef, user: string): Float32Array | undefined {
+    const h = this.host.get(ref.key);
+    // host memory is the store's own: reads of the run hold their uploaded copy, which `changing` lets go
+    if (h) return h.data;
     const v = this.read(ref, user);
     if (!this.users || this.users(v) || sharers(v) !== 1) return undefined;
     return floatView(v);
+  }
+
+  /**
+   * Called after `writable` gave views of all the variables a kernel updates and before it writes them: the backend's
+   * caches of a heap value are dropped; a host value's uploaded copy is let go (the run's readers keep the old values).
+   */
+  changing(ref: VarRef): void {
+    const h = this.host.get(ref.key);
+    if (h) this.dropCopy(h);
+    else {
+      const v = this.values.get(ref.key);
+      if (v) changed(v);
+    }
   }
 
   private retire(old: tf.Tensor): void {
@@ -142,6 +233,8 @@ export class VariableStore {
 
   /** Frees the values replaced since the last call (the session calls it when a run ends), except `keep`'s. */
   releaseRetired(keep?: ReadonlySet<tf.Tensor>): void {
+    // host values' uploaded copies go too: between runs the backend holds no second copy of them
+    for (const h of this.host.values()) this.dropCopy(h);
     for (const t of this.retired.splice(0)) if (!keep?.has(t)) t.dispose();
     for (const t of this.runScoped.splice(0)) {
       this.held.delete(t);
@@ -165,15 +258,24 @@ export class VariableStore {
   }
 
   keys(): string[] {
-    return [...this.values.keys()];
+    return [...this.values.keys(), ...this.host.keys()];
   }
 
   dispose(): void {
     this.releaseRetired();
     for (const t of this.values.values()) t.dispose();
     this.values.clear();
+    this.host.clear();
     this.held.clear();
   }
+}
+
+function uninitialized(ref: VarRef, user: string): GraphError {
+  const msg =
+    ref.kind === 'ref'
+      ? `Attempting to use uninitialized value ${ref.node}`
+      : `Error while reading resource variable ${ref.node}: this could mean that the variable was uninitialized`;
+  return new GraphError('UNINITIALIZED', msg, { node: user });
 }
 
 /** Equal dims, in the same order. */
@@ -187,6 +289,11 @@ function shapeFits(decl: readonly number[], actual: readonly number[]): boolean 
 
 export interface RunState {
   vars: VariableStore;
+  /**
+   * Whether the running kernel may overwrite input `t`: this run made it, nothing else shares its storage, and no
+   * later op reads it. Undefined where the run cannot tell (v1 loops, nested function runs' callers).
+   */
+  consumable?: ((t: tf.Tensor) => boolean) | undefined;
 }
 
 /** A compiled kernel: attrs parsed once at plan time; gets its inputs (refs not dereferenced) and returns outputs. */

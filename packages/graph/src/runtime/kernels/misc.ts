@@ -1,12 +1,12 @@
 // Random numbers, strings, and the checkpoint kernels (SaveV2, RestoreV2, MergeV2Checkpoints, ShardedFilename), which
 // read and write TensorFlow's TensorBundle V2 files through @tensorgraft/bundle-io.
-import { BundleReader, BundleWriter, mergeBundles } from '@tensorgraft/bundle-io';
-import { dtypeName } from '@tensorgraft/proto';
+import { BundleReader, type Tensor as BundleTensor, BundleWriter, mergeBundles } from '@tensorgraft/bundle-io';
+import { DataType, dtypeName } from '@tensorgraft/proto';
 import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
 import { tensorFromCheckpoint, tensorToCheckpoint } from '../checkpoint-tensors.js';
 import { requireTfjsDtype } from '../tensor-proto.js';
-import type { KernelFactory } from '../values.js';
+import { isRef, type KernelFactory } from '../values.js';
 import { attrsOf, checkedSize, ints, stringBytes, T, tf } from './common.js';
 
 const DEC = new TextDecoder();
@@ -108,8 +108,13 @@ export const miscKernels: Record<string, KernelFactory> = {
         throw fail(n, 'SaveV2 of partitioned variables (non-empty shape_and_slices) is not supported');
       const writer = new BundleWriter(prefix);
       try {
-        for (const [k, name] of names.entries())
-          writer.add(name, tensorToCheckpoint(T(i, 3 + k, s, n), dtypes[k]!, { node: n.name, name }));
+        for (const [k, name] of names.entries()) {
+          // a host-resident variable is written from host memory (no upload); the writer copies it
+          const v = i[3 + k]!;
+          const host = isRef(v) && v.kind === 'ref' && dtypes[k] === DataType.DT_FLOAT ? s.vars.hostData(v) : undefined;
+          if (host) writer.add(name, { dtype: 'float32', shape: [...host.shape], data: host.data } as BundleTensor);
+          else writer.add(name, tensorToCheckpoint(T(i, 3 + k, s, n), dtypes[k]!, { node: n.name, name }));
+        }
         writer.finish();
       } catch (err) {
         writer.abort();
