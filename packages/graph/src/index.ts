@@ -111,7 +111,7 @@ export {
   type SessionOptions,
 } from './runtime/session.js';
 export { type TfDtype, tensorFromProto, tensorProtoFrom, tfjsDtype } from './runtime/tensor-proto.js';
-export { type Dead, type Opaque, type Value, VariableStore, type VarRef } from './runtime/values.js';
+export { type Dead, type HostPolicy, type Opaque, type Value, VariableStore, type VarRef } from './runtime/values.js';
 export { wasmThreads } from './runtime/wasm-threads.js';
 export { addSaverOps, type SaverGraphOptions } from './saver-graph.js';
 export { inferOutputShapes } from './shape-inference.js';
