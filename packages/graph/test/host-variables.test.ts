@@ -18,26 +18,14 @@ import {
 } from '@tensorgraft/graph';
 import { describe, expect, it } from 'vitest';
 import { REPO } from './helpers.js';
-import { expectClose, maxRelErr } from './training-helpers.js';
+import { applyCases, expectClose, maxRelErr, type TrainingExpected } from './training-helpers.js';
 
 const DIR = join(REPO, 'fixtures', 'training');
-
-interface Expected {
-  x: string;
-  y: string;
-  loss: string;
-  train_op: string;
-  x_shape: number[];
-  labels: number[][];
-  one_hot: boolean;
-  losses: number[];
-  after: Record<string, { dtype: string; shape: number[]; values: number[] }>;
-}
 
 /** Trains a fixture model 20 steps (wasm backend); returns the losses, every variable, and what the save op wrote. */
 async function train(model: string, hostVariables: boolean) {
   const dir = join(DIR, model);
-  const e = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Expected;
+  const e = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as TrainingExpected;
   const bin = readFileSync(join(dir, 'x.bin'));
   const xs = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
   const graph = new Graph();
@@ -87,7 +75,7 @@ async function train(model: string, hostVariables: boolean) {
   return { e, losses, variables, saved, restored };
 }
 
-const floatBytes = (after: Expected['after']) =>
+const floatBytes = (after: TrainingExpected['after']) =>
   Object.values(after)
     .filter((v) => v.dtype === 'float32')
     .reduce((sum, v) => sum + v.values.length * 4, 0);
@@ -111,15 +99,7 @@ describe('host-resident variables', () => {
     });
   }
 
-  interface Case {
-    case: string;
-    op: string;
-    init: string;
-    apply: string;
-    reads: Record<string, string>;
-    after: Record<string, { shape: number[]; values: number[] }>[];
-  }
-  const cases = (JSON.parse(readFileSync(join(DIR, 'apply.json'), 'utf8')) as { cases: Case[] }).cases;
+  const cases = applyCases();
   const graph = new Graph();
   importGraphDef(graph, parseGraphDef(new Uint8Array(readFileSync(join(DIR, 'apply.pb')))), { prefix: '' });
 

@@ -1,5 +1,36 @@
-// Comparison helpers for the training tests.
+// Comparison helpers and fixture shapes for the training tests.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'vitest';
+import { REPO } from './helpers.js';
+
+/** fixtures/training/<model>/expected.json: a model TensorFlow trained, its feeds and the values after. */
+export interface TrainingExpected {
+  x: string;
+  y: string;
+  loss: string;
+  train_op: string;
+  x_shape: number[];
+  labels: number[][];
+  one_hot: boolean;
+  losses: number[];
+  after: Record<string, { dtype: string; shape: number[]; values: number[] }>;
+}
+
+/** One case of fixtures/training/apply.json: an optimizer apply op and the values TensorFlow's runs of it gave. */
+export interface ApplyCase {
+  case: string;
+  op: string;
+  init: string;
+  apply: string;
+  reads: Record<string, string>;
+  after: Record<string, { shape: number[]; values: number[] }>[];
+}
+
+export function applyCases(): ApplyCase[] {
+  return (JSON.parse(readFileSync(join(REPO, 'fixtures', 'training', 'apply.json'), 'utf8')) as { cases: ApplyCase[] })
+    .cases;
+}
 
 /** Max relative error with an absolute floor of 1 (values below 1 compare absolutely). */
 export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol = 1e-5): void {

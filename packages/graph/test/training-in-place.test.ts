@@ -8,20 +8,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { attr, Graph, GraphBuilder, GraphError, importGraphDef, parseGraphDef, Session } from '@tensorgraft/graph';
 import { describe, expect, it } from 'vitest';
 import { REPO } from './helpers.js';
-import { expectClose } from './training-helpers.js';
+import { applyCases, expectClose } from './training-helpers.js';
 
 const DIR = join(REPO, 'fixtures', 'training');
 
-interface Case {
-  case: string;
-  op: string;
-  init: string;
-  apply: string;
-  reads: Record<string, string>;
-  after: Record<string, { shape: number[]; values: number[] }>[];
-}
-
-const cases = (JSON.parse(readFileSync(join(DIR, 'apply.json'), 'utf8')) as { cases: Case[] }).cases;
+const cases = applyCases();
 const IN_PLACE = /^(Resource)?Apply(GradientDescent|Momentum|RMSProp|CenteredRMSProp)$/;
 
 function load(): Graph {

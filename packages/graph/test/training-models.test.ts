@@ -10,25 +10,12 @@ import { BundleReader } from '@tensorgraft/bundle-io';
 import { type BackendName, Graph, importMetaGraph, parseMetaGraph, Session } from '@tensorgraft/graph';
 import { describe, expect, it } from 'vitest';
 import { REPO } from './helpers.js';
-import { maxRelErr } from './training-helpers.js';
-
-interface Expected {
-  x: string;
-  y: string;
-  y_dtype: string;
-  loss: string;
-  train_op: string;
-  x_shape: number[];
-  labels: number[][];
-  one_hot: boolean;
-  losses: number[];
-  after: Record<string, { dtype: string; shape: number[]; values: number[] }>;
-}
+import { maxRelErr, type TrainingExpected } from './training-helpers.js';
 
 const dir = (model: string) => join(REPO, 'fixtures', 'training', model);
 
 function load(model: string) {
-  const expected = JSON.parse(readFileSync(join(dir(model), 'expected.json'), 'utf8')) as Expected;
+  const expected = JSON.parse(readFileSync(join(dir(model), 'expected.json'), 'utf8')) as TrainingExpected;
   const bin = readFileSync(join(dir(model), 'x.bin'));
   const xs = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
   const graph = new Graph();
@@ -39,7 +26,7 @@ function load(model: string) {
   return { expected, xs, graph, saverDef: saverDef! };
 }
 
-function batch(e: Expected, xs: Float32Array, k: number): Record<string, tf.Tensor> {
+function batch(e: TrainingExpected, xs: Float32Array, k: number): Record<string, tf.Tensor> {
   const per = e.x_shape.reduce((p, d) => p * d, 1);
   const x = tf.tensor(xs.subarray(k * per, (k + 1) * per), e.x_shape);
   const labels = e.labels[k]!;
