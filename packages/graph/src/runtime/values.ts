@@ -55,8 +55,9 @@ export function isDead(v: Value): v is Dead {
 
 /**
  * A float32 variable kept in host memory (a Float32Array in the JS heap) instead of the backend's: on the WebAssembly
- * backend the 4 GiB heap then holds only what a step computes (issue 11: a VGG-16 at batch 8). Reads share one
- * uploaded copy until the value changes; optimizers update `data` itself (kernels/training.ts), Save reads it.
+ * backend the 4 GiB heap then holds only what a step computes (issue 11: a VGG-16 trains at batch 2; at batch 8 its
+ * fragmented heap still refuses fc6's gradient). Reads share one uploaded copy until the value changes; optimizers
+ * update `data` itself (kernels/training.ts), Save reads it.
  */
 interface HostValue {
   data: Float32Array;
@@ -103,7 +104,11 @@ export class VariableStore {
     if (h) return h.copy ?? this.upload(h);
     const v = this.values.get(ref.key);
     if (v) return v;
-    throw uninitialized(ref, user);
+    const msg =
+      ref.kind === 'ref'
+        ? `Attempting to use uninitialized value ${ref.node}`
+        : `Error while reading resource variable ${ref.node}: this could mean that the variable was uninitialized`;
+    throw new GraphError('UNINITIALIZED', msg, { node: user });
   }
 
   /** The variable's shape, without uploading a host-resident value. */
@@ -268,14 +273,6 @@ export class VariableStore {
     this.host.clear();
     this.held.clear();
   }
-}
-
-function uninitialized(ref: VarRef, user: string): GraphError {
-  const msg =
-    ref.kind === 'ref'
-      ? `Attempting to use uninitialized value ${ref.node}`
-      : `Error while reading resource variable ${ref.node}: this could mean that the variable was uninitialized`;
-  return new GraphError('UNINITIALIZED', msg, { node: user });
 }
 
 /** Equal dims, in the same order. */
