@@ -3,19 +3,13 @@
 // 3-4x faster). Forward convs (Conv2D, and FusedConv2D with a bias and relu, relu6, elu, sigmoid or leaky relu) are
 // replaced in tfjs's kernel registry, so every conv2d call takes them; the two backprops are called from our gradient
 // kernels (kernels/grad.ts). Anything else (other dtypes, NCHW, prelu, a heap view that does not cover a tensor) runs
-// the wasm backend's own kernels. Off with TENSORGRAFT_ONEDNN=0, or where the module is not built (no libdnnl).
+// the wasm backend's own kernels. Off with TENSORGRAFT_NATIVE_KERNELS=0, or where the module is not built (no libdnnl).
 import * as tf from '@tensorflow/tfjs-core';
+import { heapOffset, loadNativeModule, tensorOf, type WasmBackend } from './wasm-heap.js';
 
 interface NativeConv {
   run(dims: Int32Array, alpha: number, heap: Uint8Array, offsets: Float64Array): boolean;
   setThreads(n: number): void;
-}
-/** The wasm backend as far as this file uses it (tfjs-backend-wasm's BackendWasm). */
-interface WasmBackend extends tf.KernelBackend {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  disposeData(id: tf.DataId): boolean;
 }
 type Pad = 'same' | 'valid' | number | number[][];
 
@@ -28,16 +22,6 @@ let native: NativeConv | null | undefined;
 let active = false;
 /** dims keys oneDNN has no implementation for: not asked again */
 const unsupported = new Set<string>();
-
-function load(): NativeConv | null {
-  if (process.env.TENSORGRAFT_ONEDNN === '0') return null;
-  try {
-    const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);
-    return require('../native/dnnl-conv.node') as NativeConv;
-  } catch {
-    return null; // not built (no libdnnl), or built for another platform
-  }
-}
 
 /** Whether convolutions run on oneDNN in this process. */
 export function nativeConvs(): boolean {
@@ -66,7 +50,7 @@ function counted<T>(result: T | null): T | null {
  */
 export function installNativeConvs(threads: number): boolean {
   if (active) return true;
-  if (native === undefined) native = load();
+  if (native === undefined) native = loadNativeModule<NativeConv>('dnnl-conv');
   if (!native || tf.getBackend() !== 'wasm') return false;
   native.setThreads(Math.max(1, threads));
   for (const name of ['Conv2D', 'FusedConv2D'] as const) {
@@ -83,40 +67,25 @@ export function installNativeConvs(threads: number): boolean {
   return true;
 }
 
-function offsetOf(backend: WasmBackend, t: tf.TensorInfo): number {
-  return backend.dataIdMap.get(t.dataId)?.memoryOffset ?? -1;
-}
-
 /** Runs one primitive into a new output of `outShape`; null when oneDNN cannot (the caller falls back). */
 function runNative(dims: number[], alpha: number, ins: (tf.TensorInfo | null)[], outShape: number[]) {
   const key = `${dims.join(',')}:${alpha}`;
   if (unsupported.has(key)) return null;
   const backend = tf.backend() as WasmBackend;
-  const heap = backend.wasm.HEAPU8;
-  const offsets = new Float64Array(4).fill(-1);
-  for (let i = 0; i < 3; i++) {
-    const t = ins[i];
-    if (!t) continue;
-    const at = offsetOf(backend, t);
-    if (at < 0 || at + 4 * sizeOf(t.shape) > heap.length) return null;
-    offsets[i] = at;
-  }
   const out = backend.makeOutput(outShape, 'float32');
-  offsets[3] = offsetOf(backend, out);
-  const heapNow = backend.wasm.HEAPU8; // makeOutput may have grown the heap
-  if (offsets[3] < 0 || offsets[3] + 4 * sizeOf(outShape) > heapNow.length) {
+  const heap = backend.wasm.HEAPU8; // after makeOutput, which may grow the heap
+  const offsets = Float64Array.from([...ins, out], (t) => (t ? heapOffset(backend, t, heap.length) : -2));
+  if (offsets.some((o) => o === -1)) {
     backend.disposeData(out.dataId);
     return null;
   }
-  if (!native!.run(Int32Array.from(dims), alpha, heapNow, offsets)) {
+  if (!native!.run(Int32Array.from(dims), alpha, heap, offsets)) {
     unsupported.add(key);
     backend.disposeData(out.dataId);
     return null;
   }
   return out;
 }
-
-const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Conv2D / FusedConv2D's kernel function on oneDNN, or null for the wasm kernel. */
 function forward(args: tf.NamedTensorInfoMap | object, fused: boolean): tf.TensorInfo | null {
@@ -180,7 +149,7 @@ export function nativeInputGrad(
   if (info.outHeight !== dy.shape[1] || info.outWidth !== dy.shape[2]) return counted(null);
   const dims = convDims(BWD_DATA, info, 0, 0);
   const out = counted(dims && runNative(dims, 0, [dy, filter, null], inputShape));
-  return out ? (tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor4D) : null;
+  return out ? tensorOf<tf.Rank.R4>(out) : null;
 }
 
 /** dW [kh, kw, ci, co] of a conv of `x` whose output gradient is `dy`, on oneDNN; null to fall back. */
@@ -199,7 +168,7 @@ export function nativeFilterGrad(
   if (info.outHeight !== dy.shape[1] || info.outWidth !== dy.shape[2]) return counted(null);
   const dims = convDims(BWD_WEIGHTS, info, 0, 0);
   const out = counted(dims && runNative(dims, 0, [x, dy, null], filterShape));
-  return out ? (tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor4D) : null;
+  return out ? tensorOf<tf.Rank.R4>(out) : null;
 }
 
 /** oneDNN is installed and the current backend is wasm (a Session may run one graph on the CPU backend). */
