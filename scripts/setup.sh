@@ -8,6 +8,8 @@ if [ "$(pnpm --version 2>/dev/null || true)" != "$want_pnpm" ]; then
 fi
 # --pm-on-fail=ignore: pnpm 12 also tries to record its own per-platform binary package (@pnpm/exe.*) for the pin in
 # the lockfile, which the registry here does not serve; the pin itself is enforced just above.
+# oneDNN from Debian, before the build: @tensorgraft/graph's native convolutions link against it (optional elsewhere).
+bash scripts/install-onednn.sh
 pnpm install --frozen-lockfile --pm-on-fail=ignore
 pnpm build
 bash interop/setup

@@ -102,6 +102,7 @@ export {
   tensorToCheckpoint,
 } from './runtime/checkpoint-tensors.js';
 export { defaultMemoryBudget, WASM_HEAP_MAX, WASM_HEAP_RESERVE } from './runtime/memory-budget.js';
+export { type NativeKernelReport, nativeKernels } from './runtime/native-kernels.js';
 export {
   type FeedValue,
   type Fetches,

@@ -1,7 +1,7 @@
 // Host-resident variables (SessionOptions.hostVariables, values.ts; issue 11: a VGG-16 at batch 8 in the 4 GiB
 // WebAssembly heap): float32 variables and optimizer slots kept in host memory train to the same float32 values, bit
-// for bit, as variables in the backend (TensorFlow's fixtures: fixtures/training), the backend holds no copy of them
-// between runs, and the graph's save op writes them.
+// for bit, as variables in the backend (TensorFlow's fixtures: fixtures/training), the backend keeps a copy between
+// runs only of values that did not change, and the graph's save op writes them.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,6 +145,34 @@ describe('host-resident variables', () => {
     tf.dispose([got!, want!]);
     s.close();
     heap.close();
+  });
+
+  it("a read-only run's upload serves the next run; a change lets it go and later reads see the new value", async () => {
+    const c = cases.find((x) => x.op === 'ApplyMomentum')!;
+    const s = new Session(graph, { hostVariables: true });
+    await s.run(c.init);
+    const base = tf.memory().numBytes;
+    const read = async () => {
+      const [t] = (await s.run([c.reads.var!])) as tf.Tensor[];
+      const v = t!.dataSync() as Float32Array;
+      t!.dispose();
+      return v;
+    };
+    // bytes a run left in the backend: the fetch handed back (a clone, one variable's bytes) and any new upload
+    const grown = () => s.lastRunMemory!.endBytes - s.lastRunMemory!.startBytes;
+    const first = await read();
+    // the one copy the read uploaded stays in the backend, and the next read takes it (no second upload)
+    expect(grown()).toBe(2 * first.byteLength);
+    expect(tf.memory().numBytes - base).toBe(first.byteLength);
+    expect(await read()).toEqual(first);
+    expect(grown()).toBe(first.byteLength);
+    await s.run(c.apply);
+    // the apply changed the variable on the host: its stale copy went, so a read uploads TensorFlow's new value
+    const after = await read();
+    expect(grown()).toBe(2 * first.byteLength);
+    expectClose(after, c.after[0]!.var!.values, 1e-6);
+    expect(after).not.toEqual(first);
+    s.close();
   });
 
   it('rejects a hostVariables option that is not a boolean', () => {

@@ -8,8 +8,9 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { onBackend } from './backend-scope.js';
+import { installNativeConvs } from './native-conv.js';
 import { withoutEmscriptenHandlers } from './wasm-process-hooks.js';
-import { configureWasmThreads, defaultWasmThreads } from './wasm-threads.js';
+import { configureWasmThreads, defaultWasmThreads, wasmThreads } from './wasm-threads.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -47,7 +48,10 @@ async function choose(prefer: BackendName | undefined, options: BackendOptions):
       if (name === 'tensorflow' && !(await loadTfjsNode())) continue;
       if (name === 'wasm') await loadWasm(options.wasmThreads ?? defaultWasmThreads());
       // the wasm module starts in setBackend: without the process handlers it adds (wasm-process-hooks.ts)
-      if (await withoutEmscriptenHandlers(() => tf.setBackend(name))) return name;
+      if (await withoutEmscriptenHandlers(() => tf.setBackend(name))) {
+        if (name === 'wasm') installNativeConvs(wasmThreads() ?? 1);
+        return name;
+      }
     } catch {
       // try the next one
     }

@@ -62,9 +62,15 @@ export function isDead(v: Value): v is Dead {
 interface HostValue {
   data: Float32Array;
   shape: number[];
-  /** The backend copy reads get: uploaded by the first read since the value changed, freed when the run ends. */
+  /**
+   * The backend copy reads get: uploaded by the first read since the value changed, freed when the value changes
+   * (or when the run ends, past HOST_COPY_CACHE_BYTES of such copies).
+   */
   copy: tf.Tensor | undefined;
 }
+
+/** Uploaded copies of unchanged host values kept between runs, at most (bytes): VGG-16's weights are 553 MB. */
+export const HOST_COPY_CACHE_BYTES = 1024 ** 3;
 
 /** Whether a float32 value of this many bytes is kept in host memory (SessionOptions.hostVariables decides). */
 export type HostPolicy = (bytes: number) => boolean;
@@ -238,8 +244,15 @@ export class VariableStore {
 
   /** Frees the values replaced since the last call (the session calls it when a run ends), except `keep`'s. */
   releaseRetired(keep?: ReadonlySet<tf.Tensor>): void {
-    // host values' uploaded copies go too: between runs the backend holds no second copy of them
-    for (const h of this.host.values()) this.dropCopy(h);
+    // Uploaded copies of host values the run did not change stay for the next run, up to HOST_COPY_CACHE_BYTES: they
+    // were live through this run anyway, and a model run again and again (inference, a frozen backbone's features)
+    // would otherwise upload every weight each run. A changed value's copy went when it changed.
+    let cached = 0;
+    for (const h of this.host.values()) {
+      if (!h.copy) continue;
+      cached += h.data.byteLength;
+      if (cached > HOST_COPY_CACHE_BYTES) this.dropCopy(h);
+    }
     for (const t of this.retired.splice(0)) if (!keep?.has(t)) t.dispose();
     for (const t of this.runScoped.splice(0)) {
       this.held.delete(t);

@@ -7,6 +7,7 @@
 // (NCHW, NCDHW) run between transposes, as TensorFlow's CPU kernels do.
 import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
+import { nativeBatchNormGrad, nativeBatchNormTraining } from '../native-batch-norm.js';
 import type { KernelFactory } from '../values.js';
 import { attrsOf, T, tf } from './common.js';
 
@@ -64,6 +65,14 @@ function normalize(
   return tf.add(tf.mul(tf.sub(x, mean), factor), offset);
 }
 
+/** Training mode's y, batch mean and biased variance, in JavaScript (float64 moments) and backend ops. */
+function batchStatistics(x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor, eps: number) {
+  const m = moments(x);
+  const mean = tf.tensor1d(Float32Array.from(m.mean));
+  const variance = tf.tensor1d(Float32Array.from(m.variance));
+  return { y: normalize(x, mean, variance, scale, offset, eps), mean, variance };
+}
+
 const fusedBatchNorm: KernelFactory = (n) => {
   const a = attrsOf(n);
   const eps = a.f('epsilon');
@@ -80,12 +89,11 @@ const fusedBatchNorm: KernelFactory = (n) => {
       const y = normalize(x, oldMean!, oldVar!, scale!, offset!, eps);
       return [perm ? tf.transpose(y, inverse(perm)) : y, oldMean!, oldVar!, oldMean!, oldVar!, ...extra];
     }
-    const m = moments(x);
-    const mean = tf.tensor1d(Float32Array.from(m.mean));
-    const variance = tf.tensor1d(Float32Array.from(m.variance));
-    const y = normalize(x, mean, variance, scale!, offset!, eps);
+    const { y, mean, variance } =
+      nativeBatchNormTraining(x, scale!, offset!, eps) ?? batchStatistics(x, scale!, offset!, eps);
     // Bessel's correction for the running variance (n / (n - 1), n - 1 at least 1)
-    const adjust = m.count / Math.max(m.count - 1, 1);
+    const count = x.size / (x.shape[x.rank - 1] || 1);
+    const adjust = count / Math.max(count - 1, 1);
     let runMean: tf.Tensor;
     let runVar: tf.Tensor;
     if (factor === 1) {
@@ -128,6 +136,11 @@ const fusedBatchNormGrad: KernelFactory = (n) => {
     const perm = channelsLast(n, x0!.rank);
     const dy = perm ? tf.transpose(dy0!, perm) : dy0!;
     const x = perm ? tf.transpose(x0!, perm) : x0!;
+    const fast = training ? nativeBatchNormGrad(dy, x, scale!, mean!, variance!, eps) : null;
+    if (fast) {
+      const dx = perm ? tf.transpose(fast.dx, inverse(perm)) : fast.dx;
+      return [dx, fast.dscale, fast.doffset, tf.zeros([0]), tf.zeros([0])];
+    }
     const rs = tf.rsqrt(tf.add(variance!, eps));
     const centered = tf.sub(x, mean!);
     const doffset = channelSums(dy);

@@ -7,6 +7,7 @@
 // all-negative windows): the kernels of a CNN's training step all run on the active backend.
 import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
+import { nativeFilterGrad, nativeInputGrad } from '../native-conv.js';
 import type { KernelFactory } from '../values.js';
 import { attrsOf, checkedSize, ints, padding, T, tf } from './common.js';
 import { filterGrad, forwardPads, inputGrad } from './conv-backprop.js';
@@ -109,9 +110,12 @@ const conv2dBackpropInput: KernelFactory = (n) => {
   const w = window2d(n, null);
   return (i, s) => {
     const inputShape = shape4(T(i, 0, s, n), n, 'input_sizes');
-    const filter = dilateFilter(T(i, 1, s, n) as tf.Tensor4D, w.dilations);
+    const rawFilter = T(i, 1, s, n) as tf.Tensor4D;
     const dy = T(i, 2, s, n) as tf.Tensor4D;
-    checkBackprop(inputShape, filter.shape, dy, w, n);
+    checkBackprop(inputShape, rawFilter.shape, dy, w, n);
+    const native = nativeInputGrad(dy, rawFilter, inputShape, w.strides, w.dilations, w.pad);
+    if (native) return [native];
+    const filter = dilateFilter(rawFilter, w.dilations);
     // the forward-conv form copies the filter twice (reverse, transpose): for a huge filter (VGG's fc6 as a conv,
     // 411 MB) that aborts the 4 GB wasm heap, so those keep the backend's own kernel
     if (tf.getBackend() !== 'tensorflow' && filter.size <= MAX_FLIPPED_FILTER) {
@@ -166,6 +170,8 @@ const conv2dBackpropFilter: KernelFactory = (n) => {
     const dy = T(i, 2, s, n) as tf.Tensor4D;
     checkBackprop(x.shape, sizes, dy, w, n);
     const [kh, kw, ci, co] = sizes;
+    const native = nativeFilterGrad(x, dy, [kh, kw], w.strides, w.dilations, w.pad);
+    if (native) return [native];
     if (tf.getBackend() !== 'tensorflow') {
       if (kh * kw * ci * co > MAX_FLIPPED_FILTER) return [filterGradIm2col(x, dy, sizes, w, n)];
       return [filterGrad(x, dy, [kh, kw], w.strides, w.dilations, w.pad)];
