@@ -16,6 +16,7 @@
 
 import type { Pad } from './common.js';
 import { tf } from './common.js';
+import { matMulFirstTransposed } from './conv-filter-im2col.js';
 
 export type Pair = [number, number];
 
@@ -126,6 +127,15 @@ export function filterGrad(
   const [pl] = forwardPads(pad, 2, w, ow, kEffW, sw);
   // exactly the rows and columns the windows read: padding added, any the last window does not reach cut
   const xp = crop(x, -pt, -pl, (oh - 1) * sh + kEffH, (ow - 1) * sw + kEffW);
+  if (kh === 1 && kw === 1) {
+    // a 1x1 filter's gradient is one matMul, x's read positions [n*oh*ow, ci] transposed times dy [n*oh*ow, co]: as
+    // a conv (below) its channels-as-batch layout ran 3-6x slower on resnet's 1x1 layers
+    const read = sh > 1 || sw > 1 ? tf.stridedSlice(xp, [0, 0, 0, 0], xp.shape, [1, sh, sw, 1]) : xp;
+    const [ci, co] = [x.shape[3], dy.shape[3]];
+    const rows = dy.shape[0] * oh * ow;
+    const g = matMulFirstTransposed(tf.reshape(read, [rows, ci]), tf.reshape(dy, [rows, co]));
+    return tf.reshape(g, [1, 1, ci, co]);
+  }
   // channels as the batch, the batch as channels; dy as the filter, its taps `stride` apart
   const images = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D;
   const taps = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
