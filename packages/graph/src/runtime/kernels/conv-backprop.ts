@@ -17,6 +17,7 @@
 import type { Pad } from './common.js';
 import { tf } from './common.js';
 import { matMulFirstTransposed } from './conv-filter-im2col.js';
+import { COL2IM_MAX_CHANNELS, inputGradCol2im } from './conv-input-col2im.js';
 
 export type Pair = [number, number];
 
@@ -89,6 +90,7 @@ export function inputGrad(
   const [, oh, ow] = dy.shape;
   const [pt] = forwardPads(pad, 1, h, oh, kh, strides[0]);
   const [pl] = forwardPads(pad, 2, w, ow, kw, strides[1]);
+  if (filter.shape[2] <= COL2IM_MAX_CHANNELS) return inputGradCol2im(dy, filter, inputShape, strides, [pt, pl]);
   // flipped in space, in and out channels swapped: [kh, kw, co, ci]
   const flipped = tf.transpose(kh * kw > 1 ? tf.reverse(filter, [0, 1]) : filter, [0, 1, 3, 2]) as tf.Tensor4D;
   if (kh === 1 && kw === 1) {
