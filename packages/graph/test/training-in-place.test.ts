@@ -130,13 +130,13 @@ describe('optimizer updates in place', () => {
 });
 
 describe('AddN in place', () => {
-  /** y = AddN(x * 3, x * x, x * 0.5) [+ x * x fetched too]; returns y and whether an AddN kernel ran. */
-  async function addN(fetchAnInput: boolean) {
+  /** y = AddN(x * 3, x * x[, x * 0.5]) [+ x * x fetched too]; returns y and whether an AddN kernel ran. */
+  async function addN(fetchAnInput: boolean, count = 3) {
     const graph = new Graph();
     const b = new GraphBuilder(graph);
     const x = b.placeholder('float32', [4], 'x');
-    const terms = [b.mul(x, b.constant(3)), b.mul(x, x), b.mul(x, b.constant(0.5))];
-    const y = `${b.op('AddN', terms, { N: attr.i(3), T: attr.type(1) }, 'sum').name}:0`;
+    const terms = [b.mul(x, b.constant(3)), b.mul(x, x), b.mul(x, b.constant(0.5))].slice(0, count);
+    const y = `${b.op('AddN', terms, { N: attr.i(count), T: attr.type(1) }, 'sum').name}:0`;
     const s = new Session(graph);
     const xs = tf.tensor1d([0.1, -2.5, 3.3333333, 1e7]);
     let got: tf.Tensor[] = [];
@@ -144,7 +144,7 @@ describe('AddN in place', () => {
       got = (await s.run(fetchAnInput ? [y, terms[1]!] : [y], { [x]: xs })) as tf.Tensor[];
       return [];
     });
-    const want = tf.tidy(() => tf.addN([tf.mul(xs, 3), tf.mul(xs, xs), tf.mul(xs, 0.5)]));
+    const want = tf.tidy(() => tf.addN([tf.mul(xs, 3), tf.mul(xs, xs), tf.mul(xs, 0.5)].slice(0, count)));
     const out = {
       y: Array.from(got[0]!.dataSync()),
       want: Array.from(want.dataSync()),
@@ -158,6 +158,12 @@ describe('AddN in place', () => {
 
   it('sums into an input no later op reads: no AddN kernel, the bits of tf.addN', async () => {
     const { y, want, ranAddN } = await addN(false);
+    expect(ranAddN).toBe(false);
+    expect(y).toEqual(want);
+  });
+
+  it('sums two inputs (its own loop) with the bits of tf.addN', async () => {
+    const { y, want, ranAddN } = await addN(false, 2);
     expect(ranAddN).toBe(false);
     expect(y).toEqual(want);
   });

@@ -14,6 +14,7 @@ import { type FunctionBody, findFunction, functionBody } from './functions.js';
 import { KERNELS } from './kernels/index.js';
 import { defaultMemoryBudget, type Tracker, trackBackend, withMemoryBudget } from './memory-budget.js';
 import { buildPlan, type Plan } from './plan.js';
+import { formatProfile, Profiler, type RunProfile } from './profile.js';
 import { requireTfjsDtype, tfjsDtype } from './tensor-proto.js';
 import {
   type CompileContext,
@@ -61,6 +62,11 @@ export interface SessionOptions {
    * WebAssembly backend (whose heap is capped at 4 GiB), variables of at least 4 MiB.
    */
   hostVariables?: boolean;
+  /**
+   * Time every kernel and print, to stderr after each run, a table of op types: count, total ms, % of the run
+   * (profile.ts); `lastRunProfile` holds it. Default: `TENSORGRAFT_PROFILE=1` in the environment.
+   */
+  profile?: boolean;
 }
 
 /** The default's threshold of SessionOptions.hostVariables: smaller variables are read often and cost little heap. */
@@ -101,6 +107,9 @@ export class Session {
   private closed = false;
   /** Memory of the last run (`run`, `runSync`) of this session; undefined before the first. */
   lastRunMemory: RunMemory | undefined;
+  /** Kernel time by op type of the last run, when SessionOptions.profile is on. */
+  lastRunProfile: RunProfile | undefined;
+  private profiler: Profiler | undefined;
 
   /** `parent` is internal: function bodies run in child sessions that share the caller's variables. */
   constructor(graph: Graph, options: SessionOptions = {}, parent?: Parent) {
@@ -185,6 +194,10 @@ export class Session {
       feeds.map(([k]) => k),
     );
     const startId = nextTensorId();
+    const profiling = this.options.profile ?? process.env.TENSORGRAFT_PROFILE === '1';
+    // a function body's run (depth > 0) is timed as its caller's op
+    const outerProfiler = this.profiler;
+    this.profiler = profiling ? new Profiler() : undefined;
     const tracker = this.tracker;
     let memory: { startBytes: number; outerPeak: number } | undefined;
     const values: (Value | undefined)[] = new Array(plan.slots);
@@ -310,6 +323,11 @@ export class Session {
       // share the store: the outermost run frees); one handed back as a fetch is the caller's now
       if (usersSet) this.variables.setRunUsers(outerUsers);
       if (this.ownsVariables) this.variables.releaseRetired(returned);
+      if (this.profiler) {
+        this.lastRunProfile = this.profiler.finish();
+        if (this.depth === 0) process.stderr.write(`${formatProfile(this.lastRunProfile)}\n`);
+      }
+      this.profiler = outerProfiler;
       if (tracker && memory) {
         this.lastRunMemory = { startBytes: memory.startBytes, peakBytes: tracker.peak, endBytes: tracker.live };
         tracker.peak = Math.max(memory.outerPeak, tracker.peak);
@@ -326,15 +344,17 @@ export class Session {
         node,
         () => tf.tidy(() => step.run(inputs, state) as unknown as tf.TensorContainer) as unknown as Value[],
       );
+    const profiler = this.profiler;
+    const timed = profiler ? () => profiler.time(node.op, attempt) : attempt;
     try {
-      if (step.cpu) return onCpu(attempt);
+      if (step.cpu) return onCpu(timed);
       try {
-        return attempt();
+        return timed();
       } catch (err) {
         if (!isMissingKernel(err)) throw err;
         step.cpu = true;
         this.cpuOps.add(node.op);
-        return onCpu(attempt);
+        return onCpu(timed);
       }
     } catch (err) {
       if (err instanceof GraphError) throw err;

@@ -100,11 +100,18 @@ function run(kernel: string, inputs: Record<string, tf.Tensor>, attrs: object): 
 }
 
 /**
- * Filters up to this many elements (8 MB of float32: resnet's 1x1s, not 3x3x512x512) take conv-backprop.ts's
- * forward-conv forms; larger ones the backend's kernel / im2col: the forms' filter copies fragmented the wasm heap
+ * Conv2DBackpropFilter: filters up to this many elements (8 MB of float32: resnet's 1x1s, not 3x3x512x512) take
+ * conv-backprop.ts's forward-conv form; larger ones im2col: the form's transposed copies fragmented the wasm heap
  * enough that a VGG-16 step (batch 1) ran out of it at gradients/AddN_2 (interop test_slim_vgg_train).
  */
 const MAX_FLIPPED_FILTER = 1 << 21;
+
+/**
+ * Conv2DBackpropInput copies its filter twice (reverse, transpose) up to this many elements: 3x3x512x512 (9.4 MB),
+ * whose backend kernel (a plain loop) took 5 s of a VGG-16 step per 28x28 layer against ~0.4 s as a forward conv;
+ * VGG's fc6 and fc7 as convs (103M, 17M) keep the backend's kernel.
+ */
+const MAX_FLIPPED_INPUT_FILTER = 3 * 3 * 512 * 512;
 
 const conv2dBackpropInput: KernelFactory = (n) => {
   const w = window2d(n, null);
@@ -118,7 +125,7 @@ const conv2dBackpropInput: KernelFactory = (n) => {
     const filter = dilateFilter(rawFilter, w.dilations);
     // the forward-conv form copies the filter twice (reverse, transpose): for a huge filter (VGG's fc6 as a conv,
     // 411 MB) that aborts the 4 GB wasm heap, so those keep the backend's own kernel
-    if (tf.getBackend() !== 'tensorflow' && filter.size <= MAX_FLIPPED_FILTER) {
+    if (tf.getBackend() !== 'tensorflow' && filter.size <= MAX_FLIPPED_INPUT_FILTER) {
       return [inputGrad(dy, filter, inputShape, w.strides, w.pad)];
     }
     return [

@@ -196,6 +196,12 @@ function addNInPlace(inputs: tf.Tensor[], s: RunState): tf.Tensor | undefined {
   if (!out || views.some((v) => !v)) return undefined;
   changed(into);
   const [first, ...rest] = views as Float32Array[];
+  if (rest.length === 1) {
+    // two inputs (a gradient and its weight decay term): a loop without the inner iterator, ~10x faster on fc6
+    const second = rest[0]!;
+    for (let k = 0; k < out.length; k++) out[k] = first![k]! + second[k]!;
+    return into;
+  }
   for (let k = 0; k < out.length; k++) {
     let sum = first![k]!;
     for (const v of rest) sum = Math.fround(sum + v[k]!);
