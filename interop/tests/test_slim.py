@@ -240,9 +240,15 @@ def spec(path, feeds, fetch, loss, steps):
     return path
 
 
-def read_variables(spec_path, index):
-    raw = np.fromfile(spec_path + ".variables", np.float64)
-    return {k: raw[o // 8:o // 8 + n] for k, (o, n) in index.items()}
+def read_variables(spec_path, index, file=None, as_float64=True):
+    """slim-run.mjs's variables, raw in FILE (spec_path + ".variables" by default): float64 copies, or (as_float64
+    False) views of the mapped file in their own dtype."""
+    file = file or spec_path + ".variables"
+    if os.path.getsize(file) == 0:
+        return {}
+    raw = np.memmap(file, np.uint8, mode="r")
+    views = {k: raw[o:o + n * np.dtype(d).itemsize].view(d) for k, (o, n, d) in index.items()}
+    return {k: np.asarray(v, np.float64) for k, v in views.items()} if as_float64 else views
 
 
 def update_errors(updates, theirs):
