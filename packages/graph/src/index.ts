@@ -103,6 +103,7 @@ export {
 } from './runtime/checkpoint-tensors.js';
 export { defaultMemoryBudget, WASM_HEAP_MAX, WASM_HEAP_RESERVE } from './runtime/memory-budget.js';
 export { type NativeKernelReport, nativeKernels } from './runtime/native-kernels.js';
+export { formatProfile, type OpTypeTime, type RunProfile } from './runtime/profile.js';
 export {
   type FeedValue,
   type Fetches,
