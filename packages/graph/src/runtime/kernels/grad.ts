@@ -216,6 +216,9 @@ const maxPoolGrad: KernelFactory = (n) => {
     const xs = x.dataSync() as Float32Array;
     const gs = dy.dataSync() as Float32Array;
     const dx = new Float32Array(x.size);
+    // channels innermost (NHWC's contiguous axis): each window keeps every channel's running max and its position
+    const max = new Float32Array(c);
+    const best = new Int32Array(c);
     for (let b = 0; b < batch; b++) {
       for (let y = 0; y < oh; y++) {
         const y0 = Math.max(y * sh - pt, 0);
@@ -223,22 +226,28 @@ const maxPoolGrad: KernelFactory = (n) => {
         for (let xo = 0; xo < ow; xo++) {
           const x0 = Math.max(xo * sw - pl, 0);
           const x1 = Math.min(xo * sw - pl + kw, wd);
-          const g = ((b * oh + y) * ow + xo) * c;
-          for (let ch = 0; ch < c; ch++) {
-            let best = -1;
-            let max = Number.NEGATIVE_INFINITY;
-            for (let iy = y0; iy < y1; iy++) {
-              for (let ix = x0; ix < x1; ix++) {
-                const at = ((b * h + iy) * wd + ix) * c + ch;
-                const v = xs[at]!;
-                if (best < 0 || v > max) {
-                  max = v;
-                  best = at;
+          if (y0 >= y1 || x0 >= x1) continue; // a window of padding only passes no gradient
+          for (let iy = y0; iy < y1; iy++) {
+            for (let ix = x0; ix < x1; ix++) {
+              const at = ((b * h + iy) * wd + ix) * c;
+              if (iy === y0 && ix === x0) {
+                for (let ch = 0; ch < c; ch++) {
+                  max[ch] = xs[at + ch]!;
+                  best[ch] = at + ch;
+                }
+                continue;
+              }
+              for (let ch = 0; ch < c; ch++) {
+                const v = xs[at + ch]!;
+                if (v > max[ch]!) {
+                  max[ch] = v;
+                  best[ch] = at + ch;
                 }
               }
             }
-            if (best >= 0) dx[best] = dx[best]! + gs[g + ch]!;
           }
+          const g = ((b * oh + y) * ow + xo) * c;
+          for (let ch = 0; ch < c; ch++) dx[best[ch]!] = dx[best[ch]!]! + gs[g + ch]!;
         }
       }
     }
