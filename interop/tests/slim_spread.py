@@ -9,7 +9,9 @@ it as an input either way). Both runs use the same seeds, so they start from the
 Usage: python interop/tests/slim_spread.py NET[,NET] OPT[,OPT] LR[,LR] BATCH[,BATCH] SIZE[,SIZE] (size 0: the net's
 smallest)
 prints, per cell and learning rate, the spread per group (max |on - off| over the group's largest |update|) and the
-variable where it is largest.
+variable where it is largest. SLIM_SPREAD_PERTURB=5,6,7 adds one run per seed with oneDNN on over the images times
+(1 + 1e-6 noise from that seed), each compared with the run on the images as given: a step whose ReLU, max-pool or
+batch-norm choices sit on a knife edge flips under any rounding change, which one on/off pair can miss.
 """
 import itertools
 import json
@@ -34,6 +36,10 @@ def updates_for(net, opt, rates, batch, size, work):
     build, smallest = T.NETS[net]
     size = size or smallest
     images_v, labels_v = T.feeds_for(size, batch=batch)
+    perturb = os.environ.get("SLIM_SPREAD_NOISE_SEED")
+    if perturb:
+        noise = np.random.RandomState(int(perturb)).randn(*images_v.shape)
+        images_v = (images_v * (1 + 1e-6 * noise)).astype(np.float32)
     with tf.Graph().as_default() as g:
         tf1.set_random_seed(1)
         images = tf1.placeholder(tf.float32, [batch, size, size, 3], name="images")
@@ -100,7 +106,7 @@ def dump(work, argv):
                      **{k.replace("/", "|"): v for k, v in updates.items()})
 
 
-def compare(on_dir, off_dir):
+def compare(on_dir, off_dir, label="spread"):
     """Prints the spread of every cell both runs have finished."""
     for cell in sorted(f for f in os.listdir(on_dir) if f.endswith(".npz")):
         if not os.path.exists(os.path.join(off_dir, cell)):
@@ -108,19 +114,24 @@ def compare(on_dir, off_dir):
         a, b = (np.load(os.path.join(d, cell)) for d in (on_dir, off_dir))
         on = {k.replace("|", "/"): a[k] for k in a.files}
         off = {k.replace("|", "/"): b[k] for k in b.files}
-        print(json.dumps({"cell": cell[:-4], "spread": spread(on, off)}), flush=True)
+        print(json.dumps({"cell": cell[:-4], label: spread(on, off)}), flush=True)
 
 
 def main(argv):
+    # oneDNN on, off, then on over perturbed images (one run per SLIM_SPREAD_PERTURB seed)
+    runs = [("1", ""), ("0", "")]
+    runs += [("1", seed) for seed in os.environ.get("SLIM_SPREAD_PERTURB", "").split(",") if seed]
     procs = []
-    for onednn in ("1", "0"):
+    for onednn, seed in runs:
         work = tempfile.mkdtemp()
-        env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS=onednn)
+        env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS=onednn, SLIM_SPREAD_NOISE_SEED=seed)
         procs.append((subprocess.Popen([sys.executable, __file__, "--dump", work, *argv], env=env), work))
-    print("partial results: python slim_spread.py --compare", *(w for _, w in procs), flush=True)
+    print("partial results: python slim_spread.py --compare", *(w for _, w in procs[:2]), flush=True)
     for p, _ in procs:
         assert p.wait() == 0
     compare(procs[0][1], procs[1][1])
+    for (_, seed), (_, work) in zip(runs[2:], procs[2:]):
+        compare(work, procs[0][1], f"images x (1 + 1e-6 noise, seed {seed}) vs as given")
 
 
 if __name__ == "__main__":

@@ -227,16 +227,13 @@ const maxPoolGrad: KernelFactory = (n) => {
           const x0 = Math.max(xo * sw - pl, 0);
           const x1 = Math.min(xo * sw - pl + kw, wd);
           if (y0 >= y1 || x0 >= x1) continue; // a window of padding only passes no gradient
+          // seeded with the window's first position; only a strictly greater value moves the choice
+          const first = ((b * h + y0) * wd + x0) * c;
+          max.set(xs.subarray(first, first + c));
+          for (let ch = 0; ch < c; ch++) best[ch] = first + ch;
           for (let iy = y0; iy < y1; iy++) {
             for (let ix = x0; ix < x1; ix++) {
               const at = ((b * h + iy) * wd + ix) * c;
-              if (iy === y0 && ix === x0) {
-                for (let ch = 0; ch < c; ch++) {
-                  max[ch] = xs[at + ch]!;
-                  best[ch] = at + ch;
-                }
-                continue;
-              }
               for (let ch = 0; ch < c; ch++) {
                 const v = xs[at + ch]!;
                 if (v > max[ch]!) {
