@@ -1,10 +1,12 @@
 // Builds the optional native kernels for the WebAssembly backend into dist/native/*.node (N-API modules: one binary
 // serves every Node version) on x86-64 Linux with a C compiler and Node's headers:
 // - batch-norm.c: training-mode batch norm, plain C;
+// - loops.c: optimizer updates in place and sums over middle axes, plain C (no FMA contraction, sqrtf inline:
+//   bit-identical to the JavaScript path's float32 roundings, and vectorized);
 // - dnnl-conv.c: 2-D convolutions on oneDNN, when oneDNN is installed (Debian/Ubuntu: libdnnl-dev; scripts/setup.sh
 //   installs it where it can).
 // They are accelerators only: one that cannot be built is reported with the reason, this exits 0, and those kernels
-// run on the wasm backend. TENSORGRAFT_NATIVE=0 skips both.
+// run on the wasm backend. TENSORGRAFT_NATIVE=0 skips them all.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,6 +15,12 @@ import { fileURLToPath } from 'node:url';
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MODULES = [
   { name: 'batch-norm', libs: [], fallback: 'training batch norm runs on the wasm backend' },
+  {
+    name: 'loops',
+    libs: [],
+    flags: ['-ffp-contract=off', '-fno-math-errno'],
+    fallback: 'optimizer updates and middle-axis sums run in JavaScript and on the wasm backend',
+  },
   { name: 'dnnl-conv', libs: ['-ldnnl', '-lgomp'], fallback: "convolutions use the wasm backend's kernels" },
 ];
 const outFor = (name) => join(pkg, 'dist', 'native', `${name}.node`);
@@ -44,7 +52,16 @@ function build() {
     }
     const out = outFor(m.name);
     mkdirSync(dirname(out), { recursive: true });
-    const args = ['-O3', '-fPIC', '-shared', '-Wall', '-Wextra', `-I${include}`, join(pkg, 'native', `${m.name}.c`)];
+    const args = [
+      '-O3',
+      '-fPIC',
+      '-shared',
+      '-Wall',
+      '-Wextra',
+      ...(m.flags ?? []),
+      `-I${include}`,
+      join(pkg, 'native', `${m.name}.c`),
+    ];
     const r = spawnSync(cc, [...args, '-o', out, ...m.libs], {
       stdio: ['ignore', 'inherit', 'pipe'],
       encoding: 'utf8',

@@ -10,6 +10,7 @@ import { opDefaults, outputTypes, validateNodeAttrs } from '../ops/op-registry.j
 import { type BackendName, initBackend, isMissingKernel, onCpu } from './backend.js';
 import { activeBackendName, onActiveBackend, onBackend, restoreBackend } from './backend-scope.js';
 import { runFrames } from './control-flow/frame-executor.js';
+import { FoldCache } from './fold.js';
 import { type FunctionBody, findFunction, functionBody } from './functions.js';
 import { KERNELS } from './kernels/index.js';
 import { defaultMemoryBudget, type Tracker, trackBackend, withMemoryBudget } from './memory-budget.js';
@@ -56,6 +57,12 @@ export interface SessionOptions {
    */
   fuse?: boolean;
   /**
+   * Fold constants at run time: a pure op (shape arithmetic, reshapes, casts) whose inputs are the constants or
+   * folded outputs of its last run, or that reads only the shape of an input of the same shape, gives its last
+   * outputs without running its kernel (fold.ts). Default true.
+   */
+  foldConstants?: boolean;
+  /**
    * Keep float32 variables (and optimizer slots) in host memory, outside the backend, so the backend's memory holds
    * only what a run computes: reads upload a copy that lives until the value changes or the run ends, optimizers
    * update the host values in place (values.ts). true: every float32 variable; false: none. Default: on the
@@ -101,6 +108,17 @@ export class Session {
   private readonly plans = new Map<string, Plan>();
   private readonly compiled = new Map<string, Step>();
   private readonly kept = new Set<tf.Tensor>();
+  private readonly folds = new FoldCache({
+    has: (t) => this.kept.has(t),
+    keep: (t) => {
+      tf.keep(t);
+      this.kept.add(t);
+    },
+    drop: (t) => {
+      this.kept.delete(t);
+      t.dispose();
+    },
+  });
   private readonly cpuOps = new Set<string>();
   private backendName: BackendName | undefined;
   private tracker: Tracker | undefined;
@@ -253,6 +271,7 @@ export class Session {
           if (v !== undefined && values[plan.fetches[i]!] === undefined) put(plan.fetches[i]!, v);
         }
       }
+      const fold = this.options.foldConstants ?? true;
       const dead = plan.frames ? undefined : plan.hasDeadFlow ? new Uint8Array(plan.steps.length) : undefined;
       for (const [index, step] of (plan.frames ? [] : plan.steps).entries()) {
         const inputs = step.inputs.map((s) => values[s]!);
@@ -271,7 +290,13 @@ export class Session {
             for (const s of step.release) if (values[s] === t) held++;
             return held === counts.get(t);
           };
-          out = this.exec(step, inputs, state);
+          const key = fold ? this.folds.key(step.node.op, inputs) : undefined;
+          const folded = key && this.folds.lookup(step.run, key);
+          if (folded) out = folded;
+          else {
+            out = this.exec(step, inputs, state);
+            if (key) this.folds.store(step.run, key, out);
+          }
           state.consumable = undefined;
         }
         for (let k = 0; k < out.length; k++) {

@@ -9,6 +9,7 @@
 import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
 import { floatView } from '../in-place.js';
+import { nativeAdam, nativeMomentum } from '../native-loops.js';
 import { type KernelFactory, type RunState, sameShape, type Value, type VarRef } from '../values.js';
 import { attrsOf, R, T, tf } from './common.js';
 
@@ -113,6 +114,7 @@ function momentum(kind: 'ref' | 'resource'): KernelFactory {
       const g = grad(i, 3, s, n, v!);
       const mom = scalar(i, 4, s, n, 'momentum');
       const views = inPlace(s, [v!, accum!], g, n);
+      if (views && nativeMomentum(views, nesterov, lr, mom)) return kind === 'ref' ? [v!.ref] : [];
       if (views) {
         const [w, acc] = views.w as [Float32Array, Float32Array];
         const d = views.g;
@@ -152,7 +154,8 @@ function adam(kind: 'ref' | 'resource'): KernelFactory {
       const alpha = f32(f32(lr * f32(Math.sqrt(f32(1 - b2p)))) / f32(1 - b1p));
       const views = inPlace(s, [v!, m!, vv!], g, n);
       if (views) {
-        adamInPlace(views, nesterov, { alpha, c1: f32(1 - b1), c2: f32(1 - b2), b1, eps });
+        const c = { alpha, c1: f32(1 - b1), c2: f32(1 - b2), b1, eps };
+        if (!nativeAdam(views, nesterov, c)) adamInPlace(views, nesterov, c);
         return kind === 'ref' ? [v!.ref] : [];
       }
       const m1 = tf.add(m!.value(), tf.mul(tf.sub(g, m!.value()), f32(1 - b1)));

@@ -1,0 +1,140 @@
+// Float32 loops a training step runs many times that the WebAssembly backend runs slowly: optimizer updates in place
+// (Adam, Momentum) over a variable's storage, and sums or means over the middle axes of [outer, reduce, inner] (the
+// wasm backend transposes the reduced axes innermost first). Each is the JavaScript path's arithmetic in the same
+// order, one float32 rounding per operation (built without FMA contraction: scripts/build-native.mjs), so results
+// are bit-identical to it; the compiler vectorizes them. Built by scripts/build-native.mjs; used by
+// src/runtime/native-loops.ts.
+#include <math.h>
+#include <node_api.h>
+#include <stddef.h>
+
+static napi_value throwError(napi_env env, const char *what) {
+  napi_throw_error(env, "NATIVE_LOOPS", what);
+  return NULL;
+}
+
+// argv[k] as a Float32Array (or, for the last argument, a Float64Array of parameters) with its length.
+static int typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
+  napi_typedarray_type type;
+  return napi_get_typedarray_info(env, v, &type, len, data, NULL, NULL) == napi_ok && type == want;
+}
+
+// The call's `n` Float32Arrays (each `length` long, or the lengths given by the caller's check) and its parameters.
+typedef struct {
+  float *f[4];
+  size_t len[4];
+  double *p;
+  size_t np;
+} Call;
+
+static int getCall(napi_env env, napi_callback_info info, size_t arrays, size_t params, Call *c) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc != arrays + 1) return 0;
+  for (size_t k = 0; k < arrays; k++)
+    if (!typed(env, argv[k], napi_float32_array, (void **)&c->f[k], &c->len[k])) return 0;
+  return typed(env, argv[arrays], napi_float64_array, (void **)&c->p, &c->np) && c->np == params;
+}
+
+static int sameLength(const Call *c, size_t arrays) {
+  for (size_t k = 1; k < arrays; k++)
+    if (c->len[k] != c->len[0]) return 0;
+  return 1;
+}
+
+// adam(var, m, v, grad, [alpha, 1 - beta1, 1 - beta2, beta1, epsilon, nesterov]):
+// m += (g - m) * (1 - b1); v += (g*g - v) * (1 - b2); var -= num * alpha / (sqrt(v) + eps), num = m, or with
+// Nesterov g * (1 - b1) + m * b1.
+static napi_value adam(napi_env env, napi_callback_info info) {
+  Call c;
+  if (!getCall(env, info, 4, 6, &c) || !sameLength(&c, 4))
+    return throwError(env, "adam: expected (var, m, v, grad: Float32Array of one length, params: Float64Array(6))");
+  float *w = c.f[0], *m = c.f[1], *v = c.f[2];
+  const float *g = c.f[3];
+  const float alpha = (float)c.p[0], c1 = (float)c.p[1], c2 = (float)c.p[2], b1 = (float)c.p[3], eps = (float)c.p[4];
+  const size_t n = c.len[0];
+  if (c.p[5] != 0) {
+    for (size_t k = 0; k < n; k++) {
+      const float gk = g[k];
+      const float m1 = m[k] + (gk - m[k]) * c1;
+      m[k] = m1;
+      const float v1 = v[k] + (gk * gk - v[k]) * c2;
+      v[k] = v1;
+      w[k] = w[k] - ((gk * c1 + m1 * b1) * alpha) / (sqrtf(v1) + eps);
+    }
+  } else {
+    for (size_t k = 0; k < n; k++) {
+      const float gk = g[k];
+      const float m1 = m[k] + (gk - m[k]) * c1;
+      m[k] = m1;
+      const float v1 = v[k] + (gk * gk - v[k]) * c2;
+      v[k] = v1;
+      w[k] = w[k] - (m1 * alpha) / (sqrtf(v1) + eps);
+    }
+  }
+  return NULL;
+}
+
+// momentum(var, accum, grad, [lr, momentum, nesterov]): accum = accum * momentum + g; var -= accum * lr, or with
+// Nesterov var -= g * lr + accum * momentum * lr.
+static napi_value momentum(napi_env env, napi_callback_info info) {
+  Call c;
+  if (!getCall(env, info, 3, 3, &c) || !sameLength(&c, 3))
+    return throwError(env, "momentum: expected (var, accum, grad: Float32Array of one length, params: Float64Array(3))");
+  float *w = c.f[0], *acc = c.f[1];
+  const float *g = c.f[2];
+  const float lr = (float)c.p[0], mom = (float)c.p[1];
+  const size_t n = c.len[0];
+  if (c.p[2] != 0) {
+    for (size_t k = 0; k < n; k++) {
+      const float a = acc[k] * mom + g[k];
+      acc[k] = a;
+      w[k] = w[k] - (g[k] * lr + (a * mom) * lr);
+    }
+  } else {
+    for (size_t k = 0; k < n; k++) {
+      const float a = acc[k] * mom + g[k];
+      acc[k] = a;
+      w[k] = w[k] - a * lr;
+    }
+  }
+  return NULL;
+}
+
+// sumMiddle(x, out, [outer, reduce, inner, divisor]): out[o, i] = sum over r, in order, of x[o, r, i] (a float32
+// running sum, as the backend's), divided by `divisor` when it is not 0 (a mean).
+static napi_value sumMiddle(napi_env env, napi_callback_info info) {
+  Call c;
+  if (!getCall(env, info, 2, 4, &c)) return throwError(env, "sumMiddle: expected (x, out: Float32Array, params: Float64Array(4))");
+  const double outer = c.p[0], reduce = c.p[1], inner = c.p[2];
+  if (!(outer >= 0) || !(reduce >= 0) || !(inner >= 0) || outer * reduce * inner != (double)c.len[0] ||
+      outer * inner != (double)c.len[1])
+    return throwError(env, "sumMiddle: x or out does not hold [outer, reduce, inner] / [outer, inner] values");
+  const float *x = c.f[0];
+  float *out = c.f[1];
+  const size_t O = (size_t)outer, R = (size_t)reduce, I = (size_t)inner;
+  const float divisor = (float)c.p[3];
+  for (size_t o = 0; o < O; o++) {
+    float *acc = out + o * I;
+    const float *row = x + o * R * I;
+    for (size_t i = 0; i < I; i++) acc[i] = 0.0f;
+    for (size_t r = 0; r < R; r++)
+      for (size_t i = 0; i < I; i++) acc[i] += row[r * I + i];
+    if (divisor != 0)
+      for (size_t i = 0; i < I; i++) acc[i] = acc[i] / divisor;
+  }
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
+      {"momentum", NULL, momentum, NULL, NULL, NULL, napi_default, NULL},
+      {"sumMiddle", NULL, sumMiddle, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, 3, props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,96 @@
+// Float32 loops on native/loops.c: optimizer updates in place (Adam, Momentum) and sums or means over the middle
+// axes. Each gives the JavaScript path's values bit for bit (the same float32 operations in the same order); each
+// answers false / null where the module is not built (another platform, no compiler, TENSORGRAFT_NATIVE_KERNELS=0),
+// and the caller takes its JavaScript or backend path.
+import type * as tf from '@tensorflow/tfjs-core';
+import { floatView } from './in-place.js';
+import { loadNativeModule, tensorOf, wasmBackend } from './wasm-heap.js';
+
+interface NativeLoops {
+  adam(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, params: Float64Array): void;
+  momentum(w: Float32Array, accum: Float32Array, g: Float32Array, params: Float64Array): void;
+  sumMiddle(x: Float32Array, out: Float32Array, params: Float64Array): void;
+}
+
+let native: NativeLoops | null | undefined;
+let ran = 0;
+
+/** Updates and reductions run natively so far. */
+export function nativeLoopsRan(): number {
+  return ran;
+}
+
+/** Whether the module is built and loaded in this process (and native kernels are allowed). */
+export function nativeLoops(): boolean {
+  return module() !== null;
+}
+
+function module(): NativeLoops | null {
+  if (native === undefined) native = loadNativeModule<NativeLoops>('loops');
+  return native;
+}
+
+/** Adam's update of (var, m, v) in place; false when the module is not here. */
+export function nativeAdam(
+  views: { w: Float32Array[]; g: Float32Array },
+  nesterov: boolean,
+  c: { alpha: number; c1: number; c2: number; b1: number; eps: number },
+): boolean {
+  const loops = module();
+  if (!loops) return false;
+  const [w, m, v] = views.w as [Float32Array, Float32Array, Float32Array];
+  loops.adam(w, m, v, views.g, Float64Array.of(c.alpha, c.c1, c.c2, c.b1, c.eps, nesterov ? 1 : 0));
+  ran++;
+  return true;
+}
+
+/** Momentum's update of (var, accum) in place; false when the module is not here. */
+export function nativeMomentum(
+  views: { w: Float32Array[]; g: Float32Array },
+  nesterov: boolean,
+  lr: number,
+  momentum: number,
+): boolean {
+  const loops = module();
+  if (!loops) return false;
+  const [w, accum] = views.w as [Float32Array, Float32Array];
+  loops.momentum(w, accum, views.g, Float64Array.of(lr, momentum, nesterov ? 1 : 0));
+  ran++;
+  return true;
+}
+
+/**
+ * Sum (or mean) of a float32 `x` on the wasm backend over `axes` when they are consecutive and leave the last axis
+ * (x as [outer, reduce, inner]): the backend would transpose the reduced axes innermost first. Each output is a float32
+ * running sum in the reduced axes' row-major order, as the backend's, and a mean divides it by the count. Null: another
+ * case, backend or dtype.
+ */
+export function nativeSumMiddle(x: tf.Tensor, axes: number[], keepDims: boolean, mean: boolean): tf.Tensor | null {
+  const loops = module();
+  const backend = wasmBackend();
+  if (!loops || !backend || x.dtype !== 'float32' || axes.length === 0 || x.size === 0) return null;
+  const sorted = [...new Set(axes)].sort((a, b) => a - b);
+  const first = sorted[0]!;
+  const last = sorted[sorted.length - 1]!;
+  if (last - first + 1 !== sorted.length || last >= x.rank - 1) return null;
+  const dims = x.shape;
+  const outer = dims.slice(0, first).reduce((a, b) => a * b, 1);
+  const reduce = dims.slice(first, last + 1).reduce((a, b) => a * b, 1);
+  const inner = dims.slice(last + 1).reduce((a, b) => a * b, 1);
+  if (reduce === 0) return null;
+  const outShape = keepDims
+    ? dims.map((d, k) => (k >= first && k <= last ? 1 : d))
+    : [...dims.slice(0, first), ...dims.slice(last + 1)];
+  const info = backend.makeOutput(outShape, 'float32');
+  const out = tensorOf(info);
+  // views after the allocation, which may have grown (and so replaced) the heap's buffer
+  const xs = floatView(x);
+  const os = floatView(out);
+  if (!xs || !os) {
+    out.dispose();
+    return null;
+  }
+  loops.sumMiddle(xs, os, Float64Array.of(outer, reduce, inner, mean ? reduce : 0));
+  ran++;
+  return out;
+}
