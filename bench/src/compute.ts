@@ -20,6 +20,12 @@ import { vgg16 } from './_vgg16.js';
 /** Repeats of the steps of a second or more (resnet, VGG-16 batch 8), and of the rest. */
 const HEAVY = Number(process.env.REPEATS_HEAVY ?? 3);
 const LIGHT = Number(process.env.REPEATS ?? 9);
+/**
+ * The head's step takes under a millisecond: both sides take 100 warm-up steps (what a training loop's first steps
+ * pay: our JIT, TensorFlow's first-run allocations) and the median of HEAD_REPEATS (101) steps after them.
+ */
+const HEAD_WARMUP = 100;
+const HEAD_REPEATS = Number(process.env.HEAD_REPEATS ?? 101);
 const ROWS = [
   'VGG-16 forward, batch 1',
   'VGG-16 forward, batch 8',
@@ -57,6 +63,7 @@ sys.modules.setdefault("tf_keras.legacy_tf_layers.normalization", legacy_layers.
 import tf_slim as slim
 from tf_slim.nets import resnet_v1
 out, heavy, light, wanted = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4])
+head_warmup, head_repeats = int(sys.argv[5]), int(sys.argv[6])
 rng = np.random.RandomState(3)
 medians = {}
 def timed_row(row, sess, fetch, feed, repeats, **kw):
@@ -123,7 +130,7 @@ with g.as_default():
     with v1.Session(graph=g) as sess:
         sess.run(init)
         feed = {f: rng.uniform(0, 1, [8, 7, 7, 512]).astype(np.float32), y: labels(8, 4)}
-        timed_row("demo's head, one training step (batch 8)", sess, train, feed, light, warmup=3)
+        timed_row("demo's head, one training step (batch 8)", sess, train, feed, head_repeats, warmup=head_warmup)
 meta["head"] = {"fetch": train.name, "init": init.name}
 print(json.dumps({"medians": medians, "meta": meta}))
 `;
@@ -207,8 +214,8 @@ async function ours(dir: string, meta: TfResult['meta']): Promise<Medians & { th
     const features = tf.randomUniform([8, 7, 7, 512], 0, 1, 'float32', 5);
     medians[ROWS[3]] = await timeMedian(
       step(head, meta.head.fetch, { 'features:0': features, 'labels:0': oneHot(8, 4) }),
-      LIGHT,
-      3,
+      HEAD_REPEATS,
+      HEAD_WARMUP,
     );
     head.close();
   }
@@ -224,10 +231,19 @@ if (process.argv[2] === '--child') {
     loadavg()
       .map((l) => l.toFixed(1))
       .join(' ');
-  console.log(`${cores} cores shared with other work (load average ${load()}); medians of ${LIGHT} / ${HEAVY} runs`);
+  console.log(
+    `${cores} cores shared with other work (load average ${load()}); medians of ${LIGHT} / ${HEAVY} runs (the head: ${HEAD_REPEATS} after ${HEAD_WARMUP} warm-up steps)`,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'tg-bench-compute-'));
   try {
-    const tfRun = runTensorFlow<TfResult>(PY, [dir, String(HEAVY), String(LIGHT), JSON.stringify(WANTED)]);
+    const tfRun = runTensorFlow<TfResult>(PY, [
+      dir,
+      String(HEAVY),
+      String(LIGHT),
+      JSON.stringify(WANTED),
+      String(HEAD_WARMUP),
+      String(HEAD_REPEATS),
+    ]);
     console.log(`TensorFlow 2.21 (Python, CPU, all cores): ${JSON.stringify(tfRun.medians)}`);
     const self = fileURLToPath(import.meta.url);
     const child = (threads: number) => {
