@@ -2,6 +2,7 @@
 // gathering and splitting, resizing, LRN, padding modes.
 import { GraphError } from '../../errors.js';
 import type { KernelFactory } from '../values.js';
+import { broadcastTo } from './broadcast-to.js';
 import { attrsOf, checkedSize, ints, T, tf } from './common.js';
 
 const unary =
@@ -154,11 +155,7 @@ export const extraKernels: Record<string, KernelFactory> = {
   },
   PadV2: (n) => (i, s) => [tf.pad(T(i, 0, s, n), pairs(ints(T(i, 1, s, n))), scalar(T(i, 2, s, n)))],
   ReverseV2: (n) => (i, s) => [tf.reverse(T(i, 0, s, n), ints(T(i, 1, s, n)))],
-  BroadcastTo: (n) => (i, s) => {
-    const shape = ints(T(i, 1, s, n));
-    checkedSize(shape, n);
-    return [tf.broadcastTo(T(i, 0, s, n), shape)];
-  },
+  BroadcastTo: broadcastTo,
 };
 
 function pairs(p: number[]): [number, number][] {

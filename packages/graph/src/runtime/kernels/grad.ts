@@ -7,8 +7,10 @@
 // all-negative windows): the kernels of a CNN's training step all run on the active backend.
 import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
+import { floatView } from '../in-place.js';
 import { nativeFilterGrad, nativeInputGrad } from '../native-conv.js';
 import type { KernelFactory } from '../values.js';
+import { sizeOf, tensorOf, wasmBackend } from '../wasm-heap.js';
 import { attrsOf, checkedSize, ints, padding, T, tf } from './common.js';
 import { filterGrad, forwardPads, inputGrad } from './conv-backprop.js';
 import { filterGradIm2col } from './conv-filter-im2col.js';
@@ -196,6 +198,29 @@ const conv2dBackpropFilter: KernelFactory = (n) => {
 };
 
 /**
+ * A pool gradient's float32 output of `shape`, zeroed, and its inputs' values. On the wasm backend the output is a
+ * tensor the backend allocated and all are views of its heap: copying the inputs out (dataSync) and the output back in
+ * took most of a training step's pool gradients. Elsewhere (or for another dtype) copies and a new array.
+ */
+function poolBuffers(
+  shape: number[],
+  inputs: tf.Tensor[],
+): { ins: Float32Array[]; out: Float32Array; done(): tf.Tensor } {
+  const size = sizeOf(shape);
+  const backend = wasmBackend();
+  if (backend && size > 0 && inputs.every((t) => t.dtype === 'float32')) {
+    const tensor = tensorOf(backend.makeOutput(shape, 'float32'));
+    // views after the allocation, which may grow (and so replace) the heap
+    const [out, ...ins] = [tensor, ...inputs].map(floatView);
+    if (out && ins.every((v) => v)) return { ins: ins as Float32Array[], out: out.fill(0), done: () => tensor };
+    tensor.dispose();
+  }
+  const out = new Float32Array(size);
+  // uploaded once written (the wasm backend copies at upload)
+  return { ins: inputs.map((t) => t.dataSync() as Float32Array), out, done: () => tf.tensor(out, shape, 'float32') };
+}
+
+/**
  * MaxPoolGrad as TensorFlow's CPU kernel computes it: each window's gradient goes to the first position (row-major in
  * the window, padding skipped) holding the window's maximum. Written over typed arrays: wasm's MaxPoolGrad loses the
  * gradient of windows whose inputs are all negative (tfjs-backend-wasm 4.22.0), and the CPU backend's is slow.
@@ -213,9 +238,27 @@ const maxPoolGrad: KernelFactory = (n) => {
     const [kh, kw] = w.ksize;
     const [sh, sw] = w.strides;
     const [pt, pl] = poolPads(w, h, wd, oh, ow);
-    const xs = x.dataSync() as Float32Array;
-    const gs = dy.dataSync() as Float32Array;
-    const dx = new Float32Array(x.size);
+    const io = poolBuffers(x.shape, [x, dy]);
+    const [xs, gs] = io.ins as [Float32Array, Float32Array];
+    const dx = io.out;
+    if (kh === 1 && kw === 1) {
+      // TF-slim's subsample: each window is one cell (or padding) and no two windows share one, so no max to find;
+      // (+0) + g as below, which makes a -0 gradient +0
+      for (let b = 0; b < batch; b++) {
+        for (let y = 0; y < oh; y++) {
+          const iy = y * sh - pt;
+          if (iy < 0 || iy >= h) continue;
+          for (let xo = 0; xo < ow; xo++) {
+            const ix = xo * sw - pl;
+            if (ix < 0 || ix >= wd) continue;
+            const at = ((b * h + iy) * wd + ix) * c;
+            const g = ((b * oh + y) * ow + xo) * c;
+            for (let ch = 0; ch < c; ch++) dx[at + ch] = 0 + gs[g + ch]!;
+          }
+        }
+      }
+      return [io.done()];
+    }
     // channels innermost (NHWC's contiguous axis): each window keeps every channel's running max and its position
     const max = new Float32Array(c);
     const best = new Int32Array(c);
@@ -248,7 +291,7 @@ const maxPoolGrad: KernelFactory = (n) => {
         }
       }
     }
-    return [tf.tensor(dx, x.shape, 'float32')];
+    return [io.done()];
   };
 };
 
@@ -270,8 +313,9 @@ const avgPoolGrad: KernelFactory = (n) => {
       });
     }
     const [pt, pl] = poolPads(w, h, wd, oh, ow);
-    const gs = dy.dataSync() as Float32Array;
-    const dx = new Float32Array(batch * h * wd * c);
+    const io = poolBuffers([batch, h, wd, c], [dy]);
+    const [gs] = io.ins as [Float32Array];
+    const dx = io.out;
     for (let b = 0; b < batch; b++) {
       for (let y = 0; y < oh; y++) {
         const y0 = Math.max(y * sh - pt, 0);
@@ -291,7 +335,7 @@ const avgPoolGrad: KernelFactory = (n) => {
         }
       }
     }
-    return [tf.tensor(dx, [batch, h, wd, c], 'float32')];
+    return [io.done()];
   };
 };
 
