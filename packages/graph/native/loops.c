@@ -1,12 +1,16 @@
 // Float32 loops a training step runs many times that the WebAssembly backend runs slowly: optimizer updates in place
-// (Adam, Momentum) over a variable's storage, and sums or means over the middle axes of [outer, reduce, inner] (the
-// wasm backend transposes the reduced axes innermost first). Each is the JavaScript path's arithmetic in the same
-// order, one float32 rounding per operation (built without FMA contraction: scripts/build-native.mjs), so results
-// are bit-identical to it; the compiler vectorizes them. Built by scripts/build-native.mjs; used by
-// src/runtime/native-loops.ts.
+// (Adam, Momentum) over a variable's storage, sums or means over the middle axes of [outer, reduce, inner] (the wasm
+// backend transposes the reduced axes innermost first), and ReluGrad (three backend passes: greater, cast, mul).
+// Each is the JavaScript path's (or the backend's) arithmetic in the same order, one float32 rounding per operation
+// (built without FMA contraction: scripts/build-native.mjs), so results are bit-identical to it; the compiler
+// vectorizes them, and OpenMP splits the elements (or a sum's outputs) over the wasm thread setting's threads, which
+// changes no element's order of operations. Built by scripts/build-native.mjs; used by src/runtime/native-loops.ts.
 #include <math.h>
 #include <node_api.h>
 #include <stddef.h>
+
+// Below this many elements a loop stays on the calling thread: waking the team costs more than it saves.
+#define PARALLEL_MIN 65536
 
 static napi_value throwError(napi_env env, const char *what) {
   napi_throw_error(env, "NATIVE_LOOPS", what);
@@ -37,24 +41,29 @@ static int getCall(napi_env env, napi_callback_info info, size_t arrays, size_t 
   return typed(env, argv[arrays], napi_float64_array, (void **)&c->p, &c->np) && c->np == params;
 }
 
+// The thread count a caller asked for, at least 1 (OpenMP's num_threads needs a positive int).
+static int threadCount(double asked) { return asked >= 1 && asked <= 256 ? (int)asked : 1; }
+
 static int sameLength(const Call *c, size_t arrays) {
   for (size_t k = 1; k < arrays; k++)
     if (c->len[k] != c->len[0]) return 0;
   return 1;
 }
 
-// adam(var, m, v, grad, [alpha, 1 - beta1, 1 - beta2, beta1, epsilon, nesterov]):
+// adam(var, m, v, grad, [alpha, 1 - beta1, 1 - beta2, beta1, epsilon, nesterov, threads]):
 // m += (g - m) * (1 - b1); v += (g*g - v) * (1 - b2); var -= num * alpha / (sqrt(v) + eps), num = m, or with
 // Nesterov g * (1 - b1) + m * b1.
 static napi_value adam(napi_env env, napi_callback_info info) {
   Call c;
-  if (!getCall(env, info, 4, 6, &c) || !sameLength(&c, 4))
-    return throwError(env, "adam: expected (var, m, v, grad: Float32Array of one length, params: Float64Array(6))");
+  if (!getCall(env, info, 4, 7, &c) || !sameLength(&c, 4))
+    return throwError(env, "adam: expected (var, m, v, grad: Float32Array of one length, params: Float64Array(7))");
   float *w = c.f[0], *m = c.f[1], *v = c.f[2];
   const float *g = c.f[3];
   const float alpha = (float)c.p[0], c1 = (float)c.p[1], c2 = (float)c.p[2], b1 = (float)c.p[3], eps = (float)c.p[4];
   const size_t n = c.len[0];
+  const int threads = threadCount(c.p[6]);
   if (c.p[5] != 0) {
+#pragma omp parallel for schedule(static) num_threads(threads) if (n >= PARALLEL_MIN)
     for (size_t k = 0; k < n; k++) {
       const float gk = g[k];
       const float m1 = m[k] + (gk - m[k]) * c1;
@@ -64,6 +73,7 @@ static napi_value adam(napi_env env, napi_callback_info info) {
       w[k] = w[k] - ((gk * c1 + m1 * b1) * alpha) / (sqrtf(v1) + eps);
     }
   } else {
+#pragma omp parallel for schedule(static) num_threads(threads) if (n >= PARALLEL_MIN)
     for (size_t k = 0; k < n; k++) {
       const float gk = g[k];
       const float m1 = m[k] + (gk - m[k]) * c1;
@@ -76,23 +86,26 @@ static napi_value adam(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// momentum(var, accum, grad, [lr, momentum, nesterov]): accum = accum * momentum + g; var -= accum * lr, or with
+// momentum(var, accum, grad, [lr, momentum, nesterov, threads]): accum = accum * momentum + g; var -= accum * lr, or with
 // Nesterov var -= g * lr + accum * momentum * lr.
 static napi_value momentum(napi_env env, napi_callback_info info) {
   Call c;
-  if (!getCall(env, info, 3, 3, &c) || !sameLength(&c, 3))
-    return throwError(env, "momentum: expected (var, accum, grad: Float32Array of one length, params: Float64Array(3))");
+  if (!getCall(env, info, 3, 4, &c) || !sameLength(&c, 3))
+    return throwError(env, "momentum: expected (var, accum, grad: Float32Array of one length, params: Float64Array(4))");
   float *w = c.f[0], *acc = c.f[1];
   const float *g = c.f[2];
   const float lr = (float)c.p[0], mom = (float)c.p[1];
   const size_t n = c.len[0];
+  const int threads = threadCount(c.p[3]);
   if (c.p[2] != 0) {
+#pragma omp parallel for schedule(static) num_threads(threads) if (n >= PARALLEL_MIN)
     for (size_t k = 0; k < n; k++) {
       const float a = acc[k] * mom + g[k];
       acc[k] = a;
       w[k] = w[k] - (g[k] * lr + (a * mom) * lr);
     }
   } else {
+#pragma omp parallel for schedule(static) num_threads(threads) if (n >= PARALLEL_MIN)
     for (size_t k = 0; k < n; k++) {
       const float a = acc[k] * mom + g[k];
       acc[k] = a;
@@ -102,11 +115,13 @@ static napi_value momentum(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// sumMiddle(x, out, [outer, reduce, inner, divisor]): out[o, i] = sum over r, in order, of x[o, r, i] (a float32
-// running sum, as the backend's), divided by `divisor` when it is not 0 (a mean).
+// sumMiddle(x, out, [outer, reduce, inner, divisor, threads]): out[o, i] = sum over r, in order, of x[o, r, i] (a
+// float32 running sum, as the backend's), divided by `divisor` when it is not 0 (a mean). Threads take blocks of
+// outputs; each output's sum stays in order on one thread.
+#define SUM_BLOCK 256
 static napi_value sumMiddle(napi_env env, napi_callback_info info) {
   Call c;
-  if (!getCall(env, info, 2, 4, &c)) return throwError(env, "sumMiddle: expected (x, out: Float32Array, params: Float64Array(4))");
+  if (!getCall(env, info, 2, 5, &c)) return throwError(env, "sumMiddle: expected (x, out: Float32Array, params: Float64Array(5))");
   const double outer = c.p[0], reduce = c.p[1], inner = c.p[2];
   if (!(outer >= 0) || !(reduce >= 0) || !(inner >= 0) || outer * reduce * inner != (double)c.len[0] ||
       outer * inner != (double)c.len[1])
@@ -114,16 +129,36 @@ static napi_value sumMiddle(napi_env env, napi_callback_info info) {
   const float *x = c.f[0];
   float *out = c.f[1];
   const size_t O = (size_t)outer, R = (size_t)reduce, I = (size_t)inner;
+  const size_t blocksPerRow = (I + SUM_BLOCK - 1) / SUM_BLOCK, blocks = O * blocksPerRow;
   const float divisor = (float)c.p[3];
-  for (size_t o = 0; o < O; o++) {
+  const int threads = threadCount(c.p[4]);
+#pragma omp parallel for schedule(static) num_threads(threads) if (c.len[0] >= PARALLEL_MIN && blocks > 1)
+  for (size_t b = 0; b < blocks; b++) {
+    const size_t o = b / blocksPerRow, i0 = (b % blocksPerRow) * SUM_BLOCK;
+    const size_t i1 = i0 + SUM_BLOCK < I ? i0 + SUM_BLOCK : I;
     float *acc = out + o * I;
     const float *row = x + o * R * I;
-    for (size_t i = 0; i < I; i++) acc[i] = 0.0f;
+    for (size_t i = i0; i < i1; i++) acc[i] = 0.0f;
     for (size_t r = 0; r < R; r++)
-      for (size_t i = 0; i < I; i++) acc[i] += row[r * I + i];
+      for (size_t i = i0; i < i1; i++) acc[i] += row[r * I + i];
     if (divisor != 0)
-      for (size_t i = 0; i < I; i++) acc[i] = acc[i] / divisor;
+      for (size_t i = i0; i < i1; i++) acc[i] = acc[i] / divisor;
   }
+  return NULL;
+}
+
+// reluGrad(dy, x, out, [threads]): out = dy * (x > 0 ? 1 : 0), TensorFlow's ReluGrad (a NaN or infinite gradient at
+// x <= 0 gives NaN, a negative one -0), as the backend's greater, cast and mul compute it.
+static napi_value reluGrad(napi_env env, napi_callback_info info) {
+  Call c;
+  if (!getCall(env, info, 3, 1, &c) || !sameLength(&c, 3))
+    return throwError(env, "reluGrad: expected (dy, x, out: Float32Array of one length, params: Float64Array(1))");
+  const float *dy = c.f[0], *x = c.f[1];
+  float *out = c.f[2];
+  const size_t n = c.len[0];
+  const int threads = threadCount(c.p[0]);
+#pragma omp parallel for schedule(static) num_threads(threads) if (n >= PARALLEL_MIN)
+  for (size_t k = 0; k < n; k++) out[k] = dy[k] * (x[k] > 0.0f ? 1.0f : 0.0f);
   return NULL;
 }
 
@@ -132,8 +167,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
       {"momentum", NULL, momentum, NULL, NULL, NULL, napi_default, NULL},
       {"sumMiddle", NULL, sumMiddle, NULL, NULL, NULL, napi_default, NULL},
+      {"reluGrad", NULL, reluGrad, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 3, props);
+  napi_define_properties(env, exports, 4, props);
   return exports;
 }
 

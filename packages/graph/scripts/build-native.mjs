@@ -1,8 +1,8 @@
 // Builds the optional native kernels for the WebAssembly backend into dist/native/*.node (N-API modules: one binary
 // serves every Node version) on x86-64 Linux with a C compiler and Node's headers:
 // - batch-norm.c: training-mode batch norm, plain C;
-// - loops.c: optimizer updates in place and sums over middle axes, plain C (no FMA contraction, sqrtf inline:
-//   bit-identical to the JavaScript path's float32 roundings, and vectorized);
+// - loops.c: optimizer updates in place, sums over middle axes and ReluGrad, C with OpenMP (no FMA contraction,
+//   sqrtf inline: bit-identical to the JavaScript path's float32 roundings, and vectorized);
 // - dnnl-conv.c: 2-D convolutions on oneDNN, when oneDNN is installed (Debian/Ubuntu: libdnnl-dev; scripts/setup.sh
 //   installs it where it can).
 // They are accelerators only: one that cannot be built is reported with the reason, this exits 0, and those kernels
@@ -18,7 +18,7 @@ const MODULES = [
   {
     name: 'loops',
     libs: [],
-    flags: ['-ffp-contract=off', '-fno-math-errno'],
+    flags: ['-ffp-contract=off', '-fno-math-errno', '-fopenmp'],
     fallback: 'optimizer updates and middle-axis sums run in JavaScript and on the wasm backend',
   },
   { name: 'dnnl-conv', libs: ['-ldnnl', '-lgomp'], fallback: "convolutions use the wasm backend's kernels" },

@@ -1,16 +1,21 @@
-// Float32 loops on native/loops.c: optimizer updates in place (Adam, Momentum) and sums or means over the middle
-// axes. Each gives the JavaScript path's values bit for bit (the same float32 operations in the same order); each
-// answers false / null where the module is not built (another platform, no compiler, TENSORGRAFT_NATIVE_KERNELS=0),
-// and the caller takes its JavaScript or backend path.
+// Float32 loops on native/loops.c: optimizer updates in place (Adam, Momentum), sums or means over the middle axes,
+// and ReluGrad. Each gives the JavaScript path's (or the backend's) values bit for bit (the same float32 operations in
+// the same order), on the wasm thread setting's threads; each answers false / null where the module is not built
+// (another platform, no compiler, TENSORGRAFT_NATIVE_KERNELS=0), and the caller takes its JavaScript or backend path.
 import type * as tf from '@tensorflow/tfjs-core';
 import { floatView } from './in-place.js';
 import { loadNativeModule, tensorOf, wasmBackend } from './wasm-heap.js';
+import { wasmThreads } from './wasm-threads.js';
 
 interface NativeLoops {
   adam(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, params: Float64Array): void;
   momentum(w: Float32Array, accum: Float32Array, g: Float32Array, params: Float64Array): void;
   sumMiddle(x: Float32Array, out: Float32Array, params: Float64Array): void;
+  reluGrad(dy: Float32Array, x: Float32Array, out: Float32Array, params: Float64Array): void;
 }
+
+/** The loops' threads: the wasm backend's (1 before it started). */
+const threads = () => wasmThreads() ?? 1;
 
 let native: NativeLoops | null | undefined;
 let ran = 0;
@@ -39,7 +44,7 @@ export function nativeAdam(
   const loops = module();
   if (!loops) return false;
   const [w, m, v] = views.w as [Float32Array, Float32Array, Float32Array];
-  loops.adam(w, m, v, views.g, Float64Array.of(c.alpha, c.c1, c.c2, c.b1, c.eps, nesterov ? 1 : 0));
+  loops.adam(w, m, v, views.g, Float64Array.of(c.alpha, c.c1, c.c2, c.b1, c.eps, nesterov ? 1 : 0, threads()));
   ran++;
   return true;
 }
@@ -54,7 +59,7 @@ export function nativeMomentum(
   const loops = module();
   if (!loops) return false;
   const [w, accum] = views.w as [Float32Array, Float32Array];
-  loops.momentum(w, accum, views.g, Float64Array.of(lr, momentum, nesterov ? 1 : 0));
+  loops.momentum(w, accum, views.g, Float64Array.of(lr, momentum, nesterov ? 1 : 0, threads()));
   ran++;
   return true;
 }
@@ -90,7 +95,24 @@ export function nativeSumMiddle(x: tf.Tensor, axes: number[], keepDims: boolean,
     out.dispose();
     return null;
   }
-  loops.sumMiddle(xs, os, Float64Array.of(outer, reduce, inner, mean ? reduce : 0));
+  loops.sumMiddle(xs, os, Float64Array.of(outer, reduce, inner, mean ? reduce : 0, threads()));
+  ran++;
+  return out;
+}
+
+/** TensorFlow's ReluGrad, dy * (x > 0 ? 1 : 0), of float32 tensors of one shape on the wasm backend; null otherwise. */
+export function nativeReluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor | null {
+  const loops = module();
+  const backend = wasmBackend();
+  if (!loops || !backend || dy.dtype !== 'float32' || x.dtype !== 'float32' || dy.size === 0) return null;
+  if (dy.rank !== x.rank || dy.shape.some((d, k) => d !== x.shape[k])) return null;
+  const out = tensorOf(backend.makeOutput(dy.shape, 'float32'));
+  const [gs, xs, os] = [dy, x, out].map(floatView);
+  if (!gs || !xs || !os) {
+    out.dispose();
+    return null;
+  }
+  loops.reluGrad(gs, xs, os, Float64Array.of(threads()));
   ran++;
   return out;
 }

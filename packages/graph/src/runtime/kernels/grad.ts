@@ -9,6 +9,7 @@ import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
 import { floatView } from '../in-place.js';
 import { nativeFilterGrad, nativeInputGrad } from '../native-conv.js';
+import { nativeReluGrad } from '../native-loops.js';
 import type { KernelFactory } from '../values.js';
 import { sizeOf, tensorOf, wasmBackend } from '../wasm-heap.js';
 import { attrsOf, checkedSize, ints, padding, T, tf } from './common.js';
@@ -473,7 +474,8 @@ const g2 =
 
 export const gradKernels: Record<string, KernelFactory> = {
   // (gradients, features) or (gradients, outputs)
-  ReluGrad: g2((g, x) => tf.mul(g, tf.cast(tf.greater(x, 0), g.dtype))),
+  // one native pass where loops.c is built (the backend's greater, cast and mul are three)
+  ReluGrad: g2((g, x) => nativeReluGrad(g, x) ?? tf.mul(g, tf.cast(tf.greater(x, 0), g.dtype))),
   Relu6Grad: g2((g, x) => tf.mul(g, tf.cast(tf.logicalAnd(tf.greater(x, 0), tf.less(x, 6)), g.dtype))),
   EluGrad: g2((g, y) => tf.where(tf.less(y, 0), tf.mul(g, tf.add(y, 1)), g)),
   SeluGrad: g2((g, y) => tf.where(tf.less(y, 0), tf.mul(g, tf.add(y, SELU_SCALE_ALPHA)), tf.mul(g, SELU_SCALE))),

@@ -21,6 +21,9 @@ function reduce(fn: (x: tf.Tensor, axes: number[], keep: boolean) => tf.Tensor):
     return (i, s) => {
       const x = T(i, 0, s, n);
       const axes = ints(T(i, 1, s, n)).map((a) => (a < 0 ? a + x.rank : a));
+      // no axes: TensorFlow copies the input (a gradient's Sum over BroadcastGradientArgs of two equal shapes), where
+      // the backend would run a pass (and make -0 +0)
+      if (axes.length === 0) return [x];
       return [fn(x, axes, keep)];
     };
   };
