@@ -1,6 +1,7 @@
 // Float32 loops a training step runs many times that the WebAssembly backend runs slowly: optimizer updates in place
 // (Adam, Momentum) over a variable's storage, sums or means over the middle axes of [outer, reduce, inner] (the wasm
-// backend transposes the reduced axes innermost first), and ReluGrad (three backend passes: greater, cast, mul).
+// backend transposes the reduced axes innermost first), ReluGrad (three backend passes: greater, cast, mul), a
+// two-input AddN into one of its inputs, and MaxPoolGrad (the JavaScript loop of kernels/grad.ts).
 // Each is the JavaScript path's (or the backend's) arithmetic in the same order, one float32 rounding per operation
 // (built without FMA contraction: scripts/build-native.mjs), so results are bit-identical to it; the compiler
 // vectorizes them, and OpenMP splits the elements (or a sum's outputs) over the wasm thread setting's threads, which
@@ -8,6 +9,7 @@
 #include <math.h>
 #include <node_api.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 // Below this many elements a loop stays on the calling thread: waking the team costs more than it saves.
 #define PARALLEL_MIN 65536
@@ -162,14 +164,93 @@ static napi_value reluGrad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// addTo(out, a, b, [threads]): out = a + b (out may be a or b: each element is read before it is written).
+static napi_value addTo(napi_env env, napi_callback_info info) {
+  Call c;
+  if (!getCall(env, info, 3, 1, &c) || !sameLength(&c, 3))
+    return throwError(env, "addTo: expected (out, a, b: Float32Array of one length, params: Float64Array(1))");
+  float *out = c.f[0];
+  const float *a = c.f[1], *b = c.f[2];
+  const size_t n = c.len[0];
+  const int threads = threadCount(c.p[0]);
+#pragma omp parallel for schedule(static) num_threads(threads) if (n >= PARALLEL_MIN)
+  for (size_t k = 0; k < n; k++) out[k] = a[k] + b[k];
+  return NULL;
+}
+
+// maxPoolGrad(x, dy, dx, [batch, h, w, c, oh, ow, kh, kw, sh, sw, padTop, padLeft, threads]) over NHWC, dx zeroed
+// by the caller: each window's gradient is added at the first position (row-major in the window, padding skipped)
+// holding its maximum, windows in order, as TensorFlow's CPU kernel and kernels/grad.ts's loop do. Threads take whole
+// images: no two write the same element.
+static napi_value maxPoolGrad(napi_env env, napi_callback_info info) {
+  Call c;
+  if (!getCall(env, info, 3, 13, &c)) return throwError(env, "maxPoolGrad: expected (x, dy, dx: Float32Array, params: Float64Array(13))");
+  long d[12];
+  for (int k = 0; k < 12; k++) {
+    if (!(c.p[k] >= 0) || c.p[k] > 1e9) return throwError(env, "maxPoolGrad: bad sizes");
+    d[k] = (long)c.p[k];
+  }
+  const long B = d[0], H = d[1], W = d[2], C = d[3], OH = d[4], OW = d[5], KH = d[6], KW = d[7], SH = d[8], SW = d[9],
+             PT = d[10], PL = d[11];
+  if ((double)B * H * W * C != (double)c.len[0] || c.len[2] != c.len[0] || (double)B * OH * OW * C != (double)c.len[1] ||
+      C == 0)
+    return throwError(env, "maxPoolGrad: x, dy or dx does not hold its shape's values");
+  const float *x = c.f[0], *dy = c.f[1];
+  float *dx = c.f[2];
+  const int threads = threadCount(c.p[12]);
+  int failed = 0;
+#pragma omp parallel num_threads(threads) if (c.len[0] >= PARALLEL_MIN && B > 1)
+  {
+    float *max = malloc((size_t)C * sizeof(float));
+    long *best = malloc((size_t)C * sizeof(long));
+    if (!max || !best) {
+#pragma omp atomic write
+      failed = 1;
+    }
+#pragma omp for schedule(static)
+    for (long b = 0; b < B; b++) {
+      if (!max || !best) continue;
+      for (long y = 0; y < OH; y++) {
+        const long y0 = y * SH - PT < 0 ? 0 : y * SH - PT, y1 = y * SH - PT + KH > H ? H : y * SH - PT + KH;
+        for (long xo = 0; xo < OW; xo++) {
+          const long x0 = xo * SW - PL < 0 ? 0 : xo * SW - PL, x1 = xo * SW - PL + KW > W ? W : xo * SW - PL + KW;
+          if (y0 >= y1 || x0 >= x1) continue;  // a window of padding only passes no gradient
+          const long first = ((b * H + y0) * W + x0) * C;
+          for (long ch = 0; ch < C; ch++) {
+            max[ch] = x[first + ch];
+            best[ch] = first + ch;
+          }
+          for (long iy = y0; iy < y1; iy++)
+            for (long ix = x0; ix < x1; ix++) {
+              const long at = ((b * H + iy) * W + ix) * C;
+              for (long ch = 0; ch < C; ch++)
+                if (x[at + ch] > max[ch]) {
+                  max[ch] = x[at + ch];
+                  best[ch] = at + ch;
+                }
+            }
+          const float *g = dy + ((b * OH + y) * OW + xo) * C;
+          for (long ch = 0; ch < C; ch++) dx[best[ch]] = dx[best[ch]] + g[ch];
+        }
+      }
+    }
+    free(max);
+    free(best);
+  }
+  if (failed) return throwError(env, "maxPoolGrad: out of memory");
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
       {"momentum", NULL, momentum, NULL, NULL, NULL, napi_default, NULL},
       {"sumMiddle", NULL, sumMiddle, NULL, NULL, NULL, napi_default, NULL},
       {"reluGrad", NULL, reluGrad, NULL, NULL, NULL, napi_default, NULL},
+      {"addTo", NULL, addTo, NULL, NULL, NULL, napi_default, NULL},
+      {"maxPoolGrad", NULL, maxPoolGrad, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 4, props);
+  napi_define_properties(env, exports, 6, props);
   return exports;
 }
 

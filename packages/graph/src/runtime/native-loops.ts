@@ -1,5 +1,5 @@
 // Float32 loops on native/loops.c: optimizer updates in place (Adam, Momentum), sums or means over the middle axes,
-// and ReluGrad. Each gives the JavaScript path's (or the backend's) values bit for bit (the same float32 operations in
+// ReluGrad, a two-input AddN and MaxPoolGrad. Each gives the JavaScript path's (or the backend's) values bit for bit (the same float32 operations in
 // the same order), on the wasm thread setting's threads; each answers false / null where the module is not built
 // (another platform, no compiler, TENSORGRAFT_NATIVE_KERNELS=0), and the caller takes its JavaScript or backend path.
 import type * as tf from '@tensorflow/tfjs-core';
@@ -12,6 +12,8 @@ interface NativeLoops {
   momentum(w: Float32Array, accum: Float32Array, g: Float32Array, params: Float64Array): void;
   sumMiddle(x: Float32Array, out: Float32Array, params: Float64Array): void;
   reluGrad(dy: Float32Array, x: Float32Array, out: Float32Array, params: Float64Array): void;
+  addTo(out: Float32Array, a: Float32Array, b: Float32Array, params: Float64Array): void;
+  maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, params: Float64Array): void;
 }
 
 /** The loops' threads: the wasm backend's (1 before it started). */
@@ -115,4 +117,39 @@ export function nativeReluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor | null {
   loops.reluGrad(gs, xs, os, Float64Array.of(threads()));
   ran++;
   return out;
+}
+
+/** out = a + b element by element (out may be a or b); false when the module is not here. */
+export function nativeAddTo(out: Float32Array, a: Float32Array, b: Float32Array): boolean {
+  const loops = module();
+  if (!loops) return false;
+  loops.addTo(out, a, b, Float64Array.of(threads()));
+  ran++;
+  return true;
+}
+
+/** The geometry of a 2-D pool over NHWC: sizes, window, strides and the padding before the first row and column. */
+export interface PoolGeometry {
+  batch: number;
+  h: number;
+  w: number;
+  c: number;
+  oh: number;
+  ow: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/** MaxPoolGrad's gradients added into `dx` (zeroed by the caller); false when the module is not here. */
+export function nativeMaxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, p: PoolGeometry): boolean {
+  const loops = module();
+  if (!loops) return false;
+  const dims = [p.batch, p.h, p.w, p.c, p.oh, p.ow, p.kh, p.kw, p.sh, p.sw, p.padTop, p.padLeft];
+  loops.maxPoolGrad(x, dy, dx, Float64Array.of(...dims, threads()));
+  ran++;
+  return true;
 }

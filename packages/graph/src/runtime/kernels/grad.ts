@@ -9,7 +9,7 @@ import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
 import { floatView } from '../in-place.js';
 import { nativeFilterGrad, nativeInputGrad } from '../native-conv.js';
-import { nativeReluGrad } from '../native-loops.js';
+import { nativeMaxPoolGrad, nativeReluGrad } from '../native-loops.js';
 import type { KernelFactory } from '../values.js';
 import { sizeOf, tensorOf, wasmBackend } from '../wasm-heap.js';
 import { attrsOf, checkedSize, ints, padding, T, tf } from './common.js';
@@ -260,6 +260,8 @@ const maxPoolGrad: KernelFactory = (n) => {
       }
       return [io.done()];
     }
+    const geometry = { batch, h, w: wd, c, oh, ow, kh, kw, sh, sw, padTop: pt, padLeft: pl };
+    if (nativeMaxPoolGrad(xs, gs, dx, geometry)) return [io.done()];
     // channels innermost (NHWC's contiguous axis): each window keeps every channel's running max and its position
     const max = new Float32Array(c);
     const best = new Int32Array(c);
