@@ -6,6 +6,7 @@
 // (built without FMA contraction: scripts/build-native.mjs), so results are bit-identical to it; the compiler
 // vectorizes them, and OpenMP splits the elements (or a sum's outputs) over the wasm thread setting's threads, which
 // changes no element's order of operations. Built by scripts/build-native.mjs; used by src/runtime/native-loops.ts.
+#include <emmintrin.h>
 #include <math.h>
 #include <node_api.h>
 #include <stddef.h>
@@ -159,8 +160,16 @@ static napi_value reluGrad(napi_env env, napi_callback_info info) {
   float *out = c.f[2];
   const size_t n = c.len[0];
   const int threads = threadCount(c.p[0]);
+  // the mask as a float (1 or 0) multiplied in, four at a time: written as a select, the compiler made it a branch per
+  // element (5 ns each on random signs)
+  const size_t quads = n / 4;
 #pragma omp parallel for schedule(static) num_threads(threads) if (n >= PARALLEL_MIN)
-  for (size_t k = 0; k < n; k++) out[k] = dy[k] * (x[k] > 0.0f ? 1.0f : 0.0f);
+  for (size_t q = 0; q < quads; q++) {
+    const __m128 one = _mm_set1_ps(1.0f);
+    const __m128 mask = _mm_and_ps(_mm_cmpgt_ps(_mm_loadu_ps(x + 4 * q), _mm_setzero_ps()), one);
+    _mm_storeu_ps(out + 4 * q, _mm_mul_ps(_mm_loadu_ps(dy + 4 * q), mask));
+  }
+  for (size_t k = 4 * quads; k < n; k++) out[k] = dy[k] * (x[k] > 0.0f ? 1.0f : 0.0f);
   return NULL;
 }
 
