@@ -44,11 +44,17 @@ static float *region(const Args *g, double off, double count) {
   return (float *)(g->heap + (size_t)off);
 }
 
-// forward(heap, [x, rows, c, scale, offset, eps, y, mean, variance]): mean and biased variance (float32, from the
-// float64 sums) written at `mean` / `variance`, y = (x - mean) * (rsqrt(variance + eps) * scale) + offset.
+// Threads (OpenMP, the wasm thread setting's count) take blocks of channels for the sums, each summing its channels
+// over every row in row order (so the sums are those of one thread), and blocks of rows for the element-wise passes.
+#define CHANNEL_BLOCK 16
+#define PARALLEL_MIN 65536
+static int threadCount(double asked) { return asked >= 1 && asked <= 256 ? (int)asked : 1; }
+
+// forward(heap, [x, rows, c, scale, offset, eps, y, mean, variance, threads]): mean and biased variance (float32,
+// from the float64 sums) written at `mean` / `variance`, y = (x - mean) * (rsqrt(variance + eps) * scale) + offset.
 static napi_value forward(napi_env env, napi_callback_info info) {
   Args g;
-  if (!getArgs(env, info, &g, 9)) return throwError(env, "forward: expected (heap: Uint8Array, args: Float64Array(9))");
+  if (!getArgs(env, info, &g, 10)) return throwError(env, "forward: expected (heap: Uint8Array, args: Float64Array(10))");
   double rows = g.a[1], c = g.a[2];
   if (!(rows >= 1) || !(c >= 1) || rows * c > 4e9) return throwError(env, "forward: bad sizes");
   const float *x = region(&g, g.a[0], rows * c), *scale = region(&g, g.a[3], c), *offset = region(&g, g.a[4], c);
@@ -65,16 +71,23 @@ static napi_value forward(napi_env env, napi_callback_info info) {
   }
   double *sq = sum + C;
   float *mean32 = gain + C;
-  for (size_t r = 0; r < R; r++) {
-    const float *row = x + r * C;
-    for (size_t k = 0; k < C; k++) sum[k] += row[k];
-  }
-  for (size_t k = 0; k < C; k++) sum[k] /= (double)R;
-  for (size_t r = 0; r < R; r++) {
-    const float *row = x + r * C;
-    for (size_t k = 0; k < C; k++) {
-      double d = row[k] - sum[k];
-      sq[k] += d * d;
+  const int threads = threadCount(g.a[9]);
+  const int parallel = R * C >= PARALLEL_MIN;
+  const size_t blocks = (C + CHANNEL_BLOCK - 1) / CHANNEL_BLOCK;
+#pragma omp parallel for schedule(static) num_threads(threads) if (parallel && blocks > 1)
+  for (size_t blk = 0; blk < blocks; blk++) {
+    const size_t k0 = blk * CHANNEL_BLOCK, k1 = k0 + CHANNEL_BLOCK < C ? k0 + CHANNEL_BLOCK : C;
+    for (size_t r = 0; r < R; r++) {
+      const float *row = x + r * C;
+      for (size_t k = k0; k < k1; k++) sum[k] += row[k];
+    }
+    for (size_t k = k0; k < k1; k++) sum[k] /= (double)R;
+    for (size_t r = 0; r < R; r++) {
+      const float *row = x + r * C;
+      for (size_t k = k0; k < k1; k++) {
+        double d = row[k] - sum[k];
+        sq[k] += d * d;
+      }
     }
   }
   for (size_t k = 0; k < C; k++) {
@@ -84,6 +97,7 @@ static napi_value forward(napi_env env, napi_callback_info info) {
     varOut[k] = variance;
     gain[k] = (1.0f / sqrtf(variance + eps)) * scale[k];
   }
+#pragma omp parallel for schedule(static) num_threads(threads) if (parallel)
   for (size_t r = 0; r < R; r++) {
     const float *row = x + r * C;
     float *out = y + r * C;
@@ -94,12 +108,12 @@ static napi_value forward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// backward(heap, [dy, x, rows, c, scale, mean, variance, eps, dx, dscale, doffset]) (training): with
+// backward(heap, [dy, x, rows, c, scale, mean, variance, eps, dx, dscale, doffset, threads]) (training): with
 // gain = scale * rsqrt(variance + eps), doffset = sum(dy), dscale = sum(dy * (x - mean)) * rsqrt(variance + eps),
 // dx = dy * gain - (x - mean) * gain * mean(dy * (x - mean)) / (variance + eps) - gain * mean(dy).
 static napi_value backward(napi_env env, napi_callback_info info) {
   Args g;
-  if (!getArgs(env, info, &g, 11)) return throwError(env, "backward: expected (heap: Uint8Array, args: Float64Array(11))");
+  if (!getArgs(env, info, &g, 12)) return throwError(env, "backward: expected (heap: Uint8Array, args: Float64Array(12))");
   double rows = g.a[2], c = g.a[3];
   if (!(rows >= 1) || !(c >= 1) || rows * c > 4e9) return throwError(env, "backward: bad sizes");
   const float *dy = region(&g, g.a[0], rows * c), *x = region(&g, g.a[1], rows * c), *scale = region(&g, g.a[4], c),
@@ -117,11 +131,18 @@ static napi_value backward(napi_env env, napi_callback_info info) {
     return throwError(env, "backward: out of memory");
   }
   double *sumDyX = sumDy + C;
-  for (size_t r = 0; r < R; r++) {
-    const float *d = dy + r * C, *v = x + r * C;
-    for (size_t k = 0; k < C; k++) {
-      sumDy[k] += d[k];
-      sumDyX[k] += (double)d[k] * (double)(v[k] - mean[k]);
+  const int threads = threadCount(g.a[11]);
+  const int parallel = R * C >= PARALLEL_MIN;
+  const size_t blocks = (C + CHANNEL_BLOCK - 1) / CHANNEL_BLOCK;
+#pragma omp parallel for schedule(static) num_threads(threads) if (parallel && blocks > 1)
+  for (size_t blk = 0; blk < blocks; blk++) {
+    const size_t k0 = blk * CHANNEL_BLOCK, k1 = k0 + CHANNEL_BLOCK < C ? k0 + CHANNEL_BLOCK : C;
+    for (size_t r = 0; r < R; r++) {
+      const float *d = dy + r * C, *v = x + r * C;
+      for (size_t k = k0; k < k1; k++) {
+        sumDy[k] += d[k];
+        sumDyX[k] += (double)d[k] * (double)(v[k] - mean[k]);
+      }
     }
   }
   float *gain = coef, *b = coef + C, *cc = coef + 2 * C;
@@ -133,6 +154,7 @@ static napi_value backward(napi_env env, napi_callback_info info) {
     b[k] = gain[k] * (float)(sumDyX[k] / (double)R / (double)(variance[k] + eps));
     cc[k] = gain[k] * (float)(sumDy[k] / (double)R);
   }
+#pragma omp parallel for schedule(static) num_threads(threads) if (parallel)
   for (size_t r = 0; r < R; r++) {
     const float *d = dy + r * C, *v = x + r * C;
     float *o = dx + r * C;

@@ -1,6 +1,6 @@
 // Builds the optional native kernels for the WebAssembly backend into dist/native/*.node (N-API modules: one binary
 // serves every Node version) on x86-64 Linux with a C compiler and Node's headers:
-// - batch-norm.c: training-mode batch norm, plain C;
+// - batch-norm.c: training-mode batch norm, C with OpenMP;
 // - loops.c: optimizer updates in place, sums over middle axes and ReluGrad, C with OpenMP (no FMA contraction,
 //   sqrtf inline: bit-identical to the JavaScript path's float32 roundings, and vectorized);
 // - dnnl-conv.c: 2-D convolutions on oneDNN, when oneDNN is installed (Debian/Ubuntu: libdnnl-dev; scripts/setup.sh
@@ -14,7 +14,12 @@ import { fileURLToPath } from 'node:url';
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MODULES = [
-  { name: 'batch-norm', libs: [], fallback: 'training batch norm runs on the wasm backend' },
+  {
+    name: 'batch-norm',
+    libs: [],
+    flags: ['-fopenmp'],
+    fallback: 'training batch norm runs on the wasm backend',
+  },
   {
     name: 'loops',
     libs: [],

@@ -4,6 +4,7 @@
 // is not built, on other backends, and with TENSORGRAFT_NATIVE_KERNELS=0.
 import * as tf from '@tensorflow/tfjs-core';
 import { heapOffset, loadNativeModule, tensorOf, type WasmBackend, wasmBackend } from './wasm-heap.js';
+import { wasmThreads } from './wasm-threads.js';
 
 interface NativeBatchNorm {
   forward(heap: Uint8Array, args: Float64Array): void;
@@ -64,7 +65,10 @@ function training(
   const p = place(backend, [x, scale, offset], [x.shape, [c], [c]]);
   if (!p) return null;
   const [xAt, scaleAt, offsetAt, yAt, meanAt, varAt] = p.offsets as [number, number, number, number, number, number];
-  bn.forward(p.heap, Float64Array.of(xAt, x.size / c, c, scaleAt, offsetAt, eps, yAt, meanAt, varAt));
+  bn.forward(
+    p.heap,
+    Float64Array.of(xAt, x.size / c, c, scaleAt, offsetAt, eps, yAt, meanAt, varAt, wasmThreads() ?? 1),
+  );
   const [y, mean, variance] = p.outs.map((o) => tensorOf(o)) as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
   return { y, mean, variance };
 }
@@ -98,7 +102,20 @@ function gradient(
   const [dyAt, xAt, scaleAt, meanAt, varAt, dxAt, dscaleAt, doffsetAt] = p.offsets as number[];
   bn.backward(
     p.heap,
-    Float64Array.of(dyAt!, xAt!, x.size / c, c, scaleAt!, meanAt!, varAt!, eps, dxAt!, dscaleAt!, doffsetAt!),
+    Float64Array.of(
+      dyAt!,
+      xAt!,
+      x.size / c,
+      c,
+      scaleAt!,
+      meanAt!,
+      varAt!,
+      eps,
+      dxAt!,
+      dscaleAt!,
+      doffsetAt!,
+      wasmThreads() ?? 1,
+    ),
   );
   const [dx, dscale, doffset] = p.outs.map((o) => tensorOf(o)) as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
   return { dx, dscale, doffset };
