@@ -44,11 +44,24 @@ static float *region(const Args *g, double off, double count) {
   return (float *)(g->heap + (size_t)off);
 }
 
-// Threads (OpenMP, the wasm thread setting's count) take blocks of channels for the sums, each summing its channels
-// over every row in row order (so the sums are those of one thread), and blocks of rows for the element-wise passes.
-#define CHANNEL_BLOCK 16
+// Threads (OpenMP, the wasm thread setting's count) take chunks of rows. A sum is float64 per chunk, the chunks'
+// sums then added in chunk order; the chunks depend on the row count alone, so the values are the same on any
+// number of threads.
 #define PARALLEL_MIN 65536
+#define MAX_CHUNKS 64
+#define MIN_CHUNK_ROWS 1024
 static int threadCount(double asked) { return asked >= 1 && asked <= 256 ? (int)asked : 1; }
+
+static size_t chunkRows(size_t R) {
+  size_t rows = (R + MAX_CHUNKS - 1) / MAX_CHUNKS;
+  return rows < MIN_CHUNK_ROWS ? MIN_CHUNK_ROWS : rows;
+}
+
+// out[k] (zeroed) += part[j * C + k] for each chunk j in order.
+static void addChunks(double *out, const double *part, size_t chunks, size_t C) {
+  for (size_t j = 0; j < chunks; j++)
+    for (size_t k = 0; k < C; k++) out[k] += part[j * C + k];
+}
 
 // forward(heap, [x, rows, c, scale, offset, eps, y, mean, variance, threads]): mean and biased variance (float32,
 // from the float64 sums) written at `mean` / `variance`, y = (x - mean) * (rsqrt(variance + eps) * scale) + offset.
@@ -73,23 +86,37 @@ static napi_value forward(napi_env env, napi_callback_info info) {
   float *mean32 = gain + C;
   const int threads = threadCount(g.a[9]);
   const int parallel = R * C >= PARALLEL_MIN;
-  const size_t blocks = (C + CHANNEL_BLOCK - 1) / CHANNEL_BLOCK;
-#pragma omp parallel for schedule(static) num_threads(threads) if (parallel && blocks > 1)
-  for (size_t blk = 0; blk < blocks; blk++) {
-    const size_t k0 = blk * CHANNEL_BLOCK, k1 = k0 + CHANNEL_BLOCK < C ? k0 + CHANNEL_BLOCK : C;
-    for (size_t r = 0; r < R; r++) {
+  const size_t per = chunkRows(R), chunks = (R + per - 1) / per;
+  double *part = calloc(chunks * C, sizeof(double));
+  if (!part) {
+    free(sum);
+    free(gain);
+    return throwError(env, "forward: out of memory");
+  }
+#pragma omp parallel for schedule(static) num_threads(threads) if (parallel && chunks > 1)
+  for (size_t j = 0; j < chunks; j++) {
+    double *p = part + j * C;
+    for (size_t r = j * per; r < R && r < (j + 1) * per; r++) {
       const float *row = x + r * C;
-      for (size_t k = k0; k < k1; k++) sum[k] += row[k];
+      for (size_t k = 0; k < C; k++) p[k] += row[k];
     }
-    for (size_t k = k0; k < k1; k++) sum[k] /= (double)R;
-    for (size_t r = 0; r < R; r++) {
+  }
+  addChunks(sum, part, chunks, C);
+  for (size_t k = 0; k < C; k++) sum[k] /= (double)R;
+  for (size_t k = 0; k < chunks * C; k++) part[k] = 0;
+#pragma omp parallel for schedule(static) num_threads(threads) if (parallel && chunks > 1)
+  for (size_t j = 0; j < chunks; j++) {
+    double *p = part + j * C;
+    for (size_t r = j * per; r < R && r < (j + 1) * per; r++) {
       const float *row = x + r * C;
-      for (size_t k = k0; k < k1; k++) {
+      for (size_t k = 0; k < C; k++) {
         double d = row[k] - sum[k];
-        sq[k] += d * d;
+        p[k] += d * d;
       }
     }
   }
+  addChunks(sq, part, chunks, C);
+  free(part);
   for (size_t k = 0; k < C; k++) {
     float variance = (float)(sq[k] / (double)R);
     mean32[k] = (float)sum[k];
@@ -133,18 +160,28 @@ static napi_value backward(napi_env env, napi_callback_info info) {
   double *sumDyX = sumDy + C;
   const int threads = threadCount(g.a[11]);
   const int parallel = R * C >= PARALLEL_MIN;
-  const size_t blocks = (C + CHANNEL_BLOCK - 1) / CHANNEL_BLOCK;
-#pragma omp parallel for schedule(static) num_threads(threads) if (parallel && blocks > 1)
-  for (size_t blk = 0; blk < blocks; blk++) {
-    const size_t k0 = blk * CHANNEL_BLOCK, k1 = k0 + CHANNEL_BLOCK < C ? k0 + CHANNEL_BLOCK : C;
-    for (size_t r = 0; r < R; r++) {
+  const size_t per = chunkRows(R), chunks = (R + per - 1) / per;
+  double *part = calloc(2 * chunks * C, sizeof(double));
+  if (!part) {
+    free(sumDy);
+    free(coef);
+    return throwError(env, "backward: out of memory");
+  }
+  double *partX = part + chunks * C;
+#pragma omp parallel for schedule(static) num_threads(threads) if (parallel && chunks > 1)
+  for (size_t j = 0; j < chunks; j++) {
+    double *p = part + j * C, *px = partX + j * C;
+    for (size_t r = j * per; r < R && r < (j + 1) * per; r++) {
       const float *d = dy + r * C, *v = x + r * C;
-      for (size_t k = k0; k < k1; k++) {
-        sumDy[k] += d[k];
-        sumDyX[k] += (double)d[k] * (double)(v[k] - mean[k]);
+      for (size_t k = 0; k < C; k++) {
+        p[k] += d[k];
+        px[k] += (double)d[k] * (double)(v[k] - mean[k]);
       }
     }
   }
+  addChunks(sumDy, part, chunks, C);
+  addChunks(sumDyX, partX, chunks, C);
+  free(part);
   float *gain = coef, *b = coef + C, *cc = coef + 2 * C;
   for (size_t k = 0; k < C; k++) {
     float rs = 1.0f / sqrtf(variance[k] + eps);
