@@ -63,11 +63,18 @@ static void addChunks(double *out, const double *part, size_t chunks, size_t C) 
     for (size_t k = 0; k < C; k++) out[k] += part[j * C + k];
 }
 
-// forward(heap, [x, rows, c, scale, offset, eps, y, mean, variance, threads]): mean and biased variance (float32,
-// from the float64 sums) written at `mean` / `variance`, y = (x - mean) * (rsqrt(variance + eps) * scale) + offset.
+// The wasm backend's Relu, bit for bit: x > 0 ? x : 0, a NaN made the canonical quiet NaN, -0 made +0.
+static inline float reluLikeBackend(float v) {
+  union { uint32_t u; float f; } nan = {0x7fc00000u};
+  return v > 0.0f ? v : (v != v ? nan.f : 0.0f);
+}
+
+// forward(heap, [x, rows, c, scale, offset, eps, y, mean, variance, threads, relu]): mean and biased variance
+// (float32, from the float64 sums) written at `mean` / `variance`, y = (x - mean) * (rsqrt(variance + eps) * scale) +
+// offset, then the Relu the plan fused into it (_FusedBatchNormEx) when `relu` is 1.
 static napi_value forward(napi_env env, napi_callback_info info) {
   Args g;
-  if (!getArgs(env, info, &g, 10)) return throwError(env, "forward: expected (heap: Uint8Array, args: Float64Array(10))");
+  if (!getArgs(env, info, &g, 11)) return throwError(env, "forward: expected (heap: Uint8Array, args: Float64Array(11))");
   double rows = g.a[1], c = g.a[2];
   if (!(rows >= 1) || !(c >= 1) || rows * c > 4e9) return throwError(env, "forward: bad sizes");
   const float *x = region(&g, g.a[0], rows * c), *scale = region(&g, g.a[3], c), *offset = region(&g, g.a[4], c);
@@ -124,11 +131,14 @@ static napi_value forward(napi_env env, napi_callback_info info) {
     varOut[k] = variance;
     gain[k] = (1.0f / sqrtf(variance + eps)) * scale[k];
   }
+  const int relu = g.a[10] != 0;
 #pragma omp parallel for schedule(static) num_threads(threads) if (parallel)
   for (size_t r = 0; r < R; r++) {
     const float *row = x + r * C;
     float *out = y + r * C;
     for (size_t k = 0; k < C; k++) out[k] = (row[k] - mean32[k]) * gain[k] + offset[k];
+    if (relu)
+      for (size_t k = 0; k < C; k++) out[k] = reluLikeBackend(out[k]);
   }
   free(sum);
   free(gain);

@@ -10,12 +10,16 @@
 // Only when its scale, offset, mean and variance are constants or variable reads (not fed) and nothing reads the
 // conv's output or the batch norm's other outputs; the folded filter and bias are made once per set of input tensors
 // (a variable's version: its stored tensor changes when it is assigned) and kept until the next version or close.
-// Training batch norms (is_training true) and anything a gradient reads stay apart.
+// Training batch norms (is_training true) and anything a gradient reads stay apart from convolutions. A training batch
+// norm whose y only a Relu reads runs the Relu itself (TensorFlow's _FusedBatchNormEx, activation_mode Relu, as
+// grappler's remapper makes it on CPU): the Relu's node passes that output on, and the batch norm's other outputs,
+// which its gradient reads, keep their names.
 import { DataType, tensorflow } from '@tensorgraft/proto';
 import { attr } from '../attrs.js';
 import type { NodeDef } from '../graph.js';
 import { parseInput } from '../names.js';
 import { changeCount } from './in-place.js';
+import { batchNormStep } from './kernels/batch-norm.js';
 import { attrsOf, padding, T, tf } from './kernels/common.js';
 import type { Step } from './values.js';
 
@@ -119,6 +123,29 @@ export function fuseChains(nodes: readonly NodeDef[], pinned: ReadonlySet<string
       if (act) removed.add(bn);
       replaced.set(last, fused);
     }
+  }
+  for (const bn of nodes) {
+    if (!BATCH_NORMS.has(bn.op) || replaced.has(bn) || removed.has(bn) || !plain(bn) || !isFloat(bn)) continue;
+    const a = attrsOf(bn);
+    if (!a.b('is_training') || a.s('data_format') !== 'NHWC') continue;
+    const relu = activationAfter(bn);
+    if (relu?.op !== 'Relu' || replaced.has(relu)) continue;
+    const fused = tensorflow.NodeDef.create({
+      name: bn.name,
+      op: '_FusedBatchNormEx',
+      input: [...bn.input],
+      attr: { ...bn.attr, activation_mode: attr.s('Relu'), num_side_inputs: attr.i(0) },
+    });
+    const through = tensorflow.NodeDef.create({
+      name: relu.name,
+      op: 'Identity',
+      input: [...relu.input],
+      attr: { T: relu.attr.T! },
+    });
+    runs.set(fused, batchNormStep(bn, true));
+    runs.set(through, (i) => [i[0]!]);
+    replaced.set(bn, fused);
+    replaced.set(relu, through);
   }
   for (const bias of nodes) {
     if (bias.op !== 'BiasAdd' || !plain(bias) || !isFloat(bias) || attrsOf(bias).s('data_format') !== 'NHWC') continue;

@@ -42,14 +42,18 @@ function place(backend: WasmBackend, inputs: tf.TensorInfo[], shapes: number[][]
   return { heap, offsets, outs };
 }
 
-/** y, mean and biased variance of a channels-last float32 `x` in training mode; null to use the JavaScript path. */
+/**
+ * y, mean and biased variance of a channels-last float32 `x` in training mode, y after the backend's Relu when `relu`
+ * (a fused _FusedBatchNormEx); null to use the JavaScript path.
+ */
 export function nativeBatchNormTraining(
   x: tf.Tensor,
   scale: tf.Tensor,
   offset: tf.Tensor,
   eps: number,
+  relu = false,
 ): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } | null {
-  return counted(training(x, scale, offset, eps));
+  return counted(training(x, scale, offset, eps, relu));
 }
 
 function training(
@@ -57,6 +61,7 @@ function training(
   scale: tf.Tensor,
   offset: tf.Tensor,
   eps: number,
+  relu: boolean,
 ): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } | null {
   const backend = wasmBackend();
   const bn = module();
@@ -67,7 +72,7 @@ function training(
   const [xAt, scaleAt, offsetAt, yAt, meanAt, varAt] = p.offsets as [number, number, number, number, number, number];
   bn.forward(
     p.heap,
-    Float64Array.of(xAt, x.size / c, c, scaleAt, offsetAt, eps, yAt, meanAt, varAt, wasmThreads() ?? 1),
+    Float64Array.of(xAt, x.size / c, c, scaleAt, offsetAt, eps, yAt, meanAt, varAt, wasmThreads() ?? 1, relu ? 1 : 0),
   );
   const [y, mean, variance] = p.outs.map((o) => tensorOf(o)) as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
   return { y, mean, variance };

@@ -8,7 +8,7 @@
 import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
 import { nativeBatchNormGrad, nativeBatchNormTraining } from '../native-batch-norm.js';
-import type { KernelFactory } from '../values.js';
+import type { KernelFactory, Step } from '../values.js';
 import { attrsOf, T, tf } from './common.js';
 
 /** The permutation that moves the channel axis last, or null when it already is. */
@@ -73,7 +73,13 @@ function batchStatistics(x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor, eps:
   return { y: normalize(x, mean, variance, scale, offset, eps), mean, variance };
 }
 
-const fusedBatchNorm: KernelFactory = (n) => {
+const fusedBatchNorm: KernelFactory = (n) => batchNormStep(n, false);
+
+/**
+ * FusedBatchNorm*'s step; with `relu`, y is then a Relu's output (a training batch norm whose y only a Relu reads,
+ * which the plan fuses into TensorFlow's _FusedBatchNormEx: fusion.ts), the same bits as the two kernels.
+ */
+export function batchNormStep(n: NodeDef, relu: boolean): Step {
   const a = attrsOf(n);
   const eps = a.f('epsilon');
   const training = a.b('is_training');
@@ -86,11 +92,13 @@ const fusedBatchNorm: KernelFactory = (n) => {
     const x = perm ? tf.transpose(x0!, perm) : x0!;
     const extra = v3 ? [tf.scalar(0)] : [];
     if (!training) {
-      const y = normalize(x, oldMean!, oldVar!, scale!, offset!, eps);
+      const y0 = normalize(x, oldMean!, oldVar!, scale!, offset!, eps);
+      const y = relu ? tf.relu(y0) : y0;
       return [perm ? tf.transpose(y, inverse(perm)) : y, oldMean!, oldVar!, oldMean!, oldVar!, ...extra];
     }
-    const { y, mean, variance } =
-      nativeBatchNormTraining(x, scale!, offset!, eps) ?? batchStatistics(x, scale!, offset!, eps);
+    const native = nativeBatchNormTraining(x, scale!, offset!, eps, relu);
+    const { y, mean, variance } = native ?? batchStatistics(x, scale!, offset!, eps);
+    const out = relu && !native ? tf.relu(y) : y;
     // Bessel's correction for the running variance (n / (n - 1), n - 1 at least 1)
     const count = x.size / (x.shape[x.rank - 1] || 1);
     const adjust = count / Math.max(count - 1, 1);
@@ -103,9 +111,9 @@ const fusedBatchNorm: KernelFactory = (n) => {
       runMean = tf.add(tf.mul(oldMean!, 1 - factor), tf.mul(mean, factor));
       runVar = tf.add(tf.mul(oldVar!, 1 - factor), tf.mul(variance, Math.fround(factor * adjust)));
     }
-    return [perm ? tf.transpose(y, inverse(perm)) : y, runMean, runVar, mean, variance, ...extra];
+    return [perm ? tf.transpose(out, inverse(perm)) : out, runMean, runVar, mean, variance, ...extra];
   };
-};
+}
 
 /**
  * Per-channel sums of a channels-last tensor in two stages ([rows, w, c] summed over w, then over rows): the
