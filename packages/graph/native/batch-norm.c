@@ -47,7 +47,7 @@ static float *region(const Args *g, double off, double count) {
 // Threads (OpenMP, the wasm thread setting's count) take chunks of rows. A sum is float64 per chunk, the chunks'
 // sums then added in chunk order; the chunks depend on the row count alone, so the values are the same on any
 // number of threads.
-#define PARALLEL_MIN 65536
+#define PARALLEL_MIN 262144
 #define MAX_CHUNKS 64
 #define MIN_CHUNK_ROWS 1024
 static int threadCount(double asked) { return asked >= 1 && asked <= 256 ? (int)asked : 1; }

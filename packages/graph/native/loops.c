@@ -12,8 +12,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-// Below this many elements a loop stays on the calling thread: waking the team costs more than it saves.
-#define PARALLEL_MIN 65536
+// Below this many elements a loop stays on the calling thread: waking the team (tens of microseconds) costs more
+// than it saves.
+#define PARALLEL_MIN 262144
 
 static napi_value throwError(napi_env env, const char *what) {
   napi_throw_error(env, "NATIVE_LOOPS", what);

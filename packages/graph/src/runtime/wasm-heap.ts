@@ -18,6 +18,10 @@ export function nativeKernelsAllowed(): boolean {
 /** dist/native/NAME.node, or null when it is not built (or built for another platform) or native kernels are off. */
 export function loadNativeModule<T>(name: string): T | null {
   if (!nativeKernelsAllowed() || typeof process.getBuiltinModule !== 'function') return null;
+  // OpenMP's threads (oneDNN's, the loops') sleep as soon as a region ends, unless the user chose otherwise: spinning,
+  // they took the core the wasm backend's own threads wait on (the demo head's step: 0.8 ms -> 7 ms). libgomp reads
+  // the variable once, when the first module that links it loads.
+  process.env.OMP_WAIT_POLICY ??= 'passive';
   try {
     const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);
     return require(`../native/${name}.node`) as T;
