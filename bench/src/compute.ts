@@ -21,10 +21,11 @@ import { vgg16 } from './_vgg16.js';
 const HEAVY = Number(process.env.REPEATS_HEAVY ?? 3);
 const LIGHT = Number(process.env.REPEATS ?? 9);
 /**
- * The head's step takes under a millisecond: both sides take 100 warm-up steps (what a training loop's first steps
- * pay: our JIT, TensorFlow's first-run allocations) and the median of HEAD_REPEATS (101) steps after them.
+ * The head's step takes under a millisecond: both sides take 500 warm-up steps (what a training loop's first steps
+ * pay: V8 optimizes the executor's paths over the first few hundred, 0.9 ms a step at steps 100-200 and 0.55 ms from
+ * step 500 on; TensorFlow's first-run allocations) and the median of HEAD_REPEATS (101) steps after them.
  */
-const HEAD_WARMUP = 100;
+const HEAD_WARMUP = 500;
 const HEAD_REPEATS = Number(process.env.HEAD_REPEATS ?? 101);
 const ROWS = [
   'VGG-16 forward, batch 1',
