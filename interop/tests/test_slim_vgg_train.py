@@ -62,6 +62,7 @@ ALL_CASES = CASES
 #   (those times on a loaded machine; quiet, with AddN in place: overfeat 55 s / 61 s, vgg_a 49 s / 51 s ours, TF
 #   6-9 s; peak RSS 3.6-4.5 GiB, wasm heap 2.5-3.3 GiB, peak live 1.4-1.5 GiB)
 # (At batch 8, LR 1e-3: spread momentum weights 3.1e-4, slots 6.4e-4; RMSProp weights 1.5e-3, slots 2.7e-6.)
+# A case over TOL on another machine is held to FACTOR x TensorFlow's own on/off spread there, measured live.
 TOL = {
     "vgg_16-momentum": {"weights": 5e-5, "slots": 1.2e-4},
     "vgg_16-rmsprop": {"weights": 9e-4, "ms": 3e-6, "mom": 1.7e-3},
@@ -191,23 +192,37 @@ def test_vgg_trains_in_node_as_in_tensorflow(tmp, case):
     assert len(weights) > 0 and len(updates) == len(weights) * (1 + slots)
     errors = update_errors(updates, tf_out["updates"])
     print(f"{case} update error per group:", errors)
-    for g, err in errors.items():
-        assert err <= TOL[case][g], f"{case} {g}: {err:.3g} > {TOL[case][g]}"
+    over = {g: err for g, err in errors.items() if err > TOL[case][g]}
+    if over:
+        # TOL holds TensorFlow's spread as measured on one machine; on a CPU where oneDNN picks other kernels a ReLU
+        # on a knife edge can flip in TF itself (vgg_16-momentum on an AVX-512 EPYC: on vs off 1.3e-3 / 2.6e-3, ours
+        # 4.2e-4 / 4.3e-4). Then the bound is 3x TF's own spread here, measured now (oneDNN off, one more TF run).
+        spread = update_errors(tf_updates(case, onednn="0", perturb="0"), tf_out["updates"])
+        print(f"{case} over the table's tolerance {over}; TF oneDNN on vs off here: {spread}")
+        for g, err in over.items():
+            assert err <= FACTOR * spread[g], f"{case} {g}: {err:.3g} > {FACTOR} x TF's own spread {spread[g]:.3g}"
+
+
+# the bound over TensorFlow's own spread, as TOL's entries were set
+FACTOR = 3
+
+
+def tf_updates(case, onednn, perturb):
+    """TensorFlow's updates for `case` in a fresh process with oneDNN on or off ("1" / "0"), over the images as given
+    or moved by a relative 1e-6 (perturb "1")."""
+    # each run's checkpoint and updates take 1-3 GB: removed once read
+    with tempfile.TemporaryDirectory() as work:
+        env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS=onednn, TF_SLIM_VGG_PERTURB=perturb)
+        subprocess.run([sys.executable, __file__, "--dump", case, work], env=env, check=True)
+        with np.load(os.path.join(work, "updates.npz")) as r:
+            return {k.replace("|", "/"): r[k] for k in r.files}
 
 
 def calibrate(case):
     """TensorFlow's own spread: the same steps with oneDNN on and off, and with oneDNN on over images perturbed by a
     relative 1e-6 (three processes). A step whose ReLU or max-pool choices sit on a knife edge flips under any
     rounding change: the on/off pair alone can miss that (vgg_a-momentum: 2.1e-5 on/off, 4.8e-4 perturbed)."""
-    runs = []
-    for onednn, perturb in (("1", "0"), ("0", "0"), ("1", "1")):
-        # each run's checkpoint and updates take 1-3 GB: removed once read
-        with tempfile.TemporaryDirectory() as work:
-            env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS=onednn, TF_SLIM_VGG_PERTURB=perturb)
-            subprocess.run([sys.executable, __file__, "--dump", case, work], env=env, check=True)
-            with np.load(os.path.join(work, "updates.npz")) as r:
-                runs.append({k.replace("|", "/"): r[k] for k in r.files})
-    on, off, perturbed = runs
+    on, off, perturbed = (tf_updates(case, o, p) for o, p in (("1", "0"), ("0", "0"), ("1", "1")))
     print(case, "oneDNN on vs off, update spread per group:", update_errors(on, off))
     print(case, "images x (1 + 1e-6 noise), update spread per group:", update_errors(perturbed, on))
 
