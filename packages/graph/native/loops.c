@@ -66,26 +66,17 @@ static napi_value adam(napi_env env, napi_callback_info info) {
   const float alpha = (float)c.p[0], c1 = (float)c.p[1], c2 = (float)c.p[2], b1 = (float)c.p[3], eps = (float)c.p[4];
   const size_t n = c.len[0];
   const int threads = threadCount(c.p[6]);
-  if (c.p[5] != 0) {
+  const int nesterov = c.p[5] != 0;
+  // one loop: the compiler unswitches it on `nesterov`
 #pragma omp parallel for schedule(static) num_threads(threads) if (n >= PARALLEL_MIN)
-    for (size_t k = 0; k < n; k++) {
-      const float gk = g[k];
-      const float m1 = m[k] + (gk - m[k]) * c1;
-      m[k] = m1;
-      const float v1 = v[k] + (gk * gk - v[k]) * c2;
-      v[k] = v1;
-      w[k] = w[k] - ((gk * c1 + m1 * b1) * alpha) / (sqrtf(v1) + eps);
-    }
-  } else {
-#pragma omp parallel for schedule(static) num_threads(threads) if (n >= PARALLEL_MIN)
-    for (size_t k = 0; k < n; k++) {
-      const float gk = g[k];
-      const float m1 = m[k] + (gk - m[k]) * c1;
-      m[k] = m1;
-      const float v1 = v[k] + (gk * gk - v[k]) * c2;
-      v[k] = v1;
-      w[k] = w[k] - (m1 * alpha) / (sqrtf(v1) + eps);
-    }
+  for (size_t k = 0; k < n; k++) {
+    const float gk = g[k];
+    const float m1 = m[k] + (gk - m[k]) * c1;
+    m[k] = m1;
+    const float v1 = v[k] + (gk * gk - v[k]) * c2;
+    v[k] = v1;
+    const float num = nesterov ? gk * c1 + m1 * b1 : m1;
+    w[k] = w[k] - (num * alpha) / (sqrtf(v1) + eps);
   }
   return NULL;
 }

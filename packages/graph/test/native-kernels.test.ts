@@ -4,13 +4,13 @@
 // Training batch norm (native/batch-norm.c): FusedBatchNormV3's outputs and FusedBatchNormGradV3's, NHWC and NCHW,
 // with and without an exponential average factor. Whether the modules load is fixed once per process, so each side
 // runs in a fresh Node process (TENSORGRAFT_NATIVE_KERNELS=0 turns them off).
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runProgram } from './child-program.js';
 
 const req = createRequire(import.meta.url);
 const GRAPH_ENTRY = req.resolve('@tensorgraft/graph');
@@ -108,16 +108,7 @@ interface Report {
 }
 
 function run(env: Record<string, string>): Report {
-  const file = join(dir, `conv-${Math.random().toString(36).slice(2)}.mjs`);
-  writeFileSync(file, PROGRAM);
-  const r = spawnSync(process.execPath, [file, JSON.stringify([CASES, BN_CASES])], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, ...env },
-  });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
-  if (!line) throw new Error(`no report (status ${r.status}, signal ${r.signal}):\n${r.stderr}`);
-  return JSON.parse(line) as Report;
+  return runProgram<Report>(dir, PROGRAM, [CASES, BN_CASES], env);
 }
 
 const floats = (b64: string) => {

@@ -4,13 +4,13 @@
 // keep_dims on and off, and ReluGrad (the backend's greater, cast, mul), each also past the size where the loops
 // split over threads (262144 elements). Whether the module loads is fixed once per process: each side runs in a fresh Node process
 // (TENSORGRAFT_NATIVE_KERNELS=0 turns it off).
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runProgram } from './child-program.js';
 
 const req = createRequire(import.meta.url);
 const GRAPH_ENTRY = req.resolve('@tensorgraft/graph');
@@ -124,17 +124,7 @@ interface Report {
 }
 
 function run(env: Record<string, string>): Report {
-  const file = join(dir, `loops-${Math.random().toString(36).slice(2)}.mjs`);
-  writeFileSync(file, PROGRAM);
-  const r = spawnSync(process.execPath, [file, JSON.stringify([UPDATES, STEPS, REDUCTIONS, RELU_GRADS])], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    maxBuffer: 1 << 26,
-    env: { ...process.env, ...env },
-  });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
-  if (!line) throw new Error(`no report (status ${r.status}, signal ${r.signal}):\n${r.stderr}`);
-  return JSON.parse(line) as Report;
+  return runProgram<Report>(dir, PROGRAM, [UPDATES, STEPS, REDUCTIONS, RELU_GRADS], env);
 }
 
 const words = (b64: string) => {
