@@ -3,8 +3,7 @@
 // the same order), on the wasm thread setting's threads; each answers false / null where the module is not built
 // (another platform, no compiler, TENSORGRAFT_NATIVE_KERNELS=0), and the caller takes its JavaScript or backend path.
 import type * as tf from '@tensorflow/tfjs-core';
-import { floatView } from './in-place.js';
-import { loadNativeModule, tensorOf, wasmBackend } from './wasm-heap.js';
+import { heapOutput, loadNativeModule } from './wasm-heap.js';
 import { wasmThreads } from './wasm-threads.js';
 
 interface NativeLoops {
@@ -74,8 +73,7 @@ export function nativeMomentum(
  */
 export function nativeSumMiddle(x: tf.Tensor, axes: number[], keepDims: boolean, mean: boolean): tf.Tensor | null {
   const loops = module();
-  const backend = wasmBackend();
-  if (!loops || !backend || x.dtype !== 'float32' || axes.length === 0 || x.size === 0) return null;
+  if (!loops || x.dtype !== 'float32' || axes.length === 0 || x.size === 0) return null;
   const sorted = [...new Set(axes)].sort((a, b) => a - b);
   const first = sorted[0]!;
   const last = sorted[sorted.length - 1]!;
@@ -88,35 +86,22 @@ export function nativeSumMiddle(x: tf.Tensor, axes: number[], keepDims: boolean,
   const outShape = keepDims
     ? dims.map((d, k) => (k >= first && k <= last ? 1 : d))
     : [...dims.slice(0, first), ...dims.slice(last + 1)];
-  const info = backend.makeOutput(outShape, 'float32');
-  const out = tensorOf(info);
-  // views after the allocation, which may have grown (and so replaced) the heap's buffer
-  const xs = floatView(x);
-  const os = floatView(out);
-  if (!xs || !os) {
-    out.dispose();
-    return null;
-  }
-  loops.sumMiddle(xs, os, Float64Array.of(outer, reduce, inner, mean ? reduce : 0, threads()));
+  const heap = heapOutput(outShape, [x]);
+  if (!heap) return null;
+  loops.sumMiddle(heap.ins[0]!, heap.view, Float64Array.of(outer, reduce, inner, mean ? reduce : 0, threads()));
   ran++;
-  return out;
+  return heap.out;
 }
 
 /** TensorFlow's ReluGrad, dy * (x > 0 ? 1 : 0), of float32 tensors of one shape on the wasm backend; null otherwise. */
 export function nativeReluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor | null {
   const loops = module();
-  const backend = wasmBackend();
-  if (!loops || !backend || dy.dtype !== 'float32' || x.dtype !== 'float32' || dy.size === 0) return null;
-  if (dy.rank !== x.rank || dy.shape.some((d, k) => d !== x.shape[k])) return null;
-  const out = tensorOf(backend.makeOutput(dy.shape, 'float32'));
-  const [gs, xs, os] = [dy, x, out].map(floatView);
-  if (!gs || !xs || !os) {
-    out.dispose();
-    return null;
-  }
-  loops.reluGrad(gs, xs, os, Float64Array.of(threads()));
+  if (!loops || dy.size === 0 || dy.rank !== x.rank || dy.shape.some((d, k) => d !== x.shape[k])) return null;
+  const heap = heapOutput(dy.shape, [dy, x]);
+  if (!heap) return null;
+  loops.reluGrad(heap.ins[0]!, heap.ins[1]!, heap.view, Float64Array.of(threads()));
   ran++;
-  return out;
+  return heap.out;
 }
 
 /** out = a + b element by element (out may be a or b); false when the module is not here. */

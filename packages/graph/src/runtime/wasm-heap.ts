@@ -1,6 +1,7 @@
 // What the native kernels (native/*.c) need of the WebAssembly backend: its heap, where a tensor lives in it, and
 // outputs allocated there. Each module is optional; loadNativeModule says null when it is not built here.
 import * as tf from '@tensorflow/tfjs-core';
+import { floatView } from './in-place.js';
 
 /** The wasm backend as far as the native kernels use it (tfjs-backend-wasm's BackendWasm). */
 export interface WasmBackend extends tf.KernelBackend {
@@ -46,4 +47,22 @@ export function heapOffset(backend: WasmBackend, t: tf.TensorInfo, heapBytes: nu
 /** A tensor for an output the backend allocated (makeOutput), owned by the engine like any op's result. */
 export function tensorOf<R extends tf.Rank>(info: tf.TensorInfo): tf.Tensor<R> {
   return tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor<R>;
+}
+
+/**
+ * A float32 output of `shape` the wasm backend allocated, with views of it and of the float32 `inputs`, taken after
+ * the allocation (which may grow, and so replace, the heap's buffer); null on another backend or dtype, or when a view
+ * cannot be had (nothing is left allocated).
+ */
+export function heapOutput(
+  shape: number[],
+  inputs: tf.Tensor[],
+): { out: tf.Tensor; view: Float32Array; ins: Float32Array[] } | null {
+  const backend = wasmBackend();
+  if (!backend || inputs.some((t) => t.dtype !== 'float32')) return null;
+  const out = tensorOf(backend.makeOutput(shape, 'float32'));
+  const [view, ...ins] = [out, ...inputs].map(floatView);
+  if (view && ins.every((v) => v)) return { out, view, ins: ins as Float32Array[] };
+  out.dispose();
+  return null;
 }

@@ -7,11 +7,10 @@
 // all-negative windows): the kernels of a CNN's training step all run on the active backend.
 import { GraphError } from '../../errors.js';
 import type { NodeDef } from '../../graph.js';
-import { floatView } from '../in-place.js';
 import { nativeFilterGrad, nativeInputGrad } from '../native-conv.js';
 import { nativeMaxPoolGrad, nativeReluGrad } from '../native-loops.js';
 import type { KernelFactory } from '../values.js';
-import { sizeOf, tensorOf, wasmBackend } from '../wasm-heap.js';
+import { heapOutput, sizeOf } from '../wasm-heap.js';
 import { attrsOf, checkedSize, ints, padding, T, tf } from './common.js';
 import { filterGrad, forwardPads, inputGrad } from './conv-backprop.js';
 import { filterGradIm2col } from './conv-filter-im2col.js';
@@ -208,14 +207,8 @@ function poolBuffers(
   inputs: tf.Tensor[],
 ): { ins: Float32Array[]; out: Float32Array; done(): tf.Tensor } {
   const size = sizeOf(shape);
-  const backend = wasmBackend();
-  if (backend && size > 0 && inputs.every((t) => t.dtype === 'float32')) {
-    const tensor = tensorOf(backend.makeOutput(shape, 'float32'));
-    // views after the allocation, which may grow (and so replace) the heap
-    const [out, ...ins] = [tensor, ...inputs].map(floatView);
-    if (out && ins.every((v) => v)) return { ins: ins as Float32Array[], out: out.fill(0), done: () => tensor };
-    tensor.dispose();
-  }
+  const heap = size > 0 ? heapOutput(shape, inputs) : null;
+  if (heap) return { ins: heap.ins, out: heap.view.fill(0), done: () => heap.out };
   const out = new Float32Array(size);
   // uploaded once written (the wasm backend copies at upload)
   return { ins: inputs.map((t) => t.dataSync() as Float32Array), out, done: () => tf.tensor(out, shape, 'float32') };
