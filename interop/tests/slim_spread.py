@@ -9,9 +9,12 @@ it as an input either way). Both runs use the same seeds, so they start from the
 Usage: python interop/tests/slim_spread.py NET[,NET] OPT[,OPT] LR[,LR] BATCH[,BATCH] SIZE[,SIZE] (size 0: the net's
 smallest)
 prints, per cell and learning rate, the spread per group (max |on - off| over the group's largest |update|) and the
-variable where it is largest. SLIM_SPREAD_PERTURB=5,6,7 adds one run per seed with oneDNN on over the images times
-(1 + 1e-6 noise from that seed), each compared with the run on the images as given: a step whose ReLU, max-pool or
-batch-norm choices sit on a knife edge flips under any rounding change, which one on/off pair can miss.
+variable where it is largest, and per variable (test_slim_zoo_train.py's deep check): the median over each group's
+changed variables of 3 |on - off| / |on| (L2 norms of the update), and the share of them where that is under 0.1.
+SLIM_SPREAD_RESIDUAL_SCALE=0.1 starts a resnet with its residual branches damped (test_slim.damp_residuals).
+SLIM_SPREAD_PERTURB=5,6,7 adds one run per seed with oneDNN on over the images times (1 + 1e-6 noise from that seed),
+each compared with the run on the images as given: a step whose ReLU, max-pool or batch-norm choices sit on a knife
+edge flips under any rounding change, which one on/off pair can miss.
 """
 import itertools
 import json
@@ -53,6 +56,9 @@ def updates_for(net, opt, rates, batch, size, work):
         variables = tf1.global_variables()
         names = [v.op.name for v in variables]
         stats = T.nonzero_stats(variables)
+        damp = float(os.environ.get("SLIM_SPREAD_RESIDUAL_SCALE", "1"))
+        if damp != 1:
+            stats += T.damp_residuals(variables, damp)
         saver = tf1.train.Saver()
         out = {}
         with tf1.Session(graph=g) as sess:
@@ -114,7 +120,20 @@ def compare(on_dir, off_dir, label="spread"):
         a, b = (np.load(os.path.join(d, cell)) for d in (on_dir, off_dir))
         on = {k.replace("|", "/"): a[k] for k in a.files}
         off = {k.replace("|", "/"): b[k] for k in b.files}
-        print(json.dumps({"cell": cell[:-4], label: spread(on, off)}), flush=True)
+        print(json.dumps({"cell": cell[:-4], label: spread(on, off), "per variable": per_variable(on, off)}),
+              flush=True)
+
+
+def per_variable(a, b):
+    """Per group: (the median of 3 |a - b| / |b| over its changed variables, the share of them under 0.1)."""
+    ratios = {}
+    for name, want in b.items():
+        scale = float(np.linalg.norm(want))
+        if name in (LOGITS, LOSSES) or scale == 0:
+            continue
+        diff = float(np.linalg.norm(a[name].astype(np.float64) - want))
+        ratios.setdefault(T.group(name), []).append(3 * diff / scale)
+    return {g: (float(np.median(r)), float(np.mean(np.asarray(r) < 0.1))) for g, r in ratios.items()}
 
 
 def main(argv):

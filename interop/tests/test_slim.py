@@ -169,6 +169,17 @@ def nonzero_stats(variables):
             for v in variables if "moving_" in v.op.name]
 
 
+def damp_residuals(variables, scale):
+    """Assign ops scaling each resnet residual branch's last scale (v1: conv3's batch-norm gamma; v2: conv3's weights,
+    no norm after it) by `scale`, as trained resnets have them small (and as "zero-init residual" recipes start deep
+    ones): a block's output then stays near its shortcut, and the gradient stops amplifying float32 rounding with
+    depth (test_slim_zoo_train.py's deep resnets)."""
+    ends = ("bottleneck_v1/conv3/BatchNorm/gamma", "bottleneck_v2/conv3/weights")
+    ops = [tf1.assign(v, v * scale) for v in variables if v.op.name.endswith(ends)]
+    assert ops, "no residual branch found"
+    return ops
+
+
 def make_tf(net, optimizer, work, size=None, batch=BATCH, eval_graph=True):
     """Builds, initializes and saves the training graph (unless optimizer is None: then the eval graph is the one
     initialized) and the eval graph (unless eval_graph is False); runs TensorFlow on them. Returns its results.

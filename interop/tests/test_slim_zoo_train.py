@@ -22,30 +22,29 @@ Batch norm nets at init amplify float32 rounding in their gradients, worst at th
   7.9%/17%/2.4e-3 there: one on/off pair underestimates that cell's scatter; at batch 8 ours equals the spread),
   2.2%/0.67%/6.9e-5 (v2). RMSProp 1e-7 (v1 batch 8, v2 batch 2): 8.1%/1.1%/3.3e-5 (v1), 8.0%/1.4%/4.4e-5 (v2);
   1e-6: 12-19% weights; 1e-5: 31-36%.
-- the deeper resnets (64, Momentum 1e-7): the spread grows with depth, most in v1; no cell tried is calmer (v1_101
-  batch 2: 55%/117%; v1_152 batch 16: 38%/77%, at 96: 34%/71%; v2_152 batch 2: 38%/78%). At batch 8, 1e-7, per group
-  (weights/slots/moving; TF's spread, then ours against oneDNN on), and per variable (DEEP below: the median of each
-  changed variable's tolerance over its own update, and the share of variables where that is under 10%):
-    net    Momentum: TF     ours             median <10% | RMSProp: TF      ours             median <10%
-    v1_101 13%/23%/4.1e-3   13%/23%/4.2e-3   0.50   27%  | 82%/7.9%/9.3e-4  64%/9.6%/1.0e-3  0.19   41%
-    v1_152 62%/95%/0.095    58%/93%/0.090    2.3    24%  | 170%/30%/0.010   170%/29%/0.012   0.67   40%
-    v1_200 100%/140%/0.34   120%/180%/0.29   3.0    18%  | 190%/59%/0.096   190%/59%/0.10    1.9    33%
-    v2_101 2.6%/2.3%/6.6e-5 2.6%/2.2%/4.7e-5 0.065  74%  | 8.2%/1.6%/6.8e-5 8.2%/1.5%/5.8e-5 0.041  82%
-    v2_152 6.4%/9.3%/6.7e-4 6.2%/8.6%/5.1e-4 0.24   25%  | 35%/6.5%/3.4e-4  31%/5.5%/2.4e-4  0.13   45%
-    v2_200 18%/38%/7.1e-3   22%/43%/7.1e-3   0.86   25%  | 83%/17%/1.7e-3   66%/20%/1.3e-3   0.31   42%
-  A group's max is its most chaotic variable's: conv1, and biases ahead of a batch norm (v2's conv3 and shortcut: a
-  constant shift the norm removes, so their gradient is float32 noise, 150-400% apart in TensorFlow itself). Per
-  variable: the moving statistics are tight in every net (all under 10%, median 5e-5..2e-3; v1_152/200: 90%/69%); the
-  weights move by a few ulps at 1e-7 (their values' rounding: median 0.4-2.7); the slots carry the gradients: Momentum
-  slots within 10% for 89% of v2_101's, 0-1% elsewhere; RMSProp's for 94% of v2_101's, 36-46% elsewhere. Ours over
-  its tolerance: at most 0.68 in every variable of the 12, but resnet_v1_200-rmsprop's logits/biases/RMSProp (1.38:
-  10 values, TensorFlow's own spread there 0.05% of 0.84 while v1_200's slots are 59% apart elsewhere). Scaling one
-  variable's update by 1.1 in ours (v2_101 Momentum: a conv3 weights slot, a moving_mean, a beta) fails exactly those
-  three; a conv2 weights variable whose update is 2 ulps (tolerance 1.9x the update) passes, as it must.
-  CI cases: resnet_v1_101, resnet_v2_101, resnet_v2_152, both optimizers (DEEP). Measured, not cases
-  (SLIM_ZOO_DEEP_ALL=1): resnet_v1_152/200, chaotic per variable too (slots' median tolerance 0.7-3.6x their update:
-  it checks their forward and moving statistics only) and 120-280 s a net here; resnet_v2_200, checked as v2_152 is
-  (moving statistics tight, 42% of RMSProp's slots) but 240 s here, past CI's time; its layers are v2_152's, repeated.
+- the deeper resnets (64, batch 8): at slim's initializer TensorFlow's own spread grows with depth, most in v1, and
+  no batch, size or rate tried was calmer (Momentum 1e-7, weights/slots/moving: v1_101 13%/23%/4.1e-3, v1_152
+  62%/95%/0.095, v1_200 100%/140%/0.34, v2_152 6.4%/9.3%/6.7e-4, v2_200 18%/38%/7.1e-3; RMSProp up to 190% on
+  weights; v1_152 at batch 16 38%/77%, at 96 34%/71%). Each block adds its branch's full variance to the shortcut, and
+  the gradient through 33-66 of them amplifies float32 rounding. With each residual branch's last scale at a tenth
+  (DEEP_RESIDUAL_SCALE; SLIM_SPREAD_RESIDUAL_SCALE=0.1 python slim_spread.py ...) TensorFlow agrees with itself:
+  v1_152 Momentum 1e-7 slots 0.50%, moving 4e-6; v1_200 Momentum 1e-7 / 1e-5 / 1e-3: 11% / 0.94% / 1.4% (weights:
+  at 1e-7 they move by a few ulps), 0.40% / 0.42% / 1.9%, 6e-6 / 4e-6 / 1.9e-4; RMSProp 1e-5 1.3% / 0.10% / 6e-6;
+  v2_200 1e-5 Momentum 0.58% / 0.20% / 1e-5, RMSProp 0.79% / 0.04% / 1e-5. Per variable at 1e-5 (3 |on - off| over
+  the variable's update, L2 norms): median 0.2-1%, under 0.1 for 86-98% of the variables (the rest: biases ahead of a
+  batch norm, whose gradient is float32 noise, and weights rounding). The cases (DEEP) run there, 1e-5, both
+  optimizers. Per group, ours against oneDNN on, and TensorFlow's spread (oneDNN off against on), measured in the
+  cases; then the largest per-variable error over its tolerance, and the fixture's seconds (TF on, off, ours):
+    net    Momentum: ours       TF                   | RMSProp: ours          TF                     | err/tol   s
+    v1_101 0.67%/0.18%/4e-6     0.67%/0.40%/4e-6     | 0.91%/0.010%/4e-6      1.8%/0.020%/4e-6       | 0.30 0.26  68
+    v1_152 1.1%/0.79%/4e-6      1.1%/0.76%/5.9e-6    | 1.5%/0.047%/5.9e-6     1.5%/0.057%/4e-6       | 0.38 0.51 117
+    v1_200 0.94%/0.64%/4e-6     0.94%/0.42%/4e-6     | 0.64%/0.071%/5.9e-6    1.3%/0.10%/5.9e-6      | 0.21 0.24 139
+    v2_101 0.81%/0.17%/9.1e-6   0.81%/0.17%/9.1e-6   | 1.1%/0.012%/9.1e-6     1.1%/0.014%/9.1e-6     | 0.36 0.35  63
+    v2_152 0.71%/0.28%/8.2e-6   0.71%/0.28%/8.2e-6   | 0.97%/0.028%/8.2e-6    0.97%/0.026%/8.2e-6    | 0.34 0.34  99
+    v2_200 0.58%/0.20%/1e-5     0.58%/0.20%/1e-5     | 0.79%/0.037%/1e-5      0.79%/0.039%/1e-5      | 0.34 0.36 135
+  Training-mode logits: ours 2.1e-6..5.1e-6 of max |logit| (TF 1.9e-6..5.1e-6); losses 1e-7..3e-7. Scaling one
+  variable's update by 1.1 in ours (v2_101 Momentum: a conv2 weights slot, a moving_mean, a beta) fails exactly those
+  three; a weights variable whose update is a few ulps passes, as it must.
 Each case below is the most stable cell found, with the spread measured there (SPREAD; "logits": the training-mode
 logits at step 0, which use batch statistics; "losses": the 3 steps' losses over the largest). inception_v1 at 193
 trains within its spread as well (Momentum 1e-7: ours 2.5%/3.7%/8.9e-5 against oneDNN on) but takes minutes a case
@@ -55,9 +54,9 @@ regularization losses, tf_slim.learning.create_train_op with UPDATE_OPS) trained
 checkpoint with nonzero moving statistics, by TensorFlow and by us. Our training-mode logits and losses match; each
 variable's update (value after minus value at step 0) is compared per group (weights, slots, moving statistics) and
 must stay within FACTOR times TensorFlow's spread (at least FLOOR); global_step is 3.
-The deep resnets (DEEP) are checked per variable instead, against TensorFlow's spread measured live: one graph per net
-with both optimizers' create_train_op, built once; TensorFlow with oneDNN off (slim_meta_train.py) and we (one Node
-process, both optimizers) train it from the same checkpoint.
+The deep resnets (DEEP) are checked per group and per variable against TensorFlow's spread measured live: one graph
+per net with both optimizers' create_train_op, built once; TensorFlow with oneDNN off (slim_meta_train.py) and we (one
+Node process, both optimizers) train it from the same checkpoint.
 """
 import json
 import os
@@ -150,33 +149,27 @@ def test_slim_net_trains_as_in_tensorflow_where_it_is_stable(tmp, case):
         assert err <= tolerance(case, g), f"{case} {g}: {err:.3g} > {tolerance(case, g):.3g}"
 
 
-# The deep resnets: net -> (batch, input size, learning rate), both optimizers. TensorFlow's own spread there is
-# chaotic in some variables (conv1; biases before a batch norm, whose gradient is float32 noise: 150-400% of their
-# update) and small in others (resnet_v2_101: median 1.3-2.5%; the docstring's table), so one number per group
-# checks only the chaotic ones; each variable is checked
-# against TensorFlow's own spread for that variable, measured live on the same meta graph and checkpoint
-# (slim_meta_train.py with oneDNN off against this process's oneDNN on):
-#   |ours - TF on| <= DEEP_FACTOR * |TF on - TF off| + DEEP_FLOOR * |TF on| + DEEP_ULPS * ulp(max |value|) * sqrt(size)
-# over the variable's update (value after minus value at step 0), |.| the L2 norm: a max over a variable's elements
-# is an extreme of chaotic float32 noise (ours over TF's spread reached 4.4 on resnet_v2_101, one variable in 1000),
-# the norm is steady (1.7 at most there). DEEP_FLOOR: summation order where TensorFlow happens to agree with itself;
-# DEEP_ULPS: 3 steps round the stored value (learning rate 1e-7 moves a weight by a few ulps).
-DEEP = {
-    "resnet_v1_101": (8, 64, 1e-7),
-    "resnet_v2_101": (8, 64, 1e-7),
-    "resnet_v2_152": (8, 64, 1e-7),
-}
-# measured (the docstring's table), not CI cases: SLIM_ZOO_DEEP_ALL=1 runs them too
-DEEP_MEASURED = {
-    "resnet_v1_152": (8, 64, 1e-7),
-    "resnet_v1_200": (8, 64, 1e-7),
-    "resnet_v2_200": (8, 64, 1e-7),
-}
-if os.environ.get("SLIM_ZOO_DEEP_ALL"):
-    DEEP.update(DEEP_MEASURED)
+# The deep resnets: net -> (batch, input size, learning rate), both optimizers, from a checkpoint whose residual
+# branches end at a tenth of their initial scale (DEEP_RESIDUAL_SCALE). Per group, as the other cases, against
+# TensorFlow's spread measured live on the same meta graph and checkpoint (slim_meta_train.py with oneDNN off against
+# this process's oneDNN on): max |ours - TF on| over the group's largest update <= DEEP_FACTOR x the same of TF on vs
+# off (at least FLOOR). And per variable:
+#   |ours - TF on| <= DEEP_FACTOR * |TF on - TF off| + DEEP_REL * |TF on| + DEEP_ULPS * ulp(max |value|) * sqrt(size)
+# over the variable's update (value after minus value at step 0), |.| the L2 norm (a max over a variable's elements is
+# an extreme of float32 noise; the norm is steady). DEEP_REL: a ReLU whose input sits within float32 rounding of zero
+# takes the other side in ours than in TensorFlow (both of whose runs may agree there): block4's batch norms see 32
+# values a channel (2x2 maps, batch 8), so one such element moves its channel's beta gradient several times over and
+# the variable's update by up to 0.7% (measured: resnet_v2_101's block4/unit_3/conv2 batch-norm output 2.1e-6 in ours,
+# -6.2e-6 in TensorFlow, over values of 1; its beta 5.5e-9 off in an update of 7.7e-7). A wrong kernel moves far more
+# (scaling one variable's update by 1.1 fails it). DEEP_ULPS: 3 steps round the stored value.
+DEEP = {net: (8, 64, 1e-5) for net in (
+    "resnet_v1_101", "resnet_v1_152", "resnet_v1_200", "resnet_v2_101", "resnet_v2_152", "resnet_v2_200")}
+# the last scale of each residual branch, as a fraction of its initializer's (test_slim.damp_residuals). At 1 (slim's
+# initializer) the deep nets are chaotic in TensorFlow itself (the docstring)
+DEEP_RESIDUAL_SCALE = 0.1
 DEEP_OPTIMIZERS = ("momentum", "rmsprop")
 DEEP_FACTOR = 3
-DEEP_FLOOR = 1e-5
+DEEP_REL = 2e-2
 DEEP_ULPS = 2
 
 
@@ -205,9 +198,11 @@ def build_deep(net, batch, size, rate, work):
         variables = tf1.global_variables()
         names = [v.op.name for v in variables]
         stats = T.nonzero_stats(variables)
+        damp = T.damp_residuals(variables, DEEP_RESIDUAL_SCALE)
         with tf1.Session(graph=g) as sess:
             sess.run(tf1.global_variables_initializer())
             sess.run(stats)
+            sess.run(damp)
             out["prefix"] = saver.save(sess, os.path.join(work, "init"))
             tf1.train.export_meta_graph(os.path.join(work, "train.meta"), graph_def=g.as_graph_def(add_shapes=True),
                                         saver_def=saver.saver_def)
@@ -276,7 +271,7 @@ def variable_errors(ours, before, on, off):
              "scale": float(np.linalg.norm(want)), "max_err": float(np.max(np.abs(diff))),
              "max_spread": float(np.max(np.abs(spread))), "max_scale": float(np.max(np.abs(want)))}
         ulp = float(np.spacing(np.float32(np.max(np.abs(b)))))
-        r["tol"] = DEEP_FACTOR * r["spread"] + DEEP_FLOOR * r["scale"] + DEEP_ULPS * ulp * np.sqrt(b.size)
+        r["tol"] = DEEP_FACTOR * r["spread"] + DEEP_REL * r["scale"] + DEEP_ULPS * ulp * np.sqrt(b.size)
         rows[name] = {k: float(v) for k, v in r.items()}
     return rows
 
@@ -352,8 +347,11 @@ def test_deep_resnet_trains_as_in_tensorflow_per_variable(deep_net, opt):
     def over(k):  # error over tolerance (a variable TensorFlow leaves as it was must stay so)
         return rows[k]["err"] / rows[k]["tol"] if rows[k]["tol"] else (np.inf if rows[k]["err"] else 0.0)
     worst = sorted(rows, key=over, reverse=True)[:3]
-    print(f"{net}-{opt} per group (ours, TF spread):",
-          {g: (f"{e:.2g}", f"{s:.2g}") for g, (e, s) in group_table(rows).items()},
+    # the largest error of any changed variable over its own update
+    rel = max((v["err"] / v["scale"], k) for k, v in rows.items() if v["scale"] > 0)
+    groups = group_table(rows)
+    print(f"{net}-{opt} per group (ours, TF spread):", {g: (f"{e:.2g}", f"{s:.2g}") for g, (e, s) in groups.items()},
+          f"largest err/update {rel[0]:.2g} ({rel[1]})",
           "logits (ours, TF): %.2g %.2g" % deep_net["logits"], "losses (ours, TF): %.2g %.2g" % r["losses"],
           f"tolerance/update: median {np.median(tight):.2g}, under 0.1 for {np.mean(tight < 0.1):.0%} of",
           len(tight), "worst err/tol:", [(k, round(over(k), 2)) for k in worst],
@@ -366,3 +364,5 @@ def test_deep_resnet_trains_as_in_tensorflow_per_variable(deep_net, opt):
     bad = [k for k in rows if not rows[k]["err"] <= rows[k]["tol"]]
     assert not bad, f"{net}-{opt}: {len(bad)} of {len(rows)} variables off by more than their tolerance: " + str(
         [(k, rows[k]) for k in sorted(bad, key=over, reverse=True)[:5]])
+    for g, (err, spread) in groups.items():
+        assert err <= max(DEEP_FACTOR * spread, FLOOR), f"{net}-{opt} {g}: {err:.3g} > {DEEP_FACTOR} x {spread:.3g}"
