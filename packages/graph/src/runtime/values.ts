@@ -55,9 +55,9 @@ export function isDead(v: Value): v is Dead {
 
 /**
  * A float32 variable kept in host memory (a Float32Array in the JS heap) instead of the backend's: on the WebAssembly
- * backend the 4 GiB heap then holds only what a step computes (issue 11: a VGG-16 trains at batch 2; at batch 8 its
- * fragmented heap still refuses fc6's gradient). Reads share one uploaded copy until the value changes; optimizers
- * update `data` itself (kernels/training.ts), Save reads it.
+ * backend the 4 GiB heap then holds only what a step computes (issue 11: a VGG-16 step at batch 8 peaks at 1.9 GB of
+ * tensors). Reads share one uploaded copy until the value changes; optimizers update `data` itself
+ * (kernels/training.ts), Save reads it.
  */
 interface HostValue {
   data: Float32Array;
