@@ -31,10 +31,10 @@ Batch norm nets at init amplify float32 rounding in their gradients, worst at th
   v1_152 Momentum 1e-7 slots 0.50%, moving 4e-6; v1_200 Momentum 1e-7 / 1e-5 / 1e-3: 11% / 0.94% / 1.4% (weights:
   at 1e-7 they move by a few ulps), 0.40% / 0.42% / 1.9%, 6e-6 / 4e-6 / 1.9e-4; RMSProp 1e-5 1.3% / 0.10% / 6e-6;
   v2_200 1e-5 Momentum 0.58% / 0.20% / 1e-5, RMSProp 0.79% / 0.04% / 1e-5. Per variable at 1e-5 (3 |on - off| over
-  the variable's update, L2 norms): median 0.2-1%, under 0.1 for 86-98% of the variables (the rest: biases ahead of a
+  the variable's update, L2 norms): median 0.002-1%, under 0.1 for 90-98% of the variables (the rest: biases ahead of a
   batch norm, whose gradient is float32 noise, and weights rounding). The cases (DEEP) run there, 1e-5, both
   optimizers. Per group, ours against oneDNN on, and TensorFlow's spread (oneDNN off against on), measured in the
-  cases; then the largest per-variable error over its tolerance, and the fixture's seconds (TF on, off, ours):
+  cases; then the largest per-variable error over its tolerance, and the fixture's seconds (both TF runs and ours):
     net    Momentum: ours       TF                   | RMSProp: ours          TF                     | err/tol   s
     v1_101 0.67%/0.18%/4e-6     0.67%/0.40%/4e-6     | 0.91%/0.010%/4e-6      1.8%/0.020%/4e-6       | 0.30 0.26  68
     v1_152 1.1%/0.79%/4e-6      1.1%/0.76%/5.9e-6    | 1.5%/0.047%/5.9e-6     1.5%/0.057%/4e-6       | 0.38 0.51 117
