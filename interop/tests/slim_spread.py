@@ -55,15 +55,14 @@ def updates_for(net, opt, rates, batch, size, work):
                                              global_step=step)
         variables = tf1.global_variables()
         names = [v.op.name for v in variables]
-        stats = T.nonzero_stats(variables)
+        # the state every run starts from: nonzero moving statistics, and the residual branches damped if asked
         damp = float(os.environ.get("SLIM_SPREAD_RESIDUAL_SCALE", "1"))
-        if damp != 1:
-            stats += T.damp_residuals(variables, damp)
+        start = T.nonzero_stats(variables) + (T.damp_residuals(variables, damp) if damp != 1 else [])
         saver = tf1.train.Saver()
         out = {}
         with tf1.Session(graph=g) as sess:
             sess.run(tf1.global_variables_initializer())
-            sess.run(stats)
+            sess.run(start)
             prefix = saver.save(sess, os.path.join(work, "init"))
             before = dict(zip(names, sess.run(variables)))
             for r in rates:
